@@ -1,0 +1,328 @@
+"""The ``aiskills`` command: a thin adapter over the library. Exit codes: 0 fine, 1 problems found,
+2 could not run (bad input, unreachable store, usage error)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+import pyoxigraph as ox
+
+from aiskills import namespaces as ns
+from aiskills.config import Settings
+from aiskills.errors import AiskillsError
+from aiskills.output import table_csv, table_json, table_text
+from aiskills.rdf import EXPORT_FORMATS, format_named, read_triples, serialize
+from aiskills.store import Store, open_store
+
+
+class CliError(click.ClickException):
+    """A domain error shown as one line, exit code 2."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"aiskills: error: {self.format_message()}", err=True)
+
+
+def store_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option("--endpoint", metavar="URL", help="Use a remote SPARQL 1.1 store (query endpoint URL); "
+                     "updates and the Graph Store Protocol from AISKILLS_UPDATE_ENDPOINT and "
+                     "AISKILLS_GRAPH_STORE, credentials from AISKILLS_USER and AISKILLS_PASSWORD.")(f)
+    return click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path),
+                        metavar="DIR", help="Embedded store directory (default: AISKILLS_STORE or "
+                        "~/.local/share/aiskills/store).")(f)
+
+
+@contextmanager
+def opened(store_dir: Path | None, endpoint: str | None) -> Iterator[Store]:
+    """Settings from the environment and options, then the store they name; errors become one line."""
+    try:
+        settings = Settings.from_env(store_path=store_dir, endpoint=endpoint)
+        with open_store(settings) as store:
+            yield store
+    except AiskillsError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _guard(fn: Callable[[], Any]) -> Any:
+    try:
+        return fn()
+    except AiskillsError as exc:
+        raise CliError(str(exc)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="aiskills")
+def main() -> None:
+    """The NHS AI and digital healthcare capability framework as a knowledge graph."""
+
+
+# -- load ------------------------------------------------------------------------------------------
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@store_options
+def load(files: tuple[Path, ...], store_dir: Path | None, endpoint: str | None) -> None:
+    """Load the bundled ontology and framework, or FILES (ontology, framework RDF, or a framework
+    template in CSV/XLSX). Loading is atomic and idempotent."""
+    from aiskills import loading
+
+    with opened(store_dir, endpoint) as store:
+        with _progress("loading") as progress:
+            if files:
+                loaded = [_guard(lambda p=p: loading.load_file(store, p)) for p in files]
+            else:
+                loaded = _guard(lambda: loading.load_bundled(store, progress))
+        for item in loaded:
+            click.echo(f"loaded {item.kind} {item.version} ({item.triples} triples) from {item.source} "
+                       f"into <{item.graph}>")
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on standard error, drawn only on a terminal."""
+    if not sys.stderr.isatty():
+        yield lambda done, total: None
+        return
+    bar: Any = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
+# -- info ------------------------------------------------------------------------------------------
+
+@main.command()
+@store_options
+def info(store_dir: Path | None, endpoint: str | None) -> None:
+    """Summarise what the store holds: graphs, versions and framework counts."""
+    from aiskills.queries import load_query
+
+    with opened(store_dir, endpoint) as store:
+        entries = _guard(store.catalog)
+        if not entries:
+            click.echo("the store is empty: run `aiskills load` to load the bundled framework")
+            return
+        click.echo(f"store: {store.name}")
+        for e in entries:
+            state = "current" if e.active else "kept"
+            click.echo(f"  {e.kind:<10} {e.version or '':<10} {state:<8} {store.count(e.graph):>7} triples  <{e.graph}>")
+        table = _guard(lambda: store.select(load_query("summary", "counts").text))
+        for kind, count in table.values():
+            click.echo(f"  {count:>5} {kind}")
+
+
+# -- query -----------------------------------------------------------------------------------------
+
+@main.command()
+@click.argument("query")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--union", is_flag=True, help="Query the union of all graphs, earlier framework versions included.")
+@store_options
+def query(query: str, fmt: str, union: bool, store_dir: Path | None, endpoint: str | None) -> None:
+    """Run a SPARQL SELECT, ASK or CONSTRUCT query given as a file or as text."""
+    text = _query_text(query)
+    with opened(store_dir, endpoint) as store:
+        kind = _query_form(text)
+        if kind == "ASK":
+            click.echo("true" if _guard(lambda: store.ask(text)) else "false")
+        elif kind in ("CONSTRUCT", "DESCRIBE"):
+            triples = _guard(lambda: store.construct(text))
+            fmt_rdf = ox.RdfFormat.N_TRIPLES if fmt == "csv" else ox.RdfFormat.TURTLE
+            click.echo(serialize(triples, fmt_rdf, ns.PREFIXES).decode(), nl=False)
+        else:
+            table = _guard(lambda: store.select(text, union=union))
+            render = {"table": table_text, "csv": table_csv, "json": table_json}[fmt]
+            click.echo(render(table), nl=False)
+
+
+def _query_text(arg: str) -> str:
+    path = Path(arg)
+    if len(arg) < 4096 and "{" not in arg and path.is_file():
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CliError(f"{arg}: cannot read the query file: {exc}") from None
+    return arg
+
+
+def _query_form(text: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first such keyword outside the prologue."""
+    import re
+
+    body = re.sub(r"#[^\n]*", " ", text)
+    body = re.sub(r"<[^>\s]*>", " ", body)
+    m = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", body, re.IGNORECASE)
+    return m.group(1).upper() if m else "SELECT"
+
+
+# -- export ----------------------------------------------------------------------------------------
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="turtle", show_default=True)
+@click.option("--graph", "which", type=click.Choice(["all", "framework", "ontology"]), default="all",
+              show_default=True, help="What to export: the current framework, the ontology, or every active graph.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of standard output.")
+@store_options
+def export(fmt: str, which: str, out: Path | None, store_dir: Path | None, endpoint: str | None) -> None:
+    """Write the store's ontology and framework as RDF."""
+    with opened(store_dir, endpoint) as store:
+        entries = [e for e in _guard(store.catalog) if e.active and (which == "all" or e.kind == which)]
+        if not entries:
+            raise CliError("nothing to export: the store holds no framework (run `aiskills load` first)")
+        triples = [t for e in entries for t in _guard(lambda e=e: store.triples(e.graph))]
+    data = serialize(dict.fromkeys(triples), format_named(fmt), ns.PREFIXES | _EXTRA_PREFIXES)
+    _write(data, out)
+
+
+_EXTRA_PREFIXES = {"aiscap": ns.ID + "capability/", "aisdom": ns.ID + "domain/"}
+
+
+def _write(data: bytes, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise CliError(f"{out}: cannot write: {exc.strerror}") from None
+    click.echo(f"wrote {out} ({len(data)} bytes)", err=True)
+
+
+# -- check -----------------------------------------------------------------------------------------
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--bundled", is_flag=True, help="Check the bundled ontology and framework, not the store's.")
+@store_options
+def check(files: tuple[Path, ...], bundled: bool, store_dir: Path | None, endpoint: str | None) -> None:
+    """Check the ontology and framework: OWL 2 DL consistency, SHACL shapes, quality-control queries.
+
+    Checks FILES when given (an ontology and/or a framework, in RDF or as a template), otherwise the
+    store's current ontology and framework, or the bundled ones when the store holds none.
+    Exit 0 when clean, 1 when problems are found, 2 when a check could not run."""
+    from aiskills.checks import CheckStatus, run_checks
+
+    ontology, framework, source = _guard(lambda: _check_inputs(files, bundled, store_dir, endpoint))
+    click.echo(f"checking {source}")
+    results = run_checks(ontology, framework)
+    worst = 0
+    for r in results:
+        mark = {CheckStatus.PASSED: "ok", CheckStatus.FAILED: "FAILED", CheckStatus.COULD_NOT_RUN: "COULD NOT RUN"}
+        click.echo(f"{r.name:<6} {mark[r.status]}" + (f": {r.detail}" if r.detail else
+                   f" ({len(r.findings)} problem{'s' if len(r.findings) != 1 else ''})" if r.findings else ""))
+        for f in r.findings:
+            click.echo(f"  {f.check}: <{f.focus}> {f.message}")
+        worst = max(worst, {CheckStatus.PASSED: 0, CheckStatus.FAILED: 1, CheckStatus.COULD_NOT_RUN: 2}[r.status])
+    sys.exit(worst)
+
+
+def _check_inputs(files: tuple[Path, ...], bundled: bool, store_dir: Path | None,
+                  endpoint: str | None) -> tuple[list[ox.Triple], list[ox.Triple], str]:
+    from aiskills import loading
+    from aiskills.framework import bundle
+
+    ontology, _ = bundle.ontology()
+    if files:
+        framework: list[ox.Triple] | None = None
+        for path in files:
+            if path.suffix.lower() in (".csv", ".xlsx", ".xlsm"):
+                framework = loading.import_template(path, bundle.structure()).triples
+                continue
+            triples = read_triples(path)
+            if ox.Triple(ox.NamedNode(ns.ONTOLOGY_IRI), ox.NamedNode(ns.RDF + "type"),
+                         ox.NamedNode(ns.OWL + "Ontology")) in triples:
+                ontology = triples
+            else:
+                framework = triples
+        if framework is None:
+            framework = bundle.framework().triples
+        return ontology, framework, ", ".join(str(p) for p in files)
+    if not bundled:
+        settings = Settings.from_env(store_path=store_dir, endpoint=endpoint)
+        with open_store(settings) as store:
+            current = loading.current_framework(store)
+            if current is not None:
+                stored_onto = store.triples(ns.ONTOLOGY_GRAPH)
+                return stored_onto or ontology, current.triples, f"the store's framework {current.version}"
+    return ontology, bundle.framework().triples, "the bundled ontology and framework"
+
+
+# -- framework import / export ---------------------------------------------------------------------
+
+@main.group()
+def framework() -> None:
+    """Framework spreadsheets: import a template into the store, export it back."""
+
+
+@framework.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--version", "version", metavar="V", help="Version label of the imported framework (default: the structure's).")
+@click.option("--structure", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Turtle file with the framework's structure (default: the store's current framework, else the bundled one).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the framework graph to this file (format by extension) instead of loading it.")
+@store_options
+def framework_import(file: Path, version: str | None, structure: Path | None, out: Path | None,
+                     store_dir: Path | None, endpoint: str | None) -> None:
+    """Turn a framework template (CSV or XLSX, one row per capability) into the framework graph.
+
+    Every bad cell is reported with its row and column; nothing is loaded from a file with errors."""
+    from aiskills import loading
+    from aiskills.framework import bundle
+    from aiskills.rdf import format_of
+
+    if out is not None:
+        struct = _guard(lambda: bundle.structure(structure))
+        fw = _guard(lambda: loading.import_template(file, struct, version))
+        _write(serialize(fw.triples, _guard(lambda: format_of(out)), ns.PREFIXES), out)
+        return
+    with opened(store_dir, endpoint) as store:
+        struct = _guard(lambda: bundle.structure(structure) if structure else loading.current_structure(store))
+        fw = _guard(lambda: loading.import_template(file, struct, version))
+        item = _guard(lambda: loading.load_framework(store, fw, str(file)))
+    click.echo(f"imported {file}: framework {item.version}, {item.triples} triples, now current in <{item.graph}>")
+
+
+@framework.command("export")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to FILE (.csv or .xlsx); default CSV on standard output.")
+@click.option("--from", "source", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Export a framework RDF file instead of the store's current framework.")
+@store_options
+def framework_export(out: Path | None, source: Path | None, store_dir: Path | None, endpoint: str | None) -> None:
+    """Write the current framework's capabilities in the import template (CSV or XLSX)."""
+    from aiskills import loading
+    from aiskills.framework.model import capability_rows
+    from aiskills.framework.template import write_csv, write_xlsx
+
+    if source is not None:
+        triples = _guard(lambda: read_triples(source))
+    else:
+        with opened(store_dir, endpoint) as store:
+            current = _guard(lambda: loading.current_framework(store))
+            if current is None:
+                raise CliError("the store holds no framework: run `aiskills load` or `aiskills framework import` first")
+            triples = current.triples
+    rows = capability_rows(triples)
+    if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
+        raise CliError(f"{out}: the template is written as .csv or .xlsx")
+    data = write_xlsx(rows) if out is not None and out.suffix.lower() == ".xlsx" else write_csv(rows)
+    _write(data, out)
+

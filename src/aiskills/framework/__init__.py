@@ -1,0 +1,1 @@
+"""The capability framework: its template, its graph, and the bundled reference encoding."""

@@ -1,0 +1,123 @@
+"""Putting the ontology and frameworks into a store, and reading them back out.
+
+Every write goes through ``Store.replace_graphs``, so each load is atomic and idempotent: loading
+the same framework version again replaces its graph instead of adding a second copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from aiskills import namespaces as ns
+from aiskills.errors import InputError
+from aiskills.framework import bundle
+from aiskills.framework.model import Framework, build_framework, framework_version, section_codes, structure_only
+from aiskills.framework.template import read_template
+from aiskills.rdf import format_of, read_triples
+from aiskills.store.base import CatalogEntry, GraphData, Store
+
+_A = ox.NamedNode(ns.RDF + "type")
+_ONTOLOGY = ox.NamedNode(ns.ONTOLOGY_IRI)
+_FRAMEWORK = ox.NamedNode(ns.FRAMEWORK_IRI)
+_FRAMEWORK_CLASS = ox.NamedNode(ns.AIS + "CapabilityFramework")
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What a load put in the store."""
+
+    graph: str
+    kind: str
+    version: str
+    triples: int
+    source: str
+
+
+def _nt(triples: Sequence[ox.Triple]) -> bytes:
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+
+
+def load_ontology_and_framework(store: Store, ontology: tuple[list[ox.Triple], str],
+                                framework: Framework, source: str = "bundled",
+                                progress: Progress | None = None) -> list[Loaded]:
+    """Replace the ontology graph and the framework's version graph; make that version current."""
+    onto_triples, onto_version = ontology
+    contents = [GraphData(ns.ONTOLOGY_GRAPH, _nt(onto_triples), ox.RdfFormat.N_TRIPLES),
+                GraphData(framework.graph, _nt(framework.triples), ox.RdfFormat.N_TRIPLES)]
+    entries = [CatalogEntry(ns.ONTOLOGY_GRAPH, "ontology", onto_version),
+               *_framework_entries(store, framework)]
+    store.replace_graphs(contents, entries, progress=progress)
+    return [Loaded(ns.ONTOLOGY_GRAPH, "ontology", onto_version, len(onto_triples), source),
+            Loaded(framework.graph, "framework", framework.version, len(framework.triples), source)]
+
+
+def load_framework(store: Store, framework: Framework, source: str,
+                   progress: Progress | None = None) -> Loaded:
+    """Replace one framework version's graph and make it the current version."""
+    store.replace_graphs([GraphData(framework.graph, _nt(framework.triples), ox.RdfFormat.N_TRIPLES)],
+                         _framework_entries(store, framework), progress=progress)
+    return Loaded(framework.graph, "framework", framework.version, len(framework.triples), source)
+
+
+def load_ontology(store: Store, triples: list[ox.Triple], version: str, source: str) -> Loaded:
+    store.replace_graphs([GraphData(ns.ONTOLOGY_GRAPH, _nt(triples), ox.RdfFormat.N_TRIPLES)],
+                         [CatalogEntry(ns.ONTOLOGY_GRAPH, "ontology", version)])
+    return Loaded(ns.ONTOLOGY_GRAPH, "ontology", version, len(triples), source)
+
+
+def _framework_entries(store: Store, framework: Framework) -> list[CatalogEntry]:
+    """The new version active; every other framework version kept but inactive."""
+    older = [CatalogEntry(e.graph, e.kind, e.version, active=False, extra=e.extra)
+             for e in store.catalog() if e.kind == "framework" and e.graph != framework.graph]
+    return [*older, CatalogEntry(framework.graph, "framework", framework.version)]
+
+
+def load_bundled(store: Store, progress: Progress | None = None) -> list[Loaded]:
+    """Load the bundled ontology and framework."""
+    return load_ontology_and_framework(store, bundle.ontology(), bundle.framework(), "bundled", progress)
+
+
+def load_file(store: Store, path: Path) -> Loaded:
+    """Load one file: the ontology, a framework graph (RDF), or a framework template (CSV/XLSX)."""
+    if path.suffix.lower() in (".csv", ".xlsx", ".xlsm"):
+        return load_framework(store, import_template(path, current_structure(store)), str(path))
+    triples = read_triples(path, format_of(path))
+    if ox.Triple(_ONTOLOGY, _A, ox.NamedNode(ns.OWL + "Ontology")) in triples:
+        return load_ontology(store, triples, bundle.ontology_version(triples, str(path)), str(path))
+    if ox.Triple(_FRAMEWORK, _A, _FRAMEWORK_CLASS) in triples:
+        framework = Framework(triples, framework_version(triples, str(path)))
+        return load_framework(store, framework, str(path))
+    raise InputError(f"holds neither the aiskills ontology (<{ns.ONTOLOGY_IRI}>) nor a capability "
+                     f"framework (<{ns.FRAMEWORK_IRI}> a ais:CapabilityFramework)", source=str(path),
+                     fix="load the ontology, a framework file, or a framework template (.csv/.xlsx)")
+
+
+def current_framework(store: Store) -> Framework | None:
+    """The store's current framework version, or None when none is loaded."""
+    for entry in store.catalog():
+        if entry.kind == "framework" and entry.active:
+            return Framework(store.triples(entry.graph), entry.version or "")
+    return None
+
+
+def current_structure(store: Store) -> list[ox.Triple]:
+    """The structure to combine an imported template with: the store's current framework without
+    its capabilities, or the bundled structure when the store holds none."""
+    framework = current_framework(store)
+    return structure_only(framework.triples) if framework else bundle.structure()
+
+
+def import_template(path: Path, structure: list[ox.Triple], version: str | None = None) -> Framework:
+    """A framework graph from a template file and a structure; ``version`` overrides the structure's."""
+    if version is not None:
+        version_p = ox.NamedNode(ns.DCT + "hasVersion")
+        structure = [t for t in structure if not (t.subject == _FRAMEWORK and t.predicate == version_p)]
+        structure.append(ox.Triple(_FRAMEWORK, version_p, ox.Literal(version)))
+    rows = read_template(path, section_codes(structure))
+    return build_framework(structure, rows, str(path))

@@ -1,0 +1,89 @@
+"""Reading and writing RDF files: formats by extension or name, parse errors with their place."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from aiskills.errors import InputError
+
+FORMATS: dict[str, ox.RdfFormat] = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ttl": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "json-ld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "rdf": ox.RdfFormat.RDF_XML,
+    "owl": ox.RdfFormat.RDF_XML,
+    "xml": ox.RdfFormat.RDF_XML,
+    "nq": ox.RdfFormat.N_QUADS,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+}
+
+EXPORT_FORMATS = ("turtle", "nt", "jsonld", "rdfxml")
+
+
+def format_named(name: str) -> ox.RdfFormat:
+    """The RDF format for a name such as ``turtle`` or ``nt``."""
+    try:
+        return FORMATS[name.lower()]
+    except KeyError:
+        raise InputError(f"unknown RDF format {name!r}", fix="use one of " + ", ".join(EXPORT_FORMATS)) from None
+
+
+def format_of(path: Path) -> ox.RdfFormat:
+    """The RDF format a file's extension names."""
+    ext = path.suffix.lower().lstrip(".")
+    if path.name.lower().endswith(".jsonld") or ext == "json":
+        return ox.RdfFormat.JSON_LD
+    if ext in FORMATS:
+        return FORMATS[ext]
+    raise InputError("the file extension does not name an RDF format", source=str(path),
+                     fix="use .ttl, .nt, .jsonld, .rdf/.owl, .nq or .trig")
+
+
+def parse_triples(data: bytes, fmt: ox.RdfFormat, source: str, base_iri: str | None = None) -> list[ox.Triple]:
+    """Parse ``data``; a syntax error becomes an InputError naming ``source`` and the line."""
+    try:
+        return [q.triple if isinstance(q, ox.Quad) else q
+                for q in ox.parse(data, format=fmt, base_iri=base_iri)]
+    except SyntaxError as exc:
+        raise InputError(f"not valid {fmt.name}: {exc}", source=source,
+                         place=_place(exc), fix="correct the syntax at that place") from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"cannot be read as {fmt.name}: {exc}", source=source,
+                         fix="save the file as UTF-8 text") from None
+
+
+def read_triples(path: Path, fmt: ox.RdfFormat | None = None) -> list[ox.Triple]:
+    """Parse an RDF file into triples (quads lose their graph)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror}", source=str(path)) from None
+    return parse_triples(data, fmt or format_of(path), str(path))
+
+
+def serialize(triples: Iterable[ox.Triple], fmt: ox.RdfFormat, prefixes: dict[str, str] | None = None) -> bytes:
+    """Serialise triples; Turtle, RDF/XML and JSON-LD output is sorted so it is reproducible."""
+    ordered = sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    kwargs: dict[str, object] = {}
+    if prefixes and fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML, ox.RdfFormat.TRIG):
+        kwargs["prefixes"] = prefixes
+    return ox.serialize(ordered, format=fmt, **kwargs) or b""
+
+
+def _place(exc: SyntaxError) -> str | None:
+    """``line L, column C`` from a pyoxigraph parser message, when it gives one."""
+    text = str(exc)
+    line = re.search(r"line (\d+)", text)
+    col = re.search(r"columns? (\d+)", text)
+    if not line:
+        return None
+    return f"line {line.group(1)}" + (f", column {col.group(1)}" if col else "")

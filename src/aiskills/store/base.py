@@ -1,0 +1,132 @@
+"""The storage port: one small interface, two backends (embedded pyoxigraph, remote SPARQL 1.1).
+
+Terms are pyoxigraph terms (``NamedNode``, ``BlankNode``, ``Literal``) whatever the backend, so the
+layers above never see a backend's own result format.
+
+Query dataset: unless a query names graphs itself, its default graph is the union of the graphs the
+catalogue lists as active (the ontology, the current framework version, stored curricula). Staging
+graphs and earlier framework versions are never in it.
+
+Writes are atomic per call: data is first loaded into fresh staging graphs, then one SPARQL update
+moves every staging graph onto its target and rewrites the catalogue. A failure before that update
+leaves the previous contents as they were; leftover staging graphs are dropped on the next write.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Union
+
+import pyoxigraph as ox
+
+from aiskills.namespaces import CATALOG_GRAPH, DCT
+
+Term = Union[ox.NamedNode, ox.BlankNode, ox.Literal]
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A SELECT result: column names and rows of terms (``None`` where unbound)."""
+
+    columns: tuple[str, ...]
+    rows: list[tuple[Term | None, ...]] = field(default_factory=list)
+
+    def values(self) -> list[tuple[str | None, ...]]:
+        """Rows as plain strings (IRI text or literal value)."""
+        return [tuple(None if t is None else t.value for t in row) for row in self.rows]
+
+    def column(self, name: str) -> list[Term | None]:
+        i = self.columns.index(name)
+        return [row[i] for row in self.rows]
+
+
+@dataclass(frozen=True)
+class GraphData:
+    """RDF content for one named graph, as serialised bytes in a pyoxigraph format."""
+
+    graph: str
+    data: bytes
+    format: ox.RdfFormat
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """A graph the catalogue records; ``active`` graphs make up the query dataset."""
+
+    graph: str
+    kind: str  # "ontology", "framework" or "curriculum"
+    version: str | None = None
+    active: bool = True
+    extra: tuple[tuple[str, Term], ...] = ()  # further (predicate IRI, object) facts on the graph
+
+
+class Store(abc.ABC):
+    """Port every backend implements. Implementations do all I/O; callers pass settings in."""
+
+    name: str = "store"
+
+    # -- reads -----------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def select(self, query: str, bindings: Mapping[str, Term] | None = None,
+               *, union: bool = False) -> Table:
+        """Run a SELECT query. ``bindings`` pre-bind variables (never spliced into text).
+
+        ``union`` makes the default graph the union of every named graph (for ad-hoc queries
+        that should also see inactive graphs); otherwise it is the active dataset.
+        """
+
+    @abc.abstractmethod
+    def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool:
+        """Run an ASK query over the active dataset."""
+
+    @abc.abstractmethod
+    def construct(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
+        """Run a CONSTRUCT or DESCRIBE query over the active dataset."""
+
+    @abc.abstractmethod
+    def graph_names(self) -> list[str]:
+        """Every non-empty named graph in the store (staging graphs excluded)."""
+
+    @abc.abstractmethod
+    def triples(self, graph: str) -> list[ox.Triple]:
+        """All triples of one named graph."""
+
+    @abc.abstractmethod
+    def count(self, graph: str | None = None) -> int:
+        """Number of triples in one named graph, or in all of ours when ``graph`` is None."""
+
+    # -- writes ----------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def replace_graphs(self, contents: Sequence[GraphData], catalog: Sequence[CatalogEntry] = (),
+                       *, drop: Iterable[str] = (), progress: Progress | None = None) -> None:
+        """Atomically replace each graph in ``contents``, drop graphs in ``drop``, and record
+        ``catalog`` entries (an entry for a graph replaces any earlier entry for it).
+
+        ``progress(done, total)`` is called as each content is staged."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release files and connections."""
+
+    # -- shared helpers --------------------------------------------------------------------------
+    def catalog(self) -> list[CatalogEntry]:
+        """The catalogue, read from its graph."""
+        from aiskills.store.catalog import read_catalog
+
+        return read_catalog(self.triples(CATALOG_GRAPH))
+
+    def dataset(self) -> list[str]:
+        """IRIs of the active graphs: the default graph of every query."""
+        return [e.graph for e in self.catalog() if e.active]
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+DCT_HAS_PART = DCT + "hasPart"

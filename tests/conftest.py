@@ -1,0 +1,71 @@
+"""Shared fixtures: stores on both backends, the bundled framework, a CLI runner."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from aiskills.framework import bundle
+from aiskills.framework.model import Framework
+from aiskills.store.base import Store
+from aiskills.store.embedded import EmbeddedStore
+
+
+@pytest.fixture(scope="session")
+def bundled_framework() -> Framework:
+    return bundle.framework()
+
+
+@pytest.fixture(scope="session")
+def bundled_ontology() -> tuple[list, str]:
+    return bundle.ontology()
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A real Virtuoso 7 server on loopback, started once for the session."""
+    if shutil.which("virtuoso-t") is None:
+        pytest.fail("virtuoso-t is not installed: run `make test` (it runs scripts/install-virtuoso.sh)")
+    from support.virtuoso import VirtuosoServer
+
+    with VirtuosoServer(tmp_path_factory.mktemp("virtuoso")) as server:
+        yield server
+
+
+def _clear(store: Store) -> None:
+    store.replace_graphs([], [], drop=[e.graph for e in store.catalog()] + store.graph_names())
+
+
+@pytest.fixture(params=["embedded", "remote"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """The same tests on both backends: pyoxigraph on disk, and Virtuoso over SPARQL 1.1."""
+    if request.param == "embedded":
+        s: Store = EmbeddedStore(tmp_path / "store")
+    else:
+        from aiskills.store.remote import RemoteStore
+
+        server = request.getfixturevalue("virtuoso")
+        s = RemoteStore.from_settings(server.settings())  # type: ignore[attr-defined]
+        _clear(s)
+    try:
+        yield s
+    finally:
+        if request.param == "remote":
+            _clear(s)
+        s.close()
+
+
+@pytest.fixture
+def memory_store() -> Iterator[Store]:
+    s = EmbeddedStore(None)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()

@@ -1,0 +1,121 @@
+"""The store test-suite: every test runs on the embedded backend and on a real Virtuoso server."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+
+from aiskills import loading
+from aiskills import namespaces as ns
+from aiskills.errors import StoreError
+from aiskills.framework.model import Framework, capability_rows
+from aiskills.queries import load_query
+from aiskills.store.base import CatalogEntry, GraphData, Store
+
+PREFIX = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nPREFIX ais: <https://w3id.org/aiskills/ontology#>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+
+
+def _count(store: Store, body: str) -> int:
+    table = store.select(PREFIX + f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {body} }}")
+    return int(table.values()[0][0])
+
+
+def test_bundled_framework_has_the_published_shape(store: Store) -> None:
+    """The counts the framework brief gives, measured by SPARQL over the loaded store."""
+    loading.load_bundled(store)
+    counts = dict(store.select(load_query("summary", "counts").text).values())
+    assert counts["domains"] == "6"
+    assert counts["sub-domains"] == "11"
+    assert counts["third-level groups"] == "7"
+    assert counts["knowledge levels"] == "4"
+    assert counts["archetypes"] == "5"
+    assert int(counts["roles"]) >= 25
+    assert int(counts["capabilities"]) >= 150
+
+
+def test_every_section_has_statements_and_every_domain_all_levels(store: Store) -> None:
+    loading.load_bundled(store)
+    empty = store.select(PREFIX + """SELECT ?code WHERE { ?s a/rdfs:subClassOf* ais:FrameworkSection ; skos:notation ?code .
+        FILTER NOT EXISTS { ?c a ais:Capability ; ais:section/skos:broader* ?s } }""")
+    assert empty.rows == []
+    for domain in range(1, 7):
+        levels = store.select(PREFIX + """SELECT DISTINCT ?n WHERE { ?d a ais:Domain ; skos:notation ?code .
+            ?c ais:section/skos:broader* ?d ; ais:level/skos:notation ?n } ORDER BY ?n""",
+                              {"code": ox.Literal(str(domain))})
+        assert [v[0] for v in levels.values()] == ["1", "2", "3", "4"], f"domain {domain}"
+
+
+def test_every_archetype_badges_at_least_30_capabilities(store: Store) -> None:
+    loading.load_bundled(store)
+    for slug in ("shaper", "driver", "creator", "embedder", "user"):
+        badged = store.select(PREFIX + "SELECT (COUNT(?x) AS ?n) WHERE { ?x a ais:Capability ; ais:archetype ?a }",
+                              {"a": ox.NamedNode(ns.archetype_iri(slug))})
+        assert int(badged.values()[0][0]) >= 30, slug
+
+
+def test_loading_twice_leaves_one_copy(store: Store) -> None:
+    loading.load_bundled(store)
+    first = store.count()
+    caps = _count(store, "?x a ais:Capability")
+    loading.load_bundled(store)
+    assert store.count() == first
+    assert _count(store, "?x a ais:Capability") == caps
+    assert sorted(e.graph for e in store.catalog()) == [ns.ONTOLOGY_GRAPH, ns.framework_graph("2026.1")]
+
+
+def test_failed_load_leaves_previous_contents(store: Store, bundled_framework: Framework) -> None:
+    loading.load_bundled(store)
+    before = sorted(map(str, store.triples(bundled_framework.graph)))
+    catalog = store.catalog()
+    broken = GraphData(ns.ONTOLOGY_GRAPH, b"<http://a> <http://b> ", ox.RdfFormat.N_TRIPLES)
+    good = GraphData(bundled_framework.graph, b"<http://x> <http://y> <http://z> .", ox.RdfFormat.N_TRIPLES)
+    with pytest.raises(StoreError):
+        store.replace_graphs([good, broken], [CatalogEntry(ns.ONTOLOGY_GRAPH, "ontology", "broken")])
+    assert sorted(map(str, store.triples(bundled_framework.graph))) == before
+    assert store.catalog() == catalog
+    assert not any(g.startswith(ns.STAGING_GRAPH_PREFIX) for g in store.graph_names())
+
+
+def test_new_version_becomes_current_and_old_is_kept(store: Store, bundled_framework: Framework) -> None:
+    loading.load_bundled(store)
+    version = ox.NamedNode(ns.DCT + "hasVersion")
+    triples = [t for t in bundled_framework.triples
+               if not (t.subject == ox.NamedNode(ns.FRAMEWORK_IRI) and t.predicate == version)]
+    triples.append(ox.Triple(ox.NamedNode(ns.FRAMEWORK_IRI), version, ox.Literal("2027.1")))
+    cap = ox.NamedNode(ns.capability_iri("new-01"))
+    triples.append(ox.Triple(cap, ox.NamedNode(ns.RDF + "type"), ox.NamedNode(ns.AIS + "Capability")))
+    loading.load_framework(store, Framework(triples, "2027.1"), "test")
+    entries = {e.graph: e for e in store.catalog()}
+    assert entries[ns.framework_graph("2026.1")].active is False
+    assert entries[ns.framework_graph("2027.1")].active is True
+    total = _count(store, "?x a ais:Capability")
+    assert total == len(capability_rows(bundled_framework.triples)) + 1
+    versions = store.select(PREFIX + "SELECT ?v WHERE { ?f a ais:CapabilityFramework ; <http://purl.org/dc/terms/hasVersion> ?v }")
+    assert versions.values() == [("2027.1",)]
+    both = store.select(PREFIX + "SELECT DISTINCT ?v WHERE { ?f <http://purl.org/dc/terms/hasVersion> ?v } ORDER BY ?v",
+                        union=True)
+    assert ("2026.1",) in both.values() and ("2027.1",) in both.values()
+
+
+def test_graph_round_trips_exactly(store: Store, bundled_framework: Framework) -> None:
+    loading.load_bundled(store)
+    assert set(store.triples(bundled_framework.graph)) == set(bundled_framework.triples)
+    assert store.count(bundled_framework.graph) == len(set(bundled_framework.triples))
+
+
+@pytest.mark.parametrize("value", ['He said "hi" }', "x } UNION { ?s ?p ?o", "line\nbreak # not a comment", "\\"])
+def test_bound_values_are_data_not_query_text(store: Store, value: str) -> None:
+    """A bound literal with quotes, braces and newlines matches only itself."""
+    data = f"<http://ex/a> <http://ex/p> {ox.Literal(value)} .\n<http://ex/b> <http://ex/p> \"other\" .\n"
+    store.replace_graphs([GraphData(ns.GRAPH + "test", data.encode(), ox.RdfFormat.N_TRIPLES)],
+                         [CatalogEntry(ns.GRAPH + "test", "test")])
+    table = store.select("SELECT ?s WHERE { ?s <http://ex/p> ?v }", {"v": ox.Literal(value)})
+    assert table.values() == [("http://ex/a",)]
+
+
+def test_ask_and_construct(store: Store) -> None:
+    loading.load_bundled(store)
+    assert store.ask(PREFIX + "ASK { ?c a ais:Capability ; ais:archetype ?a }",
+                     {"a": ox.NamedNode(ns.archetype_iri("embedder"))})
+    triples = store.construct(PREFIX + "CONSTRUCT { ?a skos:notation ?n } WHERE { ?a a ais:Archetype ; skos:notation ?n }")
+    assert sorted(t.object.value for t in triples) == ["C", "D", "E", "S", "U"]

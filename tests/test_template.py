@@ -1,0 +1,141 @@
+"""Framework spreadsheets: import, export and the lossless round trip; bad rows named by row and column."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+import pyoxigraph as ox
+
+from aiskills import loading
+from aiskills.framework import bundle
+from aiskills.framework.model import Framework, build_framework, capability_rows, section_codes
+from aiskills.framework.template import COLUMNS, TemplateError, read_template, write_csv, write_xlsx
+from aiskills.errors import InputError
+from aiskills.resources import framework_dir, templates_dir
+
+
+def _rdflib(triples: list[ox.Triple]) -> Graph:
+    return Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode(), format="nt")
+
+
+def _csv(tmp_path: Path, rows: list[list[str]], name: str = "fw.csv") -> Path:
+    out = io.StringIO()
+    csv.writer(out).writerows([list(COLUMNS), *rows])
+    path = tmp_path / name
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return path
+
+
+GOOD = ["6.1-01", "Explain how a model learns patterns from training data.", "1", "6.1", "S;D;C;E;U", "understand", ""]
+
+
+@pytest.mark.parametrize("ext", ["csv", "xlsx"])
+def test_export_then_import_is_isomorphic(tmp_path: Path, bundled_framework: Framework, ext: str) -> None:
+    """framework graph → template → framework graph gives the same graph (isomorphism)."""
+    rows = capability_rows(bundled_framework.triples)
+    path = tmp_path / f"fw.{ext}"
+    path.write_bytes(write_csv(rows) if ext == "csv" else write_xlsx(rows))
+    back = loading.import_template(path, bundle.structure())
+    assert isomorphic(_rdflib(back.triples), _rdflib(bundled_framework.triples))
+    assert back.version == bundled_framework.version
+
+
+def test_template_round_trip_keeps_every_cell() -> None:
+    """The bundled template's rows survive import and export unchanged, cell by cell."""
+    struct = bundle.structure()
+    rows = read_template(framework_dir() / "capabilities.csv", section_codes(struct))
+    exported = capability_rows(build_framework(struct, rows, "test").triples)
+    assert sorted(r.cells() for r in exported) == sorted(r.cells() for r in rows)
+
+
+def test_xlsx_keeps_formula_like_text_as_text(tmp_path: Path) -> None:
+    row = list(GOOD)
+    row[6] = '=HYPERLINK("http://evil.example","click")'
+    path = _csv(tmp_path, [row])
+    fw = loading.import_template(path, bundle.structure())
+    data = write_xlsx(capability_rows(fw.triples))
+    (tmp_path / "out.xlsx").write_bytes(data)
+    sheet = load_workbook(tmp_path / "out.xlsx")["capabilities"]
+    assert sheet["G2"].value == row[6] and sheet["G2"].data_type == "s"
+
+
+@pytest.mark.parametrize(("cells", "row", "column", "says"), [
+    ({"level": "5"}, 3, "level", "is not a knowledge level"),
+    ({"level": ""}, 3, "level", "is empty"),
+    ({"domain": "7.2"}, 3, "domain", "is not a domain code"),
+    ({"archetypes": "S;X"}, 3, "archetypes", "'X' is not an archetype badge"),
+    ({"archetypes": ""}, 3, "archetypes", "is empty"),
+    ({"bloom_level": "memorise"}, 3, "bloom_level", "is not a Bloom level"),
+    ({"notation": "6.1 01"}, 3, "notation", "is not a valid notation"),
+    ({"notation": "6.1-01"}, 3, "notation", "already used on row 2"),
+    ({"statement": ""}, 3, "statement", "is empty"),
+])
+def test_bad_cell_is_named_by_row_and_column(tmp_path: Path, cells: dict[str, str], row: int,
+                                            column: str, says: str) -> None:
+    second = dict(zip(COLUMNS, ["6.1-02", "Describe the difference between training and test data.", "1",
+                                "6.1", "C;E", "understand", ""]))
+    second.update(cells)
+    path = _csv(tmp_path, [GOOD, [second[c] for c in COLUMNS]])
+    with pytest.raises(TemplateError) as caught:
+        loading.import_template(path, bundle.structure())
+    problems = caught.value.problems
+    assert [(p.row, p.column) for p in problems] == [(row, column)]
+    assert says in problems[0].message
+    assert str(path) in str(caught.value) and f"row {row}, column {column}" in str(caught.value)
+
+
+def test_every_bad_row_is_reported_and_nothing_loaded(tmp_path: Path, memory_store) -> None:  # type: ignore[no-untyped-def]
+    bad = [list(GOOD), ["6.1-02", "x", "9", "6.1", "S", "", ""], ["6.1-03", "y", "1", "99", "Q", "", ""]]
+    path = _csv(tmp_path, bad)
+    with pytest.raises(TemplateError) as caught:
+        loading.load_file(memory_store, path)
+    assert {(p.row, p.column) for p in caught.value.problems} == {(3, "level"), (4, "domain"), (4, "archetypes")}
+    assert memory_store.graph_names() == []
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    (b"", "the file is empty"),
+    (b"notation,statement\n1-01,x\n", "missing column(s) level, domain, archetypes"),
+    (b"\xff\xfe\x00b\x00a\x00d", "is not UTF-8"),
+    (",".join(COLUMNS).encode() + b"\n", "no capability rows"),
+])
+def test_unusable_csv_gets_one_clear_error(tmp_path: Path, content: bytes, says: str) -> None:
+    path = tmp_path / "fw.csv"
+    path.write_bytes(content)
+    with pytest.raises(InputError) as caught:
+        loading.import_template(path, bundle.structure())
+    assert says in str(caught.value) and str(path) in str(caught.value)
+
+
+def test_xlsx_from_a_spreadsheet_program(tmp_path: Path) -> None:
+    """Numbers typed as numbers (level 1.0) and the sheet found by name."""
+    book = Workbook()
+    book.active.title = "notes"
+    sheet = book.create_sheet("capabilities")
+    sheet.append(list(COLUMNS))
+    sheet.append([GOOD[0], GOOD[1], 1.0, "6.1", "S;U", "understand", None])
+    book.save(tmp_path / "fw.xlsx")
+    fw = loading.import_template(tmp_path / "fw.xlsx", bundle.structure())
+    (row,) = capability_rows(fw.triples)
+    assert (row.notation, row.level, row.archetypes) == ("6.1-01", 1, ("shaper", "user"))
+
+
+def test_not_a_workbook(tmp_path: Path) -> None:
+    path = tmp_path / "fw.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(InputError, match="is not a readable XLSX workbook"):
+        loading.import_template(path, bundle.structure())
+
+
+def test_shipped_templates_have_the_documented_header() -> None:
+    with (templates_dir() / "framework-template.csv").open(encoding="utf-8") as f:
+        assert next(csv.reader(f)) == list(COLUMNS)
+    sheet = load_workbook(templates_dir() / "framework-template.xlsx")["capabilities"]
+    assert [c.value for c in sheet[1]] == list(COLUMNS)
