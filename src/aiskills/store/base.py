@@ -72,7 +72,8 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def select(self, query: str, bindings: Mapping[str, Term] | None = None,
                *, union: bool = False) -> Table:
-        """Run a SELECT query. ``bindings`` pre-bind variables (never spliced into text).
+        """Run a SELECT query. ``bindings`` pre-bind variables through a ``VALUES`` block of
+        escaped terms (``binding.bind``), the same way on every backend; never spliced in as text.
 
         ``union`` makes the default graph the union of every named graph (for ad-hoc queries
         that should also see inactive graphs); otherwise it is the active dataset.

@@ -10,12 +10,9 @@ import pyoxigraph as ox
 
 from aiskills.errors import QueryError, StoreError
 from aiskills.namespaces import CATALOG_GRAPH, GRAPH, STAGING_GRAPH_PREFIX
+from aiskills.store.binding import bind
 from aiskills.store.base import CatalogEntry, GraphData, Progress, Store, Table, Term
 from aiskills.store.catalog import catalog_triples, merge_catalog
-
-
-def _substitutions(bindings: Mapping[str, Term] | None) -> dict[ox.Variable, Term] | None:
-    return {ox.Variable(k): v for k, v in bindings.items()} if bindings else None
 
 
 class EmbeddedStore(Store):
@@ -38,14 +35,14 @@ class EmbeddedStore(Store):
 
     # -- reads -----------------------------------------------------------------------------------
     def _query(self, query: str, bindings: Mapping[str, Term] | None, union: bool = False):  # type: ignore[no-untyped-def]
-        kwargs: dict[str, object] = {"substitutions": _substitutions(bindings)}
+        kwargs: dict[str, object] = {}
         if union:
             kwargs["use_default_graph_as_union"] = True
         else:
             graphs = [ox.NamedNode(g) for g in self.dataset()]
             kwargs["default_graph"] = graphs or [ox.DefaultGraph()]
         try:
-            return self._store.query(query, **kwargs)
+            return self._store.query(bind(query, bindings), **kwargs)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from exc
         except (OSError, ValueError, RuntimeError) as exc:

@@ -1,0 +1,139 @@
+"""The `aiskills` command: each verb end to end on a real embedded store, errors as one line with exit 2."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+from aiskills.cli import main
+from aiskills.framework.model import Framework
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    store = tmp_path / "store"
+    monkeypatch.setenv("AISKILLS_STORE", str(store))
+    monkeypatch.delenv("AISKILLS_ENDPOINT", raising=False)
+    return store
+
+
+def _ok(runner: CliRunner, *args: str) -> str:
+    result = runner.invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_load_then_info_shows_the_framework(runner: CliRunner, env: Path, bundled_framework: Framework) -> None:
+    out = _ok(runner, "load")
+    assert f"loaded framework 2026.1 ({len(bundled_framework.triples)} triples)" in out
+    info = _ok(runner, "info")
+    assert "framework  2026.1     current" in info
+    assert "    6 domains" in info and "   11 sub-domains" in info and "    5 archetypes" in info
+
+
+def test_query_formats_agree(runner: CliRunner, env: Path) -> None:
+    _ok(runner, "load")
+    q = ("PREFIX skos: <http://www.w3.org/2004/02/skos/core#> PREFIX ais: <https://w3id.org/aiskills/ontology#> "
+         "SELECT ?n ?label WHERE { ?a a ais:Archetype ; skos:notation ?n ; skos:prefLabel ?label } ORDER BY ?n")
+    as_json = json.loads(_ok(runner, "query", q, "--format", "json"))
+    assert as_json["columns"] == ["n", "label"]
+    assert [r["n"] for r in as_json["rows"]] == ["C", "D", "E", "S", "U"]
+    as_csv = list(csv.reader(io.StringIO(_ok(runner, "query", q, "--format", "csv"))))
+    assert as_csv[0] == ["n", "label"] and [r[1] for r in as_csv[1:]] == [r["label"] for r in as_json["rows"]]
+    table = _ok(runner, "query", q)
+    assert "Embedder" in table and "(5 rows)" in table
+
+
+def test_query_from_file_and_ask(runner: CliRunner, env: Path, tmp_path: Path) -> None:
+    _ok(runner, "load")
+    path = tmp_path / "q.rq"
+    path.write_text("PREFIX ais: <https://w3id.org/aiskills/ontology#>\nASK { ?c a ais:Capability }\n")
+    assert _ok(runner, "query", str(path)).strip() == "true"
+
+
+def test_export_round_trips_what_was_loaded(runner: CliRunner, env: Path, tmp_path: Path,
+                                            bundled_framework: Framework) -> None:
+    _ok(runner, "load")
+    expected = Graph().parse(data=ox.serialize(bundled_framework.triples, format=ox.RdfFormat.N_TRIPLES).decode(),
+                             format="nt")
+    for fmt, rdflib_format in [("turtle", "turtle"), ("nt", "nt"), ("jsonld", "json-ld"), ("rdfxml", "xml")]:
+        out = tmp_path / f"fw.{fmt}"
+        _ok(runner, "export", "--graph", "framework", "--format", fmt, "--out", str(out))
+        assert isomorphic(Graph().parse(out, format=rdflib_format), expected), fmt
+
+
+def test_framework_import_export_round_trip(runner: CliRunner, env: Path, tmp_path: Path) -> None:
+    _ok(runner, "load")
+    _ok(runner, "framework", "export", "--out", str(tmp_path / "fw.xlsx"))
+    out = _ok(runner, "framework", "import", str(tmp_path / "fw.xlsx"), "--version", "2026.2")
+    assert "framework 2026.2" in out and "now current" in out
+    _ok(runner, "framework", "export", "--out", str(tmp_path / "again.csv"))
+    info = _ok(runner, "info")
+    assert "2026.1     kept" in info and "2026.2     current" in info
+    exported = (tmp_path / "again.csv").read_text(encoding="utf-8").splitlines()
+    assert exported[0] == "notation,statement,level,domain,archetypes,bloom_level,description"
+    assert len(exported) > 150
+
+
+def test_import_with_bad_rows_names_them_and_loads_nothing(runner: CliRunner, env: Path, tmp_path: Path) -> None:
+    _ok(runner, "load")
+    path = tmp_path / "bad.csv"
+    path.write_text("notation,statement,level,domain,archetypes\n"
+                    "6.1-01,Explain what a model is.,1,6.1,S\n"
+                    "6.1-02,Explain what a dataset is.,7,6.1,S\n", encoding="utf-8")
+    result = runner.invoke(main, ["framework", "import", str(path), "--version", "bad"])
+    assert result.exit_code == 2
+    assert f"{path}: 1 problem(s); nothing was imported" in result.output
+    assert "row 3, column level: '7' is not a knowledge level" in result.output
+    assert "Traceback" not in result.output
+    assert "bad" not in _ok(runner, "info").split("framework")[1].split()[0]
+
+
+def test_check_exit_codes(runner: CliRunner, env: Path, tmp_path: Path, bundled_framework: Framework) -> None:
+    assert "owl    ok" in _ok(runner, "check", "--bundled")
+    broken = [t for t in bundled_framework.triples
+              if not (t.subject.value.endswith("/capability/6.1-01") and t.predicate.value.endswith("#level"))]
+    path = tmp_path / "broken.nt"
+    path.write_bytes(ox.serialize(broken, format=ox.RdfFormat.N_TRIPLES))
+    result = runner.invoke(main, ["check", str(path)])
+    assert result.exit_code == 1
+    assert "shacl  FAILED (1 problem)" in result.output
+    assert "capability/6.1-01> ais:level: A capability needs exactly one knowledge level" in result.output
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["load", "missing.ttl"], "missing.ttl: cannot read the file"),
+    (["query", "SELECT * WHERE { ?s ?p }"], "SPARQL syntax error"),
+    (["export", "--format", "turtle"], "nothing to export"),
+    (["framework", "export"], "the store holds no framework"),
+    (["load", "--endpoint", "http://127.0.0.1:9/sparql"], "http://127.0.0.1:9/sparql"),
+])
+def test_errors_are_one_line_with_exit_2(runner: CliRunner, env: Path, args: list[str], says: str) -> None:
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert says in result.output
+    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_loading_a_file_that_is_neither(runner: CliRunner, env: Path, tmp_path: Path) -> None:
+    path = tmp_path / "other.ttl"
+    path.write_text("<http://ex/a> <http://ex/b> <http://ex/c> .\n")
+    result = runner.invoke(main, ["load", str(path)])
+    assert result.exit_code == 2
+    assert "holds neither the aiskills ontology" in result.output
+
+
+def test_turtle_syntax_error_names_the_line(runner: CliRunner, env: Path, tmp_path: Path) -> None:
+    path = tmp_path / "bad.ttl"
+    path.write_text("@prefix ex: <http://ex/> .\n\nex:a ex:b ex:c ;\n   ex:d \"unterminated .\n")
+    result = runner.invoke(main, ["load", str(path)])
+    assert result.exit_code == 2
+    assert f"{path}: line 4" in result.output and "not valid Turtle" in result.output
