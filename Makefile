@@ -21,7 +21,7 @@ system:
 
 serve: venv
 	$(AISKILLS) load
-	$(AISKILLS) serve
+	$(AISKILLS) info
 
 test: venv system
 	bash scripts/run-tests.sh
