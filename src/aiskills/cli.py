@@ -264,6 +264,127 @@ def _check_inputs(files: tuple[Path, ...], bundled: bool, store_dir: Path | None
     return ontology, bundle.framework().triples, "the bundled ontology and framework"
 
 
+# -- curricula -------------------------------------------------------------------------------------
+
+REPORT_FORMATS = ["text", "json", "turtle", "html"]
+
+
+def _report(report, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    from aiskills.validation.render import RENDERERS, as_text
+
+    if fmt == "text":
+        click.echo(as_text(report, colour=sys.stdout.isatty()), nl=False)
+    else:
+        click.echo(RENDERERS[fmt](report), nl=False)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="text", show_default=True)
+@click.option("--bundled", is_flag=True, help="Check against the bundled framework, not the store's.")
+@store_options
+def validate(file: Path, fmt: str, bundled: bool, store_dir: Path | None, endpoint: str | None) -> None:
+    """Validate a curriculum file (JSON, CSV, XLSX, Turtle, JSON-LD, RDF/XML, N-Triples) against the
+    framework. Exit 0 when it conforms (no violations), 1 when it does not, 2 when it cannot be read."""
+    from aiskills.submission.readers import read_submission
+    from aiskills.validation.engine import validator_for
+
+    submission = _guard(lambda: read_submission(file))
+    if bundled:
+        report = _guard(lambda: validator_for(None).validate(submission))
+    else:
+        with opened(store_dir, endpoint) as store:
+            report = _guard(lambda: validator_for(store).validate(submission))
+    _report(report, fmt)
+    sys.exit(0 if report.conforms else 1)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="text", show_default=True,
+              help="How to show the report of a refused submission.")
+@store_options
+def submit(file: Path, fmt: str, store_dir: Path | None, endpoint: str | None) -> None:
+    """Validate a curriculum and, when it conforms, store it in its own graph with its provenance.
+    Resubmitting the same curriculum id replaces it. Exit 1 (nothing stored) when it has violations."""
+    from aiskills import curricula
+    from aiskills.submission.readers import read_submission
+    from aiskills.validation.engine import validator_for
+    from aiskills.validation.render import headline
+
+    submission = _guard(lambda: read_submission(file))
+    with opened(store_dir, endpoint) as store:
+        report = _guard(lambda: validator_for(store).validate(submission))
+        if not report.conforms:
+            _report(report, fmt)
+            click.echo(f"aiskills: {file}: not stored: fix the violations above and submit again", err=True)
+            sys.exit(1)
+        stored = _guard(lambda: curricula.submit(store, submission, report))
+    click.echo(headline(report))
+    verb = "replaced" if stored.replaced else "stored"
+    click.echo(f"{verb} <{stored.curriculum}> in <{stored.graph}> ({stored.triples} triples)")
+
+
+@main.group("curricula")
+def curricula_group() -> None:
+    """Stored curricula: list, show, remove."""
+
+
+@curricula_group.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@store_options
+def curricula_list(fmt: str, store_dir: Path | None, endpoint: str | None) -> None:
+    """List stored curricula with their provider, size and submission time."""
+    from aiskills import curricula
+    from aiskills.store.base import Table
+
+    with opened(store_dir, endpoint) as store:
+        rows = _guard(lambda: curricula.records(store))
+    columns = ("curriculum", "title", "provider", "modules", "outcomes", "submitted", "framework")
+    table = Table(columns, [tuple(None if v is None else ox.Literal(str(v)) for v in
+                                  (r.curriculum, r.title, r.provider, r.modules, r.outcomes, r.submitted,
+                                   r.framework_version)) for r in rows])
+    render = {"table": table_text, "csv": table_csv, "json": table_json}[fmt]
+    click.echo(render(table), nl=False)
+
+
+@curricula_group.command("show")
+@click.argument("curriculum")
+@click.option("--format", "fmt", type=click.Choice(["text", *EXPORT_FORMATS]), default="text", show_default=True)
+@store_options
+def curricula_show(curriculum: str, fmt: str, store_dir: Path | None, endpoint: str | None) -> None:
+    """Show one stored curriculum (by its IRI): summary and provenance, or its graph as RDF."""
+    from aiskills import curricula
+
+    with opened(store_dir, endpoint) as store:
+        graph = curricula.curriculum_graph(curriculum)
+        found = [r for r in _guard(lambda: curricula.records(store)) if r.graph == graph]
+        if not found:
+            raise CliError(f"no stored curriculum has the id {curriculum!r} (see `aiskills curricula list`)")
+        triples = _guard(lambda: store.triples(graph))
+    if fmt != "text":
+        _write(serialize(triples, format_named(fmt), ns.PREFIXES), None)
+        return
+    r = found[0]
+    for label, value in [("curriculum", r.curriculum), ("title", r.title), ("provider", r.provider),
+                         ("modules", r.modules), ("outcomes", r.outcomes), ("submitted", r.submitted),
+                         ("source", r.source), ("sha256", r.sha256), ("framework", r.framework_version),
+                         ("graph", r.graph)]:
+        click.echo(f"{label:<11} {value if value is not None else ''}")
+
+
+@curricula_group.command("remove")
+@click.argument("curriculum")
+@store_options
+def curricula_remove(curriculum: str, store_dir: Path | None, endpoint: str | None) -> None:
+    """Remove a stored curriculum (by its IRI)."""
+    from aiskills import curricula
+
+    with opened(store_dir, endpoint) as store:
+        graph = _guard(lambda: curricula.remove(store, curriculum))
+    click.echo(f"removed <{curriculum}> (graph <{graph}>)")
+
+
 # -- framework import / export ---------------------------------------------------------------------
 
 @main.group()

@@ -1,0 +1,283 @@
+"""Readers for every submission format: JSON (and JSON-LD with our context), CSV, XLSX, and RDF.
+
+A file that cannot be read at all raises ``SubmissionError`` with the place (line and column, row,
+JSON path) and the fix; anything readable becomes a ``Submission`` for the SHACL shapes to judge.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from aiskills import namespaces as ns
+from aiskills.errors import InputError
+from aiskills.rdf import parse_triples
+from aiskills.submission import model as m
+from aiskills.submission.build import CurriculumIn, ModuleIn, OutcomeIn, Val, build
+from aiskills.submission.model import Location, SourceMap, Submission
+
+CONTEXT_IRI = "https://w3id.org/aiskills/context.jsonld"
+TABLE_COLUMNS = ("curriculum_id", "curriculum_title", "provider_id", "provider_name", "target_archetypes",
+                 "module_id", "module_title", "notional_hours", "outcome_id", "outcome_statement",
+                 "bloom_level", "aligned_capabilities")
+TABLE_SHEET = "curriculum"
+RDF_EXTENSIONS = {".ttl": ("turtle", ox.RdfFormat.TURTLE), ".nt": ("ntriples", ox.RdfFormat.N_TRIPLES),
+                  ".rdf": ("rdfxml", ox.RdfFormat.RDF_XML), ".owl": ("rdfxml", ox.RdfFormat.RDF_XML),
+                  ".xml": ("rdfxml", ox.RdfFormat.RDF_XML)}
+EXTENSIONS = (".json", ".jsonld", ".csv", ".xlsx", *RDF_EXTENSIONS)
+
+
+class SubmissionError(InputError):
+    """The file cannot be read as a curriculum; nothing was validated or stored."""
+
+
+def read_submission(path: Path) -> Submission:
+    """Read a curriculum file of any supported format (chosen by its extension)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SubmissionError(f"cannot read the file: {exc.strerror}", source=str(path)) from None
+    return read_bytes(data, path.name)
+
+
+def read_bytes(data: bytes, name: str) -> Submission:
+    """Read a curriculum from ``data``; ``name`` (a file name) gives the format and names the source."""
+    ext = Path(name).suffix.lower()
+    if ext not in EXTENSIONS:
+        raise SubmissionError(f"the extension {ext or '(none)'!r} is not a curriculum format", source=name,
+                              fix="use .json, .jsonld, .csv, .xlsx, .ttl, .nt or .rdf")
+    if not data.strip():
+        raise SubmissionError("the file is empty", source=name, fix="export the curriculum again")
+    if ext == ".xlsx":
+        return _read_table(_xlsx_rows(data, name), name, "xlsx", data)
+    text = _utf8(data, name)
+    if ext == ".csv":
+        return _read_table(_csv_rows(text, name), name, "csv", data)
+    if ext in (".json", ".jsonld"):
+        return _read_json(text, name, data)
+    fmt_name, fmt = RDF_EXTENSIONS[ext]
+    return _read_rdf(data, text, name, fmt_name, fmt)
+
+
+def _utf8(data: bytes, name: str) -> str:
+    if b"\x00" in data[:4096]:
+        raise SubmissionError("is a binary file, not text", source=name,
+                              fix="submit the curriculum as JSON, CSV, XLSX or RDF text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise SubmissionError(f"is not UTF-8 text (byte {exc.start})", source=name, place=f"line {line}",
+                              fix="save the file with UTF-8 encoding") from None
+
+
+# -- JSON ------------------------------------------------------------------------------------------
+
+def _read_json(text: str, name: str, data: bytes) -> Submission:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SubmissionError(f"is not valid JSON: {exc.msg}", source=name,
+                              place=f"line {exc.lineno}, column {exc.colno}", fix="correct the JSON there") from None
+    except RecursionError:
+        raise SubmissionError("the JSON is nested too deeply", source=name,
+                              fix="a curriculum nests only curriculum → modules → learningOutcomes") from None
+    if not isinstance(doc, dict):
+        raise SubmissionError(f"the JSON is {type(doc).__name__ if doc is not None else 'null'}, not an object",
+                              source=name, place="$", fix='the file must hold one curriculum object: {"id": …}')
+    context = doc.get("@context")
+    if context is not None and context != CONTEXT_IRI:
+        raise SubmissionError("has an @context other than ours", source=name, place="$['@context']",
+                              fix=f'remove @context or set it to "{CONTEXT_IRI}"; other JSON-LD: '
+                                  "convert it to Turtle in our terms")
+    return build(_curriculum(doc, name), name, "json", data)
+
+
+def _jv(obj: dict[str, object], key: str, path: str) -> Val | None:
+    return Val(obj[key], Location(json_path=f"{path}.{key}")) if key in obj and obj[key] is not None else None
+
+
+def _list(obj: dict[str, object], key: str, path: str, name: str) -> list[object]:
+    value = obj.get(key)
+    if value is None:
+        return []
+    if isinstance(value, (str, int, float)) and key in ("targetArchetypes", "alignedTo"):
+        return [value]
+    if not isinstance(value, list):
+        raise SubmissionError(f"{key} must be a list", source=name, place=f"{path}.{key}",
+                              fix=f'write "{key}": [ … ]')
+    return value
+
+
+def _object(value: object, path: str, name: str) -> dict[str, object]:
+    if not isinstance(value, dict):
+        raise SubmissionError("must be an object", source=name, place=path, fix="write { … } for each item")
+    return value
+
+
+def _curriculum(doc: dict[str, object], name: str) -> CurriculumIn:
+    spec = CurriculumIn(Location(json_path="$"), id=_jv(doc, "id", "$"), title=_jv(doc, "title", "$"),
+                        description=_jv(doc, "description", "$"), version=_jv(doc, "version", "$"))
+    provider = doc.get("provider")
+    if isinstance(provider, dict):
+        spec.provider_id = _jv(provider, "id", "$.provider")
+        spec.provider_name = _jv(provider, "name", "$.provider")
+        spec.provider_loc = Location(json_path="$.provider")
+    elif isinstance(provider, str):
+        spec.provider_id = Val(provider, Location(json_path="$.provider"))
+    spec.targets = [Val(v, Location(json_path=f"$.targetArchetypes[{i}]"))
+                    for i, v in enumerate(_list(doc, "targetArchetypes", "$", name))]
+    for i, raw in enumerate(_list(doc, "modules", "$", name)):
+        path = f"$.modules[{i}]"
+        mod = _object(raw, path, name)
+        module = ModuleIn(Location(json_path=path), id=_jv(mod, "id", path), title=_jv(mod, "title", path),
+                          hours=_jv(mod, "notionalHours", path))
+        for j, rawo in enumerate(_list(mod, "learningOutcomes", path, name)):
+            opath = f"{path}.learningOutcomes[{j}]"
+            o = _object(rawo, opath, name)
+            module.outcomes.append(OutcomeIn(
+                Location(json_path=opath), id=_jv(o, "id", opath), statement=_jv(o, "statement", opath),
+                bloom=_jv(o, "bloomLevel", opath),
+                aligned=[Val(v, Location(json_path=f"{opath}.alignedTo[{k}]"))
+                         for k, v in enumerate(_list(o, "alignedTo", opath, name))]))
+        spec.modules.append(module)
+    return spec
+
+
+# -- CSV and XLSX ----------------------------------------------------------------------------------
+
+def _csv_rows(text: str, name: str) -> list[list[str]]:
+    try:
+        return list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise SubmissionError(f"is not valid CSV: {exc}", source=name, fix="export it again as CSV (UTF-8)") from None
+
+
+def _xlsx_rows(data: bytes, name: str) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
+        raise SubmissionError(f"is not a readable XLSX workbook ({exc})", source=name,
+                              fix="save it from your spreadsheet program as .xlsx") from None
+    try:
+        if TABLE_SHEET in book.sheetnames:
+            sheet = book[TABLE_SHEET]
+        elif len(book.sheetnames) == 1:
+            sheet = book.worksheets[0]
+        else:
+            raise SubmissionError(f"has no sheet named {TABLE_SHEET!r} (sheets: {', '.join(book.sheetnames)})",
+                                  source=name, fix=f"name the sheet with the outcomes {TABLE_SHEET!r}")
+        return [["" if v is None else _cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def _cell(v: object) -> str:
+    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
+
+def _read_table(rows: Sequence[Sequence[str]], name: str, fmt: str, data: bytes) -> Submission:
+    rows = [r for r in rows]
+    while rows and not any(str(c).strip() for c in rows[0]):
+        rows.pop(0)
+    if not rows:
+        raise SubmissionError("has no header row", source=name, fix="start from the template's header row")
+    header = [str(h).strip().lower() for h in rows[0]]
+    missing = [c for c in TABLE_COLUMNS if c not in header]
+    if missing:
+        raise SubmissionError(f"missing column(s): {', '.join(missing)}", source=name, place="row 1",
+                              fix="the header row must name: " + ", ".join(TABLE_COLUMNS))
+    col = {c: header.index(c) for c in TABLE_COLUMNS}
+    spec: CurriculumIn | None = None
+    module: ModuleIn | None = None
+    for n, cells in enumerate(rows[1:], start=2):
+        def v(c: str, n: int = n, cells: Sequence[str] = cells) -> Val | None:
+            i = col[c]
+            text = str(cells[i]).strip() if i < len(cells) and cells[i] is not None else ""
+            return Val(text, Location(row=n, column=c)) if text else None
+
+        if not any(str(c).strip() for c in cells):
+            continue
+        if spec is None:
+            spec = _table_curriculum(v, n)
+        elif (cid := v("curriculum_id")) is not None and spec.id is not None and cid.text != spec.id.text:
+            raise SubmissionError(f"starts a second curriculum ({cid.text}); a file holds one curriculum",
+                                  source=name, place=f"row {n}, column curriculum_id",
+                                  fix="put each curriculum in its own file")
+        module = _table_module(spec, module, v, n)
+        module.outcomes.append(OutcomeIn(
+            Location(row=n), id=v("outcome_id"), statement=v("outcome_statement"), bloom=v("bloom_level"),
+            aligned=_split(v("aligned_capabilities"))))
+    if spec is None:
+        raise SubmissionError("has a header but no rows", source=name, fix="add one row per learning outcome")
+    return build(spec, name, fmt, data)
+
+
+def _table_curriculum(v, n: int) -> CurriculumIn:  # type: ignore[no-untyped-def]
+    spec = CurriculumIn(Location(row=n), id=v("curriculum_id"), title=v("curriculum_title"),
+                        provider_id=v("provider_id"), provider_name=v("provider_name"),
+                        provider_loc=Location(row=n, column="provider_id"))
+    spec.targets = _split(v("target_archetypes"))
+    return spec
+
+
+def _table_module(spec: CurriculumIn, module: ModuleIn | None, v, n: int) -> ModuleIn:  # type: ignore[no-untyped-def]
+    mid, title = v("module_id"), v("module_title")
+    same = module is not None and (
+        (mid is None and title is None)
+        or (mid is not None and module.id is not None and mid.text == module.id.text)
+        or (mid is None and title is not None and module.title is not None and title.text == module.title.text))
+    if same:
+        return module  # type: ignore[return-value]
+    new = ModuleIn(Location(row=n), id=mid, title=title, hours=v("notional_hours"))
+    spec.modules.append(new)
+    return new
+
+
+def _split(val: Val | None) -> list[Val]:
+    if val is None:
+        return []
+    return [Val(p.strip(), val.loc) for p in re.split(r"[;\n]", val.text) if p.strip()]
+
+
+# -- RDF -------------------------------------------------------------------------------------------
+
+def _read_rdf(data: bytes, text: str, name: str, fmt_name: str, fmt: ox.RdfFormat) -> Submission:
+    import hashlib
+
+    triples = parse_triples(data, fmt, name)
+    curricula = sorted({t.subject for t in triples if t.predicate == m.TYPE and t.object == m.CURRICULUM}, key=str)
+    if not curricula:
+        raise SubmissionError("holds no ais:Curriculum", source=name,
+                              fix=f"type the curriculum as <{ns.AIS}Curriculum>")
+    if len(curricula) > 1:
+        raise SubmissionError(f"holds {len(curricula)} curricula; a file holds one", source=name,
+                              fix="put each curriculum in its own file")
+    sources = SourceMap()
+    for node in {t.subject for t in triples}:
+        line = _line_of(text, node)
+        if line:
+            sources.add(node, None, Location(line=line))  # type: ignore[arg-type]
+    return Submission(name, fmt_name, curricula[0], triples, sources, hashlib.sha256(data).hexdigest())  # type: ignore[arg-type]
+
+
+def _line_of(text: str, node: ox.NamedNode | ox.BlankNode | ox.Triple) -> int | None:
+    """The first line that names ``node`` (full IRI, or the local part of a prefixed name)."""
+    if not isinstance(node, ox.NamedNode):
+        return None
+    at = text.find(f"<{node.value}>")
+    if at < 0:
+        local = re.split(r"[/#]", node.value)[-1]
+        if local:
+            found = re.search(rf"(?<![\w<]):{re.escape(local)}(?![\w-])|\"{re.escape(node.value)}\"", text)
+            at = found.start() if found else -1
+    return text.count("\n", 0, at) + 1 if at >= 0 else None

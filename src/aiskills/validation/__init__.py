@@ -1,0 +1,1 @@
+"""Validating curricula with SHACL: the engine, the typed report, and its renderings."""

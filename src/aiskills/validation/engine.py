@@ -1,0 +1,143 @@
+"""The validation engine: SHACL (pySHACL running its SPARQL on Oxigraph) over a submission plus the
+framework and ontology, with the shapes parsed once per process."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+
+from aiskills import namespaces as ns
+from aiskills.resources import data_dir
+from aiskills.submission.model import Submission
+from aiskills.validation.report import (
+    Item,
+    Report,
+    Result,
+    Severity,
+    compact,
+    describe_items,
+    display_value,
+    nearest_codes,
+    sorted_results,
+)
+
+SH = rdflib.Namespace(ns.SH)
+HINT = rdflib.URIRef("https://w3id.org/aiskills/validation#hint")
+_SEVERITY = {SH.Violation: Severity.VIOLATION, SH.Warning: Severity.WARNING, SH.Info: Severity.INFO}
+_NOTATION = ox.NamedNode(ns.SKOS + "notation")
+_CAPABILITY = ox.NamedNode(ns.AIS + "Capability")
+_TYPE = ox.NamedNode(ns.RDF + "type")
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    hint: str
+
+
+def curriculum_shapes_path() -> Path:
+    return data_dir("shapes") / "curriculum.ttl"
+
+
+class CurriculumValidator:
+    """Validates submissions against the curriculum shapes and one framework version.
+
+    Build it once (it parses the shapes and indexes the framework) and call ``validate`` per file.
+    """
+
+    def __init__(self, ontology: Sequence[ox.Triple], framework: Sequence[ox.Triple],
+                 framework_version: str | None = None, shapes: Path | None = None) -> None:
+        self.framework_version = framework_version
+        self._base = [ox.Quad(t.subject, t.predicate, t.object) for t in (*ontology, *framework)]
+        self.shapes = rdflib.Graph().parse(shapes or curriculum_shapes_path(), format="turtle")
+        self.rules = _rules(self.shapes)
+        caps = {t.subject for t in framework if t.predicate == _TYPE and t.object == _CAPABILITY}
+        self.notations = sorted(t.object.value for t in framework if t.subject in caps and t.predicate == _NOTATION)
+
+    def validate(self, submission: Submission) -> Report:
+        """The report for one submission; non-conformance is data, never an exception."""
+        graph = self._shacl(submission)
+        return self.report(submission, graph)
+
+    def _shacl(self, submission: Submission) -> rdflib.Graph:
+        import pyshacl
+
+        store = ox.Store()
+        store.extend(self._base)
+        store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in submission.triples)
+        _, graph, _ = pyshacl.validate(store, shacl_graph=self.shapes, inference="none", advanced=True,
+                                       allow_infos=True, allow_warnings=True)
+        return graph
+
+    def report(self, submission: Submission, graph: rdflib.Graph) -> Report:
+        items = describe_items(submission)
+        results = [self._result(graph, node, submission, items) for node in graph.subjects(SH.resultSeverity, None)]
+        return Report(submission.source, submission.format, submission.curriculum_id, sorted_results(results),
+                      self.framework_version, graph.serialize(format="turtle"))
+
+    def _result(self, g: rdflib.Graph, node: rdflib.term.Node, submission: Submission,
+                items: dict[str, Item]) -> Result:
+        focus = g.value(node, SH.focusNode)
+        path = g.value(node, SH.resultPath)
+        value = g.value(node, SH.value)
+        rule = self.rules.get(g.value(node, SH.sourceConstraint)) or self.rules.get(g.value(node, SH.sourceShape)) \
+            or Rule(str(g.value(node, SH.sourceShape)), "")
+        focus_nt = _nt(focus)
+        path_nt = _nt(path) if isinstance(path, rdflib.URIRef) else None
+        value_nt = _nt(value) if value is not None else None
+        location = submission.sources.find(focus_nt, path_nt, value_nt)
+        original = submission.sources.original(focus_nt, path_nt, value_nt) if path_nt and value_nt else None
+        shown = original or display_value(str(value)) if value is not None else None
+        if isinstance(value, rdflib.BNode):
+            shown = None
+        hint = rule.hint
+        if rule.id == "unknown-capability" and shown:
+            hint = f"{hint} Nearest existing codes: {', '.join(nearest_codes(str(display_value(str(value))), self.notations))}."
+        message = str(g.value(node, SH.resultMessage) or "")
+        item = items.get(focus_nt) or Item("item", str(focus) if isinstance(focus, rdflib.URIRef) else None, None)
+        return Result(_SEVERITY.get(g.value(node, SH.resultSeverity), Severity.VIOLATION), rule.id, message, item,
+                      shown, hint, location, compact(str(path)) if path_nt else None)
+
+
+def _nt(term: rdflib.term.Node | None) -> str:
+    """A term as pyoxigraph writes it (N-Triples), the key of the source map."""
+    if isinstance(term, rdflib.URIRef):
+        return f"<{term}>"
+    if isinstance(term, rdflib.BNode):
+        return f"_:{term}"
+    if isinstance(term, rdflib.Literal):
+        if term.language:
+            return str(ox.Literal(str(term), language=term.language))
+        if term.datatype and str(term.datatype) != ns.XSD + "string":
+            return str(ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype))))
+        return str(ox.Literal(str(term)))
+    return ""
+
+
+def _rules(shapes: rdflib.Graph) -> dict[rdflib.term.Node, Rule]:
+    """Each shape or SPARQL constraint that carries a hint → its rule id (the local name) and hint."""
+    out = {}
+    for node, hint in shapes.subject_objects(HINT):
+        if isinstance(node, rdflib.URIRef):
+            out[node] = Rule(str(node).rsplit("#", 1)[-1], str(hint))
+    return out
+
+
+def validator_for(store: object | None) -> CurriculumValidator:
+    """A validator for the store's current framework (and ontology), or the bundled ones when the
+    store holds none or no store is given."""
+    from aiskills import loading
+    from aiskills.framework import bundle
+    from aiskills.store.base import Store
+
+    if isinstance(store, Store):
+        current = loading.current_framework(store)
+        if current is not None:
+            ontology = store.triples(ns.ONTOLOGY_GRAPH) or bundle.ontology()[0]
+            return CurriculumValidator(ontology, current.triples, current.version)
+    framework = bundle.framework()
+    return CurriculumValidator(bundle.ontology()[0], framework.triples, framework.version)

@@ -1,0 +1,162 @@
+"""The validation report as data: typed results a curriculum designer can act on.
+
+Built from the SHACL validation report (the single source of results); this module only adds what
+the report cannot know: where in the submitted file each result points, the item's title, the value as
+the user typed it, and the fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+
+from aiskills import namespaces as ns
+from aiskills.submission.model import Location, Submission
+
+
+class Severity(Enum):
+    VIOLATION = "violation"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def order(self) -> int:
+        return {"violation": 0, "warning": 1, "info": 2}[self.value]
+
+
+@dataclass(frozen=True)
+class Item:
+    """The curriculum, module or outcome a result is about."""
+
+    kind: str  # curriculum, module, outcome, provider or item
+    id: str | None
+    title: str | None
+
+    def label(self) -> str:
+        name = f"'{self.title}'" if self.title else (self.id or "(no id)")
+        return f"{self.kind} {name}"
+
+
+@dataclass(frozen=True)
+class Result:
+    severity: Severity
+    rule: str
+    message: str
+    item: Item
+    value: str | None
+    hint: str
+    location: Location | None
+    path: str | None = None  # the property, as a compact name
+
+    def as_dict(self) -> dict[str, object]:
+        return {"severity": self.severity.value, "rule": self.rule, "message": self.message,
+                "item": {"kind": self.item.kind, "id": self.item.id, "title": self.item.title},
+                "value": self.value, "hint": self.hint, "path": self.path,
+                "location": self.location.as_dict() if self.location else None}
+
+
+@dataclass
+class Report:
+    source: str
+    format: str
+    curriculum: str | None
+    results: list[Result] = field(default_factory=list)
+    framework_version: str | None = None
+    shacl_turtle: str = ""  # the sh:ValidationReport as Turtle
+
+    @property
+    def conforms(self) -> bool:
+        return not any(r.severity is Severity.VIOLATION for r in self.results)
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for r in self.results if r.severity is severity)
+
+    def summary(self) -> dict[str, int]:
+        return {s.value + "s": self.count(s) for s in Severity}
+
+    def rules(self, severity: Severity | None = None) -> list[str]:
+        return sorted({r.rule for r in self.results if severity is None or r.severity is severity})
+
+    def as_dict(self) -> dict[str, object]:
+        return {"source": self.source, "format": self.format, "curriculum": self.curriculum,
+                "frameworkVersion": self.framework_version, "conforms": self.conforms,
+                "summary": self.summary(), "results": [r.as_dict() for r in self.results]}
+
+
+# -- building results ------------------------------------------------------------------------------
+
+_KINDS = {ns.AIS + "Curriculum": "curriculum", ns.AIS + "Module": "module",
+          ns.AIS + "LearningOutcome": "outcome", ns.AIS + "Provider": "provider"}
+_TITLES = (ns.DCT + "title", ns.AIS + "statement", ns.RDFS + "label")
+_PREFIXES = {ns.AIS: "ais:", ns.DCT: "dct:", ns.SKOS: "skos:", "https://w3id.org/aiskills/validation#": "aisv:"}
+
+
+def describe_items(submission: Submission) -> dict[str, Item]:
+    """Every subject of the submission (as N-Triples text) → its kind, id and title."""
+    kinds: dict[str, str] = {}
+    titles: dict[str, str] = {}
+    for t in submission.triples:
+        s = str(t.subject)
+        if t.predicate.value == ns.RDF + "type" and t.object.value in _KINDS:
+            kinds[s] = _KINDS[t.object.value]
+        elif t.predicate.value in _TITLES and s not in titles:
+            titles[s] = t.object.value
+    subjects = {str(t.subject): t.subject for t in submission.triples}
+    return {s: Item(kinds.get(s, "item"), node.value if node.__class__.__name__ == "NamedNode" else None,
+                    _short(titles.get(s)))
+            for s, node in subjects.items()}
+
+
+def _short(text: str | None, n: int = 80) -> str | None:
+    if text is None:
+        return None
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
+def compact(iri: str | None) -> str | None:
+    if iri is None:
+        return None
+    for base, prefix in _PREFIXES.items():
+        if iri.startswith(base):
+            return prefix + iri[len(base):]
+    return iri
+
+
+def display_value(value: str | None) -> str | None:
+    """IRIs of framework resources shown by their code (``6.1-03``, ``embedder``)."""
+    if value is None:
+        return None
+    for kind in ("capability", "archetype", "bloom", "level"):
+        prefix = f"{ns.ID}{kind}/"
+        if value.startswith(prefix):
+            return value[len(prefix):]
+    return value
+
+
+def nearest_codes(code: str, notations: Sequence[str], n: int = 3) -> list[str]:
+    """Framework notations closest to ``code``: same section first, then by similarity."""
+    section = code.split("-")[0]
+    same = [c for c in notations if c.split("-")[0] == section]
+    pool = same or list(notations)
+    close = difflib.get_close_matches(code, pool, n=n, cutoff=0.0)
+    return close or pool[:n]
+
+
+def sort_key(result: Result) -> tuple[object, ...]:
+    loc = result.location
+    if loc is None:
+        place: list[tuple[int, int | str]] = [(2, 0)]
+    elif loc.row is not None:
+        place = [(0, loc.row), (1, loc.column or "")]
+    elif loc.json_path is not None:
+        place = [(0, int(p)) if p.isdigit() else (1, p) for p in re.findall(r"\w+", loc.json_path)]
+    else:
+        place = [(0, loc.line or 0)]
+    return (result.severity.order, place, result.rule, result.message)
+
+
+def sorted_results(results: Iterable[Result]) -> list[Result]:
+    return sorted(results, key=sort_key)
