@@ -19,6 +19,7 @@ import pyoxigraph as ox
 from aiskills import namespaces as ns
 from aiskills.errors import InputError
 from aiskills.rdf import parse_triples
+from aiskills.resources import data_dir
 from aiskills.submission import model as m
 from aiskills.submission.build import CurriculumIn, ModuleIn, OutcomeIn, Val, build
 from aiskills.submission.model import Location, SourceMap, Submission
@@ -93,11 +94,21 @@ def _read_json(text: str, name: str, data: bytes) -> Submission:
         raise SubmissionError(f"the JSON is {type(doc).__name__ if doc is not None else 'null'}, not an object",
                               source=name, place="$", fix='the file must hold one curriculum object: {"id": …}')
     context = doc.get("@context")
-    if context is not None and context != CONTEXT_IRI:
+    if context is not None and not _is_our_context(context):
         raise SubmissionError("has an @context other than ours", source=name, place="$['@context']",
                               fix=f'remove @context or set it to "{CONTEXT_IRI}"; other JSON-LD: '
                                   "convert it to Turtle in our terms")
     return build(_curriculum(doc, name), name, "json", data)
+
+
+def _is_our_context(context: object) -> bool:
+    """Our context by IRI, inline, or as the only entry of a list (never fetched from anywhere)."""
+    if isinstance(context, list) and len(context) == 1:
+        context = context[0]
+    if context == CONTEXT_IRI:
+        return True
+    ours = json.loads((data_dir("ontology") / "context.jsonld").read_text(encoding="utf-8"))["@context"]
+    return context == ours
 
 
 def _jv(obj: dict[str, object], key: str, path: str) -> Val | None:
