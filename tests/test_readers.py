@@ -1,0 +1,115 @@
+"""Submission readers: a file that cannot be read gets one clear error with its place and fix;
+JSON with our published context reads as the JSON-LD it claims to be."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from openpyxl import Workbook
+
+from aiskills.errors import InputError
+from aiskills.resources import data_dir
+from aiskills.submission.readers import CONTEXT_IRI, SubmissionError, read_bytes, read_submission
+from support.curricula import base, to_csv, to_json, to_xlsx
+
+
+def _error(data: bytes, name: str) -> str:
+    with pytest.raises(InputError) as caught:
+        read_bytes(data, name)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(("data", "name", "says"), [
+    (b"", "c.json", "c.json: the file is empty"),
+    (b"   \n", "c.csv", "c.csv: the file is empty"),
+    (b"{}", "c.docx", "c.docx: the extension '.docx' is not a curriculum format"),
+    (b"{}", "curriculum", "the extension '(none)' is not a curriculum format"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "c.json", "c.json: is a binary file, not text"),
+    (b'{"title": "caf\xe9"}', "c.json", "c.json: line 1: is not UTF-8 text (byte 14)"),
+    (b'{"title": "x",\n "modules": [}', "c.json", "c.json: line 2, column 14: is not valid JSON"),
+    (b'["not", "an", "object"]', "c.json", "c.json: $: the JSON is list, not an object"),
+    (b'"just text"', "c.json", "the JSON is str, not an object"),
+    (b'{"modules": {"title": "x"}}', "c.json", "c.json: $.modules: modules must be a list"),
+    (b'{"modules": ["x"]}', "c.json", "c.json: $.modules[0]: must be an object"),
+    (b'{"@context": "https://elsewhere.example/ctx.jsonld"}', "c.jsonld", "has an @context other than ours"),
+    (b"curriculum_id,title\nx,y\n", "c.csv", "c.csv: row 1: missing column(s): curriculum_title, provider_id"),
+    (b"@prefix ex: <http://ex/> .\nex:a ex:b \n", "c.ttl", "c.ttl: line 3, column 1: not valid Turtle"),
+    (b"<http://ex/a> <http://ex/b> <http://ex/c> .\n", "c.nt", "c.nt: holds no ais:Curriculum"),
+    (b"[" * 100000 + b"]" * 100000, "c.json", "the JSON is nested too deeply"),
+])
+def test_unreadable_file_gets_one_clear_error(data: bytes, name: str, says: str) -> None:
+    assert says in _error(data, name)
+
+
+def test_csv_with_two_curricula_is_refused_at_the_row() -> None:
+    doc = base()
+    text = to_csv(doc).decode() + "https://other.example/c,Other,,,,,,,,,\n"
+    assert "c.csv: row 5, column curriculum_id: starts a second curriculum" in _error(text.encode(), "c.csv")
+
+
+def test_xlsx_without_the_expected_sheet() -> None:
+    book = Workbook()
+    book.active.title = "notes"
+    book.create_sheet("outcomes")
+    path_bytes = _save(book)
+    assert "has no sheet named 'curriculum' (sheets: notes, outcomes)" in _error(path_bytes, "c.xlsx")
+
+
+def test_xlsx_with_wrong_columns() -> None:
+    book = Workbook()
+    book.active.title = "curriculum"
+    book.active.append(["id", "title"])
+    assert "missing column(s): curriculum_id" in _error(_save(book), "c.xlsx")
+
+
+def test_not_really_xlsx() -> None:
+    assert "is not a readable XLSX workbook" in _error(b"PK\x03\x04garbage", "c.xlsx")
+
+
+def _save(book: Workbook) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def test_table_rows_group_into_modules_and_outcomes() -> None:
+    sub = read_bytes(to_xlsx(base()), "c.xlsx")
+    modules = [t for t in sub.triples if t.predicate.value.endswith("#hasModule")]
+    outcomes = [t for t in sub.triples if t.predicate.value.endswith("#hasLearningOutcome")]
+    assert len(modules) == 2 and len(outcomes) == 3
+    assert sub.curriculum_id == base()["id"]
+    assert str(sub.sources.find(f"<{base()['id']}/module/2/outcome/1>")) == "row 4"
+
+
+def test_minted_ids_are_stable_and_positional() -> None:
+    a = read_bytes(to_json(base()), "a.json")
+    b = read_bytes(to_csv(base()), "b.csv")
+    assert set(a.stored_triples()) == set(b.stored_triples())
+    assert f"<{base()['id']}/module/1/outcome/2>" in {str(t.subject) for t in a.triples}
+
+
+def test_json_with_our_context_is_the_json_ld_it_claims() -> None:
+    """Processed as JSON-LD with ontology/context.jsonld, a document (all ids given) yields the same
+    facts our reader makes, less the rdf:type statements JSON-LD cannot infer."""
+    doc = base()
+    for i, m in enumerate(doc["modules"]):
+        m["id"] = f"{doc['id']}/module/{i + 1}"
+        for j, o in enumerate(m["learningOutcomes"]):
+            o["id"] = f"{m['id']}/outcome/{j + 1}"
+    ours = {t for t in read_bytes(to_json(doc), "c.json").stored_triples()
+            if t.predicate.value != "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"}
+    context = json.loads((data_dir("ontology") / "context.jsonld").read_text())["@context"]
+    as_ld = set(ox.parse(json.dumps({"@context": context, **doc}).encode(), format=ox.RdfFormat.JSON_LD))
+    assert {ox.Triple(t.subject, t.predicate, t.object) for t in as_ld} == ours
+    with_iri = read_bytes(json.dumps({"@context": CONTEXT_IRI, **doc}).encode(), "c.jsonld")
+    assert set(with_iri.stored_triples()) >= ours
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(SubmissionError, match="cannot read the file"):
+        read_submission(tmp_path / "nope.json")
