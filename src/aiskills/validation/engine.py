@@ -13,6 +13,7 @@ import rdflib
 from aiskills import namespaces as ns
 from aiskills.resources import data_dir
 from aiskills.submission.model import Submission
+from aiskills.validation.compiled import CompiledShapes, compile_shapes, report_graph
 from aiskills.validation.report import (
     Item,
     Report,
@@ -39,13 +40,19 @@ class Rule:
     hint: str
 
 
-def run_shacl(data: ox.Store, shapes: rdflib.Graph) -> tuple[bool, rdflib.Graph]:
+def run_shacl(data: ox.Store, shapes: rdflib.Graph,
+              compiled: CompiledShapes | None | bool = True) -> tuple[bool, rdflib.Graph]:
     """SHACL validation of the store's default graph; returns (conforms, sh:ValidationReport graph),
     with SHACL's own meaning of conforms (any result, whatever its severity, means it does not).
 
     The one validation path: curriculum checks and the W3C conformance suite both go through it.
-    pySHACL evaluates the shapes and runs SPARQL-based constraints on Oxigraph's engine.
+    Shapes within the compiled subset run as one SPARQL query per constraint on Oxigraph
+    (``compiled``: True to compile here, a ``CompiledShapes`` to reuse, False to skip); other shapes
+    go to pySHACL, which also runs its SPARQL on Oxigraph.
     """
+    plan = compile_shapes(shapes) if compiled is True else (compiled or None)
+    if plan is not None:
+        return report_graph(plan.run(data))
     import pyshacl
 
     conforms, graph, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none", advanced=True)
@@ -68,6 +75,7 @@ class CurriculumValidator:
         self._base = [ox.Quad(t.subject, t.predicate, t.object) for t in (*ontology, *framework)]
         self.shapes = rdflib.Graph().parse(shapes or curriculum_shapes_path(), format="turtle")
         self.rules = _rules(self.shapes)
+        self.compiled = compile_shapes(self.shapes)
         caps = {t.subject for t in framework if t.predicate == _TYPE and t.object == _CAPABILITY}
         self.notations = sorted(t.object.value for t in framework if t.subject in caps and t.predicate == _NOTATION)
 
@@ -80,7 +88,7 @@ class CurriculumValidator:
         store = ox.Store()
         store.extend(self._base)
         store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in submission.triples)
-        return run_shacl(store, self.shapes)[1]
+        return run_shacl(store, self.shapes, self.compiled or False)[1]
 
     def report(self, submission: Submission, graph: rdflib.Graph) -> Report:
         items = describe_items(submission)
