@@ -119,7 +119,9 @@ def _list(obj: dict[str, object], key: str, path: str, name: str) -> list[object
     value = obj.get(key)
     if value is None:
         return []
-    if isinstance(value, (str, int, float)) and key in ("targetArchetypes", "alignedTo"):
+    if isinstance(value, str) and key in ("targetArchetypes", "alignedTo"):
+        return [p.strip() for p in value.split(";") if p.strip()]
+    if isinstance(value, (int, float)) and key in ("targetArchetypes", "alignedTo"):
         return [value]
     if not isinstance(value, list):
         raise SubmissionError(f"{key} must be a list", source=name, place=f"{path}.{key}",
@@ -282,13 +284,14 @@ def _read_rdf(data: bytes, text: str, name: str, fmt_name: str, fmt: ox.RdfForma
 
 
 def _line_of(text: str, node: ox.NamedNode | ox.BlankNode | ox.Triple) -> int | None:
-    """The first line that names ``node`` (full IRI, or the local part of a prefixed name)."""
+    """The line where ``node`` is described: a line that starts with it as subject, else its first
+    mention (as a full IRI, or as a prefixed name ``prefix:local``)."""
     if not isinstance(node, ox.NamedNode):
         return None
-    at = text.find(f"<{node.value}>")
-    if at < 0:
-        local = re.split(r"[/#]", node.value)[-1]
-        if local:
-            found = re.search(rf"(?<![\w<]):{re.escape(local)}(?![\w-])|\"{re.escape(node.value)}\"", text)
-            at = found.start() if found else -1
-    return text.count("\n", 0, at) + 1 if at >= 0 else None
+    local = re.split(r"[/#]", node.value)[-1]
+    names = [re.escape(f"<{node.value}>")]
+    if local:
+        names.append(rf"[A-Za-z][\w.-]*:{re.escape(local)}(?![\w-])|(?<![\w<]):{re.escape(local)}(?![\w-])")
+    pattern = "|".join(names)
+    found = re.search(rf"^[ \t]*(?:{pattern})", text, re.MULTILINE) or re.search(pattern, text)
+    return text.count("\n", 0, found.start()) + 1 if found else None

@@ -93,7 +93,11 @@ class CurriculumValidator:
     def report(self, submission: Submission, graph: rdflib.Graph) -> Report:
         items = describe_items(submission)
         results = [self._result(graph, node, submission, items) for node in graph.subjects(SH.resultSeverity, None)]
-        return Report(submission.source, submission.format, submission.curriculum_id, sorted_results(results),
+        order: dict[str, int] = {}
+        for location in submission.sources.places.values():
+            order.setdefault(str(location), len(order))
+        return Report(submission.source, submission.format, submission.curriculum_id,
+                      sorted_results(results, order),
                       self.framework_version, graph.serialize(format="turtle"))
 
     def _result(self, g: rdflib.Graph, node: rdflib.term.Node, submission: Submission,
@@ -108,13 +112,14 @@ class CurriculumValidator:
         value_nt = _nt(value) if value is not None else None
         location = submission.sources.find(focus_nt, path_nt, value_nt)
         original = submission.sources.original(focus_nt, path_nt, value_nt) if path_nt and value_nt else None
-        shown = original or display_value(str(value)) if value is not None else None
-        if isinstance(value, rdflib.BNode):
-            shown = None
+        coded = display_value(str(value)) if value is not None else None
+        shown = None if isinstance(value, rdflib.BNode) else (original or coded)
+        message = str(g.value(node, SH.resultMessage) or "")
+        if original and coded and original != coded:
+            message = message.replace(coded, original)  # values in messages as the user typed them
         hint = rule.hint
         if rule.id == "unknown-capability" and shown:
-            hint = f"{hint} Nearest existing codes: {', '.join(nearest_codes(str(display_value(str(value))), self.notations))}."
-        message = str(g.value(node, SH.resultMessage) or "")
+            hint = f"{hint} Nearest existing codes: {', '.join(nearest_codes(shown, self.notations))}."
         item = items.get(focus_nt) or Item("item", str(focus) if isinstance(focus, rdflib.URIRef) else None, None)
         return Result(_SEVERITY.get(g.value(node, SH.resultSeverity), Severity.VIOLATION), rule.id, message, item,
                       shown, hint, location, compact(str(path)) if path_nt else None)

@@ -8,7 +8,6 @@ the user typed it, and the fix.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -145,18 +144,22 @@ def nearest_codes(code: str, notations: Sequence[str], n: int = 3) -> list[str]:
     return close or pool[:n]
 
 
-def sort_key(result: Result) -> tuple[object, ...]:
+def sort_key(result: Result, order: dict[str, int] | None = None) -> tuple[object, ...]:
+    """Violations first, then in the order of the file (rows, lines, or the JSON document's order)."""
     loc = result.location
+    place: tuple[object, ...]
     if loc is None:
-        place: list[tuple[int, int | str]] = [(2, 0)]
+        place = (2, 0, 0)
+    elif order is not None and str(loc) in order:
+        place = (0, order[str(loc)], 0)
     elif loc.row is not None:
-        place = [(0, loc.row), (1, loc.column or "")]
-    elif loc.json_path is not None:
-        place = [(0, int(p)) if p.isdigit() else (1, p) for p in re.findall(r"\w+", loc.json_path)]
+        place = (0, loc.row, loc.column or "")
+    elif loc.line is not None:
+        place = (0, loc.line, 0)
     else:
-        place = [(0, loc.line or 0)]
+        place = (1, 0, 0)
     return (result.severity.order, place, result.rule, result.message)
 
 
-def sorted_results(results: Iterable[Result]) -> list[Result]:
-    return sorted(results, key=sort_key)
+def sorted_results(results: Iterable[Result], order: dict[str, int] | None = None) -> list[Result]:
+    return sorted(results, key=lambda r: sort_key(r, order))

@@ -1,0 +1,160 @@
+"""Pre-binding of query variables for SPARQL servers that take no bindings of their own.
+
+``bind`` adds a ``VALUES`` block as the first element of the query's top-level WHERE group. Terms
+are written by pyoxigraph (N-Triples syntax, every quote, backslash and newline escaped) and the
+insertion point is found on a copy of the query whose comments, IRIs and string literals are
+blanked out, so nothing inside them can be mistaken for syntax.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import pyoxigraph as ox
+
+from aiskills.errors import QueryError
+
+_PN_CHARS_BASE = ("A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff"
+                  "\u200c-\u200d\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd"
+                  "\U00010000-\U000effff")
+#: SPARQL 1.1 grammar rule [166] VARNAME.
+VARNAME = re.compile(f"[{_PN_CHARS_BASE}_0-9][{_PN_CHARS_BASE}_0-9\u00b7\u0300-\u036f\u203f-\u2040]*")
+#: An IRI reference, leniently: ``{`` and ``}`` are accepted inside (some servers do) so they
+#: are never taken for a group; UCHAR escapes (\u00E9) are part of the IRI.
+_IRIREF = re.compile(r'<(?:[^<>"|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>')
+_FORM = re.compile(r"(?<![\w:?$])(SELECT|CONSTRUCT|DESCRIBE|ASK)(?![\w:\-])", re.IGNORECASE)
+_WHERE = re.compile(r"\s*WHERE(?![\w:\-])", re.IGNORECASE)
+
+
+def bind(query: str, bindings: Mapping[str, ox.NamedNode | ox.Literal] | None) -> str:
+    """``query`` with ``bindings`` (variable name, without ``?``, to term) as a ``VALUES`` block.
+
+    Raises ``QueryError`` for a name that is not a SPARQL variable name, a term that ``VALUES``
+    cannot hold (blank nodes), or a query without a WHERE group.
+    """
+    if not bindings:
+        return query
+    return insert_into_where(query, values_block(bindings))
+
+
+def insert_into_where(query: str, text: str) -> str:
+    """``query`` with ``text`` put first in its top-level WHERE group.
+
+    A ``CONSTRUCT`` template is skipped; the ``CONSTRUCT WHERE`` short form is spelled out
+    (its pattern doubles as the template) so that ``text`` goes into the pattern only.
+    """
+    masked = mask(query)
+    form, start = query_form(query, masked)
+    if form == "CONSTRUCT":
+        return _insert_construct(query, masked, start, text)
+    brace = group_start(masked, start)
+    return query[:brace + 1] + text + query[brace + 1:]
+
+
+def query_form(query: str, masked: str | None = None) -> tuple[str, int]:
+    """The query form keyword (upper case) and the index just past it."""
+    form = _FORM.search(mask(query) if masked is None else masked)
+    if form is None:
+        raise QueryError("SPARQL syntax error: no SELECT, CONSTRUCT, DESCRIBE or ASK found")
+    return form.group(1).upper(), form.end()
+
+
+def check_name(name: object) -> str:
+    """``name`` if it is a SPARQL variable name (VARNAME), else ``QueryError``."""
+    if not isinstance(name, str) or VARNAME.fullmatch(name) is None:
+        raise QueryError(f"cannot bind {name!r}: not a SPARQL variable name "
+                         "(give the name without '?', letters, digits and '_')")
+    return name
+
+
+def values_block(bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
+    """`` VALUES (?a ?b) { (<term> <term>) } `` for one row of bindings."""
+    names, terms = [], []
+    for name, term in bindings.items():
+        check_name(name)
+        if not isinstance(term, (ox.NamedNode, ox.Literal)):
+            raise QueryError(f"cannot bind ?{name} to {term!r}: only IRIs and literals can be bound")
+        names.append(f"?{name}")
+        terms.append(str(term))
+    return f" VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }} "
+
+
+def mask(query: str) -> str:
+    """``query`` with comments, IRIs and string literals replaced by spaces (same length)."""
+    out = list(query)
+    i, n = 0, len(query)
+    while i < n:
+        c = query[i]
+        if c == "#":
+            end = query.find("\n", i)
+            end = n if end < 0 else end
+        elif c == "<" and (m := _IRIREF.match(query, i)):
+            end = m.end()
+        elif c in "'\"":
+            end = _string_end(query, i)
+        elif c == "\\":  # an escaped character in a prefixed name (PN_LOCAL_ESC)
+            end = min(i + 2, n)
+        else:
+            i += 1
+            continue
+        out[i:end] = " " * (end - i)
+        i = end
+    return "".join(out)
+
+
+def _string_end(query: str, i: int) -> int:
+    """Index just past the string literal that starts at ``i`` (any of the four quote styles)."""
+    quote = query[i] * 3 if query.startswith(query[i] * 3, i) else query[i]
+    j = i + len(quote)
+    while j < len(query):
+        if query[j] == "\\":
+            j += 2
+        elif query.startswith(quote, j):
+            return j + len(quote)
+        elif len(quote) == 1 and query[j] in "\r\n":
+            break
+        else:
+            j += 1
+    raise QueryError(f"SPARQL syntax error: unterminated string starting at character {i}")
+
+
+def group_start(masked: str, start: int) -> int:
+    """Index of the first ``{`` at parenthesis depth 0 from ``start`` (skips ``EXISTS {…}``
+    inside projection expressions)."""
+    depth = 0
+    for i in range(start, len(masked)):
+        c = masked[i]
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "{" and depth == 0:
+            return i
+    raise QueryError("SPARQL syntax error: the query has no WHERE group")
+
+
+def group_end(masked: str, brace: int) -> int:
+    """Index of the ``}`` that closes the group opened at ``brace``."""
+    depth = 0
+    for i in range(brace, len(masked)):
+        if masked[i] == "{":
+            depth += 1
+        elif masked[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+    raise QueryError("SPARQL syntax error: unbalanced braces")
+
+
+def _insert_construct(query: str, masked: str, start: int, text: str) -> str:
+    """Insert ``text`` into the pattern of the CONSTRUCT query whose keyword ends at ``start``."""
+    short = _WHERE.match(masked, start)
+    brace = group_start(masked, start)
+    if short is None:  # CONSTRUCT { template } WHERE { pattern }
+        brace = group_start(masked, group_end(masked, brace) + 1)
+        return query[:brace + 1] + text + query[brace + 1:]
+    end = group_end(masked, brace)
+    pattern = query[brace + 1:end]
+    return (query[:start] + " {" + pattern + "\n} WHERE {" + text + pattern + "\n}"
+            + query[end + 1:])

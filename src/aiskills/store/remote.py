@@ -1,0 +1,486 @@
+"""Remote backend: a SPARQL 1.1 server over HTTP (developed against Virtuoso Open Source 7).
+
+Reads go to the query endpoint (SPARQL JSON results, N-Triples for graphs) and are retried on
+connection failures; updates go to the update endpoint and uploads to the Graph Store Protocol
+endpoint, both with HTTP Digest auth and never retried. Every term is turned into a pyoxigraph
+term, so callers see what the embedded backend gives them.
+
+Virtuoso behaviours handled here:
+
+* Its default graph holds system triples and ``GRAPH ?g`` sees its system graphs, so every query
+  names its dataset (``default-graph-uri`` and ``named-graph-uri``, an unused IRI when empty).
+* SELECT results stop silently at ``ResultSetMaxRows`` (the ``X-SPARQL-MaxRows`` header tells);
+  such results are read again in pages ordered on every column, inside a sub-query because a
+  top-level ``ORDER BY`` with a large ``OFFSET`` is refused, and checked against a COUNT.
+  CONSTRUCT results reaching the cap cannot be paged: they raise ``StoreError``.
+* A failing multi-operation update is not rolled back (the endpoint commits what ran before the
+  error), so the swap that ends a write uses only ``MOVE SILENT`` and ``DROP SILENT``, which do
+  not fail on missing graphs.
+* Blank nodes come back as ``nodeID://…``; bound back into a query they are written as that IRI
+  (with ``BIND`` when alone: a one-variable ``VALUES`` does not match them).
+* Booleans come back as ``"1"``/``"0"`` in JSON results and are restored to ``true``/``false``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pyoxigraph as ox
+import requests
+from requests.auth import HTTPDigestAuth
+
+from aiskills.config import Settings
+from aiskills.errors import AiskillsError, ConfigError, QueryError, StoreError
+from aiskills.namespaces import CATALOG_GRAPH, GRAPH, STAGING_GRAPH_PREFIX, XSD
+from aiskills.store.base import CatalogEntry, GraphData, Store, Table, Term
+from aiskills.store.binding import (bind, check_name, group_end, group_start, insert_into_where,
+                                    mask, query_form)
+from aiskills.store.catalog import catalog_triples, merge_catalog, serialize_triples
+
+RESULTS_JSON = "application/sparql-results+json"
+N_TRIPLES = "application/n-triples"
+#: Named in a dataset that must be empty; never written.
+EMPTY_GRAPH = "urn:x-aiskills:empty-dataset"
+VIRTUOSO_BNODE = "nodeID://"
+#: Pauses between the three tries of a read.
+RETRY_DELAYS = (0.25, 1.0)
+RETRY_STATUS = frozenset({502, 503, 504})
+CAP_HEADER = "X-SPARQL-MaxRows"
+CAP_QUERY = "SELECT (bif:virtuoso_ini_item_value ('SPARQL', 'ResultSetMaxRows') AS ?cap) {}"
+_BOOLEAN = XSD + "boolean"
+_MODIFIER = re.compile(r"(?<![\w:?$])(ORDER\s+BY|LIMIT|OFFSET|VALUES)(?![\w:\-])", re.IGNORECASE)
+_ERRNO = re.compile(r"\[Errno -?\d+\] [^'\")]+")
+_BNODE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
+
+
+@dataclass(frozen=True)
+class _Page:
+    """One SELECT answer; ``cap`` is the server's row limit when the answer reached it."""
+
+    table: Table
+    cap: int | None = None
+
+
+class RemoteStore(Store):
+    """A SPARQL 1.1 Protocol (+ Graph Store Protocol) server seen through the ``Store`` port."""
+
+    name = "remote"
+
+    def __init__(self, endpoint: str, *, update_endpoint: str | None = None,
+                 graph_store: str | None = None, user: str | None = None,
+                 password: str | None = None, timeout: float = 30.0) -> None:
+        self.endpoint = endpoint
+        self.update_endpoint = update_endpoint or endpoint
+        self.graph_store = graph_store
+        self.timeout = timeout
+        self._session = requests.Session()
+        if user:
+            self._session.auth = HTTPDigestAuth(user, password or "")
+        self._cap: int | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RemoteStore:
+        """The store the settings' endpoint, update endpoint, graph store and user name."""
+        if not settings.endpoint:
+            raise ConfigError("no SPARQL endpoint given: set --endpoint or AISKILLS_ENDPOINT")
+        return cls(settings.endpoint, update_endpoint=settings.update_endpoint,
+                   graph_store=settings.graph_store, user=settings.user,
+                   password=settings.password, timeout=settings.timeout)
+
+    # -- reads -----------------------------------------------------------------------------------
+    def select(self, query: str, bindings: Mapping[str, Term] | None = None,
+               *, union: bool = False) -> Table:
+        text = _bound(query, bindings)
+        _expect(text, {"SELECT"}, "a SELECT query")
+        return self._select(text, self._dataset_params(union))
+
+    def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool:
+        text = _bound(query, bindings)
+        _expect(text, {"ASK"}, "an ASK query")
+        doc = self._json(self._query(text, RESULTS_JSON, self._dataset_params(False)))
+        value = doc.get("boolean")
+        if not isinstance(value, bool):
+            raise StoreError(f"{self.endpoint} answered an ASK query without a boolean")
+        return value
+
+    def construct(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
+        text = _bound(query, bindings)
+        _expect(text, {"CONSTRUCT", "DESCRIBE"}, "a CONSTRUCT or DESCRIBE query")
+        response = self._query(text, N_TRIPLES, self._dataset_params(False))
+        triples = parse_graph(response, self.endpoint)
+        cap = self._known_cap() if triples else 0
+        if cap and len(triples) >= cap:
+            raise StoreError(f"the {len(triples)} triples from {self.endpoint} reach its result "
+                             f"limit ({cap}, Virtuoso ResultSetMaxRows) and may be cut: narrow the "
+                             "query, use a SELECT (read in pages) or raise the limit")
+        return triples
+
+    def graph_names(self) -> list[str]:
+        return [g for g in self._graphs_under(GRAPH) if not g.startswith(STAGING_GRAPH_PREFIX)]
+
+    def triples(self, graph: str) -> list[ox.Triple]:
+        table = self._select(f"SELECT ?s ?p ?o WHERE {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}", [])
+        try:
+            return [ox.Triple(s, p, o) for s, p, o in table.rows]  # type: ignore[arg-type]
+        except TypeError as exc:
+            raise StoreError(f"{self.endpoint} returned a malformed triple: {exc}") from exc
+
+    def count(self, graph: str | None = None) -> int:
+        if graph is None:
+            return sum(self.count(g) for g in self.graph_names())
+        table = self._select(
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}", [])
+        return _single_int(table, self.endpoint)
+
+    # -- writes ----------------------------------------------------------------------------------
+    def replace_graphs(self, contents: Sequence[GraphData], catalog: Sequence[CatalogEntry] = (),
+                       *, drop: Iterable[str] = (), progress: bool = False) -> None:
+        dropped = list(drop)
+        uploads = [(item.graph, *to_ntriples(item)) for item in contents]
+        self._drop_staging()
+        try:
+            moves = self._stage(uuid.uuid4().hex, uploads, catalog, dropped)
+            self._update(swap_update(moves, dropped))
+        except AiskillsError:
+            self._drop_staging(quiet=True)
+            raise
+
+    def close(self) -> None:
+        self._session.close()
+
+    # -- write steps -----------------------------------------------------------------------------
+    def _stage(self, run: str, uploads: Sequence[tuple[str, bytes, int]],
+               catalog: Sequence[CatalogEntry], dropped: Sequence[str]) -> list[tuple[str, str, bool]]:
+        """Upload every content and the new catalogue to staging graphs; return the moves."""
+        moves = []
+        for i, (graph, data, size) in enumerate(uploads):
+            staging = f"{STAGING_GRAPH_PREFIX}{run}/{i}"
+            if size:
+                self._upload(staging, data)
+            moves.append((staging, graph, size > 0))
+        entries = catalog_triples(merge_catalog(self.catalog(), catalog, dropped))
+        staging = f"{STAGING_GRAPH_PREFIX}{run}/catalog"
+        if entries:
+            self._upload(staging, serialize_triples(entries))
+        moves.append((staging, CATALOG_GRAPH, bool(entries)))
+        return moves
+
+    def _drop_staging(self, *, quiet: bool = False) -> None:
+        """Drop staging graphs left by earlier writes (errors ignored when ``quiet``)."""
+        try:
+            graphs = self._graphs_under(STAGING_GRAPH_PREFIX)
+            if graphs:
+                self._update(" ;\n".join(f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in graphs))
+        except AiskillsError:
+            if not quiet:
+                raise
+
+    def _upload(self, graph: str, data: bytes) -> None:
+        """Put N-Triples into ``graph``: Graph Store Protocol PUT, or INSERT DATA without one."""
+        if self.graph_store is None:
+            self._update(f"INSERT DATA {{ GRAPH {ox.NamedNode(graph)} {{\n{data.decode()}\n}} }}")
+            return
+        self._send("PUT", self.graph_store, write=True, params={"graph": graph}, data=data,
+                   headers={"Content-Type": N_TRIPLES})
+
+    def _update(self, update: str) -> None:
+        """Run one SPARQL update request (never retried)."""
+        self._send("POST", self.update_endpoint, write=True, data={"update": update},
+                   headers={"Accept": RESULTS_JSON})
+
+    # -- query plumbing --------------------------------------------------------------------------
+    def _dataset_params(self, union: bool) -> list[tuple[str, str]]:
+        """Protocol parameters naming the dataset: active graphs (or all of ours) as the default
+        graph, all of ours as named graphs, so that no system graph is ever seen."""
+        names = self.graph_names()
+        default = names if union else self.dataset()
+        return ([("default-graph-uri", g) for g in default or [EMPTY_GRAPH]]
+                + [("named-graph-uri", g) for g in names or [EMPTY_GRAPH]])
+
+    def _graphs_under(self, prefix: str) -> list[str]:
+        """Sorted IRIs of the graphs that hold triples and start with ``prefix``."""
+        literal = ox.Literal(prefix)
+        table = self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
+                             f"FILTER (STRSTARTS(STR(?g), {literal})) }}", [])
+        return sorted(t.value for (t,) in table.rows if isinstance(t, ox.NamedNode))
+
+    def _select(self, query: str, params: Sequence[tuple[str, str]]) -> Table:
+        """A complete SELECT result: read again in pages when the server cut it."""
+        first = self._select_page(query, params)
+        if first.cap is None:
+            return first.table
+        return self._select_pages(query, params, first.table.columns, first.cap)
+
+    def _select_pages(self, query: str, params: Sequence[tuple[str, str]],
+                      columns: tuple[str, ...], cap: int) -> Table:
+        """Every row of ``query``, ``cap`` at a time, checked against a COUNT of the rows."""
+        rows: list[tuple[Term | None, ...]] = []
+        try:
+            while True:
+                page = self._select_page(paged_query(query, columns, len(rows), cap), params)
+                rows.extend(_reorder(page.table, columns))
+                if len(page.table.rows) < cap:
+                    break
+            expected = _single_int(self._select_page(count_query(query), params).table, self.endpoint)
+        except QueryError as exc:
+            raise StoreError(_cut(cap, f"reading it in pages failed: {exc}")) from exc
+        if expected != len(rows):
+            raise StoreError(_cut(cap, f"{len(rows)} rows were read in pages but it has {expected}"))
+        return Table(columns, rows)
+
+    def _select_page(self, query: str, params: Sequence[tuple[str, str]]) -> _Page:
+        """One SELECT request; notes the server's row limit when the answer reached it."""
+        response = self._query(query, RESULTS_JSON, params)
+        table = parse_table(self._json(response), self.endpoint)
+        header = response.headers.get(CAP_HEADER, "")
+        cap = int(header) if header.isdigit() and int(header) > 0 else None
+        if cap is not None:
+            self._cap = cap
+        return _Page(table, cap if cap is not None and len(table.rows) >= cap else None)
+
+    def _known_cap(self) -> int:
+        """The server's row limit (asked of Virtuoso once; 0 when unknown)."""
+        if self._cap is None:
+            try:
+                self._cap = _single_int(self._select_page(CAP_QUERY, []).table, self.endpoint)
+            except AiskillsError:
+                self._cap = 0
+        return self._cap
+
+    def _query(self, query: str, accept: str, params: Sequence[tuple[str, str]]) -> requests.Response:
+        return self._send("POST", self.endpoint, write=False, data=[("query", query), *params],
+                          headers={"Accept": accept})
+
+    def _json(self, response: requests.Response) -> dict[str, Any]:
+        try:
+            doc = response.json()
+        except ValueError as exc:
+            kind = response.headers.get("Content-Type", "no type")
+            raise StoreError(f"{response.url} did not answer with SPARQL JSON results ({kind}): "
+                             "is it a SPARQL query endpoint? check --endpoint") from exc
+        if not isinstance(doc, dict):
+            raise StoreError(f"{response.url} answered with malformed SPARQL JSON results")
+        return doc
+
+    # -- HTTP ------------------------------------------------------------------------------------
+    def _send(self, method: str, url: str, *, write: bool, **kwargs: Any) -> requests.Response:
+        """One HTTP exchange; reads are tried three times on connection failures."""
+        delays = () if write else RETRY_DELAYS
+        for attempt in range(len(delays) + 1):
+            retry = attempt < len(delays)
+            try:
+                response = self._session.request(method, url, timeout=self.timeout, **kwargs)
+            except requests.ConnectionError as exc:
+                if retry:
+                    time.sleep(delays[attempt])
+                    continue
+                raise StoreError(_unreachable(url, exc)) from exc
+            except requests.Timeout as exc:
+                raise StoreError(_too_slow(url, self.timeout, write)) from exc
+            except requests.RequestException as exc:
+                raise StoreError(f"request to {url} failed: {exc} (check --endpoint)") from exc
+            if response.status_code in RETRY_STATUS and retry:
+                time.sleep(delays[attempt])
+                continue
+            check_response(response, url, write)
+            return response
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+# -- pure helpers ------------------------------------------------------------------------------
+def check_response(response: requests.Response, url: str, write: bool) -> None:
+    """Turn an HTTP error status into ``StoreError`` (server, access) or ``QueryError`` (query)."""
+    status = response.status_code
+    if status < 400:
+        return
+    message = server_message(response)
+    if status == 401:
+        raise StoreError(f"{url} refused the user name or password (HTTP 401): check "
+                         "AISKILLS_USER and AISKILLS_PASSWORD (--user/--password)")
+    if status == 403 or "SECURITY" in message:
+        raise StoreError(f"{url} refused access (HTTP {status}): {message} (the user needs "
+                         "write permission, for Virtuoso: GRANT SPARQL_UPDATE TO \"user\")")
+    if status == 404:
+        raise StoreError(f"no SPARQL service at {url} (HTTP 404): check --endpoint / "
+                         "AISKILLS_ENDPOINT, AISKILLS_UPDATE_ENDPOINT, AISKILLS_GRAPH_STORE")
+    if status in (400, 500) and not write:
+        raise QueryError(f"the SPARQL server rejected the query (HTTP {status}): {message}")
+    raise StoreError(f"{url} failed (HTTP {status}): {message}")
+
+
+def server_message(response: requests.Response) -> str:
+    """The server's error text on one line, without the echoed query or HTML around it."""
+    text = response.text or response.reason or ""
+    if "<xmp>" in text:
+        text = text.split("<xmp>", 1)[1].split("</xmp>", 1)[0]
+    text = re.split(r"\n\s*SPARQL query:", text, maxsplit=1)[0]
+    text = re.sub(r"<[^>]+>", " ", text)
+    line = " ".join(text.split())
+    return line[:500] + ("…" if len(line) > 500 else "")
+
+
+def _unreachable(url: str, exc: Exception) -> str:
+    found = _ERRNO.search(str(exc))
+    reason = found.group(0).strip() if found else type(exc).__name__
+    return (f"cannot reach the SPARQL server at {url} ({reason}): is it running, and are "
+            "--endpoint / AISKILLS_ENDPOINT (and the update and graph store URLs) right?")
+
+
+def _too_slow(url: str, timeout: float, write: bool) -> str:
+    after = (" the write may still complete on the server (it was not retried)" if write
+             else " is the server overloaded, or the query too heavy? (AISKILLS_TIMEOUT)")
+    return f"{url} did not answer within {timeout:g} s:{after}"
+
+
+def _cut(cap: int, detail: str) -> str:
+    return (f"the server cut the result at {cap} rows (Virtuoso ResultSetMaxRows) and {detail}; "
+            "no incomplete result is returned")
+
+
+def _expect(query: str, forms: set[str], what: str) -> None:
+    if query_form(query)[0] not in forms:
+        raise QueryError(f"expected {what}")
+
+
+def _bound(query: str, bindings: Mapping[str, Term] | None) -> str:
+    """``query`` with ``bindings`` as a VALUES block; blank nodes become Virtuoso's
+    ``<nodeID://…>`` references (with ``BIND`` when alone, which Virtuoso matches)."""
+    if not bindings:
+        return query
+    if len(bindings) == 1:
+        ((name, term),) = bindings.items()
+        if isinstance(term, ox.BlankNode):
+            return insert_into_where(query, f" BIND ({_node_ref(term)} AS ?{check_name(name)}) ")
+    return bind(query, {k: _node_ref(v) if isinstance(v, ox.BlankNode) else v
+                        for k, v in bindings.items()})
+
+
+def _node_ref(node: ox.BlankNode) -> ox.NamedNode:
+    return ox.NamedNode(VIRTUOSO_BNODE + node.value)
+
+
+def paged_query(query: str, columns: Sequence[str], offset: int, limit: int) -> str:
+    """``query`` as a sub-query ordered on every column, cut to ``limit`` rows from ``offset``.
+
+    The order extends the query's own ``ORDER BY`` (or is added before LIMIT/OFFSET/VALUES);
+    the outer query carries no ORDER BY, which Virtuoso refuses with large offsets.
+    """
+    masked = mask(query)
+    form, end = query_form(query, masked)
+    begin = end - len(form)
+    at, ordered = _modifier_insertion(masked, group_end(masked, group_start(masked, end)) + 1)
+    keys = " ".join(f"?{c}" for c in columns)
+    body = query[begin:at] + ("\n" if ordered else "\nORDER BY ") + keys + "\n" + query[at:]
+    return f"{query[:begin]}SELECT * WHERE {{\n{{\n{body}\n}}\n}} OFFSET {offset} LIMIT {limit}"
+
+
+def count_query(query: str) -> str:
+    """A query counting the rows of the SELECT ``query``."""
+    form, end = query_form(query)
+    begin = end - len(form)
+    return f"{query[:begin]}SELECT (COUNT(*) AS ?n) WHERE {{\n{{\n{query[begin:]}\n}}\n}}"
+
+
+def _modifier_insertion(masked: str, start: int) -> tuple[int, bool]:
+    """Where to add ordering keys after the WHERE group ending before ``start``: before the
+    first top-level LIMIT, OFFSET or VALUES (or at the end); and whether ORDER BY is there."""
+    ordered = False
+    for found in _MODIFIER.finditer(masked, start):
+        if _depth(masked[start:found.start()]):
+            continue
+        if found.group(1).upper().startswith("ORDER"):
+            ordered = True
+            continue
+        return found.start(), ordered
+    return len(masked), ordered
+
+
+def _depth(text: str) -> int:
+    return text.count("(") + text.count("{") - text.count(")") - text.count("}")
+
+
+def swap_update(moves: Sequence[tuple[str, str, bool]], dropped: Sequence[str]) -> str:
+    """One SPARQL update moving each filled staging graph onto its target (an empty one just
+    drops the target) and dropping ``dropped``. Only SILENT operations: none can fail half-way."""
+    ops = [f"MOVE SILENT GRAPH {ox.NamedNode(s)} TO GRAPH {ox.NamedNode(t)}" if filled
+           else f"DROP SILENT GRAPH {ox.NamedNode(t)}" for s, t, filled in moves]
+    ops.extend(f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in dropped)
+    return " ;\n".join(ops)
+
+
+def to_ntriples(item: GraphData) -> tuple[bytes, int]:
+    """``item``'s data parsed by pyoxigraph and written as N-Triples, with its triple count."""
+    try:
+        triples = [q.triple if isinstance(q, ox.Quad) else q
+                   for q in ox.parse(item.data, format=item.format, without_named_graphs=True)]
+    except (SyntaxError, ValueError) as exc:
+        raise StoreError(f"the data could not be parsed (graph <{item.graph}>): {exc}") from exc
+    return serialize_triples(triples), len(triples)
+
+
+def parse_table(doc: Mapping[str, Any], url: str) -> Table:
+    """A ``Table`` from SPARQL JSON results."""
+    try:
+        columns = tuple(doc["head"].get("vars", []))
+        rows = [tuple(term(b[c]) if c in b else None for c in columns)
+                for b in doc["results"]["bindings"]]
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise StoreError(f"{url} answered with malformed SPARQL JSON results: {exc!r}") from exc
+    return Table(columns, rows)
+
+
+def parse_graph(response: requests.Response, url: str) -> list[ox.Triple]:
+    """Triples of an RDF answer, in the format its Content-Type names (N-Triples by default)."""
+    media = response.headers.get("Content-Type", N_TRIPLES).split(";")[0].strip()
+    fmt = ox.RdfFormat.from_media_type(media) or ox.RdfFormat.N_TRIPLES
+    try:
+        return [q.triple if isinstance(q, ox.Quad) else q
+                for q in ox.parse(response.content, format=fmt)]
+    except (SyntaxError, ValueError) as exc:
+        raise StoreError(f"{url} answered with RDF that cannot be read ({media}): {exc}") from exc
+
+
+def term(cell: Mapping[str, str]) -> Term:
+    """A pyoxigraph term from one SPARQL JSON results value."""
+    kind, value = cell["type"], cell["value"]
+    if kind == "bnode" or (kind == "uri" and value.startswith(VIRTUOSO_BNODE)):
+        return blank_node(value)
+    if kind == "uri":
+        return ox.NamedNode(value)
+    if kind not in ("literal", "typed-literal"):
+        raise ValueError(f"unknown term type {kind!r}")
+    if cell.get("xml:lang"):
+        return ox.Literal(value, language=cell["xml:lang"])
+    datatype = cell.get("datatype")
+    if datatype == _BOOLEAN:
+        value = {"1": "true", "0": "false"}.get(value, value)
+    return ox.Literal(value, datatype=ox.NamedNode(datatype)) if datatype else ox.Literal(value)
+
+
+def blank_node(label: str) -> ox.BlankNode:
+    """A blank node keeping the server's label (``nodeID://b10`` and ``_:b10`` give ``b10``)."""
+    for prefix in (VIRTUOSO_BNODE, "_:"):
+        if label.startswith(prefix):
+            label = label[len(prefix):]
+    if not _BNODE_ID.fullmatch(label):
+        label = "x" + label.encode().hex()
+    return ox.BlankNode(label)
+
+
+def _reorder(table: Table, columns: Sequence[str]) -> list[tuple[Term | None, ...]]:
+    """``table``'s rows with their cells in ``columns`` order."""
+    index = [table.columns.index(c) if c in table.columns else None for c in columns]
+    return [tuple(None if i is None else row[i] for i in index) for row in table.rows]
+
+
+def _single_int(table: Table, url: str) -> int:
+    try:
+        cell = table.rows[0][0]
+        return int(cell.value) if cell is not None else 0
+    except (IndexError, ValueError) as exc:
+        raise StoreError(f"{url} answered a COUNT query with {table.rows[:1]!r}") from exc
