@@ -11,6 +11,7 @@ import pyoxigraph as ox
 import rdflib
 
 from aiskills import namespaces as ns
+from aiskills.errors import ConfigError
 from aiskills.resources import data_dir
 from aiskills.submission.model import Submission
 from aiskills.validation.compiled import CompiledShapes, compile_shapes, report_graph
@@ -40,6 +41,10 @@ class Rule:
     hint: str
 
 
+class ShapesError(ConfigError):
+    """A shapes graph that SHACL cannot use (e.g. a SPARQL constraint with MINUS)."""
+
+
 def run_shacl(data: ox.Store, shapes: rdflib.Graph,
               compiled: CompiledShapes | None | bool = True) -> tuple[bool, rdflib.Graph]:
     """SHACL validation of the store's default graph; returns (conforms, sh:ValidationReport graph),
@@ -55,7 +60,9 @@ def run_shacl(data: ox.Store, shapes: rdflib.Graph,
         return report_graph(plan.run(data))
     import pyshacl
 
-    conforms, graph, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none", advanced=True)
+    conforms, graph, text = pyshacl.validate(data, shacl_graph=shapes, inference="none", advanced=True)
+    if not isinstance(graph, rdflib.Graph):
+        raise ShapesError(f"the shapes could not be used: {text.strip()}")
     return bool(conforms), graph
 
 
