@@ -69,19 +69,19 @@ class CompiledShapes:
     plans: list[_Plan] = field(default_factory=list)
 
     def run(self, store: ox.Store) -> list[RawResult]:
-        """Every result over the store's default graph, without duplicates."""
-        seen: dict[tuple[object, ...], RawResult] = {}
-        for plan in self.plans:
-            for solution in store.query(plan.query):
-                result = _result(plan, solution)
-                key = (result.focus, result.path, result.value, result.shape, result.component,
-                       result.constraint, result.message)
-                seen.setdefault(key, result)
-        return list(seen.values())
+        """Every result over the store's default graph."""
+        out: list[RawResult] = []
+        for plan in self.plans:  # duplicates are merged within a constraint, as pySHACL does
+            out.extend(dict.fromkeys(_result(plan, solution) for solution in store.query(plan.query)))
+        return out
 
 
 def compile_shapes(shapes: rdflib.Graph) -> CompiledShapes | None:
     """Plans for every shape, or None when any shape uses something outside the supported subset."""
+    if (None, RDF.type, SH.ConstraintComponent) in shapes:
+        return None  # custom constraint components
+    for select in shapes.objects(None, SH.select):
+        check_sparql(str(select))
     compiled = CompiledShapes()
     for shape in _shapes(shapes):
         if shapes.value(shape, SH.deactivated) is not None:
@@ -109,7 +109,8 @@ def _target_pattern(targets: list[tuple[rdflib.term.Node, rdflib.term.Node]]) ->
         if term is None:
             return None
         if p == SH.targetClass:
-            parts.append(f"{{ ?this <{RDF.type}>/<{RDFS.subClassOf}>* {term} }}")
+            parts.append(f"{{ ?this <{RDF.type}> {term} }} UNION "
+                         f"{{ ?this <{RDF.type}> ?sub . ?sub <{RDFS.subClassOf}>+ {term} }}")
         elif p == SH.targetNode:
             parts.append(f"{{ BIND ({term} AS ?this) }}")
         elif p == SH.targetSubjectsOf:
@@ -192,9 +193,14 @@ def _count_plan(g: rdflib.Graph, prop: rdflib.term.Node, component: rdflib.URIRe
     if not isinstance(value, rdflib.Literal) or not isinstance(value.toPython(), int):
         return None
     n = int(value.toPython())
-    test = f"COUNT(DISTINCT ?v) < {n}" if component == SH.minCount else f"COUNT(DISTINCT ?v) > {n}"
-    query = (f"SELECT ?this WHERE {{ {{ SELECT DISTINCT ?this WHERE {{ {target} }} }} "
-             f"OPTIONAL {{ ?this {path} ?v }} }} GROUP BY ?this HAVING ({test})")
+    focus = f"{{ SELECT DISTINCT ?this WHERE {{ {target} }} }}"
+    if component == SH.minCount and n == 1:
+        query = f"SELECT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this {path} ?v }} }}"
+    elif component == SH.maxCount and n == 1:
+        query = f"SELECT DISTINCT ?this WHERE {{ ?this {path} ?a . ?this {path} ?b . FILTER (!sameTerm(?a, ?b)) {focus} }}"
+    else:
+        test = f"COUNT(DISTINCT ?v) < {n}" if component == SH.minCount else f"COUNT(DISTINCT ?v) > {n}"
+        query = f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {path} ?v }} }} GROUP BY ?this HAVING ({test})"
     severity, message = _common(g, prop)
     return _Plan(query, prop, _component(component), severity, message, path)
 
@@ -210,8 +216,11 @@ def _value_plan(g: rdflib.Graph, shape: rdflib.term.Node, component: rdflib.URIR
     if term is None:
         return None
     if component == SH["class"]:
-        test = f"FILTER NOT EXISTS {{ ?v <{RDF.type}>/<{RDFS.subClassOf}>* {term} }}"
+        instances = f"SELECT DISTINCT ?v (1 AS ?ok) WHERE {{ ?v <{RDF.type}> ?t . ?t <{RDFS.subClassOf}>* {term} }}"
+        test = f"OPTIONAL {{ {{ {instances} }} }} FILTER (!BOUND(?ok))"
     elif component == SH.datatype:
+        if str(value) not in _CASTS | {XSD + "string", str(RDF.langString)}:
+            return None  # other lexical forms are checked by pySHACL
         test = _datatype_test(str(value))
     elif component == SH.nodeKind:
         if value not in _NODE_KINDS:
@@ -229,7 +238,7 @@ def _datatype_test(datatype: str) -> str:
         return f"FILTER (!isLiteral(?v) || LANG(?v) = \"\")"
     if datatype in _CASTS:
         return f"BIND (<{datatype}>(?v) AS ?cast) FILTER ({base} || !BOUND(?cast))"
-    return f"FILTER ({base})"
+    return f"FILTER ({base})"  # only xsd:string reaches here (see _value_plan)
 
 
 _THIS = re.compile(r"\$this\b")
@@ -242,15 +251,15 @@ def _sparql_plan(g: rdflib.Graph, shape: rdflib.term.Node, constraint: rdflib.te
     if select is None or g.value(constraint, SH.deactivated) is not None:
         return None
     text = str(select)
-    if _OTHER_PREBOUND.search(text) or not _THIS.search(text):
+    if _OTHER_PREBOUND.search(text) or not binds_this_at_top(text):
         return None
     own_message = g.value(constraint, SH.message)
     prefixes = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in _prefixes(g, constraint))
     inner = _THIS.sub("?this", text)
     query = f"{prefixes}SELECT * WHERE {{ {{ {focus} }} {{ {inner} }} }}"
     try:
-        ox.Store().query(query)
-    except (SyntaxError, ValueError, RuntimeError):
+        ox.Store().query(query)  # a syntax check on an empty store (SERVICE was refused above)
+    except (SyntaxError, ValueError, RuntimeError, OSError):
         return None
     return _Plan(query, shape, SH.SPARQLConstraintComponent, severity,
                  str(own_message) if own_message is not None else message, None, constraint, sparql=True)
@@ -272,6 +281,61 @@ def _ox(node: rdflib.term.Node) -> str | None:
             return str(ox.Literal(str(node), language=node.language))
         return str(ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype or XSD + "string"))))
     return None
+
+
+class InvalidSparqlConstraint(ValueError):
+    """A SPARQL constraint SHACL forbids (MINUS, VALUES, SERVICE, re-bound or unselected $this)."""
+
+
+def check_sparql(text: str) -> None:
+    """SHACL's restrictions on SPARQL constraints, checked with pySHACL's own rules so both paths
+    refuse the same queries, before any query runs."""
+    from pyshacl.errors import ValidationFailure
+    from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
+
+    try:
+        SPARQLQueryHelper.check_invalid_sparql(object.__new__(SPARQLQueryHelper), text)
+    except ValidationFailure as exc:
+        raise InvalidSparqlConstraint(str(exc.args[0] if exc.args else exc)) from None
+
+
+def binds_this_at_top(text: str) -> bool:
+    """True when ``$this`` is bound by the query's outermost WHERE group: in one of its triple patterns,
+    or by a sub-SELECT there that projects ``$this`` and binds it the same way. Only then does joining
+    the query with the focus nodes give what pre-binding gives."""
+    from aiskills.store.binding import group_start, mask
+
+    masked = mask(text)
+    select = re.search(r"\bSELECT\b", masked, re.IGNORECASE)
+    if select is None:
+        return False
+    try:
+        return _group_binds_this(masked, group_start(masked, select.end()))
+    except Exception:  # noqa: BLE001 - unbalanced or odd text: leave it to pySHACL
+        return False
+
+
+def _group_binds_this(masked: str, start: int) -> bool:
+    depth, parens, i, top = 0, 0, start, []
+    while i < len(masked):
+        ch = masked[i]
+        if ch == "{":
+            depth += 1
+            sub = re.match(r"\{\s*SELECT\b([^{]*)", masked[i:], re.IGNORECASE)
+            if depth == 2 and parens == 0 and sub and _THIS.search(sub.group(1)):
+                if _group_binds_this(masked, i + sub.end()):
+                    return True
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                break
+        elif ch == "(":
+            parens += 1
+        elif ch == ")":
+            parens -= 1
+        top.append(ch if depth == 1 and parens == 0 and ch not in "{}" else " ")
+        i += 1
+    return bool(_THIS.search("".join(top)))
 
 
 _VAR = re.compile(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}")

@@ -14,7 +14,13 @@ from aiskills import namespaces as ns
 from aiskills.errors import ConfigError
 from aiskills.resources import data_dir
 from aiskills.submission.model import Submission
-from aiskills.validation.compiled import CompiledShapes, compile_shapes, report_graph
+from aiskills.validation.compiled import (
+    CompiledShapes,
+    InvalidSparqlConstraint,
+    check_sparql,
+    compile_shapes,
+    report_graph,
+)
 from aiskills.validation.report import (
     Item,
     Report,
@@ -55,15 +61,49 @@ def run_shacl(data: ox.Store, shapes: rdflib.Graph,
     (``compiled``: True to compile here, a ``CompiledShapes`` to reuse, False to skip); other shapes
     go to pySHACL, which also runs its SPARQL on Oxigraph.
     """
-    plan = compile_shapes(shapes) if compiled is True else (compiled or None)
+    try:
+        plan = compile_shapes(shapes) if compiled is True else (compiled or None)
+    except InvalidSparqlConstraint as exc:
+        raise ShapesError(f"the shapes could not be used: {exc}") from None
     if plan is not None:
         return report_graph(plan.run(data))
     import pyshacl
 
-    conforms, graph, text = pyshacl.validate(data, shacl_graph=shapes, inference="none", advanced=True)
+    for select in shapes.objects(None, SH.select):
+        try:
+            check_sparql(str(select))  # refused before pySHACL could run it (SERVICE reaches the network)
+        except InvalidSparqlConstraint as exc:
+            raise ShapesError(f"the shapes could not be used: {exc}") from None
+    conforms, graph, text = pyshacl.validate(data, shacl_graph=_typed_strings(shapes), inference="none",
+                                             advanced=True)
     if not isinstance(graph, rdflib.Graph):
         raise ShapesError(f"the shapes could not be used: {text.strip()}")
     return bool(conforms), graph
+
+
+def _typed_strings(shapes: rdflib.Graph) -> rdflib.Graph:
+    """The shapes with plain literals written as xsd:string: pySHACL reads Oxigraph's plain literals
+    as xsd:string, and would otherwise never match sh:hasValue or sh:in strings."""
+    out = rdflib.Graph(identifier=shapes.identifier)
+    for prefix, namespace in shapes.namespaces():
+        out.bind(prefix, namespace, override=True)
+    string = rdflib.URIRef(ns.XSD + "string")
+    for s, p, o in shapes:
+        if isinstance(o, rdflib.Literal) and o.datatype is None and not o.language:
+            o = rdflib.Literal(str(o), datatype=string)
+        out.add((s, p, o))
+    return out
+
+
+def load_shapes(path: Path) -> rdflib.Graph:
+    """Parse a shapes file as pySHACL does (its boolean patch keeps "1"^^xsd:boolean as written)."""
+    from pyshacl.monkey import rdflib_bool_patch, rdflib_bool_unpatch
+
+    rdflib_bool_patch()
+    try:
+        return rdflib.Graph().parse(path, format="turtle")
+    finally:
+        rdflib_bool_unpatch()
 
 
 def curriculum_shapes_path() -> Path:
@@ -80,7 +120,7 @@ class CurriculumValidator:
                  framework_version: str | None = None, shapes: Path | None = None) -> None:
         self.framework_version = framework_version
         self._base = [ox.Quad(t.subject, t.predicate, t.object) for t in (*ontology, *framework)]
-        self.shapes = rdflib.Graph().parse(shapes or curriculum_shapes_path(), format="turtle")
+        self.shapes = load_shapes(shapes or curriculum_shapes_path())
         self.rules = _rules(self.shapes)
         self.compiled = compile_shapes(self.shapes)
         caps = {t.subject for t in framework if t.predicate == _TYPE and t.object == _CAPABILITY}
