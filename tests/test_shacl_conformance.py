@@ -20,61 +20,24 @@ from support import w3c_shacl as w3c
 # pyoxigraph. Each is a strict xfail pinned to its failure mode (_SIGNATURES): if one starts passing, or
 # fails in any other way, the run fails.
 KNOWN_FAILURES: dict[str, str] = {
-    "core/property/datatype-ill-formed": (
-        "pyoxigraph's Store keeps integer-derived literals as xsd:integer: loading \"300\"^^xsd:byte stores "
-        "\"300\"^^xsd:integer (also \"5\"^^xsd:int, \"-1\"^^xsd:nonNegativeInteger, and \"01\" becomes "
-        "\"1\"), so the violation is found but its sh:value is \"300\"^^xsd:integer, a term the test's data "
-        "graph does not contain (pyoxigraph.parse keeps the term; Store.load/add do not)"),
     "sparql/pre-binding/shapesGraph-001": (
         "pySHACL does not support the $shapesGraph pre-bound variable: it raises NotImplementedError "
         "(pySHACL's own test runner allows this failure too)"),
     "sparql/node/prefixes-001": (
         "pySHACL collects sh:declare only from the sh:prefixes node itself, the shapes graph's own IRI and "
         "owl:Ontology subjects, and does not follow owl:imports from the sh:prefixes node (SHACL 5.2.1); so "
-        "PREFIX ex: is never declared and Oxigraph rejects the query ('Prefix not found'). On an rdflib "
-        "data graph the gap is hidden: rdflib falls back to the data file's Turtle @prefix bindings"),
-    "sparql/component/optional-001": (
-        "pySHACL pre-binds $value and the parameters through pyoxigraph `substitutions`, which pyoxigraph "
-        "0.5 refuses for a variable the query does not bind ('The SPARQL query does not contains variable "
-        "?x in its SELECT projection'); in this ASK validator they occur only inside FILTER"),
-    "sparql/component/validator-001": (
-        "a custom constraint component with an ASK validator, left to pySHACL: run_shacl hands pySHACL the "
-        "shapes with plain literals typed as xsd:string (without that, sh:hasValue and sh:in never match "
-        "Oxigraph's strings), and pySHACL's ASK for this component then answers true for the focus node, "
-        "so the violation is missed"),
-    "sparql/component/propertyValidator-select-001": (
-        "pySHACL pre-binds the $lang parameter through pyoxigraph `substitutions`, which pyoxigraph 0.5 "
-        "refuses for a variable the SELECT does not project; $lang occurs only inside FILTER"),
-    "sparql/pre-binding/pre-binding-003": (
-        "SHACL pre-binding substitutes $this everywhere, nested groups included; on Oxigraph $this is bound "
-        "only at the top level of the query (pySHACL: pyoxigraph `substitutions`; the compiled path: a join "
-        "with the focus nodes), so inside `{ { FILTER ($this = ex:InvalidResource) } FILTER bound($this) }` "
-        "it is unbound and the violation is missed"),
-    "sparql/pre-binding/pre-binding-004": (
-        "SHACL pre-binding substitutes $this everywhere; on Oxigraph $this is bound only at the top level "
-        "(pyoxigraph `substitutions`, or the compiled path's join), so `BIND ($this AS ?that)` leaves ?that "
-        "unbound and the violation is missed"),
+        "the prefix ex: is never declared and the query cannot be parsed"),
     "sparql/pre-binding/pre-binding-005": (
-        "SHACL pre-binding substitutes $this everywhere; on Oxigraph $this is bound only at the top level "
-        "(pyoxigraph `substitutions`, or the compiled path's join), so the nested "
-        "`{ FILTER (bound($this)) }` is false and the violation is missed"),
+        "SHACL pre-binding substitutes $this everywhere; pySHACL binds it in the evaluation context only, "
+        "so the nested `{ FILTER (bound($this)) }`, evaluated on its own, is false and the violation is "
+        "missed"),
 }
 
-_XSD = re.escape("http://www.w3.org/2001/XMLSchema#")
 _MISSED = r"conforms: expected False, run_shacl returned True\nexpected but missing: [^\n]*"
-_UNBOUND = r"RuntimeError: The SPARQL query does not contains variable \?\w+ in its SELECT projection"
 # What each known failure looks like (re.fullmatch against the failure's text).
 _SIGNATURES: dict[str, str] = {
-    "core/property/datatype-ill-formed": (
-        rf'expected but missing: [^\n]*value="300"\^\^<{_XSD}byte>[^\n]*\n'
-        rf'unexpected: [^\n]*value="300"\^\^<{_XSD}integer>[^\n]*'),
     "sparql/pre-binding/shapesGraph-001": r"NotImplementedError: [^\n]*\$shapesGraph[^\n]*",
-    "sparql/node/prefixes-001": r"SyntaxError: .*Prefix not found.*",
-    "sparql/component/optional-001": _UNBOUND,
-    "sparql/component/validator-001": _MISSED,
-    "sparql/component/propertyValidator-select-001": _UNBOUND,
-    "sparql/pre-binding/pre-binding-003": _MISSED,
-    "sparql/pre-binding/pre-binding-004": _MISSED,
+    "sparql/node/prefixes-001": r"Exception: Unknown namespace prefix : ex",
     "sparql/pre-binding/pre-binding-005": _MISSED,
 }
 
@@ -122,6 +85,7 @@ def test_conformance_dir_is_set() -> None:
     # The pinned suite's manifests list 98 core and 22 SPARQL-based tests. Its folder also holds
     # sparql/component/nodeValidator-001.ttl (status proposed), which no manifest includes.
     assert (len(core), len(sparql)) == (98, 22)
+    assert not [k for k in KNOWN_FAILURES if k.startswith("core/")], "every core test must pass"
 
 
 def test_known_failures_are_tests() -> None:

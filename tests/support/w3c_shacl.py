@@ -117,12 +117,10 @@ def _walk(path: Path, root: Path, seen: set[Path]) -> Iterator[Case]:
 
 # -- loading -------------------------------------------------------------------------------------------
 
-def load_data(case: Case) -> ox.Store:
-    """A fresh store whose default graph is the test's data graph, relative IRIs resolved as rdflib
+def load_data(case: Case) -> list[ox.Triple]:
+    """The test's data graph as parsed (every literal as written), relative IRIs resolved as rdflib
     resolves them in the manifest (against the file's own file: IRI)."""
-    store = ox.Store()
-    store.load(path=case.data_path, format=ox.RdfFormat.TURTLE, base_iri=case.data)
-    return store
+    return list(ox.parse(path=case.data_path, format=ox.RdfFormat.TURTLE, base_iri=case.data))
 
 
 def load_shapes(case: Case) -> rdflib.Graph:
@@ -152,12 +150,11 @@ def ox_to_rdflib(term: object) -> rdflib.term.Node:
     raise TypeError(f"unexpected term {term!r}")
 
 
-def store_graph(store: ox.Store) -> rdflib.Graph:
-    """The store's default graph as an rdflib graph."""
+def store_graph(triples: list[ox.Triple]) -> rdflib.Graph:
+    """The data graph as an rdflib graph."""
     g = rdflib.Graph()
-    for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
-        triple = (ox_to_rdflib(q.subject), ox_to_rdflib(q.predicate), ox_to_rdflib(q.object))
-        g.add(triple)  # type: ignore[arg-type]
+    for t in triples:
+        g.add((ox_to_rdflib(t.subject), ox_to_rdflib(t.predicate), ox_to_rdflib(t.object)))  # type: ignore[arg-type]
     return g
 
 

@@ -78,8 +78,8 @@ class CompiledShapes:
 
 def compile_shapes(shapes: rdflib.Graph) -> CompiledShapes | None:
     """Plans for every shape, or None when any shape uses something outside the supported subset."""
-    if (None, RDF.type, SH.ConstraintComponent) in shapes:
-        return None  # custom constraint components
+    if any(True for _ in shapes.subjects(SH.parameter, None)) or any(True for _ in shapes.subjects(SH.validator, None)):
+        return None  # custom constraint components (however their classes are declared)
     for select in shapes.objects(None, SH.select):
         check_sparql(str(select))
     compiled = CompiledShapes()
@@ -387,14 +387,14 @@ def report_graph(results: Iterable[RawResult]) -> tuple[bool, rdflib.Graph]:
         node = rdflib.BNode()
         g.add((report, SH.result, node))
         g.add((node, RDF.type, SH.ValidationResult))
-        g.add((node, SH.focusNode, _rdflib(r.focus)))
+        g.add((node, SH.focusNode, to_rdflib(r.focus)))
         g.add((node, SH.sourceShape, r.shape))
         g.add((node, SH.sourceConstraintComponent, r.component))
         g.add((node, SH.resultSeverity, r.severity))
         if r.path is not None:
             g.add((node, SH.resultPath, rdflib.URIRef(r.path.value)))
         if r.value is not None:
-            g.add((node, SH.value, _rdflib(r.value)))
+            g.add((node, SH.value, to_rdflib(r.value)))
         if r.message is not None:
             g.add((node, SH.resultMessage, rdflib.Literal(r.message)))
         if r.constraint is not None:
@@ -402,7 +402,8 @@ def report_graph(results: Iterable[RawResult]) -> tuple[bool, rdflib.Graph]:
     return not results, g
 
 
-def _rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.Node:
+def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.Node:
+    """The same term in rdflib (blank node labels kept)."""
     if isinstance(term, ox.NamedNode):
         return rdflib.URIRef(term.value)
     if isinstance(term, ox.BlankNode):

@@ -51,7 +51,7 @@ class ShapesError(ConfigError):
     """A shapes graph that SHACL cannot use (e.g. a SPARQL constraint with MINUS)."""
 
 
-def run_shacl(data: ox.Store, shapes: rdflib.Graph,
+def run_shacl(data: ox.Store | Sequence[ox.Triple], shapes: rdflib.Graph,
               compiled: CompiledShapes | None | bool = True) -> tuple[bool, rdflib.Graph]:
     """SHACL validation of the store's default graph; returns (conforms, sh:ValidationReport graph),
     with SHACL's own meaning of conforms (any result, whatever its severity, means it does not).
@@ -66,7 +66,7 @@ def run_shacl(data: ox.Store, shapes: rdflib.Graph,
     except InvalidSparqlConstraint as exc:
         raise ShapesError(f"the shapes could not be used: {exc}") from None
     if plan is not None:
-        return report_graph(plan.run(data))
+        return report_graph(plan.run(data if isinstance(data, ox.Store) else _store(data)))
     import pyshacl
 
     for select in shapes.objects(None, SH.select):
@@ -74,11 +74,30 @@ def run_shacl(data: ox.Store, shapes: rdflib.Graph,
             check_sparql(str(select))  # refused before pySHACL could run it (SERVICE reaches the network)
         except InvalidSparqlConstraint as exc:
             raise ShapesError(f"the shapes could not be used: {exc}") from None
-    conforms, graph, text = pyshacl.validate(data, shacl_graph=_typed_strings(shapes), inference="none",
-                                             advanced=True)
+    if isinstance(data, ox.Store):
+        target: object = data
+        shapes = _typed_strings(shapes)
+    else:  # an rdflib graph keeps every literal as written (Oxigraph's store canonicalises numbers)
+        target = _rdflib_graph(data)
+    conforms, graph, text = pyshacl.validate(target, shacl_graph=shapes, inference="none", advanced=True)
     if not isinstance(graph, rdflib.Graph):
         raise ShapesError(f"the shapes could not be used: {text.strip()}")
     return bool(conforms), graph
+
+
+def _store(triples: Sequence[ox.Triple]) -> ox.Store:
+    store = ox.Store()
+    store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+    return store
+
+
+def _rdflib_graph(triples: Sequence[ox.Triple]) -> rdflib.Graph:
+    from aiskills.validation.compiled import to_rdflib
+
+    graph = rdflib.Graph()
+    for t in triples:
+        graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+    return graph
 
 
 def _typed_strings(shapes: rdflib.Graph) -> rdflib.Graph:
