@@ -1,0 +1,333 @@
+"""The remote backend against a real Virtuoso 7 server on loopback (see tests/support/virtuoso.py).
+
+Behaviour shared with the embedded backend is tested in tests/test_store.py; these tests cover what
+is specific to a remote server: its result cap, its system graphs, credentials, unreachable
+servers, atomic writes through staging graphs, and bindings sent as query text.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import requests
+from requests.auth import HTTPDigestAuth
+
+from aiskills.errors import QueryError, StoreError
+from aiskills.namespaces import CATALOG_GRAPH, GRAPH, STAGING_GRAPH_PREFIX, XSD, framework_graph
+from aiskills.store.base import CatalogEntry, GraphData
+from aiskills.store.catalog import serialize_triples
+from aiskills.store.embedded import EmbeddedStore
+from aiskills.store.remote import RemoteStore, swap_update
+from tests.support.virtuoso import VirtuosoServer, free_port, installed
+
+pytestmark = pytest.mark.skipif(
+    not installed(), reason="Virtuoso (virtuoso-t, isql-vt) is not installed: run scripts/install-virtuoso.sh")
+
+CAP = 10_000  # ResultSetMaxRows of the test server
+BIG = 25_000  # more triples than the cap
+EX = "http://example.org/"
+V1, V2 = framework_graph("1.0"), framework_graph("2.0")
+HOSTILE = [
+    'say "hi" } { # not a comment',
+    "line one\nline two } # }\r\n'''\"\"\"",
+    "back\\slash \\\" \\n }",
+    "}", "{", "#", "", "tab\there", "café ☃ 𝄞",
+]
+
+
+def iri(local: str) -> ox.NamedNode:
+    return ox.NamedNode(EX + local)
+
+
+def graph_data(graph: str, triples: list[ox.Triple]) -> GraphData:
+    return GraphData(graph, serialize_triples(triples), ox.RdfFormat.N_TRIPLES)
+
+
+def framework(version: str, active: bool = True) -> CatalogEntry:
+    return CatalogEntry(graph=framework_graph(version), kind="framework", version=version, active=active)
+
+
+def hostile_triples() -> list[ox.Triple]:
+    out = [ox.Triple(iri(f"s{i}"), iri("label"), ox.Literal(t)) for i, t in enumerate(HOSTILE)]
+    out += [
+        ox.Triple(iri("t"), iri("label"), ox.Literal("Hello", language="en-GB")),
+        ox.Triple(iri("t"), iri("rank"), ox.Literal("3", datatype=ox.NamedNode(XSD + "integer"))),
+        ox.Triple(iri("t"), iri("hours"), ox.Literal("1.5", datatype=ox.NamedNode(XSD + "decimal"))),
+        ox.Triple(iri("t"), iri("flag"), ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean"))),
+        ox.Triple(iri("t"), iri("when"), ox.Literal("2020-01-01", datatype=ox.NamedNode(XSD + "date"))),
+        ox.Triple(iri("t"), iri("odd"), ox.Literal("zz", datatype=iri("type"))),
+        ox.Triple(iri("t"), iri("link"), iri("a#frag")),
+    ]
+    return out
+
+
+# -- fixtures ----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtuosoServer]:
+    with VirtuosoServer(tmp_path_factory.mktemp("virtuoso"), result_cap=CAP) as srv:
+        yield srv
+
+
+def run_update(server: VirtuosoServer, update: str) -> requests.Response:
+    """Send an update straight to the server (test set-up, bypassing the store)."""
+    return requests.post(server.update_endpoint, data={"update": update}, timeout=60,
+                         auth=HTTPDigestAuth(server.user, server.password))
+
+
+def graphs_under(server: VirtuosoServer, prefix: str) -> list[str]:
+    query = f'SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER STRSTARTS(STR(?g), "{prefix}") }}'
+    r = requests.post(server.endpoint, data={"query": query}, timeout=60,
+                      headers={"Accept": "application/sparql-results+json"})
+    r.raise_for_status()
+    return sorted(b["g"]["value"] for b in r.json()["results"]["bindings"])
+
+
+@pytest.fixture
+def store(server: VirtuosoServer) -> Iterator[RemoteStore]:
+    graphs = graphs_under(server, GRAPH)
+    if graphs:
+        run_update(server, " ; ".join(f"DROP SILENT GRAPH <{g}>" for g in graphs)).raise_for_status()
+    with RemoteStore.from_settings(server.settings()) as s:
+        yield s  # type: ignore[misc]
+
+
+# -- system triples stay out of sight ----------------------------------------------------------
+def test_empty_store_shows_no_system_triples(store: RemoteStore) -> None:
+    assert store.select("SELECT * WHERE { ?s ?p ?o }").rows == []
+    assert store.select("SELECT * WHERE { ?s ?p ?o }", union=True).rows == []
+    assert store.select("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").rows == []
+    assert store.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").values() == [("0",)]
+    assert store.ask("ASK { ?s ?p ?o }") is False
+    assert store.construct("CONSTRUCT WHERE { ?s ?p ?o }") == []
+    assert store.graph_names() == []
+    assert store.count() == 0
+
+
+def test_queries_see_only_active_graphs(store: RemoteStore) -> None:
+    store.replace_graphs([graph_data(V1, [ox.Triple(iri("a"), iri("v"), ox.Literal("one"))])],
+                         [framework("1.0", active=False)])
+    store.replace_graphs([graph_data(V2, [ox.Triple(iri("a"), iri("v"), ox.Literal("two"))])],
+                         [framework("2.0")])
+    query = "SELECT ?o WHERE { ?s <http://example.org/v> ?o }"
+    assert store.select(query).values() == [("two",)]
+    assert sorted(store.select(query, union=True).values()) == [("one",), ("two",)]
+    assert store.graph_names() == [CATALOG_GRAPH, V1, V2]
+    named = store.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").values()
+    assert sorted(named) == [(CATALOG_GRAPH,), (V1,), (V2,)]
+
+
+# -- result cap --------------------------------------------------------------------------------
+def test_reads_past_the_result_cap(store: RemoteStore, server: VirtuosoServer) -> None:
+    rank = iri("rank")
+    big = [ox.Triple(iri(f"item/{i}"), rank, ox.Literal(str(i), datatype=ox.NamedNode(XSD + "integer")))
+           for i in range(BIG)]
+    store.replace_graphs([graph_data(V1, big)], [framework("1.0")])
+    raw = requests.post(server.endpoint, data={"query": f"SELECT * WHERE {{ GRAPH <{V1}> {{ ?s ?p ?o }} }}"},
+                        headers={"Accept": "application/sparql-results+json"}, timeout=60)
+    assert len(raw.json()["results"]["bindings"]) == CAP  # the server alone cuts the result
+    assert raw.headers["X-SPARQL-MaxRows"] == str(CAP)
+
+    assert set(store.triples(V1)) == set(big)
+    assert len(store.triples(V1)) == BIG
+    assert store.count(V1) == BIG
+    assert store.count() == BIG + len(store.triples(CATALOG_GRAPH))
+
+    table = store.select("SELECT ?s ?o WHERE { ?s ?p ?o }")
+    assert len(table.rows) == BIG
+    assert set(table.rows) == {(t.subject, t.object) for t in big}
+
+    ordered = store.select("PREFIX e: <http://example.org/>\n"
+                           "SELECT ?o WHERE { ?s e:rank ?o } ORDER BY DESC(?o) # last line comment")
+    assert [int(v) for (v,) in ordered.values()] == list(range(BIG - 1, -1, -1))
+
+    counted = store.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert counted.values() == [(str(BIG),)]
+
+
+def test_cut_construct_result_is_an_error(store: RemoteStore) -> None:
+    big = [ox.Triple(iri(f"item/{i}"), iri("p"), ox.Literal(str(i))) for i in range(CAP + 5)]
+    store.replace_graphs([graph_data(V1, big)], [framework("1.0")])
+    with pytest.raises(StoreError, match="ResultSetMaxRows"):
+        store.construct("CONSTRUCT WHERE { ?s ?p ?o }")
+    assert len(store.construct("CONSTRUCT WHERE { ?s ?p ?o } LIMIT 10")) == 10
+
+
+# -- terms and bindings ------------------------------------------------------------------------
+def test_terms_come_back_as_written(store: RemoteStore) -> None:
+    data = hostile_triples()
+    store.replace_graphs([graph_data(V1, data)], [framework("1.0")])
+    assert sorted(map(str, store.triples(V1))) == sorted(map(str, data))
+    assert sorted(map(str, store.construct("CONSTRUCT WHERE { ?s ?p ?o }"))) == sorted(map(str, data))
+
+
+def test_blank_nodes_can_be_read_and_bound_back(store: RemoteStore) -> None:
+    turtle = b'<http://example.org/a> <http://example.org/p> [ <http://example.org/q> "inner" ] .'
+    store.replace_graphs([GraphData(V1, turtle, ox.RdfFormat.TURTLE)], [framework("1.0")])
+    (node,) = store.select("SELECT ?b WHERE { ?a <http://example.org/p> ?b }").column("b")
+    assert isinstance(node, ox.BlankNode)
+    query = "SELECT ?v WHERE { ?b <http://example.org/q> ?v }"
+    assert store.select(query, {"b": node}).values() == [("inner",)]
+    both = "SELECT ?a ?v WHERE { ?a <http://example.org/p> ?b . ?b <http://example.org/q> ?v }"
+    assert store.select(both, {"b": node, "v": ox.Literal("inner")}).values() == [(EX + "a", "inner")]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_bindings_answer_like_the_embedded_store(store: RemoteStore, text: str) -> None:
+    data = hostile_triples()
+    write = ([graph_data(V1, data)], [framework("1.0")])
+    store.replace_graphs(*write)
+    embedded = EmbeddedStore(None)
+    embedded.replace_graphs(*write)
+    queries = [
+        "SELECT ?s ?o WHERE { ?s ?p ?o }",
+        "PREFIX e: <http://example.org/> # { comment }\n"
+        "SELECT ?s ?o ('{' AS ?x) WHERE { ?s e:label ?o FILTER (?o != \"}\") }",
+    ]
+    for query in queries:
+        for bindings in ({"o": ox.Literal(text)}, {"o": ox.Literal(text), "s": iri("s0")}):
+            remote = sorted(store.select(query, bindings).values(), key=str)
+            assert remote == sorted(embedded.select(query, bindings).values(), key=str)
+    assert store.ask("ASK { ?s ?p ?o }", {"o": ox.Literal(text)}) is True
+    embedded.close()
+
+
+@pytest.mark.parametrize("name", ["o }", "?o", "o) { } #"])
+def test_bad_binding_names_are_query_errors(store: RemoteStore, name: str) -> None:
+    with pytest.raises(QueryError):
+        store.select("SELECT * WHERE { ?s ?p ?o }", {name: ox.Literal("x")})
+
+
+def test_syntax_error_is_a_query_error_with_the_server_message(store: RemoteStore) -> None:
+    with pytest.raises(QueryError, match="(?i)syntax|SP030"):
+        store.select("SELECT * WHERE { ?s ?p }")
+    with pytest.raises(QueryError, match="expected a SELECT query"):
+        store.select("ASK { ?s ?p ?o }")
+
+
+# -- writes --------------------------------------------------------------------------------------
+def test_parse_error_leaves_old_graphs_and_catalogue(store: RemoteStore) -> None:
+    old = [ox.Triple(iri("a"), iri("v"), ox.Literal("old"))]
+    store.replace_graphs([graph_data(V1, old)], [framework("1.0")])
+    catalogue = store.triples(CATALOG_GRAPH)
+
+    new = graph_data(V1, [ox.Triple(iri("a"), iri("v"), ox.Literal("new"))])
+    broken = GraphData(V2, b'<http://example.org/a> <http://example.org/v> "unterminated .',
+                       ox.RdfFormat.TURTLE)
+    with pytest.raises(StoreError, match="could not be parsed"):
+        store.replace_graphs([new, broken], [framework("1.0", active=False), framework("2.0")])
+
+    assert store.triples(V1) == old
+    assert sorted(map(str, store.triples(CATALOG_GRAPH))) == sorted(map(str, catalogue))
+    assert store.graph_names() == [CATALOG_GRAPH, V1]
+
+
+def test_failed_upload_leaves_old_graphs_and_no_staging(store: RemoteStore, server: VirtuosoServer,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    old = [ox.Triple(iri("a"), iri("v"), ox.Literal("old"))]
+    store.replace_graphs([graph_data(V1, old)], [framework("1.0")])
+    upload = store._upload
+    calls: list[str] = []
+
+    def failing_upload(graph: str, data: bytes) -> None:
+        calls.append(graph)
+        if len(calls) == 2:
+            raise StoreError("simulated network failure")
+        upload(graph, data)
+
+    monkeypatch.setattr(store, "_upload", failing_upload)
+    new = [ox.Triple(iri("a"), iri("v"), ox.Literal("new"))]
+    with pytest.raises(StoreError, match="simulated"):
+        store.replace_graphs([graph_data(V1, new), graph_data(V2, new)], [framework("2.0")])
+    assert calls[0].startswith(STAGING_GRAPH_PREFIX)
+    assert store.triples(V1) == old
+    assert store.graph_names() == [CATALOG_GRAPH, V1]
+    assert graphs_under(server, STAGING_GRAPH_PREFIX) == []
+
+
+def test_leftover_staging_graphs_are_dropped_on_next_write(store: RemoteStore, server: VirtuosoServer) -> None:
+    leftover = STAGING_GRAPH_PREFIX + "crashed/0"
+    run_update(server, f'INSERT DATA {{ GRAPH <{leftover}> {{ <urn:a> <urn:b> "c" }} }}').raise_for_status()
+    assert store.graph_names() == []  # staging graphs are never listed
+    store.replace_graphs([graph_data(V1, [ox.Triple(iri("a"), iri("v"), ox.Literal("x"))])],
+                         [framework("1.0")])
+    assert graphs_under(server, STAGING_GRAPH_PREFIX) == []
+
+
+def test_replace_and_drop_in_one_write(store: RemoteStore) -> None:
+    one = [ox.Triple(iri("a"), iri("v"), ox.Literal("one"))]
+    store.replace_graphs([graph_data(V1, one), graph_data(V2, one)], [framework("1.0"), framework("2.0")])
+    store.replace_graphs([graph_data(V2, [])], [framework("2.0")], drop=[V1])
+    assert store.graph_names() == [CATALOG_GRAPH]
+    assert [e.graph for e in store.catalog()] == [V2]
+
+
+def test_swap_uses_only_silent_operations() -> None:
+    text = swap_update([("urn:s/0", "urn:t/0", True), ("urn:s/1", "urn:t/1", False)], ["urn:d"])
+    assert text == ("MOVE SILENT GRAPH <urn:s/0> TO GRAPH <urn:t/0> ;\n"
+                    "DROP SILENT GRAPH <urn:t/1> ;\nDROP SILENT GRAPH <urn:d>")
+
+
+def test_virtuoso_keeps_the_start_of_a_failing_update(server: VirtuosoServer, store: RemoteStore) -> None:
+    """Why the swap is made of SILENT operations only: Virtuoso commits the operations that ran
+    before a failing one in the same request (if this ever fails, Virtuoso became atomic)."""
+    g = GRAPH + "quirk"
+    response = run_update(server, f'INSERT DATA {{ GRAPH <{g}> {{ <urn:a> <urn:b> "c" }} }} ;\n'
+                                  f"DROP GRAPH <{GRAPH}never-created>")
+    assert response.status_code == 500
+    assert graphs_under(server, g) == [g]
+
+
+# -- access errors -------------------------------------------------------------------------------
+def test_wrong_password_is_a_store_error_naming_the_endpoint(server: VirtuosoServer) -> None:
+    with RemoteStore.from_settings(server.settings(password="wrong")) as bad:
+        with pytest.raises(StoreError) as caught:
+            bad.replace_graphs([graph_data(V1, [ox.Triple(iri("a"), iri("v"), ox.Literal("x"))])])
+    message = str(caught.value)
+    assert "401" in message and f"127.0.0.1:{server.http_port}" in message
+    assert "AISKILLS_PASSWORD" in message and "\n" not in message
+
+
+def test_unreachable_endpoint_is_a_store_error(server: VirtuosoServer) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/sparql"
+    with RemoteStore.from_settings(server.settings(endpoint=url, timeout=5.0)) as gone:
+        began = time.monotonic()
+        with pytest.raises(StoreError) as caught:
+            gone.select("SELECT * WHERE { ?s ?p ?o }")
+        assert time.monotonic() - began < 5  # three quick tries, no long wait
+    message = str(caught.value)
+    assert url in message and "running" in message and "--endpoint" in message and "\n" not in message
+
+
+def test_silent_server_is_a_store_error(server: VirtuosoServer) -> None:
+    with socket.socket() as listener:  # accepts connections (backlog) but never answers
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/sparql"
+        with RemoteStore.from_settings(server.settings(endpoint=url, timeout=0.5)) as mute:
+            with pytest.raises(StoreError, match="did not answer within 0.5 s"):
+                mute.select("SELECT * WHERE { ?s ?p ?o }")
+
+
+def test_not_a_sparql_endpoint_is_a_store_error(server: VirtuosoServer) -> None:
+    url = f"http://127.0.0.1:{server.http_port}/no-such-service"
+    with RemoteStore.from_settings(server.settings(endpoint=url)) as wrong:
+        with pytest.raises(StoreError, match="404"):
+            wrong.select("SELECT * WHERE { ?s ?p ?o }")
+
+
+# -- the test server itself -----------------------------------------------------------------------
+def test_server_starts_answers_and_stops(tmp_path: Path) -> None:
+    with VirtuosoServer(tmp_path / "db") as srv:
+        pid, port = srv.pid, srv.http_port
+        assert srv.startup_seconds is not None and srv.startup_seconds < 60
+        assert requests.get(srv.endpoint, params={"query": "ASK {}"}, timeout=10).ok
+    assert pid is not None and not srv.running()
+    with socket.socket() as sock:
+        assert sock.connect_ex(("127.0.0.1", port)) != 0  # nothing listens any more
+    assert (tmp_path / "db" / "virtuoso.ini").read_text().count("127.0.0.1:") == 2
