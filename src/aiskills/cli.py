@@ -264,6 +264,40 @@ def _check_inputs(files: tuple[Path, ...], bundled: bool, store_dir: Path | None
     return ontology, bundle.framework().triples, "the bundled ontology and framework"
 
 
+# -- alignment questions ---------------------------------------------------------------------------
+
+@main.command(context_settings={"ignore_unknown_options": False})
+@click.argument("name", required=False)
+@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
+              help="A parameter of the question, e.g. --param archetype=Embedder (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@store_options
+def ask(name: str | None, params: tuple[str, ...], fmt: str, store_dir: Path | None, endpoint: str | None) -> None:
+    """Ask an alignment question by NAME; without NAME, list the questions."""
+    from aiskills import alignment
+
+    if name is None:
+        for q in _guard(alignment.questions):
+            args = " ".join(f"[{p.name}=…]" if p.optional else f"{p.name}=…" for p in q.parameters)
+            click.echo(f"{q.name}  {args}".rstrip())
+            click.echo(f"    {q.title}. Columns: {', '.join(q.columns)}")
+        return
+    given: dict[str, str] = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise CliError(f"--param {item!r}: write KEY=VALUE, e.g. --param archetype=Embedder")
+        given[key.strip()] = value
+    with opened(store_dir, endpoint) as store:
+        answer = _guard(lambda: alignment.ask(store, name, given))
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(answer.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo({"table": table_text, "csv": table_csv}[fmt](answer.table), nl=False)
+
+
 # -- curricula -------------------------------------------------------------------------------------
 
 REPORT_FORMATS = ["text", "json", "turtle", "html"]

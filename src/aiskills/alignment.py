@@ -1,0 +1,166 @@
+"""Alignment questions: named, parameterised SPARQL queries (``queries/alignment/*.rq``).
+
+A parameter is given as people know it (an archetype's name, a role's slug or label, a curriculum's IRI
+or title, a knowledge level) and resolved here to the RDF term the query is bound with; an unknown value
+is an error naming the nearest valid ones, never an empty answer.
+
+Definitions (also in each query's header): a capability is *required for* an archetype when it is badged
+with it; a curriculum *covers* a capability when at least one learning outcome in one of its modules is
+aligned to it; coverage is covered required capabilities / required capabilities, as a percentage;
+sub-domains and groups roll up into their top-level domain.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pyoxigraph as ox
+
+from aiskills import namespaces as ns
+from aiskills.errors import InputError
+from aiskills.queries import NamedQuery, load_group, load_query
+from aiskills.store.base import Store, Table, Term
+
+GROUP = "alignment"
+_NUMERIC = {ns.XSD + t for t in ("integer", "decimal", "double", "float", "int", "long")}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A question's answer: what was asked, with which (resolved) parameters, and the rows."""
+
+    question: str
+    parameters: dict[str, str]
+    table: Table
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.table.columns
+
+    def records(self) -> list[dict[str, object]]:
+        """Rows as objects: IRIs and strings as text, numbers as numbers, unbound as None."""
+        return [{c: plain(t) for c, t in zip(self.table.columns, row)} for row in self.table.rows]
+
+    def as_dict(self) -> dict[str, object]:
+        return {"question": self.question, "parameters": self.parameters, "columns": list(self.columns),
+                "rows": self.records()}
+
+
+def plain(term: Term | None) -> object:
+    if term is None:
+        return None
+    if isinstance(term, ox.Literal) and term.datatype.value in _NUMERIC:
+        number = Decimal(term.value)
+        return int(number) if number == number.to_integral_value() and "." not in term.value else float(number)
+    return term.value
+
+
+def questions() -> list[NamedQuery]:
+    """Every question, parsed once (a broken query fails here, not for a user)."""
+    return load_group(GROUP)
+
+
+def ask(store: Store, name: str, params: Mapping[str, str]) -> Answer:
+    """Answer question ``name`` with ``params`` (names as in the query's header)."""
+    query = load_query(GROUP, name)
+    declared = {p.name: p for p in query.parameters}
+    unknown = sorted(set(params) - set(declared))
+    if unknown:
+        raise InputError(f"question {name!r} has no parameter {', '.join(map(repr, unknown))}",
+                         fix="its parameters: " + (", ".join(declared) or "none"))
+    missing = [p.name for p in query.parameters if not p.optional and not params.get(p.name)]
+    if missing:
+        raise InputError(f"question {name!r} needs {', '.join(missing)}",
+                         fix="; ".join(f"{p.name}: {p.description}" for p in query.parameters if p.name in missing))
+    resolver = Resolver(store)
+    bindings = {k: resolver.resolve(k, v) for k, v in params.items() if v}
+    table = store.select(query.text, bindings)
+    return Answer(name, {k: v.value for k, v in bindings.items()}, Table(query.columns, _reorder(table, query)))
+
+
+def _reorder(table: Table, query: NamedQuery) -> list[tuple[Term | None, ...]]:
+    index = [table.columns.index(c) for c in query.columns]
+    return [tuple(row[i] for i in index) for row in table.rows]
+
+
+class Resolver:
+    """Turns parameter values as people write them into the store's terms."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def resolve(self, kind: str, value: str) -> ox.NamedNode | ox.Literal:
+        method = getattr(self, f"_{kind}", None)
+        if method is None:
+            raise InputError(f"unknown parameter kind {kind!r}")
+        return method(value.strip())  # type: ignore[no-any-return]
+
+    def _choices(self, query: str) -> dict[str, str]:
+        """key (lower-cased name, slug, notation or IRI) → IRI, from a query of ?s ?key rows."""
+        out: dict[str, str] = {}
+        for s, key in self.store.select(query).values():
+            if s and key:
+                out.setdefault(key.lower(), s)
+                out.setdefault(s.lower(), s)
+        return out
+
+    def _pick(self, kind: str, value: str, choices: dict[str, str], labels: dict[str, str]) -> ox.NamedNode:
+        """The IRI ``value`` names; otherwise an error suggesting the closest names, closest first."""
+        hit = choices.get(value.lower())
+        if hit is not None:
+            return ox.NamedNode(hit)
+        near = difflib.get_close_matches(value.lower(), list(choices), n=10, cutoff=0.4)
+        suggestions = list(dict.fromkeys(labels.get(choices[k], choices[k]) for k in near))[:3]
+        if suggestions:
+            raise InputError(f"there is no {kind} {value!r}", fix="did you mean " + ", ".join(suggestions) + "?")
+        raise InputError(f"there is no {kind} {value!r}",
+                         fix="choose one of " + ", ".join(sorted(set(labels.values()))[:8]))
+
+    def _archetype(self, value: str) -> ox.NamedNode:
+        rows = self.store.select(_P + """SELECT ?a ?name ?plural ?badge WHERE {
+            ?a a ais:Archetype ; skos:prefLabel ?name . OPTIONAL { ?a skos:altLabel ?plural }
+            OPTIONAL { ?a skos:notation ?badge } }""").values()
+        choices: dict[str, str] = {}
+        for a, *names in rows:
+            for n in names:
+                if n:
+                    choices.setdefault(n.lower(), a)  # type: ignore[arg-type]
+            choices.setdefault(a.lower(), a)  # type: ignore[union-attr,arg-type]
+            choices.setdefault(a.rsplit("/", 1)[-1].lower(), a)  # type: ignore[union-attr]
+        labels = {a: name for a, name, *_ in rows if a and name}
+        return self._pick("archetype", value, choices, labels)  # type: ignore[arg-type]
+
+    def _role(self, value: str) -> ox.NamedNode:
+        choices = self._choices(_P + "SELECT ?r ?label WHERE { ?r a ais:Role ; skos:prefLabel ?label }")
+        for iri in list(choices.values()):
+            choices.setdefault(iri.rsplit("/", 1)[-1].lower(), iri)
+        labels = {iri: iri.rsplit("/", 1)[-1] for iri in choices.values()}
+        return self._pick("role", value, choices, labels)
+
+    def _curriculum(self, value: str) -> ox.NamedNode:
+        choices = self._choices(_P + "SELECT ?c ?title WHERE { ?c a ais:Curriculum . OPTIONAL { ?c dct:title ?title } }")
+        if not choices:
+            raise InputError("no curricula are stored", fix="submit one first with `aiskills submit FILE`")
+        return self._pick("stored curriculum", value, choices, {iri: iri for iri in choices.values()})
+
+    def _capability(self, value: str) -> ox.NamedNode:
+        choices = self._choices(_P + "SELECT ?c ?n WHERE { ?c a ais:Capability ; skos:notation ?n }")
+        labels = {iri: iri.rsplit("/", 1)[-1] for iri in choices.values()}
+        return self._pick("capability", value, choices, labels)
+
+    def _level(self, value: str) -> ox.Literal:
+        text = re.sub(r"^level\s*", "", value, flags=re.IGNORECASE)
+        levels = [n for (n,) in self.store.select(_P + "SELECT ?n WHERE { ?l a ais:KnowledgeLevel ; skos:notation ?n } ORDER BY ?n").values() if n]
+        if text not in levels:
+            raise InputError(f"there is no knowledge level {value!r}", fix="use one of " + ", ".join(levels))
+        return ox.Literal(text)
+
+
+_P = """PREFIX ais: <https://w3id.org/aiskills/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dct: <http://purl.org/dc/terms/>
+"""

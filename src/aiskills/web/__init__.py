@@ -1,0 +1,42 @@
+"""The Flask front end: an application factory; one blueprint per feature."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify
+
+from aiskills.config import Settings
+from aiskills.errors import AiskillsError, InputError
+from aiskills.store import Store, open_store
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> Flask:
+    """Build the app: settings from ``AISKILLS_*`` unless given; the store opened once and kept in
+    ``app.extensions["aiskills"]`` (pass ``store`` to share one, as the tests do)."""
+    app = Flask(__name__)
+    settings = settings or Settings.from_env()
+    app.extensions["aiskills"] = {"settings": settings, "store": store or open_store(settings)}
+
+    from aiskills.web.api import api
+
+    app.register_blueprint(api)
+    _errors(app)
+    return app
+
+
+def app_store(app: Flask) -> Store:
+    return app.extensions["aiskills"]["store"]  # type: ignore[no-any-return]
+
+
+def _errors(app: Flask) -> None:
+    """One table from domain errors to HTTP: bad input 400, a missing thing 404; anything else is a
+    bug and stays a 500."""
+
+    @app.errorhandler(InputError)
+    def bad_input(exc: InputError) -> tuple[Any, int]:
+        return jsonify(error=str(exc)), 400
+
+    @app.errorhandler(AiskillsError)
+    def domain_error(exc: AiskillsError) -> tuple[Any, int]:
+        return jsonify(error=str(exc)), 503

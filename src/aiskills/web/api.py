@@ -1,0 +1,44 @@
+"""``/api/ask``: the alignment questions over HTTP, as JSON or CSV."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from aiskills import alignment
+from aiskills.output import table_csv
+
+api = Blueprint("api", __name__, url_prefix="/api")
+
+
+@api.get("/ask")
+def list_questions() -> Any:
+    """Every question with its description, parameters and columns."""
+    return jsonify(questions=[{
+        "name": q.name, "title": q.title, "description": q.description,
+        "parameters": [{"name": p.name, "description": p.description, "optional": p.optional}
+                       for p in q.parameters],
+        "columns": list(q.columns), "href": f"/api/ask/{q.name}"} for q in alignment.questions()])
+
+
+@api.get("/ask/<name>")
+def ask(name: str) -> Any:
+    """``{"question", "parameters", "columns", "rows"}``; CSV with ``?format=csv`` or ``Accept: text/csv``."""
+    if name not in {q.name for q in alignment.questions()}:
+        return jsonify(error=f"there is no question named {name!r}",
+                       questions=[q.name for q in alignment.questions()]), 404
+    params = {k: v for k, v in request.args.items() if k != "format"}
+    answer = alignment.ask(current_app.extensions["aiskills"]["store"], name, params)
+    if _wants_csv():
+        return Response(table_csv(answer.table), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return jsonify(answer.as_dict())
+
+
+def _wants_csv() -> bool:
+    fmt = request.args.get("format")
+    if fmt:
+        return fmt.lower() == "csv"
+    best = request.accept_mimetypes.best_match(["application/json", "text/csv"], default="application/json")
+    return best == "text/csv"

@@ -1,0 +1,73 @@
+"""``/api/ask``: the questions listed, answered as JSON and CSV, errors as 400/404 with the reason."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+import pytest
+from flask.testing import FlaskClient
+
+from aiskills import loading
+from aiskills.config import Settings
+from aiskills.store.embedded import EmbeddedStore
+from aiskills.web import create_app
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[FlaskClient]:
+    store = EmbeddedStore(None)
+    loading.load_bundled(store)
+    app = create_app(Settings(), store=store)
+    app.testing = True
+    with app.test_client() as c:
+        yield c
+    store.close()
+
+
+def test_lists_every_question_with_parameters_and_columns(client: FlaskClient) -> None:
+    data = client.get("/api/ask").get_json()
+    names = [q["name"] for q in data["questions"]]
+    assert names == sorted(["archetype-capabilities", "role-capabilities", "curriculum-coverage", "coverage-gaps",
+                            "capability-provision", "curricula-for-archetype", "outcome-level-fit",
+                            "framework-summary"])
+    gaps = next(q for q in data["questions"] if q["name"] == "coverage-gaps")
+    assert [(p["name"], p["optional"]) for p in gaps["parameters"]] == [
+        ("curriculum", False), ("archetype", False), ("level", True)]
+    assert gaps["columns"] == ["capability", "notation", "label", "level", "domain"]
+
+
+def test_json_answer_has_the_contract_keys(client: FlaskClient) -> None:
+    res = client.get("/api/ask/archetype-capabilities?archetype=embedders&level=4")
+    assert res.status_code == 200 and res.mimetype == "application/json"
+    data = res.get_json()
+    assert set(data) == {"question", "parameters", "columns", "rows"}
+    assert data["parameters"] == {"archetype": "https://w3id.org/aiskills/id/archetype/embedder", "level": "4"}
+    assert data["rows"] and {r["level"] for r in data["rows"]} == {"4"}
+
+
+@pytest.mark.parametrize("how", [{"query_string": {"format": "csv"}}, {"headers": {"Accept": "text/csv"}}])
+def test_csv_by_format_or_accept(client: FlaskClient, how: dict) -> None:  # type: ignore[type-arg]
+    res = client.get("/api/ask/framework-summary", **how)
+    assert res.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(res.get_data(as_text=True))))
+    assert rows[0] == ["domain", "level", "archetype", "capabilities"] and len(rows) == 121
+
+
+def test_unknown_question_is_404_with_the_list(client: FlaskClient) -> None:
+    res = client.get("/api/ask/what-nobody-asked")
+    assert res.status_code == 404 and "framework-summary" in res.get_json()["questions"]
+
+
+@pytest.mark.parametrize(("url", "says"), [
+    ("/api/ask/archetype-capabilities?archetype=Embeder", "did you mean Embedder"),
+    ("/api/ask/archetype-capabilities", "needs archetype"),
+    ("/api/ask/archetype-capabilities?archetype=User&colour=red", "has no parameter 'colour'"),
+    ("/api/ask/archetype-capabilities?archetype=User%22%20%7D%20UNION%20%7B%20%3Fs%20%3Fp%20%3Fo",
+     "there is no archetype"),
+    ("/api/ask/curriculum-coverage?curriculum=x&archetype=User", "no curricula are stored"),
+])
+def test_bad_parameters_are_400_with_the_reason(client: FlaskClient, url: str, says: str) -> None:
+    res = client.get(url)
+    assert res.status_code == 400 and says in res.get_json()["error"]
