@@ -22,11 +22,10 @@ from aiskills.namespaces import CATALOG_GRAPH, GRAPH, STAGING_GRAPH_PREFIX, XSD,
 from aiskills.store.base import CatalogEntry, GraphData
 from aiskills.store.catalog import serialize_triples
 from aiskills.store.embedded import EmbeddedStore
-from aiskills.store.remote import RemoteStore, swap_update
-from tests.support.virtuoso import VirtuosoServer, free_port, installed
+from aiskills.store.remote import RemoteStore, count_query, paged_query, swap_update
+from support.virtuoso import VirtuosoServer, free_port, installed
 
-pytestmark = pytest.mark.skipif(
-    not installed(), reason="Virtuoso (virtuoso-t, isql-vt) is not installed: run scripts/install-virtuoso.sh")
+NO_SERVER = "Virtuoso (virtuoso-t, isql-vt) is not installed: run scripts/install-virtuoso.sh"
 
 CAP = 10_000  # ResultSetMaxRows of the test server
 BIG = 25_000  # more triples than the cap
@@ -68,9 +67,13 @@ def hostile_triples() -> list[ox.Triple]:
 
 # -- fixtures ----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtuosoServer]:
-    with VirtuosoServer(tmp_path_factory.mktemp("virtuoso"), result_cap=CAP) as srv:
-        yield srv
+def server(request: pytest.FixtureRequest) -> VirtuosoServer:
+    """The session's Virtuoso server (``virtuoso`` in tests/conftest.py)."""
+    if not installed():
+        pytest.skip(NO_SERVER)
+    srv: VirtuosoServer = request.getfixturevalue("virtuoso")
+    assert srv.result_cap == CAP
+    return srv
 
 
 def run_update(server: VirtuosoServer, update: str) -> requests.Response:
@@ -87,100 +90,107 @@ def graphs_under(server: VirtuosoServer, prefix: str) -> list[str]:
     return sorted(b["g"]["value"] for b in r.json()["results"]["bindings"])
 
 
-@pytest.fixture
-def store(server: VirtuosoServer) -> Iterator[RemoteStore]:
+def drop_ours(server: VirtuosoServer) -> None:
+    """Drop every graph under our prefix, staging graphs included."""
     graphs = graphs_under(server, GRAPH)
     if graphs:
         run_update(server, " ; ".join(f"DROP SILENT GRAPH <{g}>" for g in graphs)).raise_for_status()
+
+
+@pytest.fixture
+def remote(server: VirtuosoServer) -> Iterator[RemoteStore]:
+    """A remote store on an empty server, emptied again afterwards."""
+    drop_ours(server)
     with RemoteStore.from_settings(server.settings()) as s:
         yield s  # type: ignore[misc]
+    drop_ours(server)
 
 
 # -- system triples stay out of sight ----------------------------------------------------------
-def test_empty_store_shows_no_system_triples(store: RemoteStore) -> None:
-    assert store.select("SELECT * WHERE { ?s ?p ?o }").rows == []
-    assert store.select("SELECT * WHERE { ?s ?p ?o }", union=True).rows == []
-    assert store.select("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").rows == []
-    assert store.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").values() == [("0",)]
-    assert store.ask("ASK { ?s ?p ?o }") is False
-    assert store.construct("CONSTRUCT WHERE { ?s ?p ?o }") == []
-    assert store.graph_names() == []
-    assert store.count() == 0
+def test_empty_store_shows_no_system_triples(remote: RemoteStore) -> None:
+    assert remote.select("SELECT * WHERE { ?s ?p ?o }").rows == []
+    assert remote.select("SELECT * WHERE { ?s ?p ?o }", union=True).rows == []
+    assert remote.select("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").rows == []
+    assert remote.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").values() == [("0",)]
+    assert remote.ask("ASK { ?s ?p ?o }") is False
+    assert remote.construct("CONSTRUCT WHERE { ?s ?p ?o }") == []
+    assert remote.graph_names() == []
+    assert remote.count() == 0
 
 
-def test_queries_see_only_active_graphs(store: RemoteStore) -> None:
-    store.replace_graphs([graph_data(V1, [ox.Triple(iri("a"), iri("v"), ox.Literal("one"))])],
+def test_queries_see_only_active_graphs(remote: RemoteStore) -> None:
+    remote.replace_graphs([graph_data(V1, [ox.Triple(iri("a"), iri("v"), ox.Literal("one"))])],
                          [framework("1.0", active=False)])
-    store.replace_graphs([graph_data(V2, [ox.Triple(iri("a"), iri("v"), ox.Literal("two"))])],
+    remote.replace_graphs([graph_data(V2, [ox.Triple(iri("a"), iri("v"), ox.Literal("two"))])],
                          [framework("2.0")])
     query = "SELECT ?o WHERE { ?s <http://example.org/v> ?o }"
-    assert store.select(query).values() == [("two",)]
-    assert sorted(store.select(query, union=True).values()) == [("one",), ("two",)]
-    assert store.graph_names() == [CATALOG_GRAPH, V1, V2]
-    named = store.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").values()
+    assert remote.select(query).values() == [("two",)]
+    assert sorted(remote.select(query, union=True).values()) == [("one",), ("two",)]
+    assert remote.graph_names() == [CATALOG_GRAPH, V1, V2]
+    named = remote.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").values()
     assert sorted(named) == [(CATALOG_GRAPH,), (V1,), (V2,)]
 
 
 # -- result cap --------------------------------------------------------------------------------
-def test_reads_past_the_result_cap(store: RemoteStore, server: VirtuosoServer) -> None:
+def test_reads_past_the_result_cap(remote: RemoteStore, server: VirtuosoServer) -> None:
     rank = iri("rank")
     big = [ox.Triple(iri(f"item/{i}"), rank, ox.Literal(str(i), datatype=ox.NamedNode(XSD + "integer")))
            for i in range(BIG)]
-    store.replace_graphs([graph_data(V1, big)], [framework("1.0")])
+    remote.replace_graphs([graph_data(V1, big)], [framework("1.0")])
     raw = requests.post(server.endpoint, data={"query": f"SELECT * WHERE {{ GRAPH <{V1}> {{ ?s ?p ?o }} }}"},
                         headers={"Accept": "application/sparql-results+json"}, timeout=60)
     assert len(raw.json()["results"]["bindings"]) == CAP  # the server alone cuts the result
     assert raw.headers["X-SPARQL-MaxRows"] == str(CAP)
 
-    assert set(store.triples(V1)) == set(big)
-    assert len(store.triples(V1)) == BIG
-    assert store.count(V1) == BIG
-    assert store.count() == BIG + len(store.triples(CATALOG_GRAPH))
+    read = remote.triples(V1)
+    assert len(read) == BIG and set(read) == set(big)
+    assert remote.count(V1) == BIG
+    assert remote.count() == BIG + len(remote.triples(CATALOG_GRAPH))
 
-    table = store.select("SELECT ?s ?o WHERE { ?s ?p ?o }")
+    table = remote.select("SELECT ?s ?o WHERE { ?s ?p ?o }")
     assert len(table.rows) == BIG
     assert set(table.rows) == {(t.subject, t.object) for t in big}
 
-    ordered = store.select("PREFIX e: <http://example.org/>\n"
+    ordered = remote.select("PREFIX e: <http://example.org/>\n"
                            "SELECT ?o WHERE { ?s e:rank ?o } ORDER BY DESC(?o) # last line comment")
     assert [int(v) for (v,) in ordered.values()] == list(range(BIG - 1, -1, -1))
 
-    counted = store.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    counted = remote.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
     assert counted.values() == [(str(BIG),)]
 
 
-def test_cut_construct_result_is_an_error(store: RemoteStore) -> None:
+def test_cut_construct_result_is_an_error(remote: RemoteStore) -> None:
     big = [ox.Triple(iri(f"item/{i}"), iri("p"), ox.Literal(str(i))) for i in range(CAP + 5)]
-    store.replace_graphs([graph_data(V1, big)], [framework("1.0")])
+    remote.replace_graphs([graph_data(V1, big)], [framework("1.0")])
     with pytest.raises(StoreError, match="ResultSetMaxRows"):
-        store.construct("CONSTRUCT WHERE { ?s ?p ?o }")
-    assert len(store.construct("CONSTRUCT WHERE { ?s ?p ?o } LIMIT 10")) == 10
+        remote.construct("CONSTRUCT WHERE { ?s ?p ?o }")
+    assert len(remote.construct("CONSTRUCT WHERE { ?s ?p ?o } LIMIT 10")) == 10
 
 
 # -- terms and bindings ------------------------------------------------------------------------
-def test_terms_come_back_as_written(store: RemoteStore) -> None:
+def test_terms_come_back_as_written(remote: RemoteStore) -> None:
     data = hostile_triples()
-    store.replace_graphs([graph_data(V1, data)], [framework("1.0")])
-    assert sorted(map(str, store.triples(V1))) == sorted(map(str, data))
-    assert sorted(map(str, store.construct("CONSTRUCT WHERE { ?s ?p ?o }"))) == sorted(map(str, data))
+    remote.replace_graphs([graph_data(V1, data)], [framework("1.0")])
+    assert sorted(map(str, remote.triples(V1))) == sorted(map(str, data))
+    assert sorted(map(str, remote.construct("CONSTRUCT WHERE { ?s ?p ?o }"))) == sorted(map(str, data))
 
 
-def test_blank_nodes_can_be_read_and_bound_back(store: RemoteStore) -> None:
+def test_blank_nodes_can_be_read_and_bound_back(remote: RemoteStore) -> None:
     turtle = b'<http://example.org/a> <http://example.org/p> [ <http://example.org/q> "inner" ] .'
-    store.replace_graphs([GraphData(V1, turtle, ox.RdfFormat.TURTLE)], [framework("1.0")])
-    (node,) = store.select("SELECT ?b WHERE { ?a <http://example.org/p> ?b }").column("b")
+    remote.replace_graphs([GraphData(V1, turtle, ox.RdfFormat.TURTLE)], [framework("1.0")])
+    (node,) = remote.select("SELECT ?b WHERE { ?a <http://example.org/p> ?b }").column("b")
     assert isinstance(node, ox.BlankNode)
     query = "SELECT ?v WHERE { ?b <http://example.org/q> ?v }"
-    assert store.select(query, {"b": node}).values() == [("inner",)]
+    assert remote.select(query, {"b": node}).values() == [("inner",)]
     both = "SELECT ?a ?v WHERE { ?a <http://example.org/p> ?b . ?b <http://example.org/q> ?v }"
-    assert store.select(both, {"b": node, "v": ox.Literal("inner")}).values() == [(EX + "a", "inner")]
+    assert remote.select(both, {"b": node, "v": ox.Literal("inner")}).values() == [(EX + "a", "inner")]
 
 
 @pytest.mark.parametrize("text", HOSTILE)
-def test_hostile_bindings_answer_like_the_embedded_store(store: RemoteStore, text: str) -> None:
+def test_hostile_bindings_answer_like_the_embedded_store(remote: RemoteStore, text: str) -> None:
     data = hostile_triples()
     write = ([graph_data(V1, data)], [framework("1.0")])
-    store.replace_graphs(*write)
+    remote.replace_graphs(*write)
     embedded = EmbeddedStore(None)
     embedded.replace_graphs(*write)
     queries = [
@@ -190,47 +200,49 @@ def test_hostile_bindings_answer_like_the_embedded_store(store: RemoteStore, tex
     ]
     for query in queries:
         for bindings in ({"o": ox.Literal(text)}, {"o": ox.Literal(text), "s": iri("s0")}):
-            remote = sorted(store.select(query, bindings).values(), key=str)
-            assert remote == sorted(embedded.select(query, bindings).values(), key=str)
-    assert store.ask("ASK { ?s ?p ?o }", {"o": ox.Literal(text)}) is True
+            got = sorted(remote.select(query, bindings).values(), key=str)
+            assert got == sorted(embedded.select(query, bindings).values(), key=str)
+    (row,) = remote.select(queries[0], {"o": ox.Literal(text)}).values()
+    assert row == (EX + f"s{HOSTILE.index(text)}", text)
+    assert remote.ask("ASK { ?s ?p ?o }", {"o": ox.Literal(text)}) is True
     embedded.close()
 
 
 @pytest.mark.parametrize("name", ["o }", "?o", "o) { } #"])
-def test_bad_binding_names_are_query_errors(store: RemoteStore, name: str) -> None:
+def test_bad_binding_names_are_query_errors(remote: RemoteStore, name: str) -> None:
     with pytest.raises(QueryError):
-        store.select("SELECT * WHERE { ?s ?p ?o }", {name: ox.Literal("x")})
+        remote.select("SELECT * WHERE { ?s ?p ?o }", {name: ox.Literal("x")})
 
 
-def test_syntax_error_is_a_query_error_with_the_server_message(store: RemoteStore) -> None:
+def test_syntax_error_is_a_query_error_with_the_server_message(remote: RemoteStore) -> None:
     with pytest.raises(QueryError, match="(?i)syntax|SP030"):
-        store.select("SELECT * WHERE { ?s ?p }")
+        remote.select("SELECT * WHERE { ?s ?p }")
     with pytest.raises(QueryError, match="expected a SELECT query"):
-        store.select("ASK { ?s ?p ?o }")
+        remote.select("ASK { ?s ?p ?o }")
 
 
 # -- writes --------------------------------------------------------------------------------------
-def test_parse_error_leaves_old_graphs_and_catalogue(store: RemoteStore) -> None:
+def test_parse_error_leaves_old_graphs_and_catalogue(remote: RemoteStore) -> None:
     old = [ox.Triple(iri("a"), iri("v"), ox.Literal("old"))]
-    store.replace_graphs([graph_data(V1, old)], [framework("1.0")])
-    catalogue = store.triples(CATALOG_GRAPH)
+    remote.replace_graphs([graph_data(V1, old)], [framework("1.0")])
+    catalogue = remote.triples(CATALOG_GRAPH)
 
     new = graph_data(V1, [ox.Triple(iri("a"), iri("v"), ox.Literal("new"))])
     broken = GraphData(V2, b'<http://example.org/a> <http://example.org/v> "unterminated .',
                        ox.RdfFormat.TURTLE)
     with pytest.raises(StoreError, match="could not be parsed"):
-        store.replace_graphs([new, broken], [framework("1.0", active=False), framework("2.0")])
+        remote.replace_graphs([new, broken], [framework("1.0", active=False), framework("2.0")])
 
-    assert store.triples(V1) == old
-    assert sorted(map(str, store.triples(CATALOG_GRAPH))) == sorted(map(str, catalogue))
-    assert store.graph_names() == [CATALOG_GRAPH, V1]
+    assert remote.triples(V1) == old
+    assert sorted(map(str, remote.triples(CATALOG_GRAPH))) == sorted(map(str, catalogue))
+    assert remote.graph_names() == [CATALOG_GRAPH, V1]
 
 
-def test_failed_upload_leaves_old_graphs_and_no_staging(store: RemoteStore, server: VirtuosoServer,
+def test_failed_upload_leaves_old_graphs_and_no_staging(remote: RemoteStore, server: VirtuosoServer,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     old = [ox.Triple(iri("a"), iri("v"), ox.Literal("old"))]
-    store.replace_graphs([graph_data(V1, old)], [framework("1.0")])
-    upload = store._upload
+    remote.replace_graphs([graph_data(V1, old)], [framework("1.0")])
+    upload = remote._upload
     calls: list[str] = []
 
     def failing_upload(graph: str, data: bytes) -> None:
@@ -239,31 +251,46 @@ def test_failed_upload_leaves_old_graphs_and_no_staging(store: RemoteStore, serv
             raise StoreError("simulated network failure")
         upload(graph, data)
 
-    monkeypatch.setattr(store, "_upload", failing_upload)
+    monkeypatch.setattr(remote, "_upload", failing_upload)
     new = [ox.Triple(iri("a"), iri("v"), ox.Literal("new"))]
     with pytest.raises(StoreError, match="simulated"):
-        store.replace_graphs([graph_data(V1, new), graph_data(V2, new)], [framework("2.0")])
+        remote.replace_graphs([graph_data(V1, new), graph_data(V2, new)], [framework("2.0")])
     assert calls[0].startswith(STAGING_GRAPH_PREFIX)
-    assert store.triples(V1) == old
-    assert store.graph_names() == [CATALOG_GRAPH, V1]
+    assert remote.triples(V1) == old
+    assert remote.graph_names() == [CATALOG_GRAPH, V1]
     assert graphs_under(server, STAGING_GRAPH_PREFIX) == []
 
 
-def test_leftover_staging_graphs_are_dropped_on_next_write(store: RemoteStore, server: VirtuosoServer) -> None:
+def test_leftover_staging_graphs_are_dropped_on_next_write(remote: RemoteStore, server: VirtuosoServer) -> None:
     leftover = STAGING_GRAPH_PREFIX + "crashed/0"
     run_update(server, f'INSERT DATA {{ GRAPH <{leftover}> {{ <urn:a> <urn:b> "c" }} }}').raise_for_status()
-    assert store.graph_names() == []  # staging graphs are never listed
-    store.replace_graphs([graph_data(V1, [ox.Triple(iri("a"), iri("v"), ox.Literal("x"))])],
+    assert remote.graph_names() == []  # staging graphs are never listed
+    remote.replace_graphs([graph_data(V1, [ox.Triple(iri("a"), iri("v"), ox.Literal("x"))])],
                          [framework("1.0")])
     assert graphs_under(server, STAGING_GRAPH_PREFIX) == []
 
 
-def test_replace_and_drop_in_one_write(store: RemoteStore) -> None:
+def test_replace_and_drop_in_one_write(remote: RemoteStore) -> None:
     one = [ox.Triple(iri("a"), iri("v"), ox.Literal("one"))]
-    store.replace_graphs([graph_data(V1, one), graph_data(V2, one)], [framework("1.0"), framework("2.0")])
-    store.replace_graphs([graph_data(V2, [])], [framework("2.0")], drop=[V1])
-    assert store.graph_names() == [CATALOG_GRAPH]
-    assert [e.graph for e in store.catalog()] == [V2]
+    remote.replace_graphs([graph_data(V1, one), graph_data(V2, one)], [framework("1.0"), framework("2.0")])
+    remote.replace_graphs([graph_data(V2, [])], [framework("2.0")], drop=[V1])
+    assert remote.graph_names() == [CATALOG_GRAPH]
+    assert [e.graph for e in remote.catalog()] == [V2]
+
+
+def test_without_graph_store_uploads_go_through_sparql_inserts(server: VirtuosoServer,
+                                                            remote: RemoteStore) -> None:
+    many = [ox.Triple(iri(f"item/{i}"), iri("p"), ox.Literal(f"{i} \"}} #")) for i in range(4500)]
+    tree = b'<http://example.org/a> <http://example.org/p> [ <http://example.org/q> "inner" ] .'
+    with RemoteStore.from_settings(server.settings(graph_store=None)) as plain:
+        plain.replace_graphs([graph_data(V1, many), GraphData(V2, tree, ox.RdfFormat.TURTLE)],
+                             [framework("1.0"), framework("2.0")])
+        assert set(plain.triples(V1)) == set(many)
+        assert plain.select("SELECT ?v WHERE { ?a ?p ?b . ?b ?q ?v }").values() == [("inner",)]
+        bushy = [ox.Triple(ox.BlankNode(f"b{i}"), iri("p"), ox.Literal("x")) for i in range(4500)]
+        with pytest.raises(StoreError, match="AISKILLS_GRAPH_STORE"):
+            plain.replace_graphs([graph_data(V1, bushy)])
+        assert set(plain.triples(V1)) == set(many)
 
 
 def test_swap_uses_only_silent_operations() -> None:
@@ -272,7 +299,7 @@ def test_swap_uses_only_silent_operations() -> None:
                     "DROP SILENT GRAPH <urn:t/1> ;\nDROP SILENT GRAPH <urn:d>")
 
 
-def test_virtuoso_keeps_the_start_of_a_failing_update(server: VirtuosoServer, store: RemoteStore) -> None:
+def test_virtuoso_keeps_the_start_of_a_failing_update(server: VirtuosoServer, remote: RemoteStore) -> None:
     """Why the swap is made of SILENT operations only: Virtuoso commits the operations that ran
     before a failing one in the same request (if this ever fails, Virtuoso became atomic)."""
     g = GRAPH + "quirk"
@@ -323,6 +350,8 @@ def test_not_a_sparql_endpoint_is_a_store_error(server: VirtuosoServer) -> None:
 
 # -- the test server itself -----------------------------------------------------------------------
 def test_server_starts_answers_and_stops(tmp_path: Path) -> None:
+    if not installed():
+        pytest.skip(NO_SERVER)
     with VirtuosoServer(tmp_path / "db") as srv:
         pid, port = srv.pid, srv.http_port
         assert srv.startup_seconds is not None and srv.startup_seconds < 60
@@ -331,3 +360,40 @@ def test_server_starts_answers_and_stops(tmp_path: Path) -> None:
     with socket.socket() as sock:
         assert sock.connect_ex(("127.0.0.1", port)) != 0  # nothing listens any more
     assert (tmp_path / "db" / "virtuoso.ini").read_text().count("127.0.0.1:") == 2
+
+
+# -- paging text (checked on pyoxigraph, no server needed) ---------------------------------------
+PAGED = [  # (query, the column its ORDER BY sorts on)
+    ("SELECT ?s ?o WHERE { ?s ?p ?o }", None),
+    ("PREFIX e: <http://example.org/> # {\nSELECT ?s ?o WHERE { ?s e:rank ?o } ORDER BY DESC(?o) # end",
+     "o"),
+    ("SELECT ?o (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?o HAVING (COUNT(*) > 0) ORDER BY ?n",
+     "n"),
+    ("SELECT DISTINCT ?o WHERE { ?s ?p ?o FILTER (?o != 'limit {') } LIMIT 30 VALUES ?x { 1 }", None),
+    ("SELECT * WHERE { ?s ?p ?o OPTIONAL { ?s ?q ?z } } ORDER BY (STR(?o))", None),
+]
+
+
+@pytest.mark.parametrize("query, ordered_on", PAGED)
+def test_pages_add_up_to_the_whole_result(query: str, ordered_on: str | None) -> None:
+    store = ox.Store()
+    rank = ox.NamedNode(EX + "rank")
+    for i in range(37):
+        value = ox.Literal(str(i % 7), datatype=ox.NamedNode(XSD + "integer"))
+        store.add(ox.Quad(iri(f"s{i % 13}"), rank, value))
+    whole = store.query(query)
+    columns = [v.value for v in whole.variables]  # type: ignore[union-attr]
+    expected = [tuple(sol[c] for c in columns) for sol in whole]  # type: ignore[union-attr]
+    rows: list[tuple[object, ...]] = []
+    while True:
+        page = list(store.query(paged_query(query, columns, len(rows), 3)))  # type: ignore[arg-type]
+        rows.extend(tuple(sol[c] for c in columns) for sol in page)
+        if len(page) < 3:
+            break
+    assert len(rows) > 3  # read in several pages
+    assert sorted(map(str, rows)) == sorted(map(str, expected))
+    if ordered_on is not None:  # the query's own order survives the paging
+        i = columns.index(ordered_on)
+        assert [r[i] for r in rows] == [r[i] for r in expected]
+    (count,) = store.query(count_query(query))  # type: ignore[misc]
+    assert int(count[0].value) == len(expected)

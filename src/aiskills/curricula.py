@@ -22,6 +22,7 @@ SPDX = "http://spdx.org/rdf/terms#"
 _SUBJECT = ns.DCT + "subject"
 _TYPE = ox.NamedNode(ns.RDF + "type")
 _XSD_INT = ox.NamedNode(ns.XSD + "integer")
+_TEACHES = ox.NamedNode("https://schema.org/teaches")
 
 
 @dataclass(frozen=True)
@@ -61,12 +62,36 @@ def submit(store: Store, submission: Submission, report: Report, now: datetime |
     iri = submission.curriculum_id
     graph = curriculum_graph(iri)
     existed = any(e.graph == graph for e in store.catalog())
-    triples = submission.stored_triples() + provenance(graph, submission, report, now)
+    triples = graph_triples(submission, report, now)
     data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
     store.replace_graphs([GraphData(graph, data, ox.RdfFormat.N_TRIPLES)],
                          [CatalogEntry(graph, "curriculum", report.framework_version,
                                        extra=((_SUBJECT, ox.NamedNode(iri)),))])
     return Stored(iri, graph, existed, len(triples))
+
+
+def graph_triples(submission: Submission, report: Report, now: datetime | None = None) -> list[ox.Triple]:
+    """What a curriculum's graph holds: the submission, what it entails, and its provenance."""
+    return (submission.stored_triples() + teaches(submission.stored_triples())
+            + provenance(curriculum_graph(submission.curriculum_id or ""), submission, report, now))
+
+
+def teaches(triples: list[ox.Triple]) -> list[ox.Triple]:
+    """``curriculum schema:teaches capability`` for each capability an outcome of it is aligned to.
+
+    The ontology's property chain (ais:hasModule o ais:hasLearningOutcome o ais:alignedTo) entails
+    these; storing them lets coverage questions over many curricula read one pattern.
+    """
+    by = {p: [(t.subject, t.object) for t in triples if t.predicate.value == ns.AIS + p]
+          for p in ("hasModule", "hasLearningOutcome", "alignedTo")}
+    outcomes: dict[object, list[object]] = {}
+    for outcome, capability in by["alignedTo"]:
+        outcomes.setdefault(outcome, []).append(capability)
+    modules: dict[object, set[object]] = {}
+    for module, outcome in by["hasLearningOutcome"]:
+        modules.setdefault(module, set()).update(outcomes.get(outcome, []))
+    taught = {(curriculum, cap) for curriculum, module in by["hasModule"] for cap in modules.get(module, ())}
+    return [ox.Triple(c, _TEACHES, cap) for c, cap in sorted(taught, key=str)]  # type: ignore[arg-type]
 
 
 def provenance(graph: str, submission: Submission, report: Report, now: datetime | None = None) -> list[ox.Triple]:
@@ -123,15 +148,13 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX spdx: <http://spdx.org/rdf/terms#>
 SELECT ?g ?c ?title ?provider (COUNT(DISTINCT ?m) AS ?modules) (COUNT(DISTINCT ?o) AS ?outcomes)
        ?when ?source ?sha WHERE {
-  GRAPH ?g {
-    ?g dct:subject ?c .
-    OPTIONAL { ?c dct:title ?title }
-    OPTIONAL { ?c ais:provider/rdfs:label ?provider }
-    OPTIONAL { ?c ais:hasModule ?m OPTIONAL { ?m ais:hasLearningOutcome ?o } }
-    OPTIONAL { ?g prov:generatedAtTime ?when }
-    OPTIONAL { ?g dct:source ?source }
-    OPTIONAL { ?g spdx:checksum/spdx:checksumValue ?sha }
-  }
+  ?g a prov:Entity ; dct:subject ?c .
+  OPTIONAL { ?c dct:title ?title }
+  OPTIONAL { ?c ais:provider/rdfs:label ?provider }
+  OPTIONAL { ?c ais:hasModule ?m OPTIONAL { ?m ais:hasLearningOutcome ?o } }
+  OPTIONAL { ?g prov:generatedAtTime ?when }
+  OPTIONAL { ?g dct:source ?source }
+  OPTIONAL { ?g spdx:checksum/spdx:checksumValue ?sha }
 }
 GROUP BY ?g ?c ?title ?provider ?when ?source ?sha
 ORDER BY ?title ?c
@@ -141,7 +164,7 @@ ORDER BY ?title ?c
 def records(store: Store) -> list[CurriculumRecord]:
     """Every stored curriculum, by title."""
     versions = {e.graph: e.version for e in store.catalog() if e.kind == "curriculum"}
-    table = store.select(_LIST, union=True)
+    table = store.select(_LIST)
     out = []
     for g, c, title, provider, modules, outcomes, when, source, sha in table.values():
         if g in versions:

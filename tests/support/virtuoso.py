@@ -9,6 +9,7 @@ the server on exit. Install the server with ``scripts/install-virtuoso.sh``.
 
 from __future__ import annotations
 
+import ctypes
 import shutil
 import signal
 import socket
@@ -61,85 +62,54 @@ LockFile = {d}/virtuoso.lck
 TransactionFile = {d}/virtuoso.trx
 xa_persistent_file = {d}/virtuoso.pxa
 ErrorLogLevel = 7
-FileExtend = 200
-MaxCheckpointRemap = 2000
-Striping = 0
 TempStorage = TempDatabase
 
 [TempDatabase]
 DatabaseFile = {d}/virtuoso-temp.db
 TransactionFile = {d}/virtuoso-temp.trx
-MaxCheckpointRemap = 2000
-Striping = 0
 
 [Parameters]
 ServerPort = 127.0.0.1:{sql_port}
-LiteMode = 0
 DisableUnixSocket = 1
-DisableTcpSocket = 0
 MaxClientConnections = 10
 CheckpointInterval = 60
-O_DIRECT = 0
 CaseMode = 2
-MaxStaticCursorRows = 5000
-CheckpointAuditTrail = 0
-AllowOSCalls = 0
-SchedulerInterval = 10
 DirsAllowed = ., {d}
-ThreadCleanupInterval = 0
-ThreadThreshold = 10
-ResourcesCleanupInterval = 0
-FreeTextBatchSize = 100000
-SingleCPU = 0
-PrefixResultNames = 0
-RdfFreeTextRulesSize = 100
-IndexTreeMaps = 64
-MaxQueryMem = 500M
-VectorSize = 1000
-MaxVectorSize = 1000000
-AdjustVectorSize = 0
-ThreadsPerQuery = 1
-AsyncQueueMaxThreads = 10
 NumberOfBuffers = 20000
 MaxDirtyBuffers = 15000
+MaxQueryMem = 500M
+ThreadsPerQuery = 1
 
 [HTTPServer]
 ServerPort = 127.0.0.1:{http_port}
 ServerRoot = {d}
-MaxClientConnections = 10
-DavRoot = DAV
-EnabledDavVSP = 0
-HTTPProxyEnabled = 0
-TempASPXDir = 0
 ServerThreads = 10
-MaxKeepAlives = 10
-KeepAliveTimeout = 10
-MaxCachedProxyConnections = 10
-ProxyConnectionCacheTimeout = 15
-HTTPThreadSize = 280000
-HttpPrintWarningsInOutput = 0
+MaxClientConnections = 10
 Charset = UTF-8
 EnabledGzipContent = 0
-
-[AutoRepair]
-BadParentLinks = 0
-
-[Client]
-SQL_PREFETCH_ROWS = 100
-SQL_PREFETCH_BYTES = 16000
-SQL_QUERY_TIMEOUT = 0
-SQL_TXN_TIMEOUT = 0
 
 [SPARQL]
 ResultSetMaxRows = {result_cap}
 MaxQueryCostEstimationTime = 0
 MaxQueryExecutionTime = {query_seconds}
-DeferInferenceRulesInit = 0
 """
 
 
 class VirtuosoError(RuntimeError):
     """The test server could not be started or configured."""
+
+
+class _PortTaken(Exception):
+    """Another process bound a port between our check and the server's start."""
+
+
+def _die_with_parent() -> None:
+    """In the child: ask Linux to SIGTERM the server if the test process dies first."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 class VirtuosoServer:
@@ -148,7 +118,7 @@ class VirtuosoServer:
     user = "dba"
     password = "dba"
 
-    def __init__(self, directory: Path, *, result_cap: int = 10000, query_seconds: int = 120,
+    def __init__(self, directory: Path, *, result_cap: int = 10000, query_seconds: int = 300,
                  start_timeout: float = 60.0, stop_timeout: float = 30.0,
                  grants: tuple[str, ...] = GRANTS) -> None:
         self.directory = Path(directory)
@@ -161,6 +131,7 @@ class VirtuosoServer:
         self.http_port = 0
         self.startup_seconds: float | None = None
         self._process: subprocess.Popen[bytes] | None = None
+        self._log_offset = 0
 
     # -- addresses -------------------------------------------------------------------------------
     @property
@@ -188,7 +159,7 @@ class VirtuosoServer:
         values: dict[str, object] = {
             "store_path": None, "endpoint": self.endpoint, "update_endpoint": self.update_endpoint,
             "graph_store": self.graph_store, "user": self.user, "password": self.password,
-            "timeout": 60.0,
+            "timeout": float(self.query_seconds),
         }
         values.update(overrides)
         return Settings(**values)  # type: ignore[arg-type]
@@ -203,24 +174,28 @@ class VirtuosoServer:
         self.stop()
 
     def start(self) -> None:
-        """Write the configuration, start the server and wait until it answers SPARQL."""
+        """Write the configuration, start the server and wait until it answers SPARQL.
+
+        Ports are picked free just before the start; when another process takes one first, the
+        start is tried again on new ports (three tries).
+        """
         if not installed():
             raise VirtuosoError(f"{VIRTUOSO} is not installed: run scripts/install-virtuoso.sh")
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.sql_port, self.http_port = free_port(), free_port()
-        while self.http_port == self.sql_port:
-            self.http_port = free_port()
-        ini = self.directory / "virtuoso.ini"
-        ini.write_text(render_ini(self.directory, self.sql_port, self.http_port,
-                                  self.result_cap, self.query_seconds), encoding="utf-8")
         began = time.monotonic()
-        with open(self.log_path, "ab") as log:
-            self._process = subprocess.Popen(
-                [VIRTUOSO, "+foreground", "+configfile", str(ini)], cwd=self.directory,
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True)
+        for attempt in range(3):
+            try:
+                self._launch()
+                self._wait_until_ready(began)
+                break
+            except _PortTaken:
+                self.stop()
+                if attempt == 2:
+                    raise VirtuosoError(f"no free ports for {VIRTUOSO}\n{self.log_tail()}") from None
+            except BaseException:
+                self.stop()
+                raise
         try:
-            self._wait_until_ready(began)
             if self.grants:
                 self.isql(*self.grants)
         except BaseException:
@@ -228,11 +203,29 @@ class VirtuosoServer:
             raise
         self.startup_seconds = time.monotonic() - began
 
+    def _launch(self) -> None:
+        """Write ``virtuoso.ini`` for two fresh free ports and start ``virtuoso-t`` on it."""
+        self.sql_port = free_port()
+        self.http_port = free_port()
+        while self.http_port == self.sql_port:
+            self.http_port = free_port()
+        ini = self.directory / "virtuoso.ini"
+        ini.write_text(render_ini(self.directory, self.sql_port, self.http_port,
+                                  self.result_cap, self.query_seconds), encoding="utf-8")
+        self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
+        with open(self.log_path, "ab") as log:
+            self._process = subprocess.Popen(
+                [VIRTUOSO, "+foreground", "+configfile", str(ini)], cwd=self.directory,
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True, preexec_fn=_die_with_parent)
+
     def _wait_until_ready(self, began: float) -> None:
         """Poll the SPARQL endpoint until it answers an ASK query, or fail with the log tail."""
         while time.monotonic() - began < self.start_timeout:
             assert self._process is not None
             if self._process.poll() is not None:
+                if "Failed to start listening" in self._new_log():
+                    raise _PortTaken
                 raise VirtuosoError(f"{VIRTUOSO} exited with status {self._process.returncode}"
                                     f"\n{self.log_tail()}")
             try:
@@ -245,6 +238,12 @@ class VirtuosoServer:
             time.sleep(0.2)
         raise VirtuosoError(f"{VIRTUOSO} did not answer on {self.endpoint} within "
                             f"{self.start_timeout:.0f} s\n{self.log_tail()}")
+
+    def _new_log(self) -> str:
+        """Server output written since the last launch."""
+        with open(self.log_path, "rb") as log:
+            log.seek(self._log_offset)
+            return log.read().decode(errors="replace")
 
     def isql(self, *statements: str) -> str:
         """Run SQL statements through ``isql-vt`` as dba; raise with its output if one fails."""

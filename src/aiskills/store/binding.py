@@ -1,6 +1,7 @@
 """Pre-binding of query variables for SPARQL servers that take no bindings of their own.
 
-``bind`` adds a ``VALUES`` block as the first element of the query's top-level WHERE group. Terms
+``bind`` adds a ``VALUES`` block as the first element of the query's top-level WHERE group, and of
+every sub-SELECT's WHERE group that uses a bound variable (as substitution would bind it there). Terms
 are written by pyoxigraph (N-Triples syntax, every quote, backslash and newline escaped) and the
 insertion point is found on a copy of the query whose comments, IRIs and string literals are
 blanked out, so nothing inside them can be mistaken for syntax.
@@ -35,7 +36,28 @@ def bind(query: str, bindings: Mapping[str, ox.NamedNode | ox.Literal] | None) -
     """
     if not bindings:
         return query
-    return insert_into_where(query, values_block(bindings))
+    return insert_into_where(_bind_subqueries(query, bindings), values_block(bindings))
+
+
+_SUBSELECT = re.compile(r"\{\s*SELECT(?![\w:\-])", re.IGNORECASE)
+
+
+def _bind_subqueries(query: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
+    """Bind inside every sub-SELECT too, so that a parameter reaches the sub-queries that use it
+    (as substitution would): a sub-query's variables are its own, and a ``VALUES`` block in the outer
+    group would only filter its results after the sub-query has computed them all."""
+    masked = mask(query)
+    inserts: list[tuple[int, str]] = []
+    for m in _SUBSELECT.finditer(masked):
+        brace = group_start(masked, m.end())
+        end = group_end(masked, brace)
+        body = masked[brace:end]
+        used = {k: v for k, v in bindings.items() if re.search(rf"[?$]{re.escape(k)}(?![\w])", body)}
+        if used:
+            inserts.append((brace + 1, values_block(used)))
+    for at, text in sorted(inserts, reverse=True):
+        query = query[:at] + text + query[at:]
+    return query
 
 
 def insert_into_where(query: str, text: str) -> str:

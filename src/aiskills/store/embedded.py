@@ -1,52 +1,71 @@
-"""Embedded backend: a pyoxigraph store on disk (or in memory when no directory is given)."""
+"""Embedded backend: pyoxigraph on disk (or in memory when no directory is given).
+
+Two pyoxigraph stores make one aiskills store:
+
+- ``active/`` holds exactly the active graphs (the ontology, the current framework version, every
+  stored curriculum), each as a named graph. Queries run with the union of its named graphs as their
+  default graph, which Oxigraph answers from one index: listing the graphs one by one instead costs
+  a hundred times more once a thousand curricula are stored.
+- ``archive/`` holds what is kept but not queried: earlier framework versions.
+
+The catalogue is read off the graphs themselves (their IRIs, the framework's version, a curriculum's
+provenance), so there is no bookkeeping that could disagree with the data. Every write to the active
+store is one SPARQL update, which Oxigraph applies as one transaction: readers see the old graphs or
+the new ones, never a graph half-written.
+"""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from aiskills import namespaces as ns
 from aiskills.errors import QueryError, StoreError
-from aiskills.namespaces import CATALOG_GRAPH, GRAPH, STAGING_GRAPH_PREFIX
-from aiskills.store.binding import bind
 from aiskills.store.base import CatalogEntry, GraphData, Progress, Store, Table, Term
-from aiskills.store.catalog import catalog_triples, merge_catalog
+from aiskills.store.binding import bind
+
+_SUBJECT = ns.DCT + "subject"
+_CATALOG_QUERY = """
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+SELECT ?g ?version ?subject WHERE {
+  GRAPH ?g {
+    OPTIONAL { <https://w3id.org/aiskills/ontology> owl:versionInfo ?ontologyVersion }
+    OPTIONAL { ?g dct:subject ?subject }
+    OPTIONAL { ?g dct:conformsTo ?framework }
+  }
+  BIND (COALESCE(?ontologyVersion, STRAFTER(STR(?framework), "/graph/framework/")) AS ?version)
+}"""
 
 
 class EmbeddedStore(Store):
-    """pyoxigraph ``Store``; ``path=None`` keeps everything in memory (tests, one-off checks)."""
+    """pyoxigraph stores on disk; ``path=None`` keeps everything in memory (tests, one-off checks)."""
 
     name = "embedded"
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
-        try:
-            if path is None:
-                self._store = ox.Store()
-            else:
-                path.mkdir(parents=True, exist_ok=True)
-                self._store = ox.Store(str(path))
-        except OSError as exc:
-            raise StoreError(f"cannot open the store at {path}: {exc} "
-                             "(is another aiskills process using it? set AISKILLS_STORE "
-                             "or --store to another directory)") from exc
+        self._active = _open(None if path is None else path / "active")
+        self._archive = _open(None if path is None else path / "archive")
 
     # -- reads -----------------------------------------------------------------------------------
     def _query(self, query: str, bindings: Mapping[str, Term] | None, union: bool = False):  # type: ignore[no-untyped-def]
-        kwargs: dict[str, object] = {}
-        if union:
-            kwargs["use_default_graph_as_union"] = True
-        else:
-            graphs = [ox.NamedNode(g) for g in self.dataset()]
-            kwargs["default_graph"] = graphs or [ox.DefaultGraph()]
+        store = self._combined() if union and _has_graphs(self._archive) else self._active
         try:
-            return self._store.query(bind(query, bindings), **kwargs)
+            return store.query(bind(query, bindings), use_default_graph_as_union=True)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from exc
         except (OSError, ValueError, RuntimeError) as exc:
             raise QueryError(f"query failed: {exc}") from exc
+
+    def _combined(self) -> ox.Store:
+        """Active and archived graphs together (for ``union=True``, which is rare)."""
+        both = ox.Store()
+        both.extend(self._active)
+        both.extend(self._archive)
+        return both
 
     def select(self, query: str, bindings: Mapping[str, Term] | None = None,
                *, union: bool = False) -> Table:
@@ -74,68 +93,117 @@ class EmbeddedStore(Store):
         return list(result)
 
     def graph_names(self) -> list[str]:
-        return sorted(g.value for g in self._store.named_graphs()
-                      if isinstance(g, ox.NamedNode) and not g.value.startswith(STAGING_GRAPH_PREFIX))
+        return sorted(set(_names(self._active)) | set(_names(self._archive)))
 
     def triples(self, graph: str) -> list[ox.Triple]:
-        quads = self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
-        return [q.triple for q in quads]
+        g = ox.NamedNode(graph)
+        store = self._active if self._active.contains_named_graph(g) else self._archive
+        return [q.triple for q in store.quads_for_pattern(None, None, None, g)]
 
     def count(self, graph: str | None = None) -> int:
         if graph is not None:
-            return sum(1 for _ in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
-        return sum(self.count(g) for g in self.graph_names() if g.startswith(GRAPH))
+            return len(self.triples(graph))
+        return sum(1 for q in self._active if isinstance(q.graph_name, ox.NamedNode))
+
+    def catalog(self) -> list[CatalogEntry]:
+        """Read off the graphs: the active store's are active, the archive's are kept."""
+        facts: dict[str, tuple[str | None, str | None]] = {}
+        for row in self._active.query(_CATALOG_QUERY):
+            g, version, subject = row["g"], row["version"], row["subject"]
+            facts[g.value] = (version.value if version is not None else None,
+                              subject.value if subject is not None else None)
+        entries = [_entry(g, *facts.get(g, (None, None)), active=True) for g in _names(self._active)]
+        entries += [_entry(g, None, None, active=False) for g in _names(self._archive)
+                    if not self._active.contains_named_graph(ox.NamedNode(g))]
+        return sorted(entries, key=lambda e: e.graph)
 
     # -- writes ----------------------------------------------------------------------------------
-    def _drop_staging(self) -> None:
-        for g in list(self._store.named_graphs()):
-            if isinstance(g, ox.NamedNode) and g.value.startswith(STAGING_GRAPH_PREFIX):
-                self._store.remove_graph(g)
-
     def replace_graphs(self, contents: Sequence[GraphData], catalog: Sequence[CatalogEntry] = (),
                        *, drop: Iterable[str] = (), progress: Progress | None = None) -> None:
+        parsed = []
+        for i, item in enumerate(contents):
+            try:
+                triples = [q.triple if isinstance(q, ox.Quad) else q
+                           for q in ox.parse(item.data, format=item.format)]
+            except SyntaxError as exc:
+                raise StoreError(f"the data could not be parsed: {exc}") from exc
+            parsed.append((item.graph, triples))
+            if progress:
+                progress(i + 1, len(contents))
+        archive = [e.graph for e in catalog if not e.active and e.graph not in {c.graph for c in contents}]
         dropped = list(drop)
-        self._drop_staging()
-        run = uuid.uuid4().hex
-        moves: list[tuple[str, str]] = []
         try:
-            for i, item in enumerate(contents):
-                staging = f"{STAGING_GRAPH_PREFIX}{run}/{i}"
-                self._store.bulk_load(item.data, format=item.format, to_graph=ox.NamedNode(staging))
-                moves.append((staging, item.graph))
-                if progress:
-                    progress(i + 1, len(contents))
-            new_catalog = merge_catalog(self.catalog(), catalog, dropped)
-            staging = f"{STAGING_GRAPH_PREFIX}{run}/catalog"
-            self._store.extend(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(staging))
-                               for t in catalog_triples(new_catalog))
-            moves.append((staging, CATALOG_GRAPH))
-            self._store.update(_swap_update(moves, dropped, self._store))
-        except SyntaxError as exc:
-            self._drop_staging()
-            raise StoreError(f"the data could not be parsed: {exc}") from exc
-        except (OSError, ValueError) as exc:
-            self._drop_staging()
+            for graph in archive:  # copied first: a crash after this leaves it both active and kept
+                self._copy_to_archive(graph)
+            self._active.update(_replace_update(parsed, archive + dropped))
+            for graph in dropped:
+                self._archive.remove_graph(ox.NamedNode(graph)) if self._archive.contains_named_graph(
+                    ox.NamedNode(graph)) else None
+        except (OSError, ValueError, RuntimeError) as exc:
             raise StoreError(f"the write failed and nothing was changed: {exc}") from exc
-        self._store.flush()
+        self._active.flush()
+
+    def _copy_to_archive(self, graph: str) -> None:
+        g = ox.NamedNode(graph)
+        quads = list(self._active.quads_for_pattern(None, None, None, g))
+        if not quads:
+            return
+        if self._archive.contains_named_graph(g):
+            self._archive.remove_graph(g)
+        self._archive.extend(quads)
+        self._archive.flush()
 
     def close(self) -> None:
-        self._store.flush()
-        del self._store
+        for store in (self._active, self._archive):
+            store.flush()
+        del self._active, self._archive
 
 
-def _swap_update(moves: Sequence[tuple[str, str]], dropped: Sequence[str], store: ox.Store) -> str:
-    """One SPARQL update that puts every staging graph in place and drops ``dropped``.
+def _open(path: Path | None) -> ox.Store:
+    try:
+        if path is None:
+            return ox.Store()
+        path.mkdir(parents=True, exist_ok=True)
+        return ox.Store(str(path))
+    except OSError as exc:
+        raise StoreError(f"cannot open the store at {path.parent if path else 'memory'}: {exc} "
+                         "(is another aiskills process using it? set AISKILLS_STORE or --store to "
+                         "another directory)") from exc
 
-    Graph IRIs are ours (checked by ``NamedNode``); the update runs as one transaction.
+
+def _names(store: ox.Store) -> list[str]:
+    return sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)
+                  and next(iter(store.quads_for_pattern(None, None, None, g)), None) is not None)
+
+
+def _has_graphs(store: ox.Store) -> bool:
+    return next(iter(store.named_graphs()), None) is not None
+
+
+def _entry(graph: str, version: str | None, subject: str | None, *, active: bool) -> CatalogEntry:
+    if graph == ns.ONTOLOGY_GRAPH:
+        kind = "ontology"
+    elif graph.startswith(ns.FRAMEWORK_GRAPH_PREFIX):
+        kind, version = "framework", graph[len(ns.FRAMEWORK_GRAPH_PREFIX):]
+    elif graph.startswith(ns.CURRICULUM_GRAPH_PREFIX):
+        kind = "curriculum"
+    else:
+        kind = "other"
+    extra = ((_SUBJECT, ox.NamedNode(subject)),) if subject else ()
+    return CatalogEntry(graph, kind, version, active=active, extra=extra)
+
+
+def _replace_update(parsed: Sequence[tuple[str, list[ox.Triple]]], dropped: Sequence[str]) -> str:
+    """One SPARQL update that replaces each graph's content and drops ``dropped``.
+
+    Graph IRIs are checked by ``NamedNode``; the data is written by pyoxigraph as N-Triples, which
+    escapes every term. Oxigraph applies the whole update as one transaction.
     """
-    ops = []
-    for staging, target in moves:
-        s, t = ox.NamedNode(staging), ox.NamedNode(target)
-        if store.contains_named_graph(s) and next(iter(store.quads_for_pattern(None, None, None, s)), None):
-            ops.append(f"MOVE SILENT GRAPH {s} TO GRAPH {t}")
-        else:
-            ops.append(f"DROP SILENT GRAPH {t}")
-            ops.append(f"DROP SILENT GRAPH {s}")
-    ops.extend(f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in dropped)
-    return " ;\n".join(ops)
+    ops = [f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in dropped]
+    for graph, triples in parsed:
+        g = ox.NamedNode(graph)
+        ops.append(f"DROP SILENT GRAPH {g}")
+        if triples:
+            body = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode()
+            ops.append(f"INSERT DATA {{ GRAPH {g} {{\n{body}}} }}")
+    return " ;\n".join(ops) if ops else "DROP SILENT GRAPH <urn:aiskills:nothing>"

@@ -3,7 +3,10 @@
 Reads go to the query endpoint (SPARQL JSON results, N-Triples for graphs) and are retried on
 connection failures; updates go to the update endpoint and uploads to the Graph Store Protocol
 endpoint, both with HTTP Digest auth and never retried. Every term is turned into a pyoxigraph
-term, so callers see what the embedded backend gives them.
+term, so callers see what the embedded backend gives them. Data to upload is parsed here by
+pyoxigraph, as the embedded store parses it, and sent as N-Triples: Virtuoso's Graph Store
+Protocol takes no N-Quads, TriG or JSON-LD, answers a Turtle syntax error with "unsupported
+type text/plain" and resolves relative IRIs that pyoxigraph rejects.
 
 Virtuoso behaviours handled here:
 
@@ -15,7 +18,7 @@ Virtuoso behaviours handled here:
   CONSTRUCT results reaching the cap cannot be paged: they raise ``StoreError``.
 * A failing multi-operation update is not rolled back (the endpoint commits what ran before the
   error), so the swap that ends a write uses only ``MOVE SILENT`` and ``DROP SILENT``, which do
-  not fail on missing graphs.
+  not fail on missing graphs; a transaction timeout or deadlock does roll the whole request back.
 * Blank nodes come back as ``nodeID://…``; bound back into a query they are written as that IRI
   (with ``BIND`` when alone: a one-variable ``VALUES`` does not match them).
 * Booleans come back as ``"1"``/``"0"`` in JSON results and are restored to ``true``/``false``.
@@ -52,10 +55,24 @@ RETRY_DELAYS = (0.25, 1.0)
 RETRY_STATUS = frozenset({502, 503, 504})
 CAP_HEADER = "X-SPARQL-MaxRows"
 CAP_QUERY = "SELECT (bif:virtuoso_ini_item_value ('SPARQL', 'ResultSetMaxRows') AS ?cap) {}"
+#: Without a Graph Store Protocol endpoint: triples per INSERT DATA request, and the most
+#: triples with blank nodes that one INSERT {…} WHERE {} takes (see ``sparql_inserts``).
+INSERT_CHUNK = 2000
+TEMPLATE_LIMIT = 1000
 _BOOLEAN = XSD + "boolean"
 _MODIFIER = re.compile(r"(?<![\w:?$])(ORDER\s+BY|LIMIT|OFFSET|VALUES)(?![\w:\-])", re.IGNORECASE)
 _ERRNO = re.compile(r"\[Errno -?\d+\] [^'\")]+")
 _BNODE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One graph's content, parsed and written out again as N-Triples."""
+
+    graph: str
+    data: bytes
+    size: int  # number of triples
+    blank_nodes: bool
 
 
 @dataclass(frozen=True)
@@ -85,7 +102,7 @@ class RemoteStore(Store):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RemoteStore:
-        """The store the settings' endpoint, update endpoint, graph store and user name."""
+        """A store for the settings' endpoint, update endpoint, graph store, user and password."""
         if not settings.endpoint:
             raise ConfigError("no SPARQL endpoint given: set --endpoint or AISKILLS_ENDPOINT")
         return cls(settings.endpoint, update_endpoint=settings.update_endpoint,
@@ -141,7 +158,7 @@ class RemoteStore(Store):
     def replace_graphs(self, contents: Sequence[GraphData], catalog: Sequence[CatalogEntry] = (),
                        *, drop: Iterable[str] = (), progress: bool = False) -> None:
         dropped = list(drop)
-        uploads = [(item.graph, *to_ntriples(item)) for item in contents]
+        uploads = [to_upload(item) for item in contents]
         self._drop_staging()
         try:
             moves = self._stage(uuid.uuid4().hex, uploads, catalog, dropped)
@@ -154,20 +171,17 @@ class RemoteStore(Store):
         self._session.close()
 
     # -- write steps -----------------------------------------------------------------------------
-    def _stage(self, run: str, uploads: Sequence[tuple[str, bytes, int]],
-               catalog: Sequence[CatalogEntry], dropped: Sequence[str]) -> list[tuple[str, str, bool]]:
+    def _stage(self, run: str, uploads: Sequence[Upload], catalog: Sequence[CatalogEntry],
+               dropped: Sequence[str]) -> list[tuple[str, str, bool]]:
         """Upload every content and the new catalogue to staging graphs; return the moves."""
-        moves = []
-        for i, (graph, data, size) in enumerate(uploads):
-            staging = f"{STAGING_GRAPH_PREFIX}{run}/{i}"
-            if size:
-                self._upload(staging, data)
-            moves.append((staging, graph, size > 0))
         entries = catalog_triples(merge_catalog(self.catalog(), catalog, dropped))
-        staging = f"{STAGING_GRAPH_PREFIX}{run}/catalog"
-        if entries:
-            self._upload(staging, serialize_triples(entries))
-        moves.append((staging, CATALOG_GRAPH, bool(entries)))
+        new_catalog = Upload(CATALOG_GRAPH, serialize_triples(entries), len(entries), False)
+        moves = []
+        for i, item in enumerate([*uploads, new_catalog]):
+            staging = f"{STAGING_GRAPH_PREFIX}{run}/{i}"
+            if item.size:
+                self._upload(staging, item)
+            moves.append((staging, item.graph, item.size > 0))
         return moves
 
     def _drop_staging(self, *, quiet: bool = False) -> None:
@@ -180,13 +194,14 @@ class RemoteStore(Store):
             if not quiet:
                 raise
 
-    def _upload(self, graph: str, data: bytes) -> None:
-        """Put N-Triples into ``graph``: Graph Store Protocol PUT, or INSERT DATA without one."""
-        if self.graph_store is None:
-            self._update(f"INSERT DATA {{ GRAPH {ox.NamedNode(graph)} {{\n{data.decode()}\n}} }}")
+    def _upload(self, graph: str, item: Upload) -> None:
+        """Put ``item`` into ``graph``: Graph Store Protocol PUT, or SPARQL inserts without one."""
+        if self.graph_store is not None:
+            self._send("PUT", self.graph_store, write=True, params={"graph": graph},
+                       data=item.data, headers={"Content-Type": N_TRIPLES})
             return
-        self._send("PUT", self.graph_store, write=True, params={"graph": graph}, data=data,
-                   headers={"Content-Type": N_TRIPLES})
+        for update in sparql_inserts(graph, item):
+            self._update(update)
 
     def _update(self, update: str) -> None:
         """Run one SPARQL update request (never retried)."""
@@ -413,14 +428,34 @@ def swap_update(moves: Sequence[tuple[str, str, bool]], dropped: Sequence[str]) 
     return " ;\n".join(ops)
 
 
-def to_ntriples(item: GraphData) -> tuple[bytes, int]:
-    """``item``'s data parsed by pyoxigraph and written as N-Triples, with its triple count."""
+def to_upload(item: GraphData) -> Upload:
+    """``item``'s data parsed by pyoxigraph (as the embedded store would) and written as
+    N-Triples, which every server reads the same way."""
     try:
         triples = [q.triple if isinstance(q, ox.Quad) else q
                    for q in ox.parse(item.data, format=item.format, without_named_graphs=True)]
     except (SyntaxError, ValueError) as exc:
         raise StoreError(f"the data could not be parsed (graph <{item.graph}>): {exc}") from exc
-    return serialize_triples(triples), len(triples)
+    blank = any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
+                for t in triples)
+    return Upload(item.graph, serialize_triples(triples), len(triples), blank)
+
+
+def sparql_inserts(graph: str, item: Upload) -> list[str]:
+    """SPARQL updates that insert ``item`` into ``graph`` (for servers without the Graph Store
+    Protocol). Virtuoso's limits: ``INSERT DATA`` runs out of parser memory near 5,000 triples
+    and refuses blank nodes; ``INSERT {…} WHERE {}`` takes them, up to about 1,000 triples, and
+    blank nodes must stay in one request to stay the same nodes."""
+    lines = item.data.decode().splitlines()
+    name = ox.NamedNode(graph)
+    if not item.blank_nodes:
+        return [f"INSERT DATA {{ GRAPH {name} {{\n" + "\n".join(lines[i:i + INSERT_CHUNK]) + "\n} }"
+                for i in range(0, len(lines), INSERT_CHUNK)]
+    if len(lines) > TEMPLATE_LIMIT:
+        raise StoreError(f"<{item.graph}> has blank nodes and more than {TEMPLATE_LIMIT} triples: "
+                         "it can only be uploaded through the Graph Store Protocol (set "
+                         "AISKILLS_GRAPH_STORE, for Virtuoso http://host:8890/sparql-graph-crud-auth)")
+    return [f"INSERT {{ GRAPH {name} {{\n" + "\n".join(lines) + "\n} } WHERE {}"]
 
 
 def parse_table(doc: Mapping[str, Any], url: str) -> Table:
