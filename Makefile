@@ -22,6 +22,7 @@ system:
 serve: venv
 	$(AISKILLS) load
 	$(AISKILLS) info
+	$(AISKILLS) serve
 
 test: venv system
 	bash scripts/run-tests.sh

@@ -71,3 +71,38 @@ def test_unknown_question_is_404_with_the_list(client: FlaskClient) -> None:
 def test_bad_parameters_are_400_with_the_reason(client: FlaskClient, url: str, says: str) -> None:
     res = client.get(url)
     assert res.status_code == 400 and says in res.get_json()["error"]
+
+
+def test_aiskills_serve_answers_over_http(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`aiskills serve` on an empty store loads the bundled framework and answers /api/ask."""
+    import json
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "AISKILLS_STORE": str(tmp_path / "store")}
+    env.pop("AISKILLS_ENDPOINT", None)
+    cmd = [sys.executable, "-m", "aiskills.cli", "serve", "--port", str(port)]
+    with subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as proc:
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/ask/framework-summary", timeout=5) as r:
+                        data = json.load(r)
+                    break
+                except OSError:
+                    assert proc.poll() is None and time.monotonic() < deadline, "the server did not start"
+                    time.sleep(0.3)
+            assert len(data["rows"]) == 120
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+            assert proc.stderr is not None
+            proc.stderr.close()

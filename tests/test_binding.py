@@ -176,3 +176,25 @@ def test_two_variables_same_answer(store: ox.Store) -> None:
     got = answer(store.query(bind(query, values)))
     assert got == answer(native)
     assert got[1]  # type: ignore[index]  # the hostile value matched one row
+
+
+def test_bindings_reach_sub_queries_that_use_them() -> None:
+    """A parameter is bound inside each sub-SELECT that mentions it, as substitution would, so the
+    sub-query reads only what the parameter names."""
+    import pyoxigraph as ox
+
+    from aiskills.store.binding import bind
+
+    query = ("SELECT ?c ?n WHERE { ?c <http://ex/p> ?x . "
+             "{ SELECT ?c (COUNT(*) AS ?n) WHERE { ?c <http://ex/q> ?y } GROUP BY ?c } "
+             "{ SELECT ?other WHERE { ?other <http://ex/r> ?z } } }")
+    bound = bind(query, {"c": ox.NamedNode("http://ex/a")})
+    assert bound.count("VALUES (?c)") == 2
+    assert "{ SELECT ?other WHERE { ?other" in bound
+    store = ox.Store()
+    for s, p in [("a", "p"), ("a", "q"), ("a", "q"), ("b", "p"), ("b", "q")]:
+        store.add(ox.Quad(ox.NamedNode(f"http://ex/{s}"), ox.NamedNode(f"http://ex/{p}"), ox.Literal(f"{s}{p}{id(s)}")))
+    store.add(ox.Quad(ox.NamedNode("http://ex/a"), ox.NamedNode("http://ex/q"), ox.Literal("second")))
+    rows = [(r["c"].value, r["n"].value) for r in store.query(bind(query.replace(
+        " { SELECT ?other WHERE { ?other <http://ex/r> ?z } }", ""), {"c": ox.NamedNode("http://ex/a")}))]
+    assert rows == [("http://ex/a", "2")]

@@ -264,6 +264,39 @@ def _check_inputs(files: tuple[Path, ...], bundled: bool, store_dir: Path | None
     return ontology, bundle.framework().triples, "the bundled ontology and framework"
 
 
+# -- serve ---------------------------------------------------------------------------------------
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--threads", default=4, show_default=True, type=int, help="Request threads (one process holds the store).")
+@click.option("--debug", is_flag=True, help="Flask's development server, with reloading and tracebacks.")
+@store_options
+def serve(host: str, port: int, threads: int, debug: bool, store_dir: Path | None, endpoint: str | None) -> None:
+    """Serve the API (gunicorn). On an empty embedded store the bundled framework is loaded first."""
+    from aiskills.web import create_app
+
+    settings = _guard(lambda: Settings.from_env(store_path=store_dir, endpoint=endpoint, load_bundled_on_start=True))
+    app = _guard(lambda: create_app(settings))
+    click.echo(f"serving {settings.endpoint or settings.store_path} on http://{host}:{port}/api/ask", err=True)
+    if debug:
+        app.run(host=host, port=port, debug=True, use_reloader=False)
+        return
+    from gunicorn.app.base import BaseApplication
+
+    class _Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", 1)  # the embedded store is held by one process
+            self.cfg.set("threads", threads)
+            self.cfg.set("accesslog", "-")
+
+        def load(self) -> Any:
+            return app
+
+    _Server().run()
+
+
 # -- alignment questions ---------------------------------------------------------------------------
 
 @main.command(context_settings={"ignore_unknown_options": False})
@@ -481,3 +514,7 @@ def framework_export(out: Path | None, source: Path | None, store_dir: Path | No
     data = write_xlsx(rows) if out is not None and out.suffix.lower() == ".xlsx" else write_csv(rows)
     _write(data, out)
 
+
+
+if __name__ == "__main__":  # python -m aiskills.cli
+    main()

@@ -30,6 +30,7 @@ class Settings:
     password: str | None = None
     timeout: float = 30.0  # seconds for one remote request
     conformance_dir: Path | None = None  # W3C test suites (tests only)
+    load_bundled_on_start: bool = False  # the web app loads the bundled framework into an empty store
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:

@@ -16,7 +16,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     ``app.extensions["aiskills"]`` (pass ``store`` to share one, as the tests do)."""
     app = Flask(__name__)
     settings = settings or Settings.from_env()
-    app.extensions["aiskills"] = {"settings": settings, "store": store or open_store(settings)}
+    store = store or open_store(settings)
+    if settings.load_bundled_on_start and not store.catalog():
+        from aiskills.loading import load_bundled
+
+        load_bundled(store)  # first start on an empty store: serve the bundled framework
+    app.extensions["aiskills"] = {"settings": settings, "store": store}
 
     from aiskills.web.api import api
 
