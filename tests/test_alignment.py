@@ -538,6 +538,17 @@ def test_curriculum_by_iri_or_title(aligned: Store, curriculum: str) -> None:
     assert len(answer.records()) == 33
 
 
+def test_a_title_two_curricula_share_is_an_error_naming_both(aligned: Store) -> None:
+    """Answering for either one would be a guess: the user must choose by IRI."""
+    other = "https://example.org/curricula/another-second-course"
+    data.store_curriculum(aligned, dict(data.SECOND_DOC, id=other))
+    with pytest.raises(InputError) as raised:
+        alignment.ask(aligned, "coverage-gaps", {"curriculum": "Second course", "archetype": "E"})
+    assert SECOND in str(raised.value) and other in str(raised.value)
+    answer = alignment.ask(aligned, "coverage-gaps", {"curriculum": other, "archetype": "E"})
+    assert answer.parameters["curriculum"] == other
+
+
 @pytest.mark.parametrize("level", ["2", "Level 2", "level 2", "LEVEL 2", " 2 "])
 def test_level_as_number_or_level_n(aligned: Store, level: str) -> None:
     answer = alignment.ask(aligned, "archetype-capabilities", {"archetype": "Embedder", "level": level})

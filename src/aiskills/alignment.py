@@ -55,7 +55,8 @@ def plain(term: Term | None) -> object:
         return None
     if isinstance(term, ox.Literal) and term.datatype.value in _NUMERIC:
         number = Decimal(term.value)
-        return int(number) if number == number.to_integral_value() and "." not in term.value else float(number)
+        integral = term.datatype.value in (ns.XSD + "integer", ns.XSD + "int", ns.XSD + "long")
+        return int(number) if integral else float(number)
     return term.value
 
 
@@ -99,18 +100,29 @@ class Resolver:
             raise InputError(f"unknown parameter kind {kind!r}")
         return method(value.strip())  # type: ignore[no-any-return]
 
-    def _choices(self, query: str) -> dict[str, str]:
-        """key (lower-cased name, slug, notation or IRI) → IRI, from a query of ?s ?key rows."""
-        out: dict[str, str] = {}
-        for s, key in self.store.select(query).values():
-            if s and key:
-                out.setdefault(key.lower(), s)
-                out.setdefault(s.lower(), s)
-        return out
+    def _choices(self, query: str) -> tuple[dict[str, str], dict[str, list[str]]]:
+        """key (lower-cased name, slug, notation or IRI) → IRI, from a query of ?s ?key rows.
 
-    def _pick(self, kind: str, value: str, choices: dict[str, str], labels: dict[str, str]) -> ox.NamedNode:
+        A name shared by several resources is refused when used, naming each of them."""
+        out: dict[str, str] = {}
+        shared: dict[str, set[str]] = {}
+        for s, key in self.store.select(query).values():
+            if s:
+                out.setdefault(s.lower(), s)
+            if s and key:
+                if key.lower() in out and out[key.lower()] != s:
+                    shared.setdefault(key.lower(), {out[key.lower()]}).add(s)
+                out.setdefault(key.lower(), s)
+        return out, {k: sorted(v) for k, v in shared.items()}
+
+    def _pick(self, kind: str, value: str, choices: dict[str, str], labels: dict[str, str],
+              shared: dict[str, list[str]] | None = None) -> ox.NamedNode:
         """The IRI ``value`` names; otherwise an error suggesting the closest names, closest first."""
         hit = choices.get(value.lower())
+        several = (shared or {}).get(value.lower())
+        if several:
+            raise InputError(f"{value!r} names {len(several)} {kind}s: {', '.join(several)}",
+                             fix="give the IRI of the one you mean")
         if hit is not None:
             return ox.NamedNode(hit)
         near = difflib.get_close_matches(value.lower(), list(choices), n=10, cutoff=0.4)
@@ -135,22 +147,23 @@ class Resolver:
         return self._pick("archetype", value, choices, labels)  # type: ignore[arg-type]
 
     def _role(self, value: str) -> ox.NamedNode:
-        choices = self._choices(_P + "SELECT ?r ?label WHERE { ?r a ais:Role ; skos:prefLabel ?label }")
+        choices, shared = self._choices(_P + "SELECT ?r ?label WHERE { ?r a ais:Role ; skos:prefLabel ?label }")
         for iri in list(choices.values()):
             choices.setdefault(iri.rsplit("/", 1)[-1].lower(), iri)
         labels = {iri: iri.rsplit("/", 1)[-1] for iri in choices.values()}
-        return self._pick("role", value, choices, labels)
+        return self._pick("role", value, choices, labels, shared)
 
     def _curriculum(self, value: str) -> ox.NamedNode:
-        choices = self._choices(_P + "SELECT ?c ?title WHERE { ?c a ais:Curriculum . OPTIONAL { ?c dct:title ?title } }")
+        choices, shared = self._choices(
+            _P + "SELECT ?c ?title WHERE { ?c a ais:Curriculum . OPTIONAL { ?c dct:title ?title } }")
         if not choices:
             raise InputError("no curricula are stored", fix="submit one first with `aiskills submit FILE`")
-        return self._pick("stored curriculum", value, choices, {iri: iri for iri in choices.values()})
+        return self._pick("stored curriculum", value, choices, {iri: iri for iri in choices.values()}, shared)
 
     def _capability(self, value: str) -> ox.NamedNode:
-        choices = self._choices(_P + "SELECT ?c ?n WHERE { ?c a ais:Capability ; skos:notation ?n }")
+        choices, shared = self._choices(_P + "SELECT ?c ?n WHERE { ?c a ais:Capability ; skos:notation ?n }")
         labels = {iri: iri.rsplit("/", 1)[-1] for iri in choices.values()}
-        return self._pick("capability", value, choices, labels)
+        return self._pick("capability", value, choices, labels, shared)
 
     def _level(self, value: str) -> ox.Literal:
         text = re.sub(r"^level\s*", "", value, flags=re.IGNORECASE)
