@@ -48,8 +48,18 @@ def format_of(path: Path) -> ox.RdfFormat:
                      fix="use .ttl, .nt, .jsonld, .rdf/.owl, .nq or .trig")
 
 
+_DECLARATIONS = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
 def parse_triples(data: bytes, fmt: ox.RdfFormat, source: str, base_iri: str | None = None) -> list[ox.Triple]:
-    """Parse ``data``; a syntax error becomes an InputError naming ``source`` and the line."""
+    """Parse ``data``; a syntax error becomes an InputError naming ``source`` and the line.
+
+    RDF/XML with a DOCTYPE or entity declarations is refused before parsing: entities are never
+    fetched or expanded (no external files, no exponential expansion)."""
+    if fmt == ox.RdfFormat.RDF_XML and (m := _DECLARATIONS.search(data)):
+        line = data[:m.start()].count(b"\n") + 1
+        raise InputError("RDF/XML with a DOCTYPE or entity declarations is not accepted", source=source,
+                         place=f"line {line}", fix="remove the <!DOCTYPE …> and write the values out")
     try:
         return [q.triple if isinstance(q, ox.Quad) else q
                 for q in ox.parse(data, format=fmt, base_iri=base_iri)]

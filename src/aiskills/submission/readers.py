@@ -33,23 +33,33 @@ RDF_EXTENSIONS = {".ttl": ("turtle", ox.RdfFormat.TURTLE), ".nt": ("ntriples", o
                   ".rdf": ("rdfxml", ox.RdfFormat.RDF_XML), ".owl": ("rdfxml", ox.RdfFormat.RDF_XML),
                   ".xml": ("rdfxml", ox.RdfFormat.RDF_XML)}
 EXTENSIONS = (".json", ".jsonld", ".csv", ".xlsx", *RDF_EXTENSIONS)
+MAX_BYTES = 10 * 1024 * 1024  # a submission larger than this is refused before it is read
+MAX_XLSX_UNPACKED = 100 * 1024 * 1024  # what an XLSX may unpack to (zip bombs)
 
 
 class SubmissionError(InputError):
     """The file cannot be read as a curriculum; nothing was validated or stored."""
 
 
-def read_submission(path: Path) -> Submission:
-    """Read a curriculum file of any supported format (chosen by its extension)."""
+def read_submission(path: Path, max_bytes: int = MAX_BYTES) -> Submission:
+    """Read a curriculum file of any supported format (chosen by its extension); a file over
+    ``max_bytes`` is refused before it is read into memory."""
     try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise SubmissionError(f"the file is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB",
+                                  source=str(path), fix="split the curriculum or remove what is not part of it")
         data = path.read_bytes()
     except OSError as exc:
         raise SubmissionError(f"cannot read the file: {exc.strerror}", source=str(path)) from None
-    return read_bytes(data, path.name)
+    return read_bytes(data, path.name, max_bytes)
 
 
-def read_bytes(data: bytes, name: str) -> Submission:
+def read_bytes(data: bytes, name: str, max_bytes: int = MAX_BYTES) -> Submission:
     """Read a curriculum from ``data``; ``name`` (a file name) gives the format and names the source."""
+    if len(data) > max_bytes:
+        raise SubmissionError(f"the file is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB",
+                              source=name, fix="split the curriculum or remove what is not part of it")
     ext = Path(name).suffix.lower()
     if ext not in EXTENSIONS:
         raise SubmissionError(f"the extension {ext or '(none)'!r} is not a curriculum format", source=name,
@@ -173,11 +183,29 @@ def _csv_rows(text: str, name: str) -> list[list[str]]:
         raise SubmissionError(f"is not valid CSV: {exc}", source=name, fix="export it again as CSV (UTF-8)") from None
 
 
+def _check_workbook(data: bytes, name: str) -> None:
+    """Refuse zip bombs and macro-enabled workbooks before openpyxl unpacks anything."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise SubmissionError(f"is not a readable XLSX workbook ({exc})", source=name,
+                              fix="save it from your spreadsheet program as .xlsx") from None
+    unpacked = sum(m.file_size for m in members)
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise SubmissionError(f"the workbook unpacks to {unpacked / 1e6:.0f} MB, more than a curriculum needs",
+                              source=name, fix="save only the curriculum sheet, as values")
+    if any(m.filename.lower().endswith("vbaproject.bin") for m in members):
+        raise SubmissionError("the workbook contains macros", source=name,
+                              fix="save it as a plain .xlsx workbook without macros")
+
+
 def _xlsx_rows(data: bytes, name: str) -> list[list[str]]:
     from openpyxl import load_workbook
 
+    _check_workbook(data, name)
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (OSError, zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
         raise SubmissionError(f"is not a readable XLSX workbook ({exc})", source=name,
                               fix="save it from your spreadsheet program as .xlsx") from None
@@ -189,9 +217,19 @@ def _xlsx_rows(data: bytes, name: str) -> list[list[str]]:
         else:
             raise SubmissionError(f"has no sheet named {TABLE_SHEET!r} (sheets: {', '.join(book.sheetnames)})",
                                   source=name, fix=f"name the sheet with the outcomes {TABLE_SHEET!r}")
-        return [["" if v is None else _cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        return [[_xlsx_cell(c, name) for c in row] for row in sheet.iter_rows()]
     finally:
         book.close()
+
+
+def _xlsx_cell(cell: object, name: str) -> str:
+    """A cell's text; a formula is refused (its result is not stored reliably, and it is not data)."""
+    value = getattr(cell, "value", None)
+    if getattr(cell, "data_type", None) == "f":
+        where = f"row {cell.row}, column {cell.column_letter}"  # type: ignore[attr-defined]
+        raise SubmissionError(f"the cell holds a formula ({str(value)[:40]})", source=name, place=where,
+                              fix="replace formulas with their values (paste as values)")
+    return "" if value is None else _cell(value)
 
 
 def _cell(v: object) -> str:
