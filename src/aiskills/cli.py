@@ -264,6 +264,32 @@ def _check_inputs(files: tuple[Path, ...], bundled: bool, store_dir: Path | None
     return ontology, bundle.framework().triples, "the bundled ontology and framework"
 
 
+# -- dump / restore --------------------------------------------------------------------------------
+
+@main.command()
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write.")
+@store_options
+def dump(out: Path, store_dir: Path | None, endpoint: str | None) -> None:
+    """Dump the whole store (every graph, kept versions too) as N-Quads with a checksummed manifest."""
+    from aiskills import backup
+
+    with opened(store_dir, endpoint) as store:
+        summary = _guard(lambda: backup.dump(store, out))
+    click.echo(f"dumped {summary.graphs} graphs, {summary.triples} triples to {out} (sha256 {summary.sha256})")
+
+
+@main.command()
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@store_options
+def restore(source: Path, store_dir: Path | None, endpoint: str | None) -> None:
+    """Replace the store's contents with a dump, after verifying every checksum."""
+    from aiskills import backup
+
+    with opened(store_dir, endpoint) as store:
+        summary = _guard(lambda: backup.restore(store, source))
+    click.echo(f"restored {summary.graphs} graphs, {summary.triples} triples from {source}")
+
+
 # -- serve ---------------------------------------------------------------------------------------
 
 @main.command()

@@ -1,0 +1,90 @@
+"""`aiskills dump` and `restore`: a store with 1,000 curricula and a kept framework version round-trips
+exactly; a damaged dump is refused and changes nothing."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+from aiskills import backup, loading
+from aiskills import namespaces as ns
+from aiskills.cli import main
+from aiskills.curricula import curriculum_graph, graph_triples
+from aiskills.errors import InputError
+from aiskills.framework.model import Framework
+from aiskills.store.base import CatalogEntry, GraphData
+from aiskills.store.embedded import EmbeddedStore
+from aiskills.submission.readers import read_bytes
+from aiskills.validation.report import Report
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from datagen import curricula  # noqa: E402
+
+
+def _everything(store: EmbeddedStore) -> dict[str, bytes]:
+    """Each graph as canonical sorted N-Triples (blank nodes compared up to isomorphism)."""
+    return {e.graph: backup._graph_bytes(store.triples(e.graph)) for e in store.catalog()}
+
+
+@pytest.fixture(scope="module")
+def full_store(tmp_path_factory: pytest.TempPathFactory) -> EmbeddedStore:
+    store = EmbeddedStore(tmp_path_factory.mktemp("full") / "store")
+    loading.load_bundled(store)
+    fw = loading.current_framework(store)
+    assert fw is not None
+    version = ox.NamedNode(ns.DCT + "hasVersion")
+    newer = [t for t in fw.triples if t.predicate != version] + [
+        ox.Triple(ox.NamedNode(ns.FRAMEWORK_IRI), version, ox.Literal("2027.1"))]
+    loading.load_framework(store, Framework(newer, "2027.1"), "test")  # 2026.1 is now kept, not active
+    contents, entries = [], []
+    for i, doc in enumerate(curricula(1000, defect_share=0.0, seed=2)):
+        sub = read_bytes(json.dumps(doc).encode(), f"c{i}.json")
+        data = ox.serialize(graph_triples(sub, Report(sub.source, sub.format, sub.curriculum_id, [], "2027.1")),
+                            format=ox.RdfFormat.N_TRIPLES)
+        graph = curriculum_graph(doc["id"])
+        contents.append(GraphData(graph, data or b"", ox.RdfFormat.N_TRIPLES))
+        entries.append(CatalogEntry(graph, "curriculum", "2027.1"))
+    store.replace_graphs(contents, entries)
+    return store
+
+
+def test_dump_and_restore_round_trip_1000_curricula_exactly(full_store: EmbeddedStore, tmp_path: Path) -> None:
+    summary = backup.dump(full_store, tmp_path / "dump")
+    assert summary.graphs == 1003  # ontology, two framework versions, 1,000 curricula
+    target = EmbeddedStore(tmp_path / "restored")
+    backup.restore(target, tmp_path / "dump")
+    assert _everything(target) == _everything(full_store)
+    assert [(e.graph, e.active) for e in target.catalog()] == [(e.graph, e.active) for e in full_store.catalog()]
+    again = backup.dump(target, tmp_path / "again")
+    assert again.sha256 == summary.sha256
+    assert (tmp_path / "again" / "store.nq").read_bytes() == (tmp_path / "dump" / "store.nq").read_bytes()
+    target.close()
+
+
+def test_damaged_dump_is_refused_and_changes_nothing(tmp_path: Path) -> None:
+    source = EmbeddedStore(tmp_path / "source")
+    loading.load_bundled(source)
+    backup.dump(source, tmp_path / "dump")
+    dump_file = tmp_path / "dump" / "store.nq"
+    dump_file.write_bytes(dump_file.read_bytes().replace(b"Shaper", b"Shapes", 1))
+    target = EmbeddedStore(tmp_path / "target")
+    with pytest.raises(InputError, match="does not match its manifest's checksum"):
+        backup.restore(target, tmp_path / "dump")
+    assert target.catalog() == []
+
+
+def test_cli_dump_restore(tmp_path: Path) -> None:
+    runner = CliRunner()
+    a, b = str(tmp_path / "a"), str(tmp_path / "b")
+    assert runner.invoke(main, ["load", "--store", a]).exit_code == 0
+    out = runner.invoke(main, ["dump", "--store", a, "--out", str(tmp_path / "d")])
+    assert out.exit_code == 0 and "dumped 2 graphs" in out.output
+    back = runner.invoke(main, ["restore", "--store", b, str(tmp_path / "d")])
+    assert back.exit_code == 0 and "restored 2 graphs" in back.output
+    missing = runner.invoke(main, ["restore", "--store", b, str(tmp_path)])
+    assert missing.exit_code == 2 and "cannot read the dump's manifest" in missing.output
