@@ -130,12 +130,17 @@ class EmbeddedStore(Store):
             parsed.append((item.graph, triples))
             if progress:
                 progress(i + 1, len(contents))
-        archive = [e.graph for e in catalog if not e.active and e.graph not in {c.graph for c in contents}]
+        inactive = {e.graph for e in catalog if not e.active}
+        archive = [g for g in inactive if g not in {c.graph for c in contents}]
+        kept = [(g, t) for g, t in parsed if g in inactive]  # written straight to the archive
         dropped = list(drop)
         try:
             for graph in archive:  # copied first: a crash after this leaves it both active and kept
                 self._copy_to_archive(graph)
-            self._active.update(_replace_update(parsed, archive + dropped))
+            for graph, triples in kept:
+                self._write_archive(graph, triples)
+            active = [(g, t) for g, t in parsed if g not in inactive]
+            self._active.update(_replace_update(active, archive + [g for g, _ in kept] + dropped))
             for graph in dropped:
                 self._archive.remove_graph(ox.NamedNode(graph)) if self._archive.contains_named_graph(
                     ox.NamedNode(graph)) else None
@@ -145,12 +150,12 @@ class EmbeddedStore(Store):
 
     def _copy_to_archive(self, graph: str) -> None:
         g = ox.NamedNode(graph)
-        quads = list(self._active.quads_for_pattern(None, None, None, g))
-        if not quads:
-            return
-        if self._archive.contains_named_graph(g):
-            self._archive.remove_graph(g)
-        self._archive.extend(quads)
+        triples = [q.triple for q in self._active.quads_for_pattern(None, None, None, g)]
+        if triples:
+            self._write_archive(graph, triples)
+
+    def _write_archive(self, graph: str, triples: list[ox.Triple]) -> None:
+        self._archive.update(_replace_update([(graph, triples)], []))
         self._archive.flush()
 
     def close(self) -> None:
