@@ -264,6 +264,34 @@ def _check_inputs(files: tuple[Path, ...], bundled: bool, store_dir: Path | None
     return ontology, bundle.framework().triples, "the bundled ontology and framework"
 
 
+# -- diff ----------------------------------------------------------------------------------------
+
+@main.command()
+@click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
+def diff(old: Path, new: Path, fmt: str) -> None:
+    """What changed between two framework files (RDF, or templates in CSV/XLSX): capabilities added,
+    removed, deprecated, reworded, moved, re-levelled, re-badged."""
+    from aiskills import changes
+
+    (old_triples, old_version), (new_triples, new_version) = (_guard(lambda p=p: _framework_file(p)) for p in (old, new))
+    log = changes.compare(old_triples, new_triples, old_version, new_version)
+    click.echo((changes.as_json if fmt == "json" else changes.as_markdown)(log), nl=False)
+
+
+def _framework_file(path: Path) -> tuple[list[ox.Triple], str]:
+    from aiskills import loading
+    from aiskills.framework import bundle
+    from aiskills.framework.model import framework_version
+
+    if path.suffix.lower() in (".csv", ".xlsx", ".xlsm"):
+        fw = loading.import_template(path, bundle.structure(), version=path.stem)
+        return fw.triples, path.name
+    triples = read_triples(path)
+    return triples, framework_version(triples, str(path))
+
+
 # -- dump / restore --------------------------------------------------------------------------------
 
 @main.command()
