@@ -3,13 +3,12 @@
 Terms are pyoxigraph terms (``NamedNode``, ``BlankNode``, ``Literal``) whatever the backend, so the
 layers above never see a backend's own result format.
 
-Query dataset: unless a query names graphs itself, its default graph is the union of the graphs the
-catalogue lists as active (the ontology, the current framework version, stored curricula). Staging
-graphs and earlier framework versions are never in it.
-
-Writes are atomic per call: data is first loaded into fresh staging graphs, then one SPARQL update
-moves every staging graph onto its target and rewrites the catalogue. A failure before that update
-leaves the previous contents as they were; leftover staging graphs are dropped on the next write.
+Query dataset: unless a query names graphs itself, its default graph is the union of the active graphs
+(the ontology, the current framework version, stored curricula); earlier framework versions are kept
+but not queried. Writes are atomic per call: a reader sees every graph of a write replaced, or none.
+How each backend keeps to that is in its module (``embedded``: one store of active graphs queried as a
+union, an archive beside it, one SPARQL update per write; ``remote``: a catalogue graph, staging graphs
+and one update that moves them into place).
 """
 
 from __future__ import annotations
