@@ -31,6 +31,8 @@ class Settings:
     timeout: float = 30.0  # seconds for one remote request
     conformance_dir: Path | None = None  # W3C test suites (tests only)
     load_bundled_on_start: bool = False  # the web app loads the bundled framework into an empty store
+    query_max_length: int = 100_000  # characters in one /sparql query (longer: 413)
+    result_max_rows: int = 100_000  # rows or triples one /sparql answer may hold (more: an error, never a cut)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -45,6 +47,13 @@ class Settings:
             timeout = float(get("TIMEOUT") or 30.0)
         except ValueError as exc:
             raise ConfigError(f"AISKILLS_TIMEOUT must be a number of seconds, not {get('TIMEOUT')!r}") from exc
+        limits = {}
+        for name in ("QUERY_MAX_LENGTH", "RESULT_MAX_ROWS"):
+            if get(name):
+                try:
+                    limits[name.lower()] = int(get(name) or "")
+                except ValueError as exc:
+                    raise ConfigError(f"{ENV_PREFIX}{name} must be a whole number, not {get(name)!r}") from exc
         store = get("STORE")
         conformance = get("CONFORMANCE_DIR")
         settings = cls(
@@ -56,6 +65,7 @@ class Settings:
             password=get("PASSWORD"),
             timeout=timeout,
             conformance_dir=Path(conformance) if conformance else None,
+            **limits,  # type: ignore[arg-type]
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         if "store_path" in given:

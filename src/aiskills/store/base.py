@@ -20,9 +20,11 @@ from typing import Union
 
 import pyoxigraph as ox
 
+from aiskills.errors import StoreError
 from aiskills.namespaces import CATALOG_GRAPH, DCT
 
 Term = Union[ox.NamedNode, ox.BlankNode, ox.Literal]
+QueryResult = Union[ox.QuerySolutions, ox.QueryBoolean, ox.QueryTriples]
 Progress = Callable[[int, int], None]
 
 
@@ -98,6 +100,22 @@ class Store(abc.ABC):
     def count(self, graph: str | None = None) -> int:
         """Number of triples in one named graph, or in all of ours when ``graph`` is None."""
 
+    def protocol_query(self, query: str, default_graphs: Sequence[str] | None = None,
+                       named_graphs: Sequence[str] | None = None, *,
+                       base_iri: str | None = None) -> QueryResult:
+        """Run a query as the SPARQL Protocol asks, returning pyoxigraph's lazy result.
+
+        With neither list given, the default graph is the active dataset (the union of the active
+        graphs) and every active graph is a named graph. Otherwise the default graph is the merge of
+        ``default_graphs`` and the named graphs are ``named_graphs`` (either may be empty), each of
+        which must be an active graph of this store (``InputError`` names the first that is not:
+        remote graphs are never fetched). Backends that cannot do this raise
+        ``ProtocolUnsupported``.
+        """
+        raise ProtocolUnsupported(
+            f"the {self.name} store does not answer SPARQL Protocol queries itself: query its SPARQL "
+            "server directly, or serve an embedded store")
+
     # -- writes ----------------------------------------------------------------------------------
     @abc.abstractmethod
     def replace_graphs(self, contents: Sequence[GraphData], catalog: Sequence[CatalogEntry] = (),
@@ -127,6 +145,10 @@ class Store(abc.ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class ProtocolUnsupported(StoreError):
+    """This backend cannot run raw SPARQL Protocol queries."""
 
 
 DCT_HAS_PART = DCT + "hasPart"

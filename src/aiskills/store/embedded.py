@@ -22,8 +22,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from aiskills import namespaces as ns
-from aiskills.errors import QueryError, StoreError
-from aiskills.store.base import CatalogEntry, GraphData, Progress, Store, Table, Term
+from aiskills.errors import InputError, QueryError, StoreError
+from aiskills.store.base import CatalogEntry, GraphData, Progress, QueryResult, Store, Table, Term
 from aiskills.store.binding import bind
 
 _SUBJECT = ns.DCT + "subject"
@@ -91,6 +91,34 @@ class EmbeddedStore(Store):
         if not isinstance(result, ox.QueryTriples):
             raise QueryError("expected a CONSTRUCT or DESCRIBE query")
         return list(result)
+
+    def protocol_query(self, query: str, default_graphs: Sequence[str] | None = None,
+                       named_graphs: Sequence[str] | None = None, *,
+                       base_iri: str | None = None) -> QueryResult:
+        if default_graphs is None and named_graphs is None:
+            dataset: dict[str, object] = {"use_default_graph_as_union": True}
+        else:
+            dataset = {"default_graph": self._held(default_graphs or []),
+                       "named_graphs": self._held(named_graphs or [])}
+        try:
+            return self._active.query(query, base_iri=base_iri, **dataset)  # type: ignore[arg-type]
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL syntax error: {exc}") from exc
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise QueryError(f"query failed: {exc}") from exc
+
+    def _held(self, graphs: Sequence[str]) -> list[ox.NamedNode]:
+        """The graphs as nodes, each checked to be an active graph of this store."""
+        nodes = []
+        for graph in graphs:
+            try:
+                node = ox.NamedNode(graph)
+            except ValueError as exc:
+                raise InputError(f"graph <{graph}> is not a valid IRI: {exc}") from exc
+            if not self._active.contains_named_graph(node):
+                raise InputError(f"graph <{graph}> is not in this store (remote graphs are never fetched)")
+            nodes.append(node)
+        return nodes
 
     def graph_names(self) -> list[str]:
         return sorted(set(_names(self._active)) | set(_names(self._archive)))

@@ -24,8 +24,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.extensions["aiskills"] = {"settings": settings, "store": store}
 
     from aiskills.web.api import api
+    from aiskills.web.sparql import sparql
 
     app.register_blueprint(api)
+    app.register_blueprint(sparql)
     _errors(app)
     return app
 

@@ -1,0 +1,323 @@
+"""``/sparql``: the SPARQL 1.1 Protocol over the bundled framework, every result format, the status
+codes, the safety checks, CORS and the service description."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+import rdflib
+from flask.testing import FlaskClient
+
+from aiskills import loading
+from aiskills.config import Settings
+from aiskills.namespaces import ONTOLOGY_GRAPH
+from aiskills.store.embedded import EmbeddedStore
+from aiskills.web import create_app
+from aiskills.web.sparql import query_form_page
+
+CAPABILITIES = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?c ?notation WHERE { ?c skos:notation ?notation FILTER (CONTAINS(STR(?c), "/capability/")) }
+ORDER BY ?notation"""
+COUNT_CAPABILITIES = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT (COUNT(?c) AS ?n) WHERE { ?c skos:notation ?x FILTER (CONTAINS(STR(?c), "/capability/")) }"""
+ARCHETYPES = """CONSTRUCT { ?a a <urn:archetype> } WHERE {
+  ?a ?p ?o FILTER (STRSTARTS(STR(?a), "https://w3id.org/aiskills/id/archetype/")) }"""
+SRX = "{http://www.w3.org/2005/sparql-results#}"
+SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+
+
+@pytest.fixture(scope="module")
+def store() -> Iterator[EmbeddedStore]:
+    s = EmbeddedStore(None)
+    loading.load_bundled(s)
+    yield s
+    s.close()
+
+
+def _client(store: EmbeddedStore, **settings: int) -> FlaskClient:
+    app = create_app(replace(Settings(), **settings), store=store)  # type: ignore[arg-type]
+    app.testing = True
+    return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def client(store: EmbeddedStore) -> FlaskClient:
+    return _client(store)
+
+
+def _capability_count(client: FlaskClient) -> int:
+    data = client.get("/sparql", query_string={"query": COUNT_CAPABILITIES}).get_json(force=True)
+    return int(data["results"]["bindings"][0]["n"]["value"])
+
+
+# -- the three ways to send a query ------------------------------------------------------------------
+def test_get_query_answers_sparql_json_by_default(client: FlaskClient) -> None:
+    res = client.get("/sparql", query_string={"query": CAPABILITIES})
+    assert res.status_code == 200 and res.mimetype == "application/sparql-results+json"
+    data = json.loads(res.data)
+    assert data["head"]["vars"] == ["c", "notation"]
+    assert len(data["results"]["bindings"]) == 187
+    assert data["results"]["bindings"][0]["c"]["type"] == "uri"
+
+
+def test_url_encoded_post_and_direct_post_give_the_same_answer(client: FlaskClient) -> None:
+    by_get = client.get("/sparql", query_string={"query": CAPABILITIES}).data
+    form = client.post("/sparql", data={"query": CAPABILITIES})
+    direct = client.post("/sparql", data=CAPABILITIES.encode(), content_type="application/sparql-query")
+    assert form.status_code == direct.status_code == 200
+    assert json.loads(form.data) == json.loads(direct.data) == json.loads(by_get)
+
+
+# -- content negotiation -----------------------------------------------------------------------------
+def test_xml_results_by_accept(client: FlaskClient) -> None:
+    res = client.get("/sparql", query_string={"query": CAPABILITIES},
+                     headers={"Accept": "application/sparql-results+xml"})
+    assert res.mimetype == "application/sparql-results+xml"
+    root = ET.fromstring(res.data)
+    assert [v.get("name") for v in root.iter(SRX + "variable")] == ["c", "notation"]
+    assert len(list(root.iter(SRX + "result"))) == 187
+
+
+def test_csv_and_tsv_results_by_accept(client: FlaskClient) -> None:
+    csv_res = client.get("/sparql", query_string={"query": CAPABILITIES}, headers={"Accept": "text/csv"})
+    rows = list(csv.reader(io.StringIO(csv_res.get_data(as_text=True))))
+    assert csv_res.mimetype == "text/csv" and rows[0] == ["c", "notation"] and len(rows) == 188
+    tsv_res = client.get("/sparql", query_string={"query": CAPABILITIES},
+                         headers={"Accept": "text/tab-separated-values"})
+    lines = tsv_res.get_data(as_text=True).splitlines()
+    assert tsv_res.mimetype == "text/tab-separated-values" and lines[0] == "?c\t?notation" and len(lines) == 188
+    assert lines[1].split("\t")[0] == f"<{rows[1][0]}>"
+
+
+def test_accept_q_values_pick_the_preferred_format(client: FlaskClient) -> None:
+    res = client.get("/sparql", query_string={"query": "ASK {}"}, headers={
+        "Accept": "application/sparql-results+json;q=0.5, application/sparql-results+xml;q=0.9"})
+    assert res.mimetype == "application/sparql-results+xml"
+    assert ET.fromstring(res.data).find(SRX + "boolean").text == "true"  # type: ignore[union-attr]
+
+
+def test_format_parameter_overrides_accept(client: FlaskClient) -> None:
+    res = client.get("/sparql", query_string={"query": CAPABILITIES, "format": "csv"},
+                     headers={"Accept": "application/sparql-results+xml"})
+    assert res.mimetype == "text/csv" and len(res.get_data(as_text=True).splitlines()) == 188
+
+
+@pytest.mark.parametrize(("accept", "fmt", "rdflib_format"), [
+    (None, "text/turtle", "turtle"), ("application/n-triples", "application/n-triples", "nt"),
+    ("application/ld+json", "application/ld+json", "json-ld"),
+    ("application/rdf+xml", "application/rdf+xml", "xml")])
+def test_construct_in_each_rdf_format(client: FlaskClient, accept: str | None, fmt: str,
+                                      rdflib_format: str) -> None:
+    res = client.get("/sparql", query_string={"query": ARCHETYPES},
+                     headers={"Accept": accept} if accept else {})
+    assert res.status_code == 200 and res.mimetype == fmt
+    graph = rdflib.Graph().parse(data=res.data, format=rdflib_format)
+    assert len(graph) == 5
+    assert {str(s).rsplit("/", 1)[1] for s in graph.subjects()} == {
+        "shaper", "driver", "creator", "embedder", "user"}
+
+
+def test_describe_answers_a_graph(client: FlaskClient) -> None:
+    res = client.get("/sparql", query_string={
+        "query": "DESCRIBE <https://w3id.org/aiskills/id/archetype/user>", "format": "nt"})
+    graph = rdflib.Graph().parse(data=res.data, format="nt")
+    assert res.status_code == 200 and len(graph) > 0
+    assert set(graph.subjects()) == {rdflib.URIRef("https://w3id.org/aiskills/id/archetype/user")}
+
+
+def test_unacceptable_accept_is_406(client: FlaskClient) -> None:
+    res = client.get("/sparql", query_string={"query": "ASK {}"}, headers={"Accept": "image/png"})
+    assert res.status_code == 406 and res.mimetype == "text/plain"
+    assert "application/sparql-results+json" in res.get_data(as_text=True)
+    graph_as_csv = client.get("/sparql", query_string={"query": ARCHETYPES, "format": "csv"})
+    assert graph_as_csv.status_code == 406
+
+
+# -- failures the protocol names ---------------------------------------------------------------------
+@pytest.mark.parametrize(("kwargs", "says"), [
+    ({"method": "POST", "data": {"format": "json"}}, "no query given"),
+    ({"method": "GET", "query_string": "query=ASK%20%7B%7D&query=ASK%20%7B%7D"}, "2 `query` parameters"),
+    ({"method": "GET", "query_string": {"query": "ASK {", "format": "json"}}, "SPARQL syntax error: error at 1:6"),
+    ({"method": "POST", "data": {"query": "ASK {}", "update": "CLEAR ALL"}}, "not both"),
+])
+def test_protocol_failures_are_400_with_the_reason(client: FlaskClient, kwargs: dict, says: str) -> None:  # type: ignore[type-arg]
+    res = client.open("/sparql", **kwargs)
+    assert res.status_code == 400 and res.mimetype == "text/plain"
+    assert says in res.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", None, "application/json"])
+def test_post_with_unsupported_content_type_is_415(client: FlaskClient, content_type: str | None) -> None:
+    res = client.post("/sparql", data=b"ASK {}", content_type=content_type)
+    assert res.status_code == 415 and "application/sparql-query" in res.get_data(as_text=True)
+
+
+def test_direct_post_not_in_utf8_is_refused(client: FlaskClient) -> None:
+    res = client.post("/sparql", data="ASK {}".encode("utf-16"),
+                      content_type="application/sparql-query; charset=UTF-16")
+    assert res.status_code == 415 and "UTF-8" in res.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+def test_other_methods_are_405_with_allow(client: FlaskClient, method: str) -> None:
+    res = client.open("/sparql", method=method, query_string={"query": "ASK {}"})
+    assert res.status_code == 405 and res.headers["Allow"] == "GET, POST, OPTIONS"
+    assert res.mimetype == "text/plain"
+
+
+# -- safe by default ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("kwargs", [
+    {"method": "GET", "query_string": {"update": "CLEAR ALL"}},
+    {"method": "POST", "data": {"update": "CLEAR ALL"}},
+    {"method": "POST", "data": b"CLEAR ALL", "content_type": "application/sparql-update"}])
+def test_updates_are_refused_and_change_nothing(client: FlaskClient, kwargs: dict) -> None:  # type: ignore[type-arg]
+    res = client.open("/sparql", **kwargs)
+    assert res.status_code == 403 and "write token" in res.get_data(as_text=True)
+    assert _capability_count(client) == 187
+
+
+@pytest.mark.parametrize(("query", "keyword"), [
+    ("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }", "SERVICE"),
+    ("select * where { service silent <http://example.org/sparql> { ?s ?p ?o } }", "SERVICE"),
+    ("LOAD <http://example.org/data.ttl>", "LOAD")])
+def test_service_and_load_are_refused_before_running(client: FlaskClient, query: str, keyword: str) -> None:
+    res = client.get("/sparql", query_string={"query": query})
+    assert res.status_code == 400 and res.get_data(as_text=True).startswith(f"{keyword} is not allowed")
+
+
+def test_service_inside_strings_iris_and_comments_is_not_refused(client: FlaskClient) -> None:
+    query = ('# SERVICE in a comment\nSELECT ?x WHERE { BIND ("SERVICE and LOAD" AS ?x) '
+             'FILTER (?x != <http://example.org/SERVICE>) }')
+    res = client.get("/sparql", query_string={"query": query})
+    assert res.status_code == 200
+    assert json.loads(res.data)["results"]["bindings"][0]["x"]["value"] == "SERVICE and LOAD"
+
+
+@pytest.mark.parametrize("query", ["SELECT * FROM <http://example.org/elsewhere> WHERE { ?s ?p ?o }",
+                                   "SELECT * FROM NAMED <http://example.org/elsewhere> WHERE { ?s ?p ?o }"])
+def test_a_remote_from_is_refused(client: FlaskClient, query: str) -> None:
+    res = client.get("/sparql", query_string={"query": query})
+    assert res.status_code == 400
+    assert res.get_data(as_text=True).strip() == (
+        "graph <http://example.org/elsewhere> is not in this store (remote graphs are never fetched)")
+
+
+@pytest.mark.parametrize("param", ["default-graph-uri", "named-graph-uri"])
+def test_protocol_graphs_the_store_does_not_hold_are_empty(client: FlaskClient, param: str) -> None:
+    """As the W3C protocol tests expect: a dataset graph the service does not hold is empty, and is
+    never fetched."""
+    res = client.get("/sparql", query_string={"query": "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION "
+                                                       "{ GRAPH ?g { ?s ?p ?o } } }",
+                                              param: "http://example.org/elsewhere"})
+    assert res.status_code == 200
+    assert json.loads(res.data)["results"]["bindings"][0]["n"]["value"] == "0"
+
+
+# -- the dataset -------------------------------------------------------------------------------------
+def test_from_limits_the_default_graph_to_the_graph_named(client: FlaskClient) -> None:
+    query = ("PREFIX g: <https://w3id.org/aiskills/graph/>\n" + COUNT_CAPABILITIES.replace(
+        "WHERE", "FROM g:ontology WHERE"))
+    res = client.get("/sparql", query_string={"query": query})
+    assert res.status_code == 200
+    assert json.loads(res.data)["results"]["bindings"][0]["n"]["value"] == "0"  # no capability in the ontology
+    assert _capability_count(client) == 187
+
+
+def test_default_graph_uri_parameter_sets_the_default_graph(client: FlaskClient) -> None:
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    res = client.get("/sparql", query_string={"query": query, "default-graph-uri": ONTOLOGY_GRAPH})
+    ontology = int(json.loads(res.data)["results"]["bindings"][0]["n"]["value"])
+    everything = int(json.loads(client.get("/sparql", query_string={"query": query}).data)
+                     ["results"]["bindings"][0]["n"]["value"])
+    assert 0 < ontology < everything
+
+
+def test_named_graph_uri_parameter_sets_the_named_graphs(client: FlaskClient) -> None:
+    res = client.get("/sparql", query_string={
+        "query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "named-graph-uri": ONTOLOGY_GRAPH})
+    assert [b["g"]["value"] for b in json.loads(res.data)["results"]["bindings"]] == [ONTOLOGY_GRAPH]
+
+
+# -- caps --------------------------------------------------------------------------------------------
+def test_query_longer_than_the_cap_is_413(store: EmbeddedStore) -> None:
+    client = _client(store, query_max_length=50)
+    res = client.post("/sparql", data={"query": "ASK { " + "?s ?p ?o . " * 10 + "}"})
+    assert res.status_code == 413 and "at most 50" in res.get_data(as_text=True)
+    assert client.post("/sparql", data={"query": "ASK {}"}).status_code == 200
+
+
+@pytest.mark.parametrize(("query", "what"), [(CAPABILITIES, "rows"), (ARCHETYPES, "triples")])
+def test_result_over_the_cap_is_an_error_that_says_how_to_page(store: EmbeddedStore, query: str,
+                                                               what: str) -> None:
+    client = _client(store, result_max_rows=4)
+    res = client.get("/sparql", query_string={"query": query})
+    text = res.get_data(as_text=True)
+    assert res.status_code == 400 and f"more than 4 {what}" in text and "LIMIT" in text and "OFFSET" in text
+
+
+def test_result_at_the_cap_is_answered_whole(store: EmbeddedStore) -> None:
+    client = _client(store, result_max_rows=5)
+    res = client.get("/sparql", query_string={"query": ARCHETYPES, "format": "nt"})
+    assert res.status_code == 200 and len(rdflib.Graph().parse(data=res.data, format="nt")) == 5
+    rows = client.get("/sparql", query_string={"query": CAPABILITIES + " LIMIT 5"})
+    assert len(json.loads(rows.data)["results"]["bindings"]) == 5
+
+
+# -- CORS --------------------------------------------------------------------------------------------
+def test_query_responses_allow_any_origin(client: FlaskClient) -> None:
+    assert client.get("/sparql", query_string={"query": "ASK {}"}).headers["Access-Control-Allow-Origin"] == "*"
+    post = client.post("/sparql", data="ASK {}", content_type="application/sparql-query")
+    assert post.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_options_preflight_is_answered(client: FlaskClient) -> None:
+    res = client.options("/sparql", headers={"Origin": "https://example.org",
+                                             "Access-Control-Request-Method": "POST"})
+    assert res.status_code == 204 and res.headers["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in res.headers["Access-Control-Allow-Methods"]
+    assert "Content-Type" in res.headers["Access-Control-Allow-Headers"]
+
+
+# -- service description and query form --------------------------------------------------------------
+@pytest.mark.parametrize(("accept", "rdflib_format"), [("text/turtle", "turtle"),
+                                                      ("application/rdf+xml", "xml"),
+                                                      ("application/ld+json", "json-ld")])
+def test_service_description_describes_the_endpoint(client: FlaskClient, store: EmbeddedStore,
+                                                    accept: str, rdflib_format: str) -> None:
+    res = client.get("/sparql", headers={"Accept": accept})
+    assert res.status_code == 200 and res.mimetype == accept
+    graph = rdflib.Graph().parse(data=res.data, format=rdflib_format)
+    service = graph.value(predicate=rdflib.RDF.type, object=SD.Service)
+    assert graph.value(service, SD.endpoint) == rdflib.URIRef("http://localhost/sparql")
+    assert (service, SD.supportedLanguage, SD.SPARQL11Query) in graph
+    formats = set(graph.objects(service, SD.resultFormat))
+    assert rdflib.URIRef("http://www.w3.org/ns/formats/SPARQL_Results_JSON") in formats and len(formats) == 8
+    dataset = graph.value(service, SD.defaultDataset)
+    assert graph.value(dataset, SD.defaultGraph) is not None
+    names = {str(graph.value(n, SD.name)) for n in graph.objects(dataset, SD.namedGraph)}
+    assert names == set(store.dataset()) and ONTOLOGY_GRAPH in names
+
+
+def test_browser_gets_a_query_form_that_works_without_javascript(client: FlaskClient) -> None:
+    res = client.get("/sparql", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    page = res.get_data(as_text=True)
+    assert res.status_code == 200 and res.mimetype == "text/html"
+    assert '<form method="get" action="/sparql">' in page and '<textarea id="query" name="query"' in page
+    assert '<select id="format" name="format">' in page and "<script" not in page
+    assert "&lt;/textarea&gt;" not in page and ONTOLOGY_GRAPH in page
+
+
+def test_query_form_escapes_dynamic_values() -> None:
+    class Hostile:
+        def dataset(self) -> list[str]:
+            return ["urn:x:</code><script>alert(1)</script>"]
+
+    page = query_form_page('http://h/sparql"><script>alert(2)</script>', Hostile())  # type: ignore[arg-type]
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&#34;&gt;&lt;script&gt;alert(2)" in page
