@@ -106,3 +106,11 @@ def test_aiskills_serve_answers_over_http(tmp_path) -> None:  # type: ignore[no-
             proc.wait(timeout=30)
             assert proc.stderr is not None
             proc.stderr.close()
+
+
+@pytest.mark.parametrize("url", ["/api/ask", "/api/ask/nothing", "/sparql", "/sparql?query=ASK%7B%7D"])
+def test_security_headers_on_every_response(client: FlaskClient, url: str) -> None:
+    res = client.get(url, headers={"Accept": "text/html"})
+    csp = res.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+    assert res.headers["X-Content-Type-Options"] == "nosniff" and res.headers["X-Frame-Options"] == "DENY"
