@@ -36,7 +36,7 @@ def full_store(tmp_path_factory: pytest.TempPathFactory) -> EmbeddedStore:
     store = EmbeddedStore(tmp_path_factory.mktemp("full") / "store")
     loading.load_bundled(store)
     fw = loading.current_framework(store)
-    assert fw is not None
+    assert fw is not None and fw.version == "2026.1"
     version = ox.NamedNode(ns.DCT + "hasVersion")
     newer = [t for t in fw.triples if t.predicate != version] + [
         ox.Triple(ox.NamedNode(ns.FRAMEWORK_IRI), version, ox.Literal("2027.1"))]
