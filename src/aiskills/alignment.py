@@ -65,9 +65,13 @@ def questions() -> list[NamedQuery]:
     return load_group(GROUP)
 
 
-def ask(store: Store, name: str, params: Mapping[str, str]) -> Answer:
-    """Answer question ``name`` with ``params`` (names as in the query's header)."""
-    query = load_query(GROUP, name)
+def ask(store: Store, name: str, params: Mapping[str, str],
+        loaded: Mapping[str, NamedQuery] | None = None) -> Answer:
+    """Answer question ``name`` with ``params`` (names as in the query's header).
+
+    ``loaded``: the questions already parsed (a long-running adapter parses them once at start-up);
+    otherwise the file is read and parsed for this call."""
+    query = loaded[name] if loaded is not None and name in loaded else load_query(GROUP, name)
     declared = {p.name: p for p in query.parameters}
     unknown = sorted(set(params) - set(declared))
     if unknown:

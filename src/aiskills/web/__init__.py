@@ -21,7 +21,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         from aiskills.loading import load_bundled
 
         load_bundled(store)  # first start on an empty store: serve the bundled framework
-    app.extensions["aiskills"] = {"settings": settings, "store": store}
+    from aiskills import alignment
+
+    questions = {q.name: q for q in alignment.questions()}  # parsed once: a broken query fails here
+    app.extensions["aiskills"] = {"settings": settings, "store": store, "questions": questions}
 
     from aiskills.web.api import api
     from aiskills.web.sparql import sparql
