@@ -40,23 +40,24 @@ def store_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 @contextmanager
 def opened(store_dir: Path | None, endpoint: str | None) -> Iterator[Store]:
-    """Settings from the environment and options, then the store they name; errors become one line."""
-    try:
-        settings = Settings.from_env(store_path=store_dir, endpoint=endpoint)
-        with open_store(settings) as store:
-            yield store
-    except AiskillsError as exc:
-        raise CliError(str(exc)) from None
+    """Settings from the environment and options, then the store they name."""
+    settings = Settings.from_env(store_path=store_dir, endpoint=endpoint)
+    with open_store(settings) as store:
+        yield store
 
 
-def _guard(fn: Callable[[], Any]) -> Any:
-    try:
-        return fn()
-    except AiskillsError as exc:
-        raise CliError(str(exc)) from None
+
+class _Group(click.Group):
+    """Every domain error, from any command, becomes one line and exit code 2 (a bug stays a traceback)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AiskillsError as exc:
+            raise CliError(str(exc)) from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="aiskills")
 def main() -> None:
     """The NHS AI and digital healthcare capability framework as a knowledge graph."""
@@ -75,9 +76,9 @@ def load(files: tuple[Path, ...], store_dir: Path | None, endpoint: str | None) 
     with opened(store_dir, endpoint) as store:
         with _progress("loading") as progress:
             if files:
-                loaded = [_guard(lambda p=p: loading.load_file(store, p)) for p in files]
+                loaded = [loading.load_file(store, p) for p in files]
             else:
-                loaded = _guard(lambda: loading.load_bundled(store, progress))
+                loaded = loading.load_bundled(store, progress)
         for item in loaded:
             click.echo(f"loaded {item.kind} {item.version} ({item.triples} triples) from {item.source} "
                        f"into <{item.graph}>")
@@ -114,7 +115,7 @@ def info(store_dir: Path | None, endpoint: str | None) -> None:
     from aiskills.queries import load_query
 
     with opened(store_dir, endpoint) as store:
-        entries = _guard(store.catalog)
+        entries = store.catalog()
         if not entries:
             click.echo("the store is empty: run `aiskills load` to load the bundled framework")
             return
@@ -122,7 +123,7 @@ def info(store_dir: Path | None, endpoint: str | None) -> None:
         for e in entries:
             state = "current" if e.active else "kept"
             click.echo(f"  {e.kind:<10} {e.version or '':<10} {state:<8} {store.count(e.graph):>7} triples  <{e.graph}>")
-        table = _guard(lambda: store.select(load_query("summary", "counts").text))
+        table = store.select(load_query("summary", "counts").text)
         for kind, count in table.values():
             click.echo(f"  {count:>5} {kind}")
 
@@ -140,13 +141,13 @@ def query(query: str, fmt: str, union: bool, store_dir: Path | None, endpoint: s
     with opened(store_dir, endpoint) as store:
         kind = _query_form(text)
         if kind == "ASK":
-            click.echo("true" if _guard(lambda: store.ask(text)) else "false")
+            click.echo("true" if store.ask(text) else "false")
         elif kind in ("CONSTRUCT", "DESCRIBE"):
-            triples = _guard(lambda: store.construct(text))
+            triples = store.construct(text)
             fmt_rdf = ox.RdfFormat.N_TRIPLES if fmt == "csv" else ox.RdfFormat.TURTLE
             click.echo(serialize(triples, fmt_rdf, ns.PREFIXES).decode(), nl=False)
         else:
-            table = _guard(lambda: store.select(text, union=union))
+            table = store.select(text, union=union)
             render = {"table": table_text, "csv": table_csv, "json": table_json}[fmt]
             click.echo(render(table), nl=False)
 
@@ -182,10 +183,10 @@ def _query_form(text: str) -> str:
 def export(fmt: str, which: str, out: Path | None, store_dir: Path | None, endpoint: str | None) -> None:
     """Write the store's ontology and framework as RDF."""
     with opened(store_dir, endpoint) as store:
-        entries = [e for e in _guard(store.catalog) if e.active and (which == "all" or e.kind == which)]
+        entries = [e for e in store.catalog() if e.active and (which == "all" or e.kind == which)]
         if not entries:
             raise CliError("nothing to export: the store holds no framework (run `aiskills load` first)")
-        triples = [t for e in entries for t in _guard(lambda e=e: store.triples(e.graph))]
+        triples = [t for e in entries for t in store.triples(e.graph)]
     data = serialize(dict.fromkeys(triples), format_named(fmt), ns.PREFIXES | _EXTRA_PREFIXES)
     _write(data, out)
 
@@ -219,7 +220,7 @@ def check(files: tuple[Path, ...], bundled: bool, store_dir: Path | None, endpoi
     Exit 0 when clean, 1 when problems are found, 2 when a check could not run."""
     from aiskills.checks import CheckStatus, run_checks
 
-    ontology, framework, source = _guard(lambda: _check_inputs(files, bundled, store_dir, endpoint))
+    ontology, framework, source = _check_inputs(files, bundled, store_dir, endpoint)
     click.echo(f"checking {source}")
     results = run_checks(ontology, framework)
     worst = 0
@@ -275,7 +276,7 @@ def diff(old: Path, new: Path, fmt: str) -> None:
     removed, deprecated, reworded, moved, re-levelled, re-badged."""
     from aiskills import changes
 
-    (old_triples, old_version), (new_triples, new_version) = (_guard(lambda p=p: _framework_file(p)) for p in (old, new))
+    (old_triples, old_version), (new_triples, new_version) = (_framework_file(p) for p in (old, new))
     log = changes.compare(old_triples, new_triples, old_version, new_version)
     click.echo((changes.as_json if fmt == "json" else changes.as_markdown)(log), nl=False)
 
@@ -302,7 +303,7 @@ def dump(out: Path, store_dir: Path | None, endpoint: str | None) -> None:
     from aiskills import backup
 
     with opened(store_dir, endpoint) as store:
-        summary = _guard(lambda: backup.dump(store, out))
+        summary = backup.dump(store, out)
     click.echo(f"dumped {summary.graphs} graphs, {summary.triples} triples to {out} (sha256 {summary.sha256})")
 
 
@@ -314,7 +315,7 @@ def restore(source: Path, store_dir: Path | None, endpoint: str | None) -> None:
     from aiskills import backup
 
     with opened(store_dir, endpoint) as store:
-        summary = _guard(lambda: backup.restore(store, source))
+        summary = backup.restore(store, source)
     click.echo(f"restored {summary.graphs} graphs, {summary.triples} triples from {source}")
 
 
@@ -330,8 +331,8 @@ def serve(host: str, port: int, threads: int, debug: bool, store_dir: Path | Non
     """Serve the API (gunicorn). On an empty embedded store the bundled framework is loaded first."""
     from aiskills.web import create_app
 
-    settings = _guard(lambda: Settings.from_env(store_path=store_dir, endpoint=endpoint, load_bundled_on_start=True))
-    app = _guard(lambda: create_app(settings))
+    settings = Settings.from_env(store_path=store_dir, endpoint=endpoint, load_bundled_on_start=True)
+    app = create_app(settings)
     click.echo(f"serving {settings.endpoint or settings.store_path} on http://{host}:{port}/api/ask", err=True)
     if debug:
         app.run(host=host, port=port, debug=True, use_reloader=False)
@@ -364,7 +365,7 @@ def ask(name: str | None, params: tuple[str, ...], fmt: str, store_dir: Path | N
     from aiskills import alignment
 
     if name is None:
-        for q in _guard(alignment.questions):
+        for q in alignment.questions():
             args = " ".join(f"[{p.name}=…]" if p.optional else f"{p.name}=…" for p in q.parameters)
             click.echo(f"{q.name}  {args}".rstrip())
             click.echo(f"    {q.title}. Columns: {', '.join(q.columns)}")
@@ -376,7 +377,7 @@ def ask(name: str | None, params: tuple[str, ...], fmt: str, store_dir: Path | N
             raise CliError(f"--param {item!r}: write KEY=VALUE, e.g. --param archetype=Embedder")
         given[key.strip()] = value
     with opened(store_dir, endpoint) as store:
-        answer = _guard(lambda: alignment.ask(store, name, given))
+        answer = alignment.ask(store, name, given)
     if fmt == "json":
         import json
 
@@ -410,12 +411,12 @@ def validate(file: Path, fmt: str, bundled: bool, store_dir: Path | None, endpoi
     from aiskills.submission.readers import read_submission
     from aiskills.validation.engine import validator_for
 
-    submission = _guard(lambda: read_submission(file))
+    submission = read_submission(file)
     if bundled:
-        report = _guard(lambda: validator_for(None).validate(submission))
+        report = validator_for(None).validate(submission)
     else:
         with opened(store_dir, endpoint) as store:
-            report = _guard(lambda: validator_for(store).validate(submission))
+            report = validator_for(store).validate(submission)
     _report(report, fmt)
     sys.exit(0 if report.conforms else 1)
 
@@ -433,14 +434,14 @@ def submit(file: Path, fmt: str, store_dir: Path | None, endpoint: str | None) -
     from aiskills.validation.engine import validator_for
     from aiskills.validation.render import headline
 
-    submission = _guard(lambda: read_submission(file))
+    submission = read_submission(file)
     with opened(store_dir, endpoint) as store:
-        report = _guard(lambda: validator_for(store).validate(submission))
+        report = validator_for(store).validate(submission)
         if not report.conforms:
             _report(report, fmt)
             click.echo(f"aiskills: {file}: not stored: fix the violations above and submit again", err=True)
             sys.exit(1)
-        stored = _guard(lambda: curricula.submit(store, submission, report))
+        stored = curricula.submit(store, submission, report)
     click.echo(headline(report))
     verb = "replaced" if stored.replaced else "stored"
     click.echo(f"{verb} <{stored.curriculum}> in <{stored.graph}> ({stored.triples} triples)")
@@ -460,7 +461,7 @@ def curricula_list(fmt: str, store_dir: Path | None, endpoint: str | None) -> No
     from aiskills.store.base import Table
 
     with opened(store_dir, endpoint) as store:
-        rows = _guard(lambda: curricula.records(store))
+        rows = curricula.records(store)
     columns = ("curriculum", "title", "provider", "modules", "outcomes", "submitted", "framework")
     table = Table(columns, [tuple(None if v is None else ox.Literal(str(v)) for v in
                                   (r.curriculum, r.title, r.provider, r.modules, r.outcomes, r.submitted,
@@ -479,10 +480,10 @@ def curricula_show(curriculum: str, fmt: str, store_dir: Path | None, endpoint: 
 
     with opened(store_dir, endpoint) as store:
         graph = curricula.curriculum_graph(curriculum)
-        found = [r for r in _guard(lambda: curricula.records(store)) if r.graph == graph]
+        found = [r for r in curricula.records(store) if r.graph == graph]
         if not found:
             raise CliError(f"no stored curriculum has the id {curriculum!r} (see `aiskills curricula list`)")
-        triples = _guard(lambda: store.triples(graph))
+        triples = store.triples(graph)
     if fmt != "text":
         _write(serialize(triples, format_named(fmt), ns.PREFIXES), None)
         return
@@ -502,7 +503,7 @@ def curricula_remove(curriculum: str, store_dir: Path | None, endpoint: str | No
     from aiskills import curricula
 
     with opened(store_dir, endpoint) as store:
-        graph = _guard(lambda: curricula.remove(store, curriculum))
+        graph = curricula.remove(store, curriculum)
     click.echo(f"removed <{curriculum}> (graph <{graph}>)")
 
 
@@ -531,14 +532,14 @@ def framework_import(file: Path, version: str | None, structure: Path | None, ou
     from aiskills.rdf import format_of
 
     if out is not None:
-        struct = _guard(lambda: bundle.structure(structure))
-        fw = _guard(lambda: loading.import_template(file, struct, version))
-        _write(serialize(fw.triples, _guard(lambda: format_of(out)), ns.PREFIXES), out)
+        struct = bundle.structure(structure)
+        fw = loading.import_template(file, struct, version)
+        _write(serialize(fw.triples, format_of(out), ns.PREFIXES), out)
         return
     with opened(store_dir, endpoint) as store:
-        struct = _guard(lambda: bundle.structure(structure) if structure else loading.current_structure(store))
-        fw = _guard(lambda: loading.import_template(file, struct, version))
-        item = _guard(lambda: loading.load_framework(store, fw, str(file)))
+        struct = bundle.structure(structure) if structure else loading.current_structure(store)
+        fw = loading.import_template(file, struct, version)
+        item = loading.load_framework(store, fw, str(file))
     click.echo(f"imported {file}: framework {item.version}, {item.triples} triples, now current in <{item.graph}>")
 
 
@@ -555,10 +556,10 @@ def framework_export(out: Path | None, source: Path | None, store_dir: Path | No
     from aiskills.framework.template import write_csv, write_xlsx
 
     if source is not None:
-        triples = _guard(lambda: read_triples(source))
+        triples = read_triples(source)
     else:
         with opened(store_dir, endpoint) as store:
-            current = _guard(lambda: loading.current_framework(store))
+            current = loading.current_framework(store)
             if current is None:
                 raise CliError("the store holds no framework: run `aiskills load` or `aiskills framework import` first")
             triples = current.triples
