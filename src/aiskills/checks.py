@@ -88,18 +88,13 @@ def owl_check(ontology: Sequence[ox.Triple], framework: Sequence[ox.Triple],
 # -- SHACL ---------------------------------------------------------------------------------------
 
 def shacl_check(ontology: Sequence[ox.Triple], framework: Sequence[ox.Triple]) -> CheckResult:
-    """The framework shapes over the framework, with the ontology for class hierarchy."""
-    import pyshacl
+    """The framework shapes over the framework, with the ontology alongside for the class hierarchy,
+    through the project's one SHACL path (``run_shacl``)."""
     import rdflib
 
-    def graph(triples: Sequence[ox.Triple]) -> rdflib.Graph:
-        g = rdflib.Graph()
-        g.parse(data=(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode(), format="nt")
-        return g
+    from aiskills.validation.engine import load_shapes, run_shacl
 
-    shapes = rdflib.Graph().parse(data_dir("shapes") / "framework.ttl", format="turtle")
-    conforms, report, _ = pyshacl.validate(graph(framework), shacl_graph=shapes, ont_graph=graph(ontology),
-                                           inference="none", advanced=True, allow_warnings=True)
+    _, report = run_shacl([*framework, *ontology], load_shapes(data_dir("shapes") / "framework.ttl"))
     sh = rdflib.Namespace(ns.SH)
     findings = []
     for result in report.subjects(rdflib.RDF.type, sh.ValidationResult):
@@ -114,7 +109,7 @@ def shacl_check(ontology: Sequence[ox.Triple], framework: Sequence[ox.Triple]) -
             text = f"{path.n3(report.namespace_manager)}: {text}"
         findings.append(Finding("shacl", str(focus), text))
     findings.sort(key=lambda f: (f.focus, f.message))
-    return CheckResult("shacl", CheckStatus.PASSED if conforms else CheckStatus.FAILED, findings)
+    return CheckResult("shacl", CheckStatus.FAILED if findings else CheckStatus.PASSED, findings)
 
 
 # -- quality-control queries -------------------------------------------------------------------
