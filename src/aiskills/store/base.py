@@ -21,7 +21,7 @@ from typing import Union
 import pyoxigraph as ox
 
 from aiskills.errors import StoreError
-from aiskills.namespaces import CATALOG_GRAPH, DCT
+from aiskills.namespaces import CATALOG_GRAPH
 
 Term = Union[ox.NamedNode, ox.BlankNode, ox.Literal]
 QueryResult = Union[ox.QuerySolutions, ox.QueryBoolean, ox.QueryTriples]
@@ -150,5 +150,3 @@ class Store(abc.ABC):
 class ProtocolUnsupported(StoreError):
     """This backend cannot run raw SPARQL Protocol queries."""
 
-
-DCT_HAS_PART = DCT + "hasPart"
