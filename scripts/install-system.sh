@@ -2,11 +2,14 @@
 # Debian packages the test-suite needs. Idempotent; does nothing when all is present.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-need_java=0
-command -v java >/dev/null 2>&1 || need_java=1
-if [ "$need_java" = 1 ]; then
+# Debian's Chromium for the browser tests (Playwright drives it; its own browser download cannot work
+# here), a Java runtime for HermiT.
+missing=()
+command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ "${#missing[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq default-jre-headless >/dev/null
+  apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 bash "$here/install-virtuoso.sh"

@@ -573,3 +573,49 @@ def framework_export(out: Path | None, source: Path | None, store_dir: Path | No
 
 if __name__ == "__main__":  # python -m aiskills.cli
     main()
+
+
+# -- access tokens ---------------------------------------------------------------------------------
+
+@main.group()
+def token() -> None:
+    """Access tokens for writes (and for reads, when AISKILLS_READS=closed)."""
+
+
+@token.command("new")
+@click.argument("name")
+@click.option("--scope", type=click.Choice(["write", "read"]), default="write", show_default=True)
+@click.option("--file", "path", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The tokens file the server reads (AISKILLS_TOKENS_FILE); created if missing.")
+def token_new(name: str, scope: str, path: Path) -> None:
+    """Make a token called NAME: print its secret once, store only its SHA-256 in the file."""
+    import re
+    import secrets
+
+    from aiskills.config import Token, read_tokens_file
+    from aiskills.errors import InputError
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}", name):
+        raise InputError("a token name is 1-64 letters, digits, '.', '_', '@' or '-'", source="NAME",
+                         fix="e.g. aiskills token new editor-team --file tokens.tsv")
+    existing = read_tokens_file(path) if path.exists() else ()
+    if any(t.name == name for t in existing):
+        raise InputError(f"there is already a token named {name!r}", source=str(path),
+                         fix="choose another name, or remove its line first")
+    secret = secrets.token_urlsafe(32)
+    made = Token.from_secret(name, secret, scope)
+    with path.open("a", encoding="utf-8") as f:
+        f.write(f"{made.name}\t{made.scope}\t{made.sha256}\n")
+    path.chmod(0o600)
+    click.echo(secret)
+    click.echo(f"token {name!r} ({scope}) added to {path}; its secret is shown only this once", err=True)
+
+
+@token.command("list")
+@click.option("--file", "path", type=click.Path(dir_okay=False, exists=True, path_type=Path), required=True)
+def token_list(path: Path) -> None:
+    """The names and scopes in a tokens file (never the hashes)."""
+    from aiskills.config import read_tokens_file
+
+    for t in read_tokens_file(path):
+        click.echo(f"{t.name}\t{t.scope}")

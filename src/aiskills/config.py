@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -10,6 +12,44 @@ from pathlib import Path
 from aiskills.errors import ConfigError
 
 ENV_PREFIX = "AISKILLS_"
+SCOPES = ("read", "write")
+
+
+@dataclass(frozen=True)
+class Token:
+    """A named access token, kept as the SHA-256 of its secret. ``write`` also allows reads."""
+
+    name: str
+    scope: str
+    sha256: str
+
+    @classmethod
+    def from_secret(cls, name: str, secret: str, scope: str = "write") -> Token:
+        return cls(name, scope, hash_secret(secret))
+
+
+def hash_secret(secret: str) -> str:
+    """Tokens are random and long, so one SHA-256 round is enough (they are not passwords)."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def read_tokens_file(path: Path) -> tuple[Token, ...]:
+    """One token per line: ``name<TAB>scope<TAB>sha256-hex``; blank lines and ``#`` comments skipped."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the tokens file ({exc.strerror}); "
+                          "create it with `aiskills token new NAME --file {path}`") from exc
+    tokens = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 3 or parts[1] not in SCOPES or not re.fullmatch(r"[0-9a-f]{64}", parts[2]):
+            raise ConfigError(f"{path}: line {number}: expected name<TAB>read|write<TAB>64 hex digits "
+                              "(the SHA-256 of the token), as `aiskills token new` writes")
+        tokens.append(Token(parts[0], parts[1], parts[2]))
+    return tuple(tokens)
 
 
 def default_store_path(env: Mapping[str, str]) -> Path:
@@ -33,6 +73,11 @@ class Settings:
     load_bundled_on_start: bool = False  # the web app loads the bundled framework into an empty store
     query_max_length: int = 100_000  # characters in one /sparql query (longer: 413)
     result_max_rows: int = 100_000  # rows or triples one /sparql answer may hold (more: an error, never a cut)
+    query_timeout: float = 30.0  # seconds one /sparql query may run before the client gets 503
+    upload_max_bytes: int = 10 * 1024 * 1024  # largest submission accepted over HTTP (more: 413)
+    public_base: str = "https://w3id.org/aiskills/"  # the IRI namespace that /id/… and /ontology serve
+    tokens: tuple[Token, ...] = ()  # access tokens, hashed (never the secret itself)
+    reads_open: bool = True  # False: reads need a token too (AISKILLS_READS=closed)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -47,13 +92,34 @@ class Settings:
             timeout = float(get("TIMEOUT") or 30.0)
         except ValueError as exc:
             raise ConfigError(f"AISKILLS_TIMEOUT must be a number of seconds, not {get('TIMEOUT')!r}") from exc
-        limits = {}
-        for name in ("QUERY_MAX_LENGTH", "RESULT_MAX_ROWS"):
+        limits: dict[str, object] = {}
+        if get("QUERY_TIMEOUT"):
+            try:
+                limits["query_timeout"] = float(get("QUERY_TIMEOUT") or "")
+            except ValueError as exc:
+                raise ConfigError(f"AISKILLS_QUERY_TIMEOUT must be a number of seconds, "
+                                  f"not {get('QUERY_TIMEOUT')!r}") from exc
+        for name in ("QUERY_MAX_LENGTH", "RESULT_MAX_ROWS", "UPLOAD_MAX_BYTES"):
             if get(name):
                 try:
                     limits[name.lower()] = int(get(name) or "")
                 except ValueError as exc:
                     raise ConfigError(f"{ENV_PREFIX}{name} must be a whole number, not {get(name)!r}") from exc
+        tokens: tuple[Token, ...] = ()
+        if get("WRITE_TOKEN"):
+            tokens += (Token.from_secret("default", get("WRITE_TOKEN") or ""),)
+        if get("TOKENS_FILE"):
+            tokens += read_tokens_file(Path(get("TOKENS_FILE") or ""))
+        reads = (get("READS") or "open").lower()
+        if reads not in ("open", "closed"):
+            raise ConfigError(f"AISKILLS_READS must be open or closed, not {reads!r}")
+        if reads == "closed" and not tokens:
+            raise ConfigError("AISKILLS_READS=closed needs a token: set AISKILLS_WRITE_TOKEN or AISKILLS_TOKENS_FILE")
+        if get("PUBLIC_BASE"):
+            base = get("PUBLIC_BASE") or ""
+            if not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+/", base):
+                raise ConfigError(f"AISKILLS_PUBLIC_BASE must be an http(s) IRI ending in '/', not {base!r}")
+            limits["public_base"] = base
         store = get("STORE")
         conformance = get("CONFORMANCE_DIR")
         settings = cls(
@@ -65,6 +131,8 @@ class Settings:
             password=get("PASSWORD"),
             timeout=timeout,
             conformance_dir=Path(conformance) if conformance else None,
+            tokens=tokens,
+            reads_open=reads == "open",
             **limits,  # type: ignore[arg-type]
         )
         given = {k: v for k, v in overrides.items() if v is not None}

@@ -7,6 +7,7 @@ import copy
 import csv
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -103,3 +104,24 @@ def to_turtle(doc: dict[str, Any]) -> bytes:
 
 
 WRITERS = {"json": to_json, "csv": to_csv, "xlsx": to_xlsx, "ttl": to_turtle}
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def store_examples(store: Any) -> list[str]:
+    """Validate and store every conforming example curriculum in ``examples/``; their IRIs."""
+    from aiskills import curricula
+    from aiskills.submission.readers import read_submission
+    from aiskills.validation.engine import validator_for
+
+    validator = validator_for(store)
+    stored = []
+    for path in sorted(EXAMPLES.iterdir()):
+        if path.suffix not in (".json", ".csv", ".xlsx", ".ttl") or path.name == "many-problems.json":
+            continue
+        submission = read_submission(path)
+        report = validator.validate(submission)
+        assert report.conforms, f"{path.name} should conform"
+        stored.append(curricula.submit(store, submission, report).curriculum)
+    return stored

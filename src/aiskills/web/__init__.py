@@ -9,13 +9,15 @@ from flask import Flask, jsonify
 from aiskills.config import Settings
 from aiskills.errors import AiskillsError, InputError
 from aiskills.store import Store, open_store
+from aiskills.web.auth import guard_reads
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> Flask:
     """Build the app: settings from ``AISKILLS_*`` unless given; the store opened once and kept in
     ``app.extensions["aiskills"]`` (pass ``store`` to share one, as the tests do)."""
-    app = Flask(__name__)
     settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.upload_max_bytes + 64 * 1024  # multipart overhead; 413 beyond
     store = store or open_store(settings)
     if settings.load_bundled_on_start and not store.catalog():
         from aiskills.loading import load_bundled
@@ -32,6 +34,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.register_blueprint(api)
     app.register_blueprint(sparql)
     _errors(app)
+    app.before_request(guard_reads)
+    _template_links(app)
+    app.add_url_rule("/favicon.ico", "favicon", lambda: ("", 204))  # browsers ask; nothing to show
     app.after_request(_security_headers)
     return app
 
@@ -45,6 +50,15 @@ def _security_headers(response: Any) -> Any:
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     return response
+
+
+def _template_links(app: Flask) -> None:
+    """Templates link with ``href('/path')`` and ``static_href('file')``: here they are server paths; a
+    static release renders the same templates with relative file links instead."""
+    from flask import request, url_for
+
+    app.jinja_env.globals["href"] = lambda path: request.script_root + path
+    app.jinja_env.globals["static_href"] = lambda name: url_for("static", filename=name)
 
 
 def app_store(app: Flask) -> Store:

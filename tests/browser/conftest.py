@@ -1,0 +1,87 @@
+"""Browser tests: the real app served on loopback by a real WSGI server, driven by Playwright in
+Debian's Chromium (``/usr/bin/chromium``, installed by ``make test``; Playwright's own download cannot
+work here). Screenshots of the main pages go to ``docs/screenshots/``."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from aiskills import loading
+from aiskills.config import Settings
+from aiskills.store.embedded import EmbeddedStore
+from aiskills.web import create_app
+
+CHROMIUM = os.environ.get("AISKILLS_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+WRITE_TOKEN = "browser-test-write-token"
+# Without the background-networking flags Chromium tries to reach Google's hosts on this closed network.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app on an on-disk embedded store holding the bundled framework and the example curricula;
+    yields its base URL."""
+    store = EmbeddedStore(tmp_path_factory.mktemp("browser-store") / "store")
+    loading.load_bundled(store)
+    from support.curricula import store_examples
+
+    store_examples(store)
+    settings = Settings.from_env({"AISKILLS_WRITE_TOKEN": WRITE_TOKEN})
+    app = create_app(settings, store=store)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        store.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
+        pytest.fail(f"{CHROMIUM} is missing: run `make test` (scripts/install-system.sh installs Debian's chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser: object, live_server: str, tmp_path: Path) -> Iterator[object]:
+    """A fresh page whose relative ``goto`` paths resolve against the live server; downloads allowed."""
+    context = browser.new_context(base_url=live_server, accept_downloads=True)  # type: ignore[attr-defined]
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    yield pg
+    context.close()
+    assert not errors, f"the page logged errors: {errors}"
+
+
+def screenshot(page: object, name: str) -> Path:
+    """Save a full-page PNG of the page as ``docs/screenshots/<name>.png``."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+    return path
