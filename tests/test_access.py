@@ -1,0 +1,141 @@
+"""Access: write tokens are held hashed, named and scoped; reads are open by default and closable;
+tokens never reach a log; security headers on every response; `aiskills token` makes and lists tokens."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from flask.testing import FlaskClient
+
+from aiskills import loading
+from aiskills.cli import main
+from aiskills.config import Settings, Token, hash_secret, read_tokens_file
+from aiskills.errors import ConfigError
+from aiskills.store.embedded import EmbeddedStore
+from aiskills.web import create_app
+from aiskills.web.auth import token_for
+
+WRITE = "w-secret-0123456789"
+READ = "r-secret-9876543210"
+
+
+@pytest.fixture(scope="module")
+def store() -> Iterator[EmbeddedStore]:
+    s = EmbeddedStore(None)
+    loading.load_bundled(s)
+    yield s
+    s.close()
+
+
+def _client(store: EmbeddedStore, **env: str) -> FlaskClient:
+    app = create_app(Settings.from_env({f"AISKILLS_{k}": v for k, v in env.items()}), store=store)
+    app.testing = True
+    return app.test_client()
+
+
+def _tokens_file(tmp_path: Path) -> Path:
+    path = tmp_path / "tokens.tsv"
+    path.write_text(f"# name scope sha256\neditors\twrite\t{hash_secret(WRITE)}\n"
+                    f"notebook\tread\t{hash_secret(READ)}\n", encoding="utf-8")
+    return path
+
+
+def test_settings_hold_only_the_hash_of_a_token() -> None:
+    settings = Settings.from_env({"AISKILLS_WRITE_TOKEN": WRITE})
+    assert settings.tokens == (Token("default", "write", hash_secret(WRITE)),)
+    assert WRITE not in repr(settings)
+
+
+def test_several_named_tokens_are_told_apart_by_name_and_scope(tmp_path: Path) -> None:
+    settings = Settings.from_env({"AISKILLS_TOKENS_FILE": str(_tokens_file(tmp_path))})
+    assert token_for(settings, f"Bearer {WRITE}") == Token("editors", "write", hash_secret(WRITE))
+    assert token_for(settings, f"bearer {READ}").name == "notebook"  # type: ignore[union-attr]
+    assert token_for(settings, "Bearer not-a-token") is None
+    assert token_for(settings, f"Basic {WRITE}") is None
+    assert token_for(settings, None) is None
+
+
+@pytest.mark.parametrize("line, says", [
+    ("editors\twrite\tnothex", "line 1"),
+    ("editors write " + "a" * 64, "line 1"),
+    ("editors\tadmin\t" + "a" * 64, "read|write"),
+])
+def test_a_malformed_tokens_file_names_the_line_and_the_fix(tmp_path: Path, line: str, says: str) -> None:
+    path = tmp_path / "tokens.tsv"
+    path.write_text(line + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=says) as caught:
+        read_tokens_file(path)
+    assert str(path) in str(caught.value) and "aiskills token new" in str(caught.value)
+
+
+def test_closed_reads_without_a_token_are_refused_at_start() -> None:
+    with pytest.raises(ConfigError, match="needs a token"):
+        Settings.from_env({"AISKILLS_READS": "closed"})
+    with pytest.raises(ConfigError, match="open or closed"):
+        Settings.from_env({"AISKILLS_READS": "sometimes"})
+
+
+def test_reads_are_open_by_default(store: EmbeddedStore) -> None:
+    client = _client(store)
+    answer = client.get("/api/ask/framework-summary")
+    assert answer.status_code == 200 and answer.get_json()["rows"]
+
+
+def test_closed_reads_need_a_token_of_either_scope(store: EmbeddedStore, tmp_path: Path) -> None:
+    client = _client(store, READS="closed", TOKENS_FILE=str(_tokens_file(tmp_path)))
+    refused = client.get("/api/ask/framework-summary")
+    assert refused.status_code == 401
+    assert refused.headers["WWW-Authenticate"].startswith("Bearer")
+    assert "need a token" in refused.get_data(as_text=True)
+    sparql = client.get("/sparql", query_string={"query": "ASK {}"})
+    assert sparql.status_code == 401
+    for secret in (READ, WRITE):
+        answer = client.get("/api/ask/framework-summary", headers={"Authorization": f"Bearer {secret}"})
+        assert answer.status_code == 200 and answer.get_json()["rows"]
+    wrong = client.get("/api/ask/framework-summary", headers={"Authorization": "Bearer guess"})
+    assert wrong.status_code == 401
+
+
+def test_a_token_never_reaches_a_log_or_a_response(store: EmbeddedStore, tmp_path: Path,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    client = _client(store, READS="closed", TOKENS_FILE=str(_tokens_file(tmp_path)))
+    caplog.set_level(logging.DEBUG)
+    bodies = [client.get(path, headers={"Authorization": f"Bearer {secret}"}).get_data(as_text=True)
+              for path in ("/api/ask/framework-summary", "/api/ask/no-such-question", "/sparql?query=SELEC")
+              for secret in (READ, WRITE, "guess-" + WRITE)]
+    text = caplog.text + "".join(bodies)
+    for secret in (READ, WRITE, hash_secret(READ), hash_secret(WRITE)):
+        assert secret not in text
+
+
+@pytest.mark.parametrize("path", ["/api/ask", "/api/ask/no-such-question", "/sparql?query=ASK%7B%7D",
+                                  "/no-such-page"])
+def test_every_response_carries_the_security_headers(store: EmbeddedStore, path: str) -> None:
+    response = _client(store).get(path)
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp and "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_token_new_prints_the_secret_once_and_stores_its_hash(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.tsv"
+    runner = CliRunner()
+    made = runner.invoke(main, ["token", "new", "editors", "--file", str(path)])
+    assert made.exit_code == 0, made.output
+    secret = made.stdout.strip()
+    assert len(secret) >= 40 and secret not in path.read_text()
+    settings = Settings.from_env({"AISKILLS_TOKENS_FILE": str(path)})
+    assert token_for(settings, f"Bearer {secret}") == Token("editors", "write", hash_secret(secret))
+    assert path.stat().st_mode & 0o077 == 0  # only the owner may read the hashes
+    again = runner.invoke(main, ["token", "new", "editors", "--file", str(path)])
+    assert again.exit_code == 2 and "already a token named 'editors'" in again.output
+    runner.invoke(main, ["token", "new", "notebook", "--scope", "read", "--file", str(path)])
+    listed = runner.invoke(main, ["token", "list", "--file", str(path)])
+    assert listed.stdout.splitlines() == ["editors\twrite", "notebook\tread"]
+    bad = runner.invoke(main, ["token", "new", "two words", "--file", str(path)])
+    assert bad.exit_code == 2 and "token name" in bad.output
