@@ -262,8 +262,9 @@ def write_release(inputs: ReleaseInputs, out: Path, *, force: bool = False) -> R
     files = _files(out)
     _put(out, "catalog.ttl", serialize(dcat_triples(out, files, inputs, framework, base), ox.RdfFormat.TURTLE, CATALOG_PREFIXES))
     _put(out, "void.ttl", serialize(void_triples(graphs, inputs, base, framework), ox.RdfFormat.TURTLE, CATALOG_PREFIXES))
-    _put(out, "SHA256SUMS", "".join(f"{_sha256(out / f)}  {f}\n" for f in _files(out)).encode())
-    summary.files = _files(out) + ["SHA256SUMS"]
+    every = sorted([*_files(out), "catalog.ttl", "void.ttl"])
+    _put(out, "SHA256SUMS", "".join(f"{_sha256(out / f)}  {f}\n" for f in every).encode())
+    summary.files = sorted([*every, "SHA256SUMS"])
     return summary
 
 
