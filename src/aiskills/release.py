@@ -227,9 +227,9 @@ def write_release(inputs: ReleaseInputs, out: Path, *, force: bool = False) -> R
     """Build the release folder ``out`` (see the module docstring)."""
     version = check_version(inputs.version)
     previous = read_release(inputs.previous) if inputs.previous is not None else None
-    _prepare(out, force)
     refuse_silent_removals(previous, inputs.framework)
     check_crosswalk_subjects(inputs.crosswalks, inputs.framework)
+    _prepare(out, force)
     prior = previous.version if previous else None
     ontology = versioned_ontology(inputs.ontology, version, inputs.issued, prior)
     framework = versioned_framework(inputs.framework, version, inputs.issued, prior)
