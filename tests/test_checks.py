@@ -95,3 +95,19 @@ def test_removal_against_the_previous_version_fails_naming_the_capability(bundle
     assert "capability 6-01 was in the previous version and is missing now" in removal.findings[0].message
     kept = _deprecate(bundled_framework, "6-01")
     assert removal_check(bundled_framework.triples, kept).status is CheckStatus.PASSED
+
+
+def test_cli_check_against_a_previous_release_fails_on_a_missing_capability(tmp_path: Path, bundled_framework: Framework) -> None:
+    from click.testing import CliRunner
+
+    from aiskills.cli import main
+
+    previous = tmp_path / "previous.nt"
+    previous.write_bytes(ox.serialize(bundled_framework.triples, format=ox.RdfFormat.N_TRIPLES) or b"")
+    now = tmp_path / "now.nt"
+    now.write_bytes(ox.serialize([t for t in bundled_framework.triples if not t.subject.value.endswith("/capability/6-01")],
+                                 format=ox.RdfFormat.N_TRIPLES) or b"")
+    result = CliRunner().invoke(main, ["check", str(now), "--previous", str(previous)])
+    assert result.exit_code == 1, result.output
+    assert "removal FAILED (1 problem)" in result.output
+    assert "capability 6-01 was in the previous version and is missing now" in result.output

@@ -211,18 +211,23 @@ def _write(data: bytes, out: Path | None) -> None:
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--bundled", is_flag=True, help="Check the bundled ontology and framework, not the store's.")
+@click.option("--previous", type=click.Path(exists=True, path_type=Path), metavar="PATH",
+              help="The previous release folder (or framework file): fail if one of its capabilities is missing now.")
 @store_options
-def check(files: tuple[Path, ...], bundled: bool, store_dir: Path | None, endpoint: str | None) -> None:
+def check(files: tuple[Path, ...], bundled: bool, previous: Path | None, store_dir: Path | None,
+          endpoint: str | None) -> None:
     """Check the ontology and framework: OWL 2 DL consistency, SHACL shapes, quality-control queries.
 
     Checks FILES when given (an ontology and/or a framework, in RDF or as a template), otherwise the
-    store's current ontology and framework, or the bundled ones when the store holds none.
+    store's current ontology and framework, or the bundled ones when the store holds none. With
+    --previous, also that no capability of the previous version disappeared (deprecate it instead).
     Exit 0 when clean, 1 when problems are found, 2 when a check could not run."""
     from aiskills.checks import CheckStatus, run_checks
 
     ontology, framework, source = _check_inputs(files, bundled, store_dir, endpoint)
-    click.echo(f"checking {source}")
-    results = run_checks(ontology, framework)
+    before = _framework_file(previous)[0] if previous is not None else None
+    click.echo(f"checking {source}" + (f" against {previous}" if previous is not None else ""))
+    results = run_checks(ontology, framework, previous=before)
     worst = 0
     for r in results:
         mark = {CheckStatus.PASSED: "ok", CheckStatus.FAILED: "FAILED", CheckStatus.COULD_NOT_RUN: "COULD NOT RUN"}
