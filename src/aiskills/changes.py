@@ -135,7 +135,9 @@ def log_iri(log: ChangeLog) -> str:
 def as_rdf(log: ChangeLog) -> list[ox.Triple]:
     """The change log as triples: an ``ais:ChangeLog`` with one typed ``ais:Change`` per change
     (IRIs, never blank nodes, so the output is the same on every run)."""
-    ais = lambda local: ox.NamedNode(ns.AIS + local)  # noqa: E731
+    def ais(local: str) -> ox.NamedNode:
+        return ox.NamedNode(ns.AIS + local)
+
     a = ox.NamedNode(ns.RDF + "type")
     me = ox.NamedNode(log_iri(log))
     out = [ox.Triple(me, a, ais("ChangeLog")),

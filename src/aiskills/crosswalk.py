@@ -15,7 +15,7 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -125,26 +125,36 @@ def parse_sssom(text: str, source: str) -> MappingSet:
     n_meta = next((i for i, line in enumerate(lines) if not line.startswith("#")), len(lines))
     problems: list[Problem] = []
     meta = _metadata(lines[:n_meta], problems)
-    prefixes = {**BUILTIN_PREFIXES, **{k: v for k, v in meta.get("curie_map", {}).items() if isinstance(v, str)}}
+    prefixes = {**BUILTIN_PREFIXES, **meta.curie_map}
     for key in REQUIRED_METADATA:
-        if key not in meta:
+        if key not in (meta.seen if key == "curie_map" else meta.scalars):
             problems.append(Problem(1, None, f"the metadata has no {key}",
                                     f"add a '#{key}: …' line to the header"))
     mappings = _table(lines[n_meta:], n_meta, prefixes, problems)
     set_id = _expand_meta(meta, "mapping_set_id", prefixes, problems)
     licence = _expand_meta(meta, "license", prefixes, problems)
-    creators = tuple(_expand(c, prefixes) or c for c in meta.get("creator_id", []))
+    creators = tuple(_expand(c, prefixes) or c for c in meta.creators)
     if problems:
         raise CrosswalkError(source, sorted(problems, key=lambda p: p.line))
-    return MappingSet(set_id or "", licence or "", dict(sorted(meta.get("curie_map", {}).items())),
-                      tuple(sorted(mappings, key=_order)), _scalar(meta, "mapping_set_version"),
-                      _scalar(meta, "mapping_set_title"), _scalar(meta, "mapping_set_description"), creators)
+    return MappingSet(set_id or "", licence or "", dict(sorted(meta.curie_map.items())),
+                      tuple(sorted(mappings, key=_order)), meta.scalars.get("mapping_set_version"),
+                      meta.scalars.get("mapping_set_title"), meta.scalars.get("mapping_set_description"), creators)
 
 
-def _metadata(lines: Sequence[str], problems: list[Problem]) -> dict[str, object]:
+@dataclass
+class _Meta:
+    """The parsed header: scalars, the CURIE map and the creator list."""
+
+    scalars: dict[str, str] = field(default_factory=dict)
+    curie_map: dict[str, str] = field(default_factory=dict)
+    creators: list[str] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+
+
+def _metadata(lines: Sequence[str], problems: list[Problem]) -> _Meta:
     """The YAML header, in the subset SSSOM files use: ``key: value``, ``key:`` followed by an indented
     map (``curie_map``) or a ``- item`` list (``creator_id``)."""
-    meta: dict[str, object] = {}
+    meta = _Meta()
     current: str | None = None
     for n, raw in enumerate(lines, start=1):
         line = raw[1:].rstrip()
@@ -153,13 +163,11 @@ def _metadata(lines: Sequence[str], problems: list[Problem]) -> dict[str, object
         if line[:1] in (" ", "\t") and current is not None:
             item = line.strip()
             if current in _LIST_METADATA and item.startswith("- "):
-                meta.setdefault(current, [])
-                meta[current].append(_unquote(item[2:]))  # type: ignore[union-attr]
+                meta.creators.append(_unquote(item[2:]))
                 continue
             key, sep, value = item.partition(":")
             if current == "curie_map" and sep and value.strip():
-                meta.setdefault(current, {})
-                meta[current][key.strip()] = _unquote(value.strip())  # type: ignore[index]
+                meta.curie_map[key.strip()] = _unquote(value.strip())
                 continue
             problems.append(Problem(n, None, f"cannot read {item!r} under {current}",
                                     "write '#  prefix: https://…/' under curie_map, '#  - id' under creator_id"))
@@ -174,10 +182,11 @@ def _metadata(lines: Sequence[str], problems: list[Problem]) -> dict[str, object
             current = None
             continue
         current = key
-        if value.strip():
-            meta[key] = [_unquote(value.strip())] if key in _LIST_METADATA else _unquote(value.strip())
-        else:
-            meta[key] = [] if key in _LIST_METADATA else {}
+        meta.seen.add(key)
+        if value.strip() and key in _LIST_METADATA:
+            meta.creators.append(_unquote(value.strip()))
+        elif value.strip():
+            meta.scalars[key] = _unquote(value.strip())
     return meta
 
 
@@ -284,21 +293,16 @@ def _expand(value: str, prefixes: dict[str, str]) -> str | None:
     return None
 
 
-def _expand_meta(meta: dict[str, object], key: str, prefixes: dict[str, str],
+def _expand_meta(meta: _Meta, key: str, prefixes: dict[str, str],
                  problems: list[Problem]) -> str | None:
-    value = meta.get(key)
-    if not isinstance(value, str):
+    value = meta.scalars.get(key)
+    if value is None:
         return None
     full = _expand(value, prefixes)
     if full is None:
         problems.append(Problem(1, None, f"{key} {value!r} is not an IRI",
                                 f"write the full IRI, e.g. #{key}: https://…"))
     return full
-
-
-def _scalar(meta: dict[str, object], key: str) -> str | None:
-    value = meta.get(key)
-    return value if isinstance(value, str) and value else None
 
 
 def _unquote(text: str) -> str:
@@ -381,7 +385,10 @@ def from_triples(triples: Iterable[ox.Triple]) -> list[MappingSet]:
     out = []
     for set_iri in sets:
         f = facts[set_iri]
-        one = lambda p, f=f: (f.get(p) or [None])[0]  # noqa: E731
+
+        def one(p: str, f: dict[str, list[str]] = f) -> str | None:
+            return next(iter(f.get(p, [])), None)
+
         curies = {facts[d][ns.SH + "prefix"][0]: facts[d][ns.SH + "namespace"][0] for d in f.get(ns.SH + "declare", [])}
         mappings = [_mapping_from(facts[n]) for n, g in facts.items()
                     if SSSOM + "Mapping" in g.get(a, []) and set_iri in g.get(ns.DCT + "isPartOf", [])]
@@ -393,7 +400,9 @@ def from_triples(triples: Iterable[ox.Triple]) -> list[MappingSet]:
 
 
 def _mapping_from(g: dict[str, list[str]]) -> Mapping:
-    one = lambda p: (g.get(SSSOM + p) or [None])[0]  # noqa: E731
+    def one(p: str) -> str | None:
+        return next(iter(g.get(SSSOM + p, [])), None)
+
     confidence = one("confidence")
     return Mapping(g[ns.OWL + "annotatedSource"][0], g[ns.OWL + "annotatedProperty"][0],
                    g[ns.OWL + "annotatedTarget"][0], g[SSSOM + "mapping_justification"][0],
@@ -407,7 +416,10 @@ def write_sssom(ms: MappingSet) -> str:
     """The canonical SSSOM TSV of ``ms``: metadata in a fixed order, CURIEs from its curie_map,
     mappings sorted by subject, predicate, object."""
     prefixes = {**BUILTIN_PREFIXES, **ms.curie_map}
-    compact = lambda iri: _compact(iri, prefixes)  # noqa: E731
+
+    def compact(iri: str) -> str:
+        return _compact(iri, prefixes)
+
     lines = ["#curie_map:"] + [f"#  {p}: {ms.curie_map[p]}" for p in sorted(ms.curie_map)]
     lines.append(f"#mapping_set_id: {ms.mapping_set_id}")
     for key in ("mapping_set_version", "mapping_set_title", "mapping_set_description"):
@@ -423,7 +435,7 @@ def write_sssom(ms: MappingSet) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _cell(m: Mapping, column: str, compact) -> str:  # type: ignore[no-untyped-def]
+def _cell(m: Mapping, column: str, compact: Callable[[str], str]) -> str:
     value = getattr(m, column)
     if column in ("subject_id", "predicate_id", "object_id", "mapping_justification"):
         return str(compact(value))
@@ -431,7 +443,7 @@ def _cell(m: Mapping, column: str, compact) -> str:  # type: ignore[no-untyped-d
         return "|".join(compact(a) for a in value)
     if column == "confidence":
         return "" if value is None else repr(value)
-    return value or ""
+    return str(value or "")
 
 
 def _compact(iri: str, prefixes: dict[str, str]) -> str:

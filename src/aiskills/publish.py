@@ -54,7 +54,7 @@ def artefacts(folder: Path) -> list[Artefact]:
     verify_checksums(folder)
     graphs: dict[str, set[ox.Triple]] = {}
     for quad in ox.parse(path=str(folder / "all.nq"), format=ox.RdfFormat.N_QUADS):
-        graphs.setdefault(quad.graph_name.value, set()).add(quad.triple)  # type: ignore[union-attr]
+        graphs.setdefault(str(quad.graph_name.value), set()).add(quad.triple)
     described = set(read_triples(folder / "catalog.ttl")) | set(read_triples(folder / "void.ttl"))
     graphs[RELEASE_GRAPH_PREFIX + release.version] = described
     return [_artefact(g, ts) for g, ts in sorted(graphs.items())]

@@ -350,13 +350,15 @@ def _write_docs(store: Store, out_dir: Path, public_base: str) -> None:
     ontology class and property and per framework resource, the pages the server renders, with
     links relative to ``public_base``. Built by ``aiskills.pages.site.write_site`` when it is
     installed; the release is complete without it."""
+    import importlib
+
     try:
-        from aiskills.pages.site import write_site  # type: ignore[import-not-found]
+        site = importlib.import_module("aiskills.pages.site")
     except ImportError:
         store.close()
         return
     try:
-        write_site(store, out_dir, public_base=public_base)
+        site.write_site(store, out_dir, public_base=public_base)
     finally:
         store.close()
 
