@@ -57,12 +57,27 @@ def test_publish_writes_one_graph_per_artefact_then_nothing(server: object, rele
     assert set(expected) == {ns.ONTOLOGY_GRAPH, ns.framework_graph("2026.1"), read_sssom(EXAMPLE).graph,
                              ns.GRAPH + "release/2026.1"}
     first = publish(release, settings)
-    assert {o.graph: o.action for o in first} == dict.fromkeys(expected, "written")
+    assert {o.graph: o.action for o in first} == dict.fromkeys([*expected, ns.CATALOG_GRAPH], "written")
     assert _counts(server, list(expected)) == expected
     second = publish(release, settings)
-    assert {o.graph: o.action for o in second} == dict.fromkeys(expected, "unchanged")
+    assert {o.graph: o.action for o in second} == dict.fromkeys([*expected, ns.CATALOG_GRAPH], "unchanged")
     assert _counts(server, list(expected)) == expected
     assert _counts(server, [MANIFEST_GRAPH])[MANIFEST_GRAPH] == 2 * len(expected)
+
+
+def test_the_published_framework_is_current_for_a_server_over_the_store(server: object, release: Path) -> None:
+    from aiskills.loading import current_framework
+
+    publish(release, server.settings())  # type: ignore[attr-defined]
+    store = RemoteStore.from_settings(server.settings())  # type: ignore[attr-defined]
+    try:
+        current = current_framework(store)
+        assert current is not None and current.version == "2026.1"
+        assert len(current.triples) == next(a.triples for a in artefacts(release) if a.graph == ns.framework_graph("2026.1"))
+        entries = {e.graph: (e.kind, e.version, e.active) for e in store.catalog()}
+        assert entries[ns.ONTOLOGY_GRAPH] == ("ontology", "2026.1", True)
+    finally:
+        store.close()
 
 
 def test_a_damaged_graph_is_rewritten_and_only_that_one(server: object, release: Path) -> None:
@@ -87,9 +102,9 @@ def test_cli_publish_reports_each_graph(server: object, release: Path, monkeypat
     args = ["publish", str(release), "--endpoint", server.endpoint, "--graph-store", server.graph_store]  # type: ignore[attr-defined]
     first = CliRunner().invoke(main, args)
     assert first.exit_code == 0, first.output
-    assert "4 graph(s) written, 0 unchanged; counts verified" in first.output
+    assert "5 graph(s) written, 0 unchanged; counts verified" in first.output
     second = CliRunner().invoke(main, args)
-    assert "0 graph(s) written, 4 unchanged" in second.output
+    assert "0 graph(s) written, 5 unchanged" in second.output
     assert f"unchanged <{ns.framework_graph('2026.1')}>" in second.output
 
 

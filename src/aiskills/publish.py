@@ -5,7 +5,9 @@ the ontology, the framework version, each crosswalk, the change log (the graphs 
 the release's DCAT and VoID description. A manifest graph records each graph's SHA-256 (of its
 sorted N-Triples) and triple count; before a PUT the manifest and the live triple count are compared
 with the release, and an unchanged graph is left alone, so a second run writes nothing. After the
-writes, every graph's triple count is read back and must match.
+writes, every graph's triple count is read back and must match. Finally the store's catalogue records
+the release's ontology and framework version as current (earlier framework versions and curricula
+stay), so a server over that store serves the published release; it too is written only if it changes.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from aiskills.config import Settings
 from aiskills.errors import InputError, StoreError
 from aiskills.rdf import read_triples
 from aiskills.release import read_release
+from aiskills.store.base import CatalogEntry
+from aiskills.store.catalog import catalog_triples, merge_catalog
 from aiskills.store.remote import N_TRIPLES, RemoteStore, check_response
 
 MANIFEST_GRAPH = ns.GRAPH + "published"
@@ -107,10 +111,27 @@ def publish(folder: Path, settings: Settings) -> list[Outcome]:
             if live != item.triples:
                 raise StoreError(f"after publishing, <{item.graph}> holds {live} triples, the release has "
                                  f"{item.triples}: run `aiskills publish` again, and check the server's log")
+        outcomes.append(_catalogue(store, session, settings, read_release(folder).version))
         return outcomes
     finally:
         store.close()
         session.close()
+
+
+def _catalogue(store: RemoteStore, session: requests.Session, settings: Settings, version: str) -> Outcome:
+    """Make the release's ontology and framework version current in the store's catalogue."""
+    current = store.catalog()
+    framework = ns.framework_graph(version)
+    updates = [CatalogEntry(ns.ONTOLOGY_GRAPH, "ontology", version),
+               *(CatalogEntry(e.graph, e.kind, e.version, active=False, extra=e.extra)
+                 for e in current if e.kind == "framework" and e.graph != framework),
+               CatalogEntry(framework, "framework", version)]
+    wanted = merge_catalog(current, updates)
+    triples = catalog_triples(wanted)
+    if sorted(current, key=lambda e: e.graph) == wanted:
+        return Outcome(ns.CATALOG_GRAPH, "unchanged", len(triples))
+    _put(session, settings, ns.CATALOG_GRAPH, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"")
+    return Outcome(ns.CATALOG_GRAPH, "written", len(triples))
 
 
 def _put(session: requests.Session, settings: Settings, graph: str, data: bytes) -> None:
