@@ -249,3 +249,17 @@ def test_cli_diff_of_two_release_folders_prints_the_release_change_log(releases:
     turtle = CliRunner().invoke(main, ["diff", str(old), str(new), "--format", "turtle"])
     log = changes.from_rdf(q.triple for q in ox.parse(turtle.output.encode(), format=ox.RdfFormat.TURTLE))
     assert {(c.kind, c.notation) for c in log.changes} == EXPECTED
+
+
+def test_previous_must_be_a_release_folder_and_not_the_output(tmp_path: Path, releases: tuple[Path, Path]) -> None:
+    old, _ = releases
+    base = ["release", "--version", "2026.3", "--date", "2026-03-01"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = CliRunner().invoke(main, [*base, "--out", str(tmp_path / "out"), "--previous", str(empty)])
+    assert result.exit_code == 2 and "is not a release folder: it has no framework.nt" in result.output
+    same = CliRunner().invoke(main, [*base, "--out", str(old), "--previous", str(old), "--force"])
+    assert same.exit_code == 2 and "is the --previous release" in same.output
+    assert (old / "framework.nt").is_file()
+    catalog = (releases[1] / "catalog.ttl").read_text(encoding="utf-8")
+    assert "dcat:previousVersion <https://w3id.org/aiskills/id/release/2026.1>" in catalog

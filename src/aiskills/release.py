@@ -229,7 +229,7 @@ def write_release(inputs: ReleaseInputs, out: Path, *, force: bool = False) -> R
     previous = read_release(inputs.previous) if inputs.previous is not None else None
     refuse_silent_removals(previous, inputs.framework)
     check_crosswalk_subjects(inputs.crosswalks, inputs.framework)
-    _prepare(out, force)
+    _prepare(out, force, inputs.previous)
     prior = previous.version if previous else None
     ontology = versioned_ontology(inputs.ontology, version, inputs.issued, prior)
     framework = versioned_framework(inputs.framework, version, inputs.issued, prior)
@@ -260,7 +260,7 @@ def write_release(inputs: ReleaseInputs, out: Path, *, force: bool = False) -> R
     summary.triples = {g: len(set(t)) for g, t in sorted(graphs.items())}
     _write_docs(_docs_store(graphs, framework, version), out / "docs", public_base=base + "docs/")
     files = _files(out)
-    _put(out, "catalog.ttl", serialize(dcat_triples(out, files, inputs, framework, base), ox.RdfFormat.TURTLE, CATALOG_PREFIXES))
+    _put(out, "catalog.ttl", serialize(dcat_triples(out, files, inputs, framework, base, prior), ox.RdfFormat.TURTLE, CATALOG_PREFIXES))
     _put(out, "void.ttl", serialize(void_triples(graphs, inputs, base, framework), ox.RdfFormat.TURTLE, CATALOG_PREFIXES))
     every = sorted([*_files(out), "catalog.ttl", "void.ttl"])
     _put(out, "SHA256SUMS", "".join(f"{_sha256(out / f)}  {f}\n" for f in every).encode())
@@ -268,11 +268,13 @@ def write_release(inputs: ReleaseInputs, out: Path, *, force: bool = False) -> R
     return summary
 
 
-def _prepare(out: Path, force: bool) -> None:
+def _prepare(out: Path, force: bool, previous: Path | None = None) -> None:
     """An empty ``out``: refused when it holds files, unless ``force`` (then it is emptied)."""
     if out.exists() and not out.is_dir():
         raise InputError("exists and is not a folder", source=str(out), fix="choose another --out")
     if out.is_dir() and any(out.iterdir()):
+        if previous is not None and previous.resolve() == out.resolve():
+            raise InputError("is the --previous release", source=str(out), fix="write the new release to another folder")
         if not force:
             raise InputError("is not empty", source=str(out),
                              fix="choose an empty or new folder, or add --force to replace its contents")
@@ -384,7 +386,7 @@ def _framework_facts(framework: Sequence[ox.Triple], predicate: str) -> list[ox.
 
 
 def dcat_triples(out: Path, files: Sequence[str], inputs: ReleaseInputs, framework: Sequence[ox.Triple],
-                 base: str) -> list[ox.Triple]:
+                 base: str, prior: str | None = None) -> list[ox.Triple]:
     """The DCAT description: the release as a ``dcat:Dataset`` with one ``dcat:Distribution`` per
     file (media type, byte size, SHA-256 checksum, licence) outside ``docs/``."""
     dataset = RELEASE_PREFIX + inputs.version
@@ -400,8 +402,7 @@ def dcat_triples(out: Path, files: Sequence[str], inputs: ReleaseInputs, framewo
     out_t += [ox.Triple(d, _n(ns.DCT + p), v) for p in ("title", "description") for v in _framework_facts(framework, ns.DCT + p)]
     out_t += [ox.Triple(d, _n(ns.DCT + "license"), v) for v in licences]
     out_t += _publisher(framework, dataset)
-    if inputs.previous is not None:
-        prior = read_release(inputs.previous).version
+    if prior is not None:
         out_t.append(ox.Triple(d, _n(DCAT + "previousVersion"), _n(RELEASE_PREFIX + prior)))
     if (out / "docs" / "index.html").is_file():
         out_t.append(ox.Triple(d, _n(DCAT + "landingPage"), _n(base + "docs/index.html")))
