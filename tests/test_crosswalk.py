@@ -14,7 +14,7 @@ from aiskills.cli import main
 from aiskills.crosswalk import (SEMAPV, SSSOM, CrosswalkError, from_triples, mapping_triples, parse_sssom,
                                 read_sssom, write_sssom)
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "crosswalks"
+EXAMPLES = Path(__file__).resolve().parent.parent / "crosswalks"
 EXAMPLE = EXAMPLES / "demo.sssom.tsv"
 HEADER = ("#curie_map:\n#  aiscap: https://w3id.org/aiskills/id/capability/\n#  demo: https://example.org/demo/\n"
           "#mapping_set_id: https://example.org/set\n#license: https://creativecommons.org/licenses/by/4.0/\n")

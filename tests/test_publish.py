@@ -22,7 +22,7 @@ from aiskills.release import ReleaseInputs, write_release
 from aiskills.store.remote import RemoteStore
 
 pytestmark = pytest.mark.remote
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "crosswalks" / "demo.sssom.tsv"
+EXAMPLE = Path(__file__).resolve().parent.parent / "crosswalks" / "demo.sssom.tsv"
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ from aiskills.framework.template import CapabilityRow, read_template
 from aiskills.rdf import read_triples
 from aiskills.release import DCAT, SPDX, VOID, ReleaseInputs, write_release
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "crosswalks" / "demo.sssom.tsv"
+EXAMPLE = Path(__file__).resolve().parent.parent / "crosswalks" / "demo.sssom.tsv"
 EXPECTED = {("reworded", "2.1-01"), ("moved", "2.1-02"), ("re-levelled", "2.1-03"), ("re-badged", "3.1-01"),
             ("deprecated", "6-02"), ("deprecated", "6-04"), ("added", "6.1-99")}
 RDF_SUFFIXES = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".jsonld": ox.RdfFormat.JSON_LD,
