@@ -263,3 +263,24 @@ def test_previous_must_be_a_release_folder_and_not_the_output(tmp_path: Path, re
     assert (old / "framework.nt").is_file()
     catalog = (releases[1] / "catalog.ttl").read_text(encoding="utf-8")
     assert "dcat:previousVersion <https://w3id.org/aiskills/id/release/2026.1>" in catalog
+
+
+def test_release_from_the_store_carries_its_imported_framework(tmp_path: Path) -> None:
+    from aiskills.framework.template import write_csv
+
+    rows = capability_rows(edited(bundle.framework()))
+    template = tmp_path / "edited.csv"
+    template.write_bytes(write_csv(rows))
+    store = tmp_path / "store"
+    runner = CliRunner()
+    loaded = runner.invoke(main, ["framework", "import", str(template), "--version", "2026.5", "--store", str(store)])
+    assert loaded.exit_code == 0, loaded.output
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["release", "--version", "2026.5", "--date", "2026-05-01", "--out", str(out),
+                                  "--from-store", "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    released = {r.notation: r for r in read_template(out / "framework.csv", [r.domain for r in rows])}
+    assert released["6-04"].replaced_by == "none" and released["6.1-99"].statement == "Explain what a foundation model is."
+    both = runner.invoke(main, ["release", "--version", "2026.5", "--date", "2026-05-01", "--out", str(tmp_path / "x"),
+                                "--from-store", "--framework", str(template)])
+    assert both.exit_code == 2 and "not both" in both.output

@@ -650,10 +650,13 @@ def token_list(path: Path) -> None:
               help="Release date (default: the framework's dct:issued; 'today' reads the clock).")
 @click.option("--base-url", metavar="URL", help="Where the folder will be served (default https://w3id.org/aiskills/release/V/).")
 @click.option("--sparql-endpoint", metavar="URL", help="The public SPARQL endpoint to name in the VoID description.")
+@click.option("--from-store", is_flag=True, help="Release the store's current ontology and framework (see --store/--endpoint).")
 @click.option("--force", is_flag=True, help="Replace the contents of a non-empty --out folder.")
+@store_options
 def release(version: str, out: Path, previous: Path | None, framework_file: Path | None,
             crosswalks: tuple[Path, ...], when: str | None, base_url: str | None,
-            sparql_endpoint: str | None, force: bool) -> None:
+            sparql_endpoint: str | None, from_store: bool, force: bool, store_dir: Path | None,
+            endpoint: str | None) -> None:
     """Write a self-contained, reproducible release folder: ontology and framework in Turtle,
     N-Triples, JSON-LD and RDF/XML, the template as CSV and XLSX, crosswalks, an N-Quads dump, a
     change log (Markdown, HTML, RDF), DCAT and VoID descriptions and SHA256SUMS."""
@@ -665,7 +668,12 @@ def release(version: str, out: Path, previous: Path | None, framework_file: Path
     if previous is not None and not previous.is_dir():
         raise CliError(f"--previous {previous}: no such release folder (give the folder an earlier `aiskills release` wrote)")
     ontology, _ = bundle.ontology()
-    framework = _framework_file(framework_file)[0] if framework_file else bundle.framework().triples
+    if from_store and framework_file:
+        raise CliError("give --framework FILE or --from-store, not both")
+    if from_store:
+        ontology, framework = _store_sources(store_dir, endpoint, ontology)
+    else:
+        framework = _framework_file(framework_file)[0] if framework_file else bundle.framework().triples
     inputs = rel.ReleaseInputs(version, rel.release_date(when, framework), ontology, framework, previous,
                                [(read_sssom(p), p.name) for p in crosswalks], base_url, sparql_endpoint)
     summary = rel.write_release(inputs, out, force=force)
@@ -674,6 +682,18 @@ def release(version: str, out: Path, previous: Path | None, framework_file: Path
     if summary.changes is not None:
         counts = ", ".join(f"{summary.changes.count(k)} {k}" for k in rel.changes.KINDS if summary.changes.count(k))
         click.echo(f"changes since {summary.changes.old_version}: {counts or 'none'}")
+
+
+def _store_sources(store_dir: Path | None, endpoint: str | None,
+                   bundled: list[ox.Triple]) -> tuple[list[ox.Triple], list[ox.Triple]]:
+    """The store's ontology (the bundled one if it holds none) and current framework."""
+    from aiskills import loading
+
+    with opened(store_dir, endpoint) as store:
+        current = loading.current_framework(store)
+        if current is None:
+            raise CliError("the store holds no framework: run `aiskills load` or `aiskills framework import` first")
+        return store.triples(ns.ONTOLOGY_GRAPH) or bundled, current.triples
 
 
 @main.command()
