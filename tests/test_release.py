@@ -177,6 +177,9 @@ def test_void_counts_match_the_dump(releases: tuple[Path, Path]) -> None:
     assert entities[ns.AIS + "Capability"] == len(capability_rows(bundle.framework().triples)) + 1
     examples = {t.object.value for t in void if t.predicate.value == VOID + "exampleResource"}
     assert ns.capability_iri("1-01") in examples
+    (linkset,) = [t.subject for t in void if t.object == ox.NamedNode(VOID + "Linkset")]
+    predicates = {t.object.value.rsplit("#", 1)[1] for t in void if t.subject == linkset and t.predicate.value == VOID + "linkPredicate"}
+    assert predicates == {"exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch"}
 
 
 def test_rebuild_is_byte_identical(tmp_path: Path, releases: tuple[Path, Path]) -> None:

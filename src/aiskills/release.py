@@ -466,7 +466,17 @@ def void_triples(graphs: dict[str, list[ox.Triple]], inputs: ReleaseInputs, base
         out += [ox.Triple(d, _n(VOID + "subset"), sub), ox.Triple(sub, _A, _n(VOID + "Dataset")),
                 ox.Triple(sub, _n(SD + "name"), _n(graph)),
                 ox.Triple(sub, _n(VOID + "triples"), _int(len(set(ts))))]
+        out += _linkset(sub, ts)
     return out
+
+
+def _linkset(sub: ox.NamedNode, triples: Sequence[ox.Triple]) -> list[ox.Triple]:
+    """A crosswalk graph is also a ``void:Linkset``: its SKOS mapping properties as link predicates."""
+    mapping = {ns.SKOS + p for p in ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")}
+    used = sorted({t.predicate.value for t in triples if t.predicate.value in mapping})
+    if not used:
+        return []
+    return [ox.Triple(sub, _A, _n(VOID + "Linkset"))] + [ox.Triple(sub, _n(VOID + "linkPredicate"), _n(p)) for p in used]
 
 
 def _int(n: int) -> ox.Literal:
