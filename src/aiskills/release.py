@@ -466,7 +466,8 @@ def void_triples(graphs: dict[str, list[ox.Triple]], inputs: ReleaseInputs, base
         out += [ox.Triple(d, _n(VOID + "subset"), sub), ox.Triple(sub, _A, _n(VOID + "Dataset")),
                 ox.Triple(sub, _n(SD + "name"), _n(graph)),
                 ox.Triple(sub, _n(VOID + "triples"), _int(len(set(ts))))]
-        out += _linkset(sub, ts)
+        if graph.startswith(ns.GRAPH + "crosswalk/"):
+            out += _linkset(sub, ts)
     return out
 
 
