@@ -1,11 +1,14 @@
 """What changed between two versions of a framework: capabilities added, removed, deprecated,
-reworded, moved to another domain or level, re-badged. Pure functions over template rows."""
+reworded, moved to another domain or level, re-badged. Pure functions over template rows; the change
+log is rendered as Markdown, JSON, HTML (a standalone page) and RDF (``ais:ChangeLog``)."""
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 import pyoxigraph as ox
 
@@ -16,6 +19,13 @@ from aiskills.framework.template import ARCHETYPES, CapabilityRow
 KINDS = ("added", "removed", "deprecated", "reworded", "moved", "re-levelled", "re-badged", "edited")
 _DEPRECATED = ox.NamedNode(ns.OWL + "deprecated")
 _REPLACED_BY = ox.NamedNode(ns.DCT + "isReplacedBy")
+_NO_REPLACEMENT = ox.NamedNode(ns.AIS + "noReplacement")
+CLASSES = {"added": "CapabilityAdded", "removed": "CapabilityRemoved", "deprecated": "CapabilityDeprecated",
+           "reworded": "CapabilityReworded", "moved": "CapabilityMoved", "re-levelled": "CapabilityRelevelled",
+           "re-badged": "CapabilityRebadged", "edited": "CapabilityEdited"}
+TITLES = {"added": "Added", "removed": "Removed (not deprecated)", "deprecated": "Deprecated",
+          "reworded": "Reworded", "moved": "Moved to another section", "re-levelled": "Moved to another level",
+          "re-badged": "Re-badged (archetypes)", "edited": "Bloom level or description edited"}
 _BADGES = {slug: badge for badge, slug in ARCHETYPES.items()}
 
 
@@ -41,7 +51,8 @@ class ChangeLog:
 
 
 def deprecations(triples: Iterable[ox.Triple]) -> dict[str, str | None]:
-    """Deprecated capability IRI → its replacement's IRI (None for an explicit 'no replacement')."""
+    """Deprecated capability IRI → its replacement's IRI (None when it has none: either the explicit
+    ``ais:noReplacement`` marker or, which ``aiskills check`` refuses, nothing)."""
     triples = list(triples)
     deprecated = {t.subject.value for t in triples if t.predicate == _DEPRECATED and t.object.value == "true"}
     replaced = {t.subject.value: t.object.value for t in triples if t.predicate == _REPLACED_BY}
@@ -114,3 +125,82 @@ def as_json(log: ChangeLog) -> str:
     return json.dumps({"from": log.old_version, "to": log.new_version,
                        "summary": {k: log.count(k) for k in KINDS},
                        "changes": [c.as_dict() for c in log.changes]}, indent=2, ensure_ascii=False) + "\n"
+
+
+def log_iri(log: ChangeLog) -> str:
+    """The change log's IRI: ``…/id/changes/{old}/{new}``."""
+    return f"{ns.ID}changes/{quote(log.old_version, safe='')}/{quote(log.new_version, safe='')}"
+
+
+def as_rdf(log: ChangeLog) -> list[ox.Triple]:
+    """The change log as triples: an ``ais:ChangeLog`` with one typed ``ais:Change`` per change
+    (IRIs, never blank nodes, so the output is the same on every run)."""
+    def ais(local: str) -> ox.NamedNode:
+        return ox.NamedNode(ns.AIS + local)
+
+    a = ox.NamedNode(ns.RDF + "type")
+    me = ox.NamedNode(log_iri(log))
+    out = [ox.Triple(me, a, ais("ChangeLog")),
+           ox.Triple(me, ais("fromVersion"), ox.Literal(log.old_version)),
+           ox.Triple(me, ais("toVersion"), ox.Literal(log.new_version)),
+           ox.Triple(me, ox.NamedNode(ns.RDFS + "label"),
+                     ox.Literal(f"Changes from {log.old_version} to {log.new_version}", language="en"))]
+    for c in log.changes:
+        node = ox.NamedNode(f"{me.value}/{c.kind}/{quote(c.notation, safe='')}")
+        out += [ox.Triple(me, ais("change"), node), ox.Triple(node, a, ais("Change")),
+                ox.Triple(node, a, ais(CLASSES[c.kind])),
+                ox.Triple(node, ais("changedCapability"), ox.NamedNode(ns.capability_iri(c.notation))),
+                ox.Triple(node, ox.NamedNode(ns.SKOS + "notation"), ox.Literal(c.notation))]
+        out += [ox.Triple(node, ais(p), ox.Literal(v)) for p, v in (("oldValue", c.old), ("newValue", c.new)) if v]
+    return out
+
+
+def from_rdf(triples: Iterable[ox.Triple]) -> ChangeLog:
+    """A change log read back from its triples (as ``as_rdf`` writes them)."""
+    triples = list(triples)
+    kinds = {ns.AIS + cls: kind for kind, cls in CLASSES.items()}
+    facts: dict[str, dict[str, str]] = {}
+    for t in triples:
+        facts.setdefault(t.subject.value, {})
+        key = t.object.value if t.predicate.value == ns.RDF + "type" and t.object.value in kinds else t.predicate.value
+        facts[t.subject.value][key] = t.object.value
+    logs = [s for s, f in facts.items() if f.get(ns.RDF + "type") == ns.AIS + "ChangeLog"]
+    if len(logs) != 1:
+        raise ValueError(f"expected one ais:ChangeLog, found {len(logs)}")
+    head = facts[logs[0]]
+    log = ChangeLog(head.get(ns.AIS + "fromVersion", ""), head.get(ns.AIS + "toVersion", ""))
+    for f in facts.values():
+        kind = next((kinds[k] for k in f if k in kinds), None)
+        if kind is not None:
+            log.changes.append(Change(kind, f[ns.SKOS + "notation"], f.get(ns.AIS + "oldValue"),
+                                      f.get(ns.AIS + "newValue")))
+    log.changes.sort(key=lambda c: (KINDS.index(c.kind), notation_key(c.notation)))
+    return log
+
+
+def as_html(log: ChangeLog) -> str:
+    """The change log as a standalone, accessible HTML page (no script, no inline style)."""
+    e = html.escape
+    title = f"Changes from {log.old_version} to {log.new_version}"
+    counts = ", ".join(f"{log.count(k)} {k}" for k in KINDS if log.count(k))
+    parts = ["<!DOCTYPE html>", '<html lang="en-GB">', "<head>", '<meta charset="utf-8">',
+             '<meta name="viewport" content="width=device-width, initial-scale=1">',
+             f"<title>{e(title)}</title>", "</head>", "<body>", "<main>", f"<h1>{e(title)}</h1>",
+             f"<p>{e(counts + '.' if counts else 'No changes to capabilities.')}</p>"]
+    for kind in KINDS:
+        items = [c for c in log.changes if c.kind == kind]
+        if not items:
+            continue
+        parts += [f'<section id="{kind}" aria-labelledby="h-{kind}">',
+                  f'<h2 id="h-{kind}">{e(TITLES[kind])} ({len(items)})</h2>',
+                  "<table>", "<thead><tr><th scope=\"col\">Capability</th><th scope=\"col\">Before</th>"
+                  "<th scope=\"col\">After</th></tr></thead>", "<tbody>"]
+        for c in items:
+            after = c.new or ("no replacement" if kind == "deprecated" else "")
+            if kind == "deprecated" and c.new:
+                after = f"replaced by {c.new}"
+            parts.append(f'<tr class="change {kind}"><th scope="row">{e(c.notation)}</th>'
+                         f"<td>{e(c.old or '')}</td><td>{e(after)}</td></tr>")
+        parts += ["</tbody>", "</table>", "</section>"]
+    parts += ["</main>", "</body>", "</html>"]
+    return "\n".join(parts) + "\n"

@@ -2,7 +2,8 @@
 
 Four checks, each reporting problems as data: the files parse; OWL 2 DL consistency (owlready2 with
 HermiT); the framework's SHACL shapes (``shapes/framework.ttl``); and the quality-control queries
-(``queries/qc/*.rq``, each of which must return no rows).
+(``queries/qc/*.rq``, each of which must return no rows). Against an earlier version, a fifth:
+no capability disappears (``removal_check``): a withdrawn capability stays, deprecated.
 """
 
 from __future__ import annotations
@@ -46,9 +47,34 @@ class CheckResult:
 
 
 def run_checks(ontology: Sequence[ox.Triple], framework: Sequence[ox.Triple],
-               java: str | None = None) -> list[CheckResult]:
-    """Every check over the given ontology and framework triples."""
-    return [owl_check(ontology, framework, java), shacl_check(ontology, framework), qc_check(ontology, framework)]
+               java: str | None = None, previous: Sequence[ox.Triple] | None = None) -> list[CheckResult]:
+    """Every check over the given ontology and framework triples (and against ``previous``, the
+    earlier version's framework triples, when given)."""
+    results = [owl_check(ontology, framework, java), shacl_check(ontology, framework), qc_check(ontology, framework)]
+    if previous is not None:
+        results.append(removal_check(previous, framework))
+    return results
+
+
+# -- removals ------------------------------------------------------------------------------------
+
+def removal_check(previous: Sequence[ox.Triple], framework: Sequence[ox.Triple]) -> CheckResult:
+    """Every capability of the ``previous`` framework is still in ``framework`` (deprecated if it
+    was withdrawn): a capability's IRI keeps resolving, so curricula aligned to it stay readable."""
+    capability = ox.NamedNode(ns.AIS + "Capability")
+    a = ox.NamedNode(ns.RDF + "type")
+    notation = ox.NamedNode(ns.SKOS + "notation")
+
+    def caps(triples: Sequence[ox.Triple]) -> set[str]:
+        return {t.subject.value for t in triples if t.predicate == a and t.object == capability}
+
+    notations = {t.subject.value: t.object.value for t in previous if t.predicate == notation}
+    missing = sorted(caps(previous) - caps(framework))
+    findings = [Finding("removal", iri, f"capability {notations.get(iri, iri.rsplit('/', 1)[-1])} was in the "
+                        "previous version and is missing now: keep it, marked owl:deprecated true with "
+                        "dct:isReplacedBy its successor or ais:noReplacement true (template columns "
+                        "deprecated = true, replaced_by = a notation or none)") for iri in missing]
+    return CheckResult("removal", CheckStatus.FAILED if findings else CheckStatus.PASSED, findings)
 
 
 # -- OWL -----------------------------------------------------------------------------------------

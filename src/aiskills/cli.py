@@ -211,18 +211,23 @@ def _write(data: bytes, out: Path | None) -> None:
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--bundled", is_flag=True, help="Check the bundled ontology and framework, not the store's.")
+@click.option("--previous", type=click.Path(exists=True, path_type=Path), metavar="PATH",
+              help="The previous release folder (or framework file): fail if one of its capabilities is missing now.")
 @store_options
-def check(files: tuple[Path, ...], bundled: bool, store_dir: Path | None, endpoint: str | None) -> None:
+def check(files: tuple[Path, ...], bundled: bool, previous: Path | None, store_dir: Path | None,
+          endpoint: str | None) -> None:
     """Check the ontology and framework: OWL 2 DL consistency, SHACL shapes, quality-control queries.
 
     Checks FILES when given (an ontology and/or a framework, in RDF or as a template), otherwise the
-    store's current ontology and framework, or the bundled ones when the store holds none.
+    store's current ontology and framework, or the bundled ones when the store holds none. With
+    --previous, also that no capability of the previous version disappeared (deprecate it instead).
     Exit 0 when clean, 1 when problems are found, 2 when a check could not run."""
     from aiskills.checks import CheckStatus, run_checks
 
     ontology, framework, source = _check_inputs(files, bundled, store_dir, endpoint)
-    click.echo(f"checking {source}")
-    results = run_checks(ontology, framework)
+    before = _framework_file(previous)[0] if previous is not None else None
+    click.echo(f"checking {source}" + (f" against {previous}" if previous is not None else ""))
+    results = run_checks(ontology, framework, previous=before)
     worst = 0
     for r in results:
         mark = {CheckStatus.PASSED: "ok", CheckStatus.FAILED: "FAILED", CheckStatus.COULD_NOT_RUN: "COULD NOT RUN"}
@@ -268,17 +273,24 @@ def _check_inputs(files: tuple[Path, ...], bundled: bool, store_dir: Path | None
 # -- diff ----------------------------------------------------------------------------------------
 
 @main.command()
-@click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
+@click.argument("old", type=click.Path(exists=True, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json", "html", "turtle"]), default="markdown",
+              show_default=True, help="turtle: the change log as RDF (ais:ChangeLog).")
 def diff(old: Path, new: Path, fmt: str) -> None:
-    """What changed between two framework files (RDF, or templates in CSV/XLSX): capabilities added,
-    removed, deprecated, reworded, moved, re-levelled, re-badged."""
+    """What changed between two framework files (RDF, or templates in CSV/XLSX) or two release
+    folders: capabilities added, removed, deprecated, reworded, moved, re-levelled, re-badged."""
     from aiskills import changes
 
     (old_triples, old_version), (new_triples, new_version) = (_framework_file(p) for p in (old, new))
     log = changes.compare(old_triples, new_triples, old_version, new_version)
-    click.echo((changes.as_json if fmt == "json" else changes.as_markdown)(log), nl=False)
+    if fmt == "turtle":
+        from aiskills.release import RELEASE_PREFIXES
+
+        click.echo(serialize(changes.as_rdf(log), ox.RdfFormat.TURTLE, RELEASE_PREFIXES).decode("utf-8"), nl=False)
+        return
+    render = {"json": changes.as_json, "html": changes.as_html, "markdown": changes.as_markdown}[fmt]
+    click.echo(render(log), nl=False)
 
 
 def _framework_file(path: Path) -> tuple[list[ox.Triple], str]:
@@ -286,6 +298,11 @@ def _framework_file(path: Path) -> tuple[list[ox.Triple], str]:
     from aiskills.framework import bundle
     from aiskills.framework.model import framework_version
 
+    if path.is_dir():
+        from aiskills.release import read_release
+
+        release = read_release(path)
+        return release.framework, release.version
     if path.suffix.lower() in (".csv", ".xlsx", ".xlsm"):
         fw = loading.import_template(path, bundle.structure(), version=path.stem)
         return fw.triples, path.name
@@ -571,9 +588,6 @@ def framework_export(out: Path | None, source: Path | None, store_dir: Path | No
 
 
 
-if __name__ == "__main__":  # python -m aiskills.cli
-    main()
-
 
 # -- access tokens ---------------------------------------------------------------------------------
 
@@ -619,3 +633,135 @@ def token_list(path: Path) -> None:
 
     for t in read_tokens_file(path):
         click.echo(f"{t.name}\t{t.scope}")
+
+
+# -- release / publish / crosswalk -----------------------------------------------------------------
+
+@main.command()
+@click.option("--version", "version", required=True, metavar="V", help="Release version, e.g. 2026.1.")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Release folder to write.")
+@click.option("--previous", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="The previous release folder: the change log and owl:priorVersion are made against it.")
+@click.option("--framework", "framework_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Framework to release: RDF, or a template (CSV/XLSX) with the bundled structure (default: the bundled framework).")
+@click.option("--crosswalk", "crosswalks", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              metavar="FILE", help="An SSSOM TSV crosswalk to include (repeatable).")
+@click.option("--date", "when", metavar="YYYY-MM-DD",
+              help="Release date (default: the framework's dct:issued; 'today' reads the clock).")
+@click.option("--base-url", metavar="URL", help="Where the folder will be served (default https://w3id.org/aiskills/release/V/).")
+@click.option("--sparql-endpoint", metavar="URL", help="The public SPARQL endpoint to name in the VoID description.")
+@click.option("--from-store", is_flag=True, help="Release the store's current ontology and framework (see --store/--endpoint).")
+@click.option("--force", is_flag=True, help="Replace the contents of a non-empty --out folder.")
+@store_options
+def release(version: str, out: Path, previous: Path | None, framework_file: Path | None,
+            crosswalks: tuple[Path, ...], when: str | None, base_url: str | None,
+            sparql_endpoint: str | None, from_store: bool, force: bool, store_dir: Path | None,
+            endpoint: str | None) -> None:
+    """Write a self-contained, reproducible release folder: ontology and framework in Turtle,
+    N-Triples, JSON-LD and RDF/XML, the template as CSV and XLSX, crosswalks, an N-Quads dump, a
+    change log (Markdown, HTML, RDF), DCAT and VoID descriptions and SHA256SUMS."""
+    from aiskills import release as rel
+    from aiskills.crosswalk import read_sssom
+    from aiskills.framework import bundle
+
+    rel.check_version(version)
+    if previous is not None and not previous.is_dir():
+        raise CliError(f"--previous {previous}: no such release folder (give the folder an earlier `aiskills release` wrote)")
+    ontology, _ = bundle.ontology()
+    if from_store and framework_file:
+        raise CliError("give --framework FILE or --from-store, not both")
+    if from_store:
+        ontology, framework = _store_sources(store_dir, endpoint, ontology)
+    else:
+        framework = _framework_file(framework_file)[0] if framework_file else bundle.framework().triples
+    inputs = rel.ReleaseInputs(version, rel.release_date(when, framework), ontology, framework, previous,
+                               [(read_sssom(p), p.name) for p in crosswalks], base_url, sparql_endpoint)
+    summary = rel.write_release(inputs, out, force=force)
+    click.echo(f"release {version} written to {out}: {len(summary.files)} files, "
+               f"{sum(summary.triples.values())} triples in {len(summary.triples)} graphs")
+    if summary.changes is not None:
+        counts = ", ".join(f"{summary.changes.count(k)} {k}" for k in rel.changes.KINDS if summary.changes.count(k))
+        click.echo(f"changes since {summary.changes.old_version}: {counts or 'none'}")
+
+
+def _store_sources(store_dir: Path | None, endpoint: str | None,
+                   bundled: list[ox.Triple]) -> tuple[list[ox.Triple], list[ox.Triple]]:
+    """The store's ontology (the bundled one if it holds none) and current framework."""
+    from aiskills import loading
+
+    with opened(store_dir, endpoint) as store:
+        current = loading.current_framework(store)
+        if current is None:
+            raise CliError("the store holds no framework: run `aiskills load` or `aiskills framework import` first")
+        return store.triples(ns.ONTOLOGY_GRAPH) or bundled, current.triples
+
+
+@main.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--endpoint", required=True, metavar="URL", help="SPARQL 1.1 query endpoint of the store.")
+@click.option("--graph-store", required=True, metavar="URL", help="Graph Store Protocol endpoint of the store.")
+def publish(folder: Path, endpoint: str, graph_store: str) -> None:
+    """Push a release folder to a remote store through the Graph Store Protocol, one named graph per
+    artefact; graphs that are already there unchanged are left alone; triple counts are verified.
+    Credentials from AISKILLS_USER and AISKILLS_PASSWORD."""
+    from aiskills.publish import publish as push
+
+    settings = Settings.from_env(endpoint=endpoint, graph_store=graph_store)
+    outcomes = push(folder, settings)
+    for o in outcomes:
+        click.echo(f"{o.action:<9} <{o.graph}> ({o.triples} triples)")
+    written = sum(1 for o in outcomes if o.action == "written")
+    click.echo(f"published {folder}: {written} graph(s) written, {len(outcomes) - written} unchanged; counts verified")
+
+
+@main.group()
+def crosswalk() -> None:
+    """Crosswalks to other frameworks as SSSOM TSV: validate, convert to RDF, export back."""
+
+
+@crosswalk.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def crosswalk_validate(files: tuple[Path, ...]) -> None:
+    """Check SSSOM TSV files; each problem is named with its line and column and the fix (exit 1)."""
+    from aiskills.crosswalk import CrosswalkError, read_sssom
+
+    worst = 0
+    for path in files:
+        try:
+            ms = read_sssom(path)
+        except CrosswalkError as exc:
+            click.echo(f"{exc}")
+            worst = 1
+            continue
+        click.echo(f"{path}: ok, {len(ms.mappings)} mappings in <{ms.mapping_set_id}>")
+    sys.exit(worst)
+
+
+@crosswalk.command("rdf")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="turtle", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of standard output.")
+def crosswalk_rdf(file: Path, fmt: str, out: Path | None) -> None:
+    """An SSSOM TSV file as SKOS mapping triples with their provenance."""
+    from aiskills.crosswalk import mapping_triples, read_sssom
+    from aiskills.release import RELEASE_PREFIXES
+
+    _write(serialize(mapping_triples(read_sssom(file), file.name), format_named(fmt),
+                     {**RELEASE_PREFIXES, "sssom": "https://w3id.org/sssom/", "semapv": "https://w3id.org/semapv/vocab/"}), out)
+
+
+@crosswalk.command("export")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of standard output.")
+def crosswalk_export(file: Path, out: Path | None) -> None:
+    """The mapping set in an RDF file (as `crosswalk rdf` or a release writes it) as SSSOM TSV."""
+    from aiskills.crosswalk import from_triples, write_sssom
+
+    sets = from_triples(read_triples(file))
+    if len(sets) != 1:
+        raise CliError(f"{file}: holds {len(sets)} mapping sets; export needs exactly one")
+    _write(write_sssom(sets[0]).encode("utf-8"), out)
+
+
+if __name__ == "__main__":  # python -m aiskills.cli
+    main()

@@ -13,7 +13,7 @@ import pyoxigraph as ox
 
 from aiskills import namespaces as ns
 from aiskills.errors import InputError
-from aiskills.framework.template import ARCHETYPES, CapabilityRow
+from aiskills.framework.template import ARCHETYPES, NO_REPLACEMENT, CapabilityRow
 
 LANG = "en-GB"
 
@@ -32,6 +32,10 @@ _BLOOM = ox.NamedNode(ns.AIS + "bloomLevel")
 _DESCRIPTION = ox.NamedNode(ns.DCT + "description")
 _VERSION = ox.NamedNode(ns.DCT + "hasVersion")
 _FRAMEWORK = ox.NamedNode(ns.FRAMEWORK_IRI)
+_DEPRECATED = ox.NamedNode(ns.OWL + "deprecated")
+_REPLACED_BY = ox.NamedNode(ns.DCT + "isReplacedBy")
+_NO_REPLACEMENT = ox.NamedNode(ns.AIS + "noReplacement")
+_TRUE = ox.Literal("true", datatype=ox.NamedNode(ns.XSD + "boolean"))
 _SECTION_CLASSES = {ox.NamedNode(ns.AIS + c) for c in ("Domain", "SubDomain", "DomainGroup")}
 
 VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -91,6 +95,19 @@ def capability_triples(rows: Sequence[CapabilityRow], sections: dict[str, str]) 
             out.append(ox.Triple(cap, _BLOOM, ox.NamedNode(ns.bloom_iri(r.bloom_level))))
         if r.description:
             out.append(ox.Triple(cap, _DESCRIPTION, ox.Literal(r.description, language=LANG)))
+        out += _deprecation_triples(cap, r)
+    return out
+
+
+def _deprecation_triples(cap: ox.NamedNode, r: CapabilityRow) -> list[ox.Triple]:
+    """``owl:deprecated`` with ``dct:isReplacedBy`` or the explicit ``ais:noReplacement`` marker."""
+    if not r.deprecated:
+        return []
+    out = [ox.Triple(cap, _DEPRECATED, _TRUE)]
+    if r.replaced_by == NO_REPLACEMENT:
+        out.append(ox.Triple(cap, _NO_REPLACEMENT, _TRUE))
+    elif r.replaced_by:
+        out.append(ox.Triple(cap, _REPLACED_BY, ox.NamedNode(ns.capability_iri(r.replaced_by))))
     return out
 
 
@@ -119,6 +136,7 @@ def capability_rows(triples: Iterable[ox.Triple]) -> list[CapabilityRow]:
 
         level = one(_LEVEL)
         bloom = one(_BLOOM)
+        replaced = one(_REPLACED_BY)
         rows.append(CapabilityRow(
             notation=one(_NOTATION) or cap.value.rsplit("/", 1)[-1],
             statement=one(_PREF) or "",
@@ -128,6 +146,9 @@ def capability_rows(triples: Iterable[ox.Triple]) -> list[CapabilityRow]:
                                     key=list(ARCHETYPES.values()).index)),
             bloom_level=bloom.rsplit("/", 1)[-1] if bloom else None,
             description=one(_DESCRIPTION),
+            deprecated=one(_DEPRECATED) in ("true", "1"),
+            replaced_by=(replaced.rsplit("/", 1)[-1] if replaced
+                         else NO_REPLACEMENT if one(_NO_REPLACEMENT) in ("true", "1") else None),
         ))
     return sorted(rows, key=lambda r: notation_key(r.notation))
 

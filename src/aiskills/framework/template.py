@@ -2,8 +2,11 @@
 
 Columns (a public contract, documented in ``ontology/templates/README.md``)::
 
-    notation, statement, level, domain, archetypes, bloom_level, description
+    notation, statement, level, domain, archetypes, bloom_level, description, deprecated, replaced_by
 
+The last two are optional, and written only when some capability is deprecated: ``deprecated`` is
+``true`` for a withdrawn capability, and ``replaced_by`` names its successor's notation, or ``none`` for
+an explicit "no replacement".
 Reading returns typed rows or raises ``TemplateError`` listing every bad cell by row and column;
 nothing is half-read. Row numbers are the spreadsheet's own (the header is row 1).
 """
@@ -15,11 +18,13 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from aiskills.errors import InputError
 
 COLUMNS = ("notation", "statement", "level", "domain", "archetypes", "bloom_level", "description")
+DEPRECATION_COLUMNS = ("deprecated", "replaced_by")  # optional; written when a capability is deprecated
 REQUIRED = ("notation", "statement", "level", "domain", "archetypes")
 SHEET = "capabilities"
 
@@ -27,6 +32,7 @@ ARCHETYPES = {"S": "shaper", "D": "driver", "C": "creator", "E": "embedder", "U"
 BADGE_ORDER = "SDCEU"
 BLOOM = ("remember", "understand", "apply", "analyse", "evaluate", "create")
 LEVELS = (1, 2, 3, 4)
+NO_REPLACEMENT = "none"
 NOTATION = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
 
 
@@ -42,11 +48,17 @@ class CapabilityRow:
     bloom_level: str | None = None
     description: str | None = None
     row: int | None = None  # where it was read from, if read from a file
+    deprecated: bool = False
+    replaced_by: str | None = None  # the successor's notation, or NO_REPLACEMENT
 
-    def cells(self) -> list[str]:
+    def cells(self, deprecation: bool = False) -> list[str]:
+        """The row's cells in ``COLUMNS`` order, then the ``DEPRECATION_COLUMNS`` when asked."""
         badges = ";".join(b for b in BADGE_ORDER if ARCHETYPES[b] in self.archetypes)
-        return [self.notation, self.statement, str(self.level), self.domain, badges,
-                self.bloom_level or "", self.description or ""]
+        cells = [self.notation, self.statement, str(self.level), self.domain, badges,
+                 self.bloom_level or "", self.description or ""]
+        if deprecation:
+            cells += ["true" if self.deprecated else "", self.replaced_by or ""]
+        return cells
 
 
 @dataclass(frozen=True)
@@ -96,7 +108,7 @@ def parse_cells(table: Sequence[Sequence[str]], sections: Iterable[str], source:
     if missing:
         raise InputError(f"missing column(s) {', '.join(missing)}", source=source, place="row 1",
                          fix="the header row must name: " + ", ".join(COLUMNS))
-    index = {name: header.index(name) for name in COLUMNS if name in header}
+    index = {name: header.index(name) for name in COLUMNS + DEPRECATION_COLUMNS if name in header}
     known = set(sections)
     rows: list[CapabilityRow] = []
     problems: list[Problem] = []
@@ -154,10 +166,27 @@ def _parse_row(n: int, r: dict[str, str], sections: set[str]) -> tuple[Capabilit
         bloom = "analyse"
     if bloom and bloom not in BLOOM:
         bad("bloom_level", f"{r['bloom_level']!r} is not a Bloom level", "use one of " + ", ".join(BLOOM))
+    deprecated, replaced_by = _deprecation(r, bad)
     if problems:
         return None, problems
     return CapabilityRow(notation, r["statement"], level, domain, archetypes, bloom,
-                         r.get("description") or None, n), problems
+                         r.get("description") or None, n, deprecated, replaced_by), problems
+
+
+def _deprecation(r: dict[str, str], bad) -> tuple[bool, str | None]:  # type: ignore[no-untyped-def]
+    """The ``deprecated`` flag and the ``replaced_by`` cell (a notation or ``none``)."""
+    flag = r.get("deprecated", "").lower()
+    if flag not in ("", "true", "false", "yes", "no", "1", "0"):
+        bad("deprecated", f"{r['deprecated']!r} is not true or false", "write true for a withdrawn capability, else leave it empty")
+    deprecated = flag in ("true", "yes", "1")
+    replaced = r.get("replaced_by", "").strip() or None
+    if replaced and replaced.lower() == NO_REPLACEMENT:
+        replaced = NO_REPLACEMENT
+    elif replaced and not NOTATION.match(replaced):
+        bad("replaced_by", f"{replaced!r} is not a notation", f"name the successor's notation, e.g. 6.1-03, or write {NO_REPLACEMENT}")
+    if replaced and not deprecated:
+        bad("replaced_by", "is filled in but the capability is not deprecated", "write true in the deprecated column, or clear replaced_by")
+    return deprecated, replaced
 
 
 def _archetypes(text: str, bad) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
@@ -220,28 +249,62 @@ def _cell_text(value: object) -> str:
 
 # -- writing -------------------------------------------------------------------------------------
 
+def _header(rows: Sequence[CapabilityRow]) -> tuple[bool, tuple[str, ...]]:
+    """Whether the deprecation columns are written (some row is deprecated), and the header."""
+    deprecation = any(r.deprecated for r in rows)
+    return deprecation, COLUMNS + DEPRECATION_COLUMNS if deprecation else COLUMNS
+
+
 def write_csv(rows: Iterable[CapabilityRow]) -> bytes:
+    rows = list(rows)
+    deprecation, header = _header(rows)
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    writer.writerows(r.cells() for r in rows)
+    writer.writerow(header)
+    writer.writerows(r.cells(deprecation) for r in rows)
     return out.getvalue().encode("utf-8")
 
 
-def write_xlsx(rows: Iterable[CapabilityRow]) -> bytes:
+def write_xlsx(rows: Iterable[CapabilityRow], when: datetime | None = None) -> bytes:
+    """The template as an XLSX workbook; with ``when``, every timestamp inside it (workbook
+    properties and zip entries) is ``when``, so the same rows give the same bytes."""
     from openpyxl import Workbook
 
     book = Workbook()
     sheet = book.active
     sheet.title = SHEET
-    sheet.append(list(COLUMNS))
+    rows = list(rows)
+    deprecation, header = _header(rows)
+    sheet.append(list(header))
     for n, r in enumerate(rows, start=2):
-        for col, value in enumerate(r.cells(), start=1):
+        for col, value in enumerate(r.cells(deprecation), start=1):
             cell = sheet.cell(row=n, column=col, value=_safe_cell(value))
             if isinstance(cell.value, str) and cell.value.startswith("="):
                 cell.data_type = "s"  # text, never a formula
     out = io.BytesIO()
     book.save(out)
+    return out.getvalue() if when is None else _fixed_times(out.getvalue(), when)
+
+
+_CORE_DATES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+
+
+def _fixed_times(data: bytes, when: datetime) -> bytes:
+    """``data`` (a zip) rewritten with every entry dated ``when`` and the document properties'
+    created/modified dates set to ``when``."""
+    import zipfile
+
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in sorted(src.infolist(), key=lambda i: i.filename):
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = _CORE_DATES.sub(rb"\g<1>" + stamp + rb"\g<2>", body)
+            entry = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            dst.writestr(entry, body)
     return out.getvalue()
 
 
