@@ -16,6 +16,7 @@ larger than ``Settings.result_max_rows`` triples is refused, never cut.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
@@ -62,7 +63,7 @@ def endpoint() -> Response:
         return Response(status=204)
     created = store.graph_write(graph, body_triples(graph), replace=request.method == "PUT")
     if created:
-        return Response(status=201, headers={"Location": request.url})
+        return Response(status=201, headers={"Location": request.base_url + "?" + urlencode({"graph": graph})})
     return Response(status=204)
 
 
