@@ -295,6 +295,8 @@ def parse_check(query: str, base_iri: str) -> None:
         ox.Store().query(query, base_iri=base_iri)
     except SyntaxError as exc:
         raise ProtocolError(400, f"SPARQL syntax error: {exc}") from exc
+    except (OSError, ValueError, RuntimeError) as exc:  # e.g. a custom function pyoxigraph does not know
+        raise ProtocolError(400, f"the query cannot be run here: {exc}") from exc
 
 
 def query_dataset(query: str, base_iri: str) -> tuple[list[str], list[str]] | None:
