@@ -55,6 +55,7 @@ class Cell:
     text: str
     href: str | None = None
     kind: str = "literal"  # "iri", "bnode", "literal", "unbound"
+    lang: str = ""  # a literal's language tag
 
 
 def page_context(query: str | None, example: str | None, reply: Any, error: str | None, store: Store,
@@ -143,8 +144,7 @@ def _json_cell(binding: Mapping[str, str] | None, public_base: str) -> Cell:
         return Cell(value, local_href(value, public_base), "iri")
     if kind == "bnode":
         return Cell(f"_:{value}", None, "bnode")
-    suffix = f"@{binding['xml:lang']}" if "xml:lang" in binding else ""
-    return Cell(value + suffix, None, "literal")
+    return Cell(value, None, "literal", binding.get("xml:lang", ""))
 
 
 def _term_cell(term: object, public_base: str) -> Cell:
@@ -153,5 +153,5 @@ def _term_cell(term: object, public_base: str) -> Cell:
     if isinstance(term, ox.BlankNode):
         return Cell(f"_:{term.value}", None, "bnode")
     if isinstance(term, ox.Literal):
-        return Cell(term.value + (f"@{term.language}" if term.language else ""), None, "literal")
+        return Cell(term.value, None, "literal", term.language or "")
     return Cell(str(term))
