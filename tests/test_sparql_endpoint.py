@@ -432,3 +432,17 @@ def test_a_slow_query_does_not_stall_other_requests(store: EmbeddedStore) -> Non
 
 def alignment_text(name: str) -> str:
     return next(q.text for q in alignment.questions() if q.name == name)
+
+
+# -- aiskills serve ----------------------------------------------------------------------------------
+def test_serve_refuses_several_workers_on_an_embedded_store(tmp_path: object) -> None:
+    """An embedded store is opened by one process only: more workers are refused before anything
+    starts, saying why and what to do instead."""
+    from click.testing import CliRunner
+
+    from aiskills.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "--workers", "3", "--store", f"{tmp_path}/store"])
+    assert result.exit_code == 2
+    assert "--workers 3" in result.output and "one process only" in result.output
+    assert "--threads" in result.output and "--endpoint" in result.output
