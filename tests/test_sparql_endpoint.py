@@ -446,3 +446,37 @@ def test_serve_refuses_several_workers_on_an_embedded_store(tmp_path: object) ->
     assert result.exit_code == 2
     assert "--workers 3" in result.output and "one process only" in result.output
     assert "--threads" in result.output and "--endpoint" in result.output
+
+
+# -- the remote store --------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def remote_client(virtuoso: object) -> Iterator[FlaskClient]:
+    """The app over a real Virtuoso holding the bundled framework, with a 2 s query timeout."""
+    from aiskills.store.remote import RemoteStore
+
+    remote = RemoteStore.from_settings(virtuoso.settings())  # type: ignore[attr-defined]
+    remote.replace_graphs([], [], drop=[e.graph for e in remote.catalog()] + remote.graph_names())
+    loading.load_bundled(remote)
+    app = create_app(replace(Settings(), query_timeout=2.0), store=remote)
+    yield app.test_client()
+    remote.replace_graphs([], [], drop=[e.graph for e in remote.catalog()] + remote.graph_names())
+    remote.close()
+
+
+@pytest.mark.remote
+def test_a_remote_store_answers_protocol_queries_over_its_active_graphs(remote_client: FlaskClient) -> None:
+    assert _capability_count(remote_client) == 187
+    res = remote_client.get("/sparql", query_string={"query": ARCHETYPES, "format": "nt"})
+    assert res.status_code == 200 and len(rdflib.Graph().parse(data=res.data, format="nt")) == 5
+    res = remote_client.get("/sparql", query_string={"query": "SELECT * FROM <http://example.org/x> { ?s ?p ?o }"})
+    assert res.status_code == 400 and "never fetched" in res.get_data(as_text=True)
+
+
+@pytest.mark.remote
+def test_a_slow_query_on_a_remote_store_is_503_at_the_timeout(remote_client: FlaskClient) -> None:
+    started = time.monotonic()
+    res = remote_client.get("/sparql", query_string={"query": SLOW})
+    took = time.monotonic() - started
+    assert res.status_code == 503 and res.headers["Retry-After"].isdigit()
+    assert "more than 2 s" in res.get_data(as_text=True) and took < 6
+    assert _capability_count(remote_client) == 187
