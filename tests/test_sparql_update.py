@@ -145,3 +145,18 @@ def test_load_in_an_update_is_refused(client: FlaskClient, store: EmbeddedStore)
                       headers=AUTH)
     assert res.status_code == 400 and res.get_data(as_text=True).startswith("LOAD is not allowed")
     assert G not in store.graph_names()
+
+
+@pytest.mark.parametrize("update", [f"{INSERT} ;", f"{INSERT} ; # a comment at the end", f"PREFIX ex: <http://example.org/>\n{INSERT}"])
+def test_updates_ending_in_a_semicolon_or_a_comment_are_applied(client: FlaskClient, store: EmbeddedStore,
+                                                                update: str) -> None:
+    """The grammar allows a trailing ';'; the store's own checks appended after it must not break it."""
+    res = client.post("/sparql", data={"update": update}, headers=AUTH)
+    assert res.status_code == 204, res.get_data(as_text=True)
+    assert G in store.graph_names()
+
+
+def test_an_update_of_only_a_prologue_changes_nothing(client: FlaskClient, store: EmbeddedStore) -> None:
+    before = store.graph_names()
+    res = client.post("/sparql", data={"update": "PREFIX ex: <http://example.org/>"}, headers=AUTH)
+    assert res.status_code == 204 and store.graph_names() == before

@@ -33,6 +33,7 @@ onto this model as follows:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -42,7 +43,7 @@ import pyoxigraph as ox
 from aiskills import namespaces as ns
 from aiskills.errors import InputError, QueryError, StoreError
 from aiskills.store.base import CatalogEntry, GraphData, Progress, QueryResult, Store, Table, Term
-from aiskills.store.binding import bind
+from aiskills.store.binding import bind, mask
 from aiskills.store.isolated import can_fork, run_forked
 from aiskills.store.update import with_dataset
 
@@ -50,7 +51,9 @@ T = TypeVar("T")
 #: A graph the default-graph guard of an update writes to when the update left triples in
 #: pyoxigraph's default graph; creating it then fails, which rolls the whole update back.
 _GUARD = "urn:x-aiskills:default-graph-guard"
-_GUARD_UPDATE = (f"\n;\nINSERT {{ GRAPH <{_GUARD}> {{ <{_GUARD}> <{_GUARD}> <{_GUARD}> }} }} "
+_OPERATION = re.compile(r"(?<![\w:?$])(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)(?![\w:\-])",
+                        re.IGNORECASE)
+_GUARD_UPDATE = (f"INSERT {{ GRAPH <{_GUARD}> {{ <{_GUARD}> <{_GUARD}> <{_GUARD}> }} }} "
                  "WHERE { SELECT * WHERE { ?s ?p ?o } LIMIT 1 } ;\n"
                  f"CREATE GRAPH <{_GUARD}> ;\nDROP GRAPH <{_GUARD}>")
 
@@ -149,7 +152,7 @@ class EmbeddedStore(Store):
         else:
             text = with_dataset(update, using_graphs or [], using_named_graphs or [], protocol=True)
         try:
-            self._active.update(text + _GUARD_UPDATE, base_iri=base_iri)
+            self._active.update(_guarded(text), base_iri=base_iri)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from exc
         except (OSError, ValueError, RuntimeError) as exc:
@@ -277,6 +280,14 @@ class EmbeddedStore(Store):
         for store in (self._active, self._archive):
             store.flush()
         del self._active, self._archive
+
+
+def _guarded(update: str) -> str:
+    """``update`` followed by the default-graph guard (after a ``;`` unless it already ends with one)."""
+    masked = mask(update).rstrip()
+    has_operation = _OPERATION.search(masked) is not None  # else a prologue alone, or nothing
+    joint = "\n" if masked.endswith(";") or not has_operation else "\n;\n"
+    return update + joint + _GUARD_UPDATE
 
 
 def _node(graph: str) -> ox.NamedNode:
