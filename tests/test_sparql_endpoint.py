@@ -4,6 +4,7 @@ codes, the safety checks, CORS and the service description."""
 from __future__ import annotations
 
 import csv
+import os
 import html
 import io
 import json
@@ -13,6 +14,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -480,3 +482,47 @@ def test_a_slow_query_on_a_remote_store_is_503_at_the_timeout(remote_client: Fla
     assert res.status_code == 503 and res.headers["Retry-After"].isdigit()
     assert "more than 2 s" in res.get_data(as_text=True) and took < 6
     assert _capability_count(remote_client) == 187
+
+
+# -- the query process -------------------------------------------------------------------------------
+def test_forked_work_returns_its_value_and_its_errors() -> None:
+    from aiskills.errors import QueryError as Refused
+    from aiskills.store.isolated import run_forked
+
+    assert run_forked(lambda: {"rows": [1, 2, 3]}, 5) == {"rows": [1, 2, 3]}
+
+    def fail() -> None:
+        raise Refused("no such thing")
+
+    with pytest.raises(Refused, match="no such thing"):
+        run_forked(fail, 5)
+
+
+def test_forked_work_past_its_deadline_is_killed() -> None:
+    from aiskills.store.isolated import QueryTimeout, run_forked
+
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout, match="more than 0.5 s"):
+        run_forked(lambda: time.sleep(30), 0.5)
+    assert time.monotonic() - started < 2
+    assert _zombie_children() == []  # the child was killed and reaped
+
+
+def _zombie_children() -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid() and fields[0] == "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_a_query_process_that_dies_is_a_clear_error() -> None:
+    from aiskills.errors import StoreError as Failed
+    from aiskills.store.isolated import run_forked
+
+    with pytest.raises(Failed, match="ended without an answer"):
+        run_forked(lambda: os.kill(os.getpid(), 9), 5)

@@ -61,3 +61,17 @@ def test_a_bad_query_shows_its_error_on_the_page(browser, live_server: str) -> N
         assert page.locator("#query").input_value() == "SELECT ?x WHERE { ?x "
     finally:
         context.close()
+
+
+def test_the_query_page_fits_a_375_px_phone_and_works_by_keyboard(page) -> None:  # type: ignore[no-untyped-def]
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto("/sparql?example=framework-summary")
+    # nothing but the results table (which scrolls in its own box) may be wider than the screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.focus("#query")
+    page.keyboard.press("Control+Enter")  # sparql.js: runs the query from the editor
+    page.wait_for_selector("table.sparql-results")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert page.locator("table.sparql-results tbody tr").count() > 0
+    page.locator("#results-heading").scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "sparql-query-phone.png"), full_page=False)
