@@ -101,14 +101,17 @@ def assert_responsive(server: str, within: float = 1.5) -> None:
 
 
 def _query_children() -> list[int]:
-    """Live (not zombie) child processes of this process."""
+    """Live (not zombie) forked copies of this process: query processes (other children of the test
+    session, such as a Virtuoso server, run other programs)."""
+    own = Path("/proc/self/cmdline").read_bytes()
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
         except OSError:
             continue
-        if int(fields[1]) == os.getpid() and fields[0] != "Z":
+        if int(fields[1]) == os.getpid() and fields[0] != "Z" and cmdline == own:
             found.append(int(stat.parent.name))
     return found
 
