@@ -4,22 +4,28 @@ codes, the safety checks, CORS and the service description."""
 from __future__ import annotations
 
 import csv
+import os
+import html
 import io
 import json
+import re
+import threading
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import rdflib
 from flask.testing import FlaskClient
 
-from aiskills import loading
+from aiskills import alignment, loading
 from aiskills.config import Settings
 from aiskills.namespaces import ONTOLOGY_GRAPH
 from aiskills.store.embedded import EmbeddedStore
 from aiskills.web import create_app
-from aiskills.web.sparql import query_form_page
 
 CAPABILITIES = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT ?c ?notation WHERE { ?c skos:notation ?notation FILTER (CONTAINS(STR(?c), "/capability/")) }
@@ -173,12 +179,18 @@ def test_other_methods_are_405_with_allow(client: FlaskClient, method: str) -> N
 
 # -- safe by default ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("kwargs", [
-    {"method": "GET", "query_string": {"update": "CLEAR ALL"}},
     {"method": "POST", "data": {"update": "CLEAR ALL"}},
     {"method": "POST", "data": b"CLEAR ALL", "content_type": "application/sparql-update"}])
 def test_updates_are_refused_and_change_nothing(client: FlaskClient, kwargs: dict) -> None:  # type: ignore[type-arg]
+    """Without a configured write token the endpoint is read-only, and says how to enable writes."""
     res = client.open("/sparql", **kwargs)
-    assert res.status_code == 403 and "write token" in res.get_data(as_text=True)
+    assert res.status_code == 403 and "AISKILLS_WRITE_TOKEN" in res.get_data(as_text=True)
+    assert _capability_count(client) == 187
+
+
+def test_an_update_by_get_is_refused_as_the_protocol_says(client: FlaskClient) -> None:
+    res = client.get("/sparql", query_string={"update": "CLEAR ALL"})
+    assert res.status_code == 405 and "must be sent by POST" in res.get_data(as_text=True)
     assert _capability_count(client) == 187
 
 
@@ -308,16 +320,209 @@ def test_browser_gets_a_query_form_that_works_without_javascript(client: FlaskCl
     res = client.get("/sparql", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
     page = res.get_data(as_text=True)
     assert res.status_code == 200 and res.mimetype == "text/html"
-    assert '<form method="get" action="/sparql">' in page and '<textarea id="query" name="query"' in page
-    assert '<select id="format" name="format">' in page and "<script" not in page
-    assert "&lt;/textarea&gt;" not in page and ONTOLOGY_GRAPH in page
+    assert '<form method="get" action="/sparql"' in page and '<textarea id="query" name="query"' in page
+    assert '<label for="query">' in page and '<select id="format" name="format">' in page
+    assert '<option value="html" selected>' in page  # a plain submit answers with this page
+    scripts = re.findall(r"<script[^>]*>", page)
+    assert scripts and all("src=" in tag for tag in scripts)  # no inline script
+    assert "&lt;/textarea&gt;" not in page
 
 
-def test_query_form_escapes_dynamic_values() -> None:
-    class Hostile:
-        def dataset(self) -> list[str]:
-            return ["urn:x:</code><script>alert(1)</script>"]
+def test_the_page_shows_the_results_as_a_table_with_links_and_downloads(client: FlaskClient) -> None:
+    query = CAPABILITIES + " LIMIT 3"
+    res = client.get("/sparql", query_string={"query": query, "format": "html"})
+    page = res.get_data(as_text=True)
+    assert res.status_code == 200 and res.mimetype == "text/html"
+    assert '<th scope="col">c</th><th scope="col">notation</th>' in page and "3 rows" in page
+    first = json.loads(client.get("/sparql", query_string={"query": query}).data)["results"]["bindings"][0]
+    local = first["c"]["value"].removeprefix("https://w3id.org/aiskills/")
+    assert f'<a href="/{local}">{first["c"]["value"]}</a>' in page  # an IRI of ours links to its page here
+    links = dict(re.findall(r'<a href="([^"]+)" download class="download" data-format="([^"]+)"', page))
+    assert sorted(links.values()) == ["CSV", "JSON", "TSV", "XML"]
+    csv_link = next(k for k, v in links.items() if v == "CSV").replace("&amp;", "&")
+    rows = list(csv.reader(io.StringIO(client.get(csv_link).get_data(as_text=True))))
+    assert rows[0] == ["c", "notation"] and len(rows) == 4 and rows[1][0] == first["c"]["value"]
 
-    page = query_form_page('http://h/sparql"><script>alert(2)</script>', Hostile())  # type: ignore[arg-type]
-    assert "<script>" not in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&#34;&gt;&lt;script&gt;alert(2)" in page
+
+def test_the_page_shows_errors_and_keeps_the_query(client: FlaskClient) -> None:
+    res = client.get("/sparql", query_string={"query": "SELECT ?x WHERE { ?x", "format": "html"})
+    page = res.get_data(as_text=True)
+    assert res.status_code == 400 and res.mimetype == "text/html"
+    assert "The query could not be answered" in page and "SPARQL syntax error" in page
+    assert "SELECT ?x WHERE { ?x</textarea>" in page
+
+
+def test_a_browser_accept_with_a_query_gets_the_page(client: FlaskClient) -> None:
+    res = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"},
+                     headers={"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"})
+    assert res.mimetype == "text/html" and "The answer is <strong>yes (true)</strong>" in res.get_data(as_text=True)
+
+
+def test_every_example_runs_and_answers_rows(client: FlaskClient, store: EmbeddedStore) -> None:
+    """Each alignment question is offered with its required parameters bound, and runs as it stands."""
+    page = client.get("/sparql", headers={"Accept": "text/html"}).get_data(as_text=True)
+    runs = re.findall(r'<a class="run-example" data-example="([^"]+)" href="([^"]+)"', page)
+    assert sorted(n for n, _ in runs) == sorted(q.name for q in alignment.questions())
+    for name, link in runs:
+        res = client.get(html.unescape(link))
+        assert res.status_code == 200, (name, res.get_data(as_text=True)[-500:])
+        assert "The query could not be answered" not in res.get_data(as_text=True)
+    archetype = next(html.unescape(link) for n, link in runs if n == "archetype-capabilities")
+    query = parse_qs(urlsplit(archetype).query)["query"][0]
+    assert "VALUES" in query and "archetype/embedder" in query.lower()
+    rows = json.loads(client.get("/sparql", query_string={"query": query}).data)["results"]["bindings"]
+    assert rows and all(r["capability"]["value"].startswith("https://w3id.org/aiskills/id/capability/") for r in rows)
+
+
+def test_open_in_the_editor_fills_the_textarea(client: FlaskClient) -> None:
+    page = client.get("/sparql", query_string={"example": "framework-summary"},
+                      headers={"Accept": "text/html"}).get_data(as_text=True)
+    text = alignment_text("framework-summary")
+    assert html.escape(text.strip().splitlines()[-1], quote=False) in page
+
+
+def test_the_page_escapes_the_query_and_the_results(client: FlaskClient) -> None:
+    query = 'SELECT ?x WHERE { BIND ("</textarea><script>alert(1)</script>" AS ?x) }'
+    page = client.get("/sparql", query_string={"query": query, "format": "html"}).get_data(as_text=True)
+    assert "<script>alert(1)" not in page
+    assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2  # in the editor and in the table
+
+
+def test_the_service_description_lists_updates_only_when_writes_are_enabled(store: EmbeddedStore) -> None:
+    for env, expected in (({}, False), ({"AISKILLS_WRITE_TOKEN": "t0ken"}, True)):
+        app = create_app(Settings.from_env(env), store=store)
+        res = app.test_client().get("/sparql", headers={"Accept": "text/turtle"})
+        graph = rdflib.Graph().parse(data=res.data, format="turtle")
+        assert ((None, SD.supportedLanguage, SD.SPARQL11Update) in graph) is expected
+        assert (None, SD.supportedLanguage, SD.SPARQL11Query) in graph
+
+
+# -- the timeout -------------------------------------------------------------------------------------
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+def test_a_query_past_the_timeout_is_503_and_the_server_goes_on(store: EmbeddedStore) -> None:
+    client = _client(store, query_timeout=1)  # type: ignore[arg-type]
+    started = time.monotonic()
+    res = client.get("/sparql", query_string={"query": SLOW})
+    took = time.monotonic() - started
+    assert res.status_code == 503 and res.headers["Retry-After"].isdigit()
+    assert "more than 1 s" in res.get_data(as_text=True) and 1 <= took < 3
+    assert _capability_count(client) == 187
+
+
+def test_a_slow_query_does_not_stall_other_requests(store: EmbeddedStore) -> None:
+    """One thread runs a cross product with a 2 s timeout; meanwhile another request is answered in
+    well under that, by the same app in the same process."""
+    client = _client(store, query_timeout=2)  # type: ignore[arg-type]
+    slow: dict[str, object] = {}
+
+    def run_slow() -> None:
+        slow["response"] = client.get("/sparql", query_string={"query": SLOW})
+
+    thread = threading.Thread(target=run_slow)
+    thread.start()
+    time.sleep(0.3)  # the slow query is running
+    started = time.monotonic()
+    assert _capability_count(_client(store, query_timeout=2)) == 187  # type: ignore[arg-type]
+    fast = time.monotonic() - started
+    assert thread.is_alive(), "the slow query ended before the fast one was asked"
+    thread.join(10)
+    assert fast < 1.0, f"a quick query took {fast:.2f} s while a slow one ran"
+    assert slow["response"].status_code == 503  # type: ignore[attr-defined]
+
+
+def alignment_text(name: str) -> str:
+    return next(q.text for q in alignment.questions() if q.name == name)
+
+
+# -- aiskills serve ----------------------------------------------------------------------------------
+def test_serve_refuses_several_workers_on_an_embedded_store(tmp_path: object) -> None:
+    """An embedded store is opened by one process only: more workers are refused before anything
+    starts, saying why and what to do instead."""
+    from click.testing import CliRunner
+
+    from aiskills.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "--workers", "3", "--store", f"{tmp_path}/store"])
+    assert result.exit_code == 2
+    assert "--workers 3" in result.output and "one process only" in result.output
+    assert "--threads" in result.output and "--endpoint" in result.output
+
+
+# -- the remote store --------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def remote_client(virtuoso: object) -> Iterator[FlaskClient]:
+    """The app over a real Virtuoso holding the bundled framework, with a 2 s query timeout."""
+    from aiskills.store.remote import RemoteStore
+
+    remote = RemoteStore.from_settings(virtuoso.settings())  # type: ignore[attr-defined]
+    remote.replace_graphs([], [], drop=[e.graph for e in remote.catalog()] + remote.graph_names())
+    loading.load_bundled(remote)
+    app = create_app(replace(Settings(), query_timeout=2.0), store=remote)
+    yield app.test_client()
+    remote.replace_graphs([], [], drop=[e.graph for e in remote.catalog()] + remote.graph_names())
+    remote.close()
+
+
+@pytest.mark.remote
+def test_a_remote_store_answers_protocol_queries_over_its_active_graphs(remote_client: FlaskClient) -> None:
+    assert _capability_count(remote_client) == 187
+    res = remote_client.get("/sparql", query_string={"query": ARCHETYPES, "format": "nt"})
+    assert res.status_code == 200 and len(rdflib.Graph().parse(data=res.data, format="nt")) == 5
+    res = remote_client.get("/sparql", query_string={"query": "SELECT * FROM <http://example.org/x> { ?s ?p ?o }"})
+    assert res.status_code == 400 and "never fetched" in res.get_data(as_text=True)
+
+
+@pytest.mark.remote
+def test_a_slow_query_on_a_remote_store_is_503_at_the_timeout(remote_client: FlaskClient) -> None:
+    started = time.monotonic()
+    res = remote_client.get("/sparql", query_string={"query": SLOW})
+    took = time.monotonic() - started
+    assert res.status_code == 503 and res.headers["Retry-After"].isdigit()
+    assert "more than 2 s" in res.get_data(as_text=True) and took < 6
+    assert _capability_count(remote_client) == 187
+
+
+# -- the query process -------------------------------------------------------------------------------
+def test_forked_work_returns_its_value_and_its_errors() -> None:
+    from aiskills.errors import QueryError as Refused
+    from aiskills.store.isolated import run_forked
+
+    assert run_forked(lambda: {"rows": [1, 2, 3]}, 5) == {"rows": [1, 2, 3]}
+
+    def fail() -> None:
+        raise Refused("no such thing")
+
+    with pytest.raises(Refused, match="no such thing"):
+        run_forked(fail, 5)
+
+
+def test_forked_work_past_its_deadline_is_killed() -> None:
+    from aiskills.store.isolated import QueryTimeout, run_forked
+
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout, match="more than 0.5 s"):
+        run_forked(lambda: time.sleep(30), 0.5)
+    assert time.monotonic() - started < 2
+    assert _zombie_children() == []  # the child was killed and reaped
+
+
+def _zombie_children() -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid() and fields[0] == "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_a_query_process_that_dies_is_a_clear_error() -> None:
+    from aiskills.errors import StoreError as Failed
+    from aiskills.store.isolated import run_forked
+
+    with pytest.raises(Failed, match="ended without an answer"):
+        run_forked(lambda: os.kill(os.getpid(), 9), 5)

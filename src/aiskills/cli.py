@@ -341,32 +341,60 @@ def restore(source: Path, store_dir: Path | None, endpoint: str | None) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--threads", default=4, show_default=True, type=int, help="Request threads (one process holds the store).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
+              help="gunicorn worker processes. An embedded store is held by one process, so more than one "
+                   "needs a remote store (--endpoint); queries on an embedded store already run in parallel, "
+                   "each in its own forked process.")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(min=1),
+              help="Request threads per worker.")
 @click.option("--debug", is_flag=True, help="Flask's development server, with reloading and tracebacks.")
 @store_options
-def serve(host: str, port: int, threads: int, debug: bool, store_dir: Path | None, endpoint: str | None) -> None:
-    """Serve the API (gunicorn). On an empty embedded store the bundled framework is loaded first."""
+def serve(host: str, port: int, workers: int, threads: int, debug: bool, store_dir: Path | None,
+          endpoint: str | None) -> None:
+    """Serve the web app (gunicorn): the SPARQL endpoint at /sparql, the API under /api. On an empty
+    embedded store the bundled framework is loaded first."""
     from aiskills.web import create_app
 
     settings = Settings.from_env(store_path=store_dir, endpoint=endpoint, load_bundled_on_start=True)
-    app = create_app(settings)
-    click.echo(f"serving {settings.endpoint or settings.store_path} on http://{host}:{port}/api/ask", err=True)
+    if workers > 1 and not settings.endpoint:
+        raise CliError(f"--workers {workers}: the embedded store at {settings.store_path} can be opened by "
+                       "one process only (its files are locked). Serve it with --workers 1 and raise "
+                       "--threads instead (each SPARQL query already runs in its own forked process, so "
+                       "queries use every core), or serve a remote store (--endpoint URL) with more workers")
+    where = settings.endpoint or settings.store_path
     if debug:
+        app = create_app(settings)
+        click.echo(f"serving {where} on http://{host}:{port}/sparql (development server)", err=True)
         app.run(host=host, port=port, debug=True, use_reloader=False)
         return
+    _prepare_store(settings)
+    click.echo(f"serving {where} on http://{host}:{port}/sparql with {workers} worker(s) x {threads} "
+               "thread(s)", err=True)
     from gunicorn.app.base import BaseApplication
 
     class _Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", 1)  # the embedded store is held by one process
+            self.cfg.set("workers", workers)
             self.cfg.set("threads", threads)
             self.cfg.set("accesslog", "-")
+            self.cfg.set("graceful_timeout", 5)
 
         def load(self) -> Any:
-            return app
+            return create_app(settings)  # in the worker: it alone opens the embedded store
 
     _Server().run()
+
+
+def _prepare_store(settings: Settings) -> None:
+    """Open the store once before serving, so a store that cannot be opened is a clear error here (not
+    a worker failing to boot), and load the bundled framework into an empty one; then release it for
+    the worker."""
+    with open_store(settings) as store:
+        if not settings.endpoint and not store.catalog():
+            from aiskills.loading import load_bundled
+
+            load_bundled(store)
 
 
 # -- alignment questions ---------------------------------------------------------------------------

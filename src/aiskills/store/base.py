@@ -16,7 +16,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Union
+from typing import TypeVar, Union
 
 import pyoxigraph as ox
 
@@ -26,6 +26,7 @@ from aiskills.namespaces import CATALOG_GRAPH
 Term = Union[ox.NamedNode, ox.BlankNode, ox.Literal]
 QueryResult = Union[ox.QuerySolutions, ox.QueryBoolean, ox.QueryTriples]
 Progress = Callable[[int, int], None]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -102,19 +103,50 @@ class Store(abc.ABC):
 
     def protocol_query(self, query: str, default_graphs: Sequence[str] | None = None,
                        named_graphs: Sequence[str] | None = None, *,
-                       base_iri: str | None = None) -> QueryResult:
+                       base_iri: str | None = None, timeout: float | None = None) -> QueryResult:
         """Run a query as the SPARQL Protocol asks, returning pyoxigraph's lazy result.
 
         With neither list given, the default graph is the active dataset (the union of the active
         graphs) and every active graph is a named graph. Otherwise the default graph is the merge of
         ``default_graphs`` and the named graphs are ``named_graphs`` (either may be empty), each of
         which must be an active graph of this store (``InputError`` names the first that is not:
-        remote graphs are never fetched). Backends that cannot do this raise
+        remote graphs are never fetched). ``timeout`` bounds a query sent over the network (an embedded
+        store is bounded by ``run_query`` instead). Backends that cannot do this raise
         ``ProtocolUnsupported``.
         """
         raise ProtocolUnsupported(
             f"the {self.name} store does not answer SPARQL Protocol queries itself: query its SPARQL "
             "server directly, or serve an embedded store")
+
+    def run_query(self, work: Callable[[], T], timeout: float) -> T:
+        """``work()`` (which runs a user's query on this store and renders its answer) within
+        ``timeout`` seconds, or ``QueryTimeout``. Here it runs in-process: a backend whose queries
+        go over the network passes the timeout to its requests instead (``protocol_query``)."""
+        return work()
+
+    # -- the SPARQL Update and Graph Store protocols (a write token has been checked by the caller) --
+    def protocol_update(self, update: str, using_graphs: Sequence[str] | None = None,
+                        using_named_graphs: Sequence[str] | None = None, *,
+                        base_iri: str | None = None) -> None:
+        """Apply a SPARQL 1.1 Update as one transaction; ``using_graphs``/``using_named_graphs`` are
+        the protocol's ``using-graph-uri``/``using-named-graph-uri``. Backends that cannot do this
+        raise ``ProtocolUnsupported``."""
+        raise ProtocolUnsupported(f"the {self.name} store does not take SPARQL updates through this "
+                                  "server: send them to its own update endpoint")
+
+    def graph_read(self, graph: str | None) -> list[ox.Triple] | None:
+        """Graph Store GET: the triples of one active graph (``None`` when it holds none), or of the
+        default graph (the union of the active graphs) when ``graph`` is None."""
+        raise ProtocolUnsupported(f"the {self.name} store has no Graph Store Protocol here: use its own")
+
+    def graph_write(self, graph: str, triples: Sequence[ox.Triple], *, replace: bool) -> bool:
+        """Graph Store PUT (``replace``) or POST (merge) into one named graph, atomically; True when
+        the graph did not exist before."""
+        raise ProtocolUnsupported(f"the {self.name} store has no Graph Store Protocol here: use its own")
+
+    def graph_delete(self, graph: str) -> bool:
+        """Graph Store DELETE of one named graph; False when there was no such graph."""
+        raise ProtocolUnsupported(f"the {self.name} store has no Graph Store Protocol here: use its own")
 
     # -- writes ----------------------------------------------------------------------------------
     @abc.abstractmethod

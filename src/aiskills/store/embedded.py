@@ -12,19 +12,50 @@ The catalogue is read off the graphs themselves (their IRIs, the framework's ver
 provenance), so there is no bookkeeping that could disagree with the data. Every write to the active
 store is one SPARQL update, which Oxigraph applies as one transaction: readers see the old graphs or
 the new ones, never a graph half-written.
+
+Queries sent through the SPARQL endpoint (``run_query``) run in a forked child process that the
+server kills at the query timeout (``aiskills.store.isolated``): pyoxigraph cannot cancel a query.
+
+SPARQL Update and the Graph Store Protocol (only with a write token; checked by the web layer) map
+onto this model as follows:
+
+- They act on the active store only: a graph an update creates is active at once and shows in the
+  catalogue (as kind ``other`` unless its IRI is under a framework, ontology or curriculum prefix);
+  a graph it drops leaves the catalogue. Earlier framework versions in the archive are never touched.
+- The default graph is, as for queries, the union of the active graphs: the WHERE of an update that
+  names no dataset (no ``USING``, ``WITH`` or ``using-graph-uri``) reads every active graph as its
+  default graph and each as a named graph. Pyoxigraph's own default graph is never part of the
+  dataset, so an update that would leave triples there (``INSERT DATA { <s> <p> <o> }`` without
+  ``GRAPH``) is refused as a whole, with nothing written: data goes into named graphs.
+- The Graph Store Protocol's ``?default`` can be read (the union) but not written, for the same reason.
+- Updates run in-process, in one transaction each; only token holders can send them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import pyoxigraph as ox
 
 from aiskills import namespaces as ns
 from aiskills.errors import InputError, QueryError, StoreError
 from aiskills.store.base import CatalogEntry, GraphData, Progress, QueryResult, Store, Table, Term
-from aiskills.store.binding import bind
+from aiskills.store.binding import bind, mask
+from aiskills.store.isolated import can_fork, run_forked
+from aiskills.store.update import with_dataset
+
+T = TypeVar("T")
+#: A graph the default-graph guard of an update writes to when the update left triples in
+#: pyoxigraph's default graph; creating it then fails, which rolls the whole update back.
+_GUARD = "urn:x-aiskills:default-graph-guard"
+_OPERATION = re.compile(r"(?<![\w:?$])(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)(?![\w:\-])",
+                        re.IGNORECASE)
+_GUARD_UPDATE = (f"INSERT {{ GRAPH <{_GUARD}> {{ <{_GUARD}> <{_GUARD}> <{_GUARD}> }} }} "
+                 "WHERE { SELECT * WHERE { ?s ?p ?o } LIMIT 1 } ;\n"
+                 f"CREATE GRAPH <{_GUARD}> ;\nDROP GRAPH <{_GUARD}>")
 
 _SUBJECT = ns.DCT + "subject"
 _CATALOG_QUERY = """
@@ -94,7 +125,7 @@ class EmbeddedStore(Store):
 
     def protocol_query(self, query: str, default_graphs: Sequence[str] | None = None,
                        named_graphs: Sequence[str] | None = None, *,
-                       base_iri: str | None = None) -> QueryResult:
+                       base_iri: str | None = None, timeout: float | None = None) -> QueryResult:
         if default_graphs is None and named_graphs is None:
             dataset: dict[str, object] = {"use_default_graph_as_union": True}
         else:
@@ -106,6 +137,65 @@ class EmbeddedStore(Store):
             raise QueryError(f"SPARQL syntax error: {exc}") from exc
         except (OSError, ValueError, RuntimeError) as exc:
             raise QueryError(f"query failed: {exc}") from exc
+
+    def run_query(self, work: Callable[[], T], timeout: float) -> T:
+        """In a forked child that is killed at the deadline (see ``aiskills.store.isolated``)."""
+        return run_forked(work, timeout) if can_fork() else work()
+
+    # -- the SPARQL Update and Graph Store protocols -----------------------------------------------
+    def protocol_update(self, update: str, using_graphs: Sequence[str] | None = None,
+                        using_named_graphs: Sequence[str] | None = None, *,
+                        base_iri: str | None = None) -> None:
+        if using_graphs is None and using_named_graphs is None:
+            active = _names(self._active)
+            text = with_dataset(update, active, active, protocol=False)
+        else:
+            text = with_dataset(update, using_graphs or [], using_named_graphs or [], protocol=True)
+        try:
+            self._active.update(_guarded(text), base_iri=base_iri)
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL syntax error: {exc}") from exc
+        except (OSError, ValueError, RuntimeError) as exc:
+            if _GUARD in str(exc):
+                raise QueryError("the update writes triples outside any named graph; this store keeps "
+                                 "data only in named graphs (the default graph of every query is their "
+                                 "union): wrap the data in GRAPH <…> { … } or start the operation with "
+                                 "WITH <…>. Nothing was changed") from exc
+            raise QueryError(f"the update failed and nothing was changed: {exc}") from exc
+        self._active.flush()
+
+    def graph_read(self, graph: str | None) -> list[ox.Triple] | None:
+        if graph is None:
+            seen = dict.fromkeys(q.triple for q in self._active if isinstance(q.graph_name, ox.NamedNode))
+            return list(seen)
+        node = _node(graph)
+        triples = [q.triple for q in self._active.quads_for_pattern(None, None, None, node)]
+        return triples or None
+
+    def graph_write(self, graph: str, triples: Sequence[ox.Triple], *, replace: bool) -> bool:
+        node = _node(graph)
+        created = next(iter(self._active.quads_for_pattern(None, None, None, node)), None) is None
+        ops = [f"DROP SILENT GRAPH {node}"] if replace else []
+        if triples:
+            body = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode()
+            ops.append(f"INSERT DATA {{ GRAPH {node} {{\n{body}}} }}")
+        if ops:
+            self._write(" ;\n".join(ops))
+        return created
+
+    def graph_delete(self, graph: str) -> bool:
+        node = _node(graph)
+        if next(iter(self._active.quads_for_pattern(None, None, None, node)), None) is None:
+            return False
+        self._write(f"DROP SILENT GRAPH {node}")
+        return True
+
+    def _write(self, update: str) -> None:
+        try:
+            self._active.update(update)
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise StoreError(f"the write failed and nothing was changed: {exc}") from exc
+        self._active.flush()
 
     def _held(self, graphs: Sequence[str]) -> list[ox.NamedNode]:
         """The graphs as nodes, each checked to be an active graph of this store."""
@@ -190,6 +280,21 @@ class EmbeddedStore(Store):
         for store in (self._active, self._archive):
             store.flush()
         del self._active, self._archive
+
+
+def _guarded(update: str) -> str:
+    """``update`` followed by the default-graph guard (after a ``;`` unless it already ends with one)."""
+    masked = mask(update).rstrip()
+    has_operation = _OPERATION.search(masked) is not None  # else a prologue alone, or nothing
+    joint = "\n" if masked.endswith(";") or not has_operation else "\n;\n"
+    return update + joint + _GUARD_UPDATE
+
+
+def _node(graph: str) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(graph)
+    except ValueError as exc:
+        raise InputError(f"graph <{graph}> is not a valid IRI: {exc}") from exc
 
 
 def _open(path: Path | None) -> ox.Store:

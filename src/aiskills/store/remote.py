@@ -38,12 +38,13 @@ import requests
 from requests.auth import HTTPDigestAuth
 
 from aiskills.config import Settings
-from aiskills.errors import AiskillsError, ConfigError, QueryError, StoreError
+from aiskills.errors import AiskillsError, ConfigError, InputError, QueryError, StoreError
 from aiskills.namespaces import CATALOG_GRAPH, GRAPH, STAGING_GRAPH_PREFIX, XSD
-from aiskills.store.base import CatalogEntry, GraphData, Store, Table, Term
+from aiskills.store.base import CatalogEntry, GraphData, QueryResult, Store, Table, Term
 from aiskills.store.binding import (bind, check_name, group_end, group_start, insert_into_where,
                                     mask, query_form)
 from aiskills.store.catalog import catalog_triples, merge_catalog, serialize_triples
+from aiskills.store.isolated import QueryTimeout
 
 RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
@@ -208,6 +209,45 @@ class RemoteStore(Store):
         self._send("POST", self.update_endpoint, write=True, data={"update": update},
                    headers={"Accept": RESULTS_JSON})
 
+    # -- the SPARQL Protocol ----------------------------------------------------------------------
+    def protocol_query(self, query: str, default_graphs: Sequence[str] | None = None,
+                       named_graphs: Sequence[str] | None = None, *,
+                       base_iri: str | None = None, timeout: float | None = None) -> QueryResult:
+        """Forwarded to the server with the dataset named (the active graphs unless the caller names
+        some, each of which must be active here) and ``timeout`` on the request: past it the caller
+        gets ``QueryTimeout``. A result the server cut at its row limit is an error, never passed on."""
+        active = self.dataset()
+        if default_graphs is None and named_graphs is None:
+            default, named = active, active
+        else:
+            held = set(active)
+            for graph in [*(default_graphs or []), *(named_graphs or [])]:
+                if graph not in held:
+                    raise InputError(f"graph <{graph}> is not in this store (remote graphs are never fetched)")
+            default, named = list(default_graphs or []), list(named_graphs or [])
+        params = ([("default-graph-uri", g) for g in default or [EMPTY_GRAPH]]
+                  + [("named-graph-uri", g) for g in named or [EMPTY_GRAPH]])
+        form, _ = query_form(query)
+        graph = form.upper() in ("CONSTRUCT", "DESCRIBE")
+        text = f"BASE {ox.NamedNode(base_iri)}\n{query}" if base_iri else query
+        response = self._send("POST", self.endpoint, write=False, data=[("query", text), *params],
+                              headers={"Accept": N_TRIPLES if graph else RESULTS_JSON},
+                              deadline=timeout or self.timeout)
+        cap = response.headers.get(CAP_HEADER, "")
+        try:
+            if graph:
+                return list(ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))  # type: ignore[return-value]
+            result = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
+        except SyntaxError as exc:
+            raise StoreError(f"{self.endpoint} answered with a malformed result: {exc}") from exc
+        if cap.isdigit() and isinstance(result, ox.QuerySolutions):
+            rows = list(result)
+            if len(rows) >= int(cap):
+                raise StoreError(_cut(int(cap), "a protocol query is not read again in pages: add LIMIT "
+                                                "and OFFSET to read it in parts"))
+            result = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
+        return result  # type: ignore[return-value]
+
     # -- query plumbing --------------------------------------------------------------------------
     def _dataset_params(self, union: bool) -> list[tuple[str, str]]:
         """Protocol parameters naming the dataset: active graphs (or all of ours) as the default
@@ -283,13 +323,19 @@ class RemoteStore(Store):
         return doc
 
     # -- HTTP ------------------------------------------------------------------------------------
-    def _send(self, method: str, url: str, *, write: bool, **kwargs: Any) -> requests.Response:
-        """One HTTP exchange; reads are tried three times on connection failures."""
+    def _send(self, method: str, url: str, *, write: bool, deadline: float | None = None,
+              **kwargs: Any) -> requests.Response:
+        """One HTTP exchange; reads are tried three times on connection failures. With ``deadline``
+        (a user's query) the request is given that many seconds and then ``QueryTimeout``."""
         delays = () if write else RETRY_DELAYS
         for attempt in range(len(delays) + 1):
             retry = attempt < len(delays)
             try:
-                response = self._session.request(method, url, timeout=self.timeout, **kwargs)
+                response = self._session.request(method, url, timeout=deadline or self.timeout, **kwargs)
+            except requests.ReadTimeout as exc:
+                if deadline is not None:
+                    raise QueryTimeout(deadline) from exc
+                raise StoreError(_too_slow(url, self.timeout, write)) from exc
             except requests.ConnectionError as exc:
                 if retry:
                     time.sleep(delays[attempt])

@@ -1,29 +1,41 @@
-"""``/sparql``: a read-only SPARQL 1.1 Protocol query endpoint, with a service description.
+"""``/sparql``: the SPARQL 1.1 Protocol (query and, with a write token, update), a service
+description, and the query page for people.
 
 Queries come by GET (``?query=``), URL-encoded POST or direct POST (``application/sparql-query``);
 ``default-graph-uri`` and ``named-graph-uri`` set the dataset, else the query's FROM / FROM NAMED,
 else the active dataset (the union of the active graphs). Results are negotiated by ``Accept`` (or
-``?format=``). Safe by default: updates, ``SERVICE`` and ``LOAD`` are refused before anything runs,
-graphs the store does not hold are refused (never fetched), and the query length and result size
-are capped (a capped result is an error, never a silent cut). Every error is ``text/plain``.
+``?format=``; ``format=html`` is the query page with the results as a table). Safe by default:
+``SERVICE`` and ``LOAD`` are refused before anything runs, graphs the store does not hold are refused
+(never fetched), the query length and result size are capped (a capped result is an error, never a
+silent cut), and every query runs under ``Settings.query_timeout`` (``Store.run_query``: a forked
+child for the embedded store, killed at the deadline; 503 with ``Retry-After`` for the client).
+
+Updates (form ``update=`` or ``application/sparql-update``, with ``using-graph-uri`` and
+``using-named-graph-uri``) exist only when a write token is configured and need it as
+``Authorization: Bearer``: 403 saying how to enable writes when none is configured, 401 with
+``WWW-Authenticate`` for a missing or wrong token. How they map onto the store is in its backend
+(``aiskills.store.embedded``). Every error is ``text/plain``, except on the query page.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, request
-from markupsafe import escape
+from flask import Blueprint, Response, current_app, render_template, request
 
 from aiskills.config import Settings
-from aiskills.errors import InputError, QueryError, StoreError
+from aiskills.errors import AiskillsError, InputError, QueryError, StoreError
 from aiskills.store.base import ProtocolUnsupported, QueryResult, Store
 from aiskills.store.binding import mask, query_form
+from aiskills.store.isolated import QueryTimeout
+from aiskills.web.auth import check_write
+from aiskills.web.sparql_page import page_context
 
 sparql = Blueprint("sparql", __name__)
 
@@ -34,6 +46,8 @@ DIRECT_UPDATE = "application/sparql-update"
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS_NS = "http://www.w3.org/ns/formats/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+#: Seconds a client is asked to wait before retrying a query that ran out of time.
+RETRY_AFTER = "5"
 
 
 @dataclass(frozen=True)
@@ -45,19 +59,26 @@ class Format:
     iri: str
     results: ox.QueryResultsFormat | None = None
     rdf: ox.RdfFormat | None = None
+    label: str = ""
 
 
 JSON = Format("json", "application/sparql-results+json", FORMATS_NS + "SPARQL_Results_JSON",
-              results=ox.QueryResultsFormat.JSON)
+              results=ox.QueryResultsFormat.JSON, label="JSON")
 XML = Format("xml", "application/sparql-results+xml", FORMATS_NS + "SPARQL_Results_XML",
-             results=ox.QueryResultsFormat.XML)
-CSV = Format("csv", "text/csv", FORMATS_NS + "SPARQL_Results_CSV", results=ox.QueryResultsFormat.CSV)
+             results=ox.QueryResultsFormat.XML, label="XML")
+CSV = Format("csv", "text/csv", FORMATS_NS + "SPARQL_Results_CSV", results=ox.QueryResultsFormat.CSV,
+             label="CSV")
 TSV = Format("tsv", "text/tab-separated-values", FORMATS_NS + "SPARQL_Results_TSV",
-             results=ox.QueryResultsFormat.TSV)
-TURTLE = Format("turtle", "text/turtle", FORMATS_NS + "Turtle", rdf=ox.RdfFormat.TURTLE)
-NTRIPLES = Format("nt", "application/n-triples", FORMATS_NS + "N-Triples", rdf=ox.RdfFormat.N_TRIPLES)
-JSONLD = Format("jsonld", "application/ld+json", FORMATS_NS + "JSON-LD", rdf=ox.RdfFormat.JSON_LD)
-RDFXML = Format("rdfxml", "application/rdf+xml", FORMATS_NS + "RDF_XML", rdf=ox.RdfFormat.RDF_XML)
+             results=ox.QueryResultsFormat.TSV, label="TSV")
+TURTLE = Format("turtle", "text/turtle", FORMATS_NS + "Turtle", rdf=ox.RdfFormat.TURTLE, label="Turtle")
+NTRIPLES = Format("nt", "application/n-triples", FORMATS_NS + "N-Triples", rdf=ox.RdfFormat.N_TRIPLES,
+                  label="N-Triples")
+JSONLD = Format("jsonld", "application/ld+json", FORMATS_NS + "JSON-LD", rdf=ox.RdfFormat.JSON_LD,
+                label="JSON-LD")
+RDFXML = Format("rdfxml", "application/rdf+xml", FORMATS_NS + "RDF_XML", rdf=ox.RdfFormat.RDF_XML,
+                label="RDF/XML")
+#: The query page with the result as a table (``?format=html``, or a browser's ``Accept``).
+HTML = Format("html", "text/html", "", label="HTML table")
 
 TABULAR = (JSON, XML, CSV, TSV)  # the first is the default
 BOOLEAN = (JSON, XML)
@@ -98,24 +119,49 @@ class Operation:
         return bool(self.default_graphs or self.named_graphs)
 
 
+@dataclass(frozen=True)
+class UpdateOperation:
+    """An update request: the update and the protocol's ``using-graph-uri``/``using-named-graph-uri``."""
+
+    update: str
+    using_graphs: tuple[str, ...]
+    using_named_graphs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A query's answer as the query process hands it back: status, media type, body, and which of
+    the three result kinds it is ("boolean", "solutions", "graph"; "" for an error)."""
+
+    status: int
+    content_type: str
+    body: bytes
+    kind: str = ""
+    headers: tuple[tuple[str, str], ...] = field(default=())
+
+
 # -- the route ---------------------------------------------------------------------------------------
 @sparql.route("/sparql", methods=["GET", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"])
 def endpoint() -> Response:
-    """One URL for queries, the service description and the query form."""
+    """One URL for queries, updates, the service description and the query page."""
     if request.method == "OPTIONS":
         return _preflight()
     if request.method not in QUERY_METHODS:
         raise ProtocolError(405, f"{request.method} is not allowed here: send a query by GET or POST",
                             {"Allow": ", ".join(QUERY_METHODS)})
-    operation = read_request(request.method, _settings())
+    settings = _settings()
+    operation = read_request(request.method, settings)
     if operation is None:
         return service_description()
-    return answer(operation, _settings(), _store())
+    if isinstance(operation, UpdateOperation):
+        return update(operation, _store())
+    return answer(operation, settings, _store())
 
 
 @sparql.after_request
 def _cors(response: Response) -> Response:
-    """Reads are open to any origin; the endpoint is read-only and needs no credentials."""
+    """Reads are open to any origin; writes need a bearer token, which a cross-origin page cannot
+    send without a preflight that does not allow it."""
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers.add("Vary", "Accept")
     return response
@@ -137,19 +183,27 @@ def _store() -> Store:
     return current_app.extensions["aiskills"]["store"]  # type: ignore[no-any-return]
 
 
+def writes_enabled(settings: Settings) -> bool:
+    """Whether this server takes updates at all (a write token is configured)."""
+    return any(t.scope == "write" for t in settings.tokens)
+
+
 # -- reading the request -----------------------------------------------------------------------------
-def read_request(method: str, settings: Settings) -> Operation | None:
-    """The query operation the request carries, or ``None`` for a GET without one (the service
+def read_request(method: str, settings: Settings) -> Operation | UpdateOperation | None:
+    """The operation the request carries, or ``None`` for a GET without one (the service
     description). Raises ``ProtocolError`` for anything the protocol or our policy refuses."""
     _check_body_size(settings)
     if method == "GET":
         queries, updates = request.args.getlist("query"), request.args.getlist("update")
+        if updates:
+            raise ProtocolError(405, "a SPARQL update must be sent by POST (form update=... or an "
+                                     f"{DIRECT_UPDATE} body), never by GET", {"Allow": "POST"})
     else:
         queries, updates = _post_operation()
     if queries and updates:
         raise ProtocolError(400, "a request carries either a query or an update, not both")
     if updates:
-        raise _update_refused()
+        return _update_operation(updates, settings)
     if not queries:
         if method == "GET":
             return None
@@ -158,10 +212,25 @@ def read_request(method: str, settings: Settings) -> Operation | None:
     if len(queries) > 1:
         raise ProtocolError(400, f"{len(queries)} `query` parameters given: send exactly one")
     query = queries[0]
-    if len(query) > settings.query_max_length:
-        raise ProtocolError(413, f"the query is {len(query)} characters long; this endpoint takes at most "
-                                 f"{settings.query_max_length}")
+    _check_length(query, settings, "query")
     return Operation(query, tuple(_params("default-graph-uri")), tuple(_params("named-graph-uri")))
+
+
+def _update_operation(updates: list[str], settings: Settings) -> UpdateOperation:
+    refused = check_write()
+    if refused is not None:
+        raise ProtocolError(refused.status_code, refused.get_data(as_text=True).strip(),
+                            {k: v for k, v in refused.headers.items() if k == "WWW-Authenticate"})
+    if len(updates) > 1:
+        raise ProtocolError(400, f"{len(updates)} `update` parameters given: send exactly one")
+    _check_length(updates[0], settings, "update")
+    return UpdateOperation(updates[0], tuple(_params("using-graph-uri")), tuple(_params("using-named-graph-uri")))
+
+
+def _check_length(text: str, settings: Settings, what: str) -> None:
+    if len(text) > settings.query_max_length:
+        raise ProtocolError(413, f"the {what} is {len(text)} characters long; this endpoint takes at most "
+                                 f"{settings.query_max_length}")
 
 
 def _post_operation() -> tuple[list[str], list[str]]:
@@ -171,23 +240,27 @@ def _post_operation() -> tuple[list[str], list[str]]:
         return (request.args.getlist("query") + request.form.getlist("query"),
                 request.args.getlist("update") + request.form.getlist("update"))
     if mimetype == DIRECT_UPDATE:
-        raise _update_refused()
+        if request.args.getlist("update") or request.args.getlist("query"):
+            raise ProtocolError(400, f"a {DIRECT_UPDATE} body and a `query` or `update` parameter: "
+                                     "send one operation")
+        return [], [_utf8_body("update")]
     if mimetype == DIRECT_QUERY:
         if request.args.getlist("query"):
             raise ProtocolError(400, f"a {DIRECT_QUERY} body and a `query` parameter: send one query")
-        return [_utf8_body()], request.args.getlist("update")
+        return [_utf8_body("query")], request.args.getlist("update")
     given = f"a {mimetype} body" if mimetype else "a body without Content-Type"
-    raise ProtocolError(415, f"{given} cannot carry a query: use {FORM} (query=...) or {DIRECT_QUERY}")
+    raise ProtocolError(415, f"{given} cannot carry a query: use {FORM} (query=... or update=...), "
+                             f"{DIRECT_QUERY} or {DIRECT_UPDATE}")
 
 
-def _utf8_body() -> str:
+def _utf8_body(what: str) -> str:
     charset = request.mimetype_params.get("charset", "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
-        raise ProtocolError(415, f"the query must be sent as UTF-8, not {charset}")
+        raise ProtocolError(415, f"the {what} must be sent as UTF-8, not {charset}")
     try:
         return request.get_data().decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ProtocolError(400, f"the query is not valid UTF-8: {exc}") from exc
+        raise ProtocolError(400, f"the {what} is not valid UTF-8: {exc}") from exc
 
 
 def _params(name: str) -> list[str]:
@@ -206,11 +279,6 @@ def _check_body_size(settings: Settings) -> None:
                                  f"to {settings.query_max_length} characters")
 
 
-def _update_refused() -> ProtocolError:
-    return ProtocolError(403, "this endpoint is read-only: SPARQL updates need a configured write token, "
-                              "and are not accepted here")
-
-
 # -- checking and running the query ------------------------------------------------------------------
 def check_safe(query: str) -> None:
     """Refuse SERVICE and LOAD (outside comments, IRIs and strings) before anything runs."""
@@ -227,6 +295,8 @@ def parse_check(query: str, base_iri: str) -> None:
         ox.Store().query(query, base_iri=base_iri)
     except SyntaxError as exc:
         raise ProtocolError(400, f"SPARQL syntax error: {exc}") from exc
+    except (OSError, ValueError, RuntimeError) as exc:  # e.g. a custom function pyoxigraph does not know
+        raise ProtocolError(400, f"the query cannot be run here: {exc}") from exc
 
 
 def query_dataset(query: str, base_iri: str) -> tuple[list[str], list[str]] | None:
@@ -257,34 +327,81 @@ def _resolve(prologue: str, token: str, base_iri: str) -> str:
     return str(rows[0]["g"].value)
 
 
-def run(operation: Operation, store: Store, base_iri: str) -> QueryResult:
-    """Check and run the query; the dataset named by the protocol wins over the query's own."""
+def dataset_of(operation: Operation, store: Store, base_iri: str) -> tuple[Sequence[str] | None,
+                                                                            Sequence[str] | None]:
+    """Check the query and work out its dataset; the dataset named by the protocol wins over the
+    query's own. Runs in the server process: cheap, and it refuses before anything is forked."""
     check_safe(operation.query)
     parse_check(operation.query, base_iri)
     if operation.names_dataset:
         # Graphs named by the protocol that this store does not hold are empty (never fetched);
         # a FROM in the query text naming one is refused (query_dataset) as a remote FROM.
         held = {e.graph for e in store.catalog() if e.active}
-        dataset: tuple[Sequence[str], Sequence[str]] | None = (
-            [g for g in operation.default_graphs if g in held], [g for g in operation.named_graphs if g in held])
-    else:
-        dataset = query_dataset(operation.query, base_iri)
-    default, named = dataset if dataset is not None else (None, None)
-    return store.protocol_query(operation.query, default, named, base_iri=base_iri)
+        return ([g for g in operation.default_graphs if g in held], [g for g in operation.named_graphs if g in held])
+    dataset = query_dataset(operation.query, base_iri)
+    return dataset if dataset is not None else (None, None)
 
 
 # -- answering ---------------------------------------------------------------------------------------
 def answer(operation: Operation, settings: Settings, store: Store) -> Response:
-    """Run the query and serialise its result in the negotiated format."""
-    result = run(operation, store, request.base_url)
+    """Run the query under the timeout and serialise its result in the negotiated format."""
+    html = wants_html()
+    base_iri = request.base_url
+    try:
+        default, named = dataset_of(operation, store, base_iri)
+    except ProtocolError as exc:
+        if html:
+            return query_page(operation.query, error=exc.message, status=exc.status)
+        raise
+
+    def evaluate() -> Reply:
+        return evaluate_reply(operation.query, default, named, base_iri, store, settings, html)
+
+    try:
+        reply = store.run_query(evaluate, settings.query_timeout)
+    except QueryTimeout as exc:
+        if html:
+            return query_page(operation.query, error=str(exc), status=503, headers={"Retry-After": RETRY_AFTER})
+        raise
+    if html:
+        return query_page(operation.query, reply=reply)
+    return Response(reply.body, status=reply.status, content_type=reply.content_type, headers=list(reply.headers))
+
+
+def evaluate_reply(query: str, default: Sequence[str] | None, named: Sequence[str] | None, base_iri: str,
+                   store: Store, settings: Settings, html: bool) -> Reply:
+    """Run the query and render its answer; every error it expects becomes an error ``Reply`` (this
+    runs in the query process, and only plain values travel back)."""
+    try:
+        result = store.protocol_query(query, default, named, base_iri=base_iri, timeout=settings.query_timeout)
+        return render(result, settings.result_max_rows, html)
+    except ProtocolError as exc:
+        return _error_reply(exc.status, exc.message, exc.headers)
+    except QueryTimeout as exc:
+        return _error_reply(503, str(exc), {"Retry-After": RETRY_AFTER})
+    except (InputError, QueryError) as exc:
+        return _error_reply(400, str(exc))
+    except ProtocolUnsupported as exc:
+        return _error_reply(501, str(exc))
+    except (StoreError, AiskillsError) as exc:
+        return _error_reply(503, str(exc))
+
+
+def render(result: QueryResult, cap: int, html: bool) -> Reply:
+    """The result in the negotiated format (for the query page: SPARQL JSON, or N-Triples for a graph)."""
     if isinstance(result, ox.QueryBoolean):
-        fmt = negotiate(BOOLEAN)
-        return _response(result.serialize(format=fmt.results), fmt)
+        fmt = JSON if html else negotiate(BOOLEAN)
+        return Reply(200, _content_type(fmt), result.serialize(format=fmt.results) or b"", "boolean")
     if isinstance(result, ox.QuerySolutions):
-        fmt = negotiate(TABULAR)
-        return _response(solutions_bytes(result, fmt, settings.result_max_rows), fmt)
-    fmt = negotiate(GRAPH)
-    return _response(triples_bytes(result, fmt, settings.result_max_rows), fmt)
+        fmt = JSON if html else negotiate(TABULAR)
+        return Reply(200, _content_type(fmt), solutions_bytes(result, fmt, cap), "solutions")
+    fmt = NTRIPLES if html else negotiate(GRAPH)
+    return Reply(200, _content_type(fmt), triples_bytes(result, fmt, cap), "graph")
+
+
+def _error_reply(status: int, message: str, headers: dict[str, str] | None = None) -> Reply:
+    return Reply(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"), "",
+                 tuple((headers or {}).items()))
 
 
 def _response(body: bytes | None, fmt: Format) -> Response:
@@ -294,6 +411,18 @@ def _response(body: bytes | None, fmt: Format) -> Response:
 def _content_type(fmt: Format) -> str:
     textual = fmt.media_type.startswith("text/") or fmt.name in ("nt", "jsonld")
     return f"{fmt.media_type}; charset=utf-8" if textual else fmt.media_type
+
+
+def wants_html() -> bool:
+    """``?format=html``, or no ``format`` and an ``Accept`` that names text/html (a browser) first."""
+    name = request.args.get("format")
+    if name:
+        return name.lower() == "html"
+    header = request.headers.get("Accept", "")
+    if "text/html" not in header:
+        return False
+    offers = ["text/html"] + [f.media_type for f in TABULAR + GRAPH]
+    return request.accept_mimetypes.best_match(offers) == "text/html"
 
 
 def negotiate(offers: Sequence[Format]) -> Format:
@@ -315,7 +444,7 @@ def negotiate(offers: Sequence[Format]) -> Format:
 def _by_name(name: str, offers: Sequence[Format]) -> Format:
     known = {f.name: f for f in TABULAR + GRAPH}
     if name.lower() not in known:
-        raise ProtocolError(400, f"unknown format {name!r}: use one of {', '.join(known)}")
+        raise ProtocolError(400, f"unknown format {name!r}: use one of {', '.join(known)}, html")
     fmt = known[name.lower()]
     if fmt not in offers:
         raise ProtocolError(406, f"this result cannot be given as {name}: use one of "
@@ -375,10 +504,24 @@ def _too_large(cap: int, what: str) -> ProtocolError:
                               f"(e.g. LIMIT {cap} OFFSET 0, then OFFSET {cap}, ...)")
 
 
-# -- the service description and the query form ------------------------------------------------------
+# -- updates -----------------------------------------------------------------------------------------
+def update(operation: UpdateOperation, store: Store) -> Response:
+    """Apply an update (the write token was checked when the request was read): 204 when done."""
+    check_safe(operation.update)
+    protocol = bool(operation.using_graphs or operation.using_named_graphs)
+    store.protocol_update(operation.update,
+                          list(operation.using_graphs) if protocol else None,
+                          list(operation.using_named_graphs) if protocol else None,
+                          base_iri=request.base_url)
+    return Response(status=204)
+
+
+# -- the service description -------------------------------------------------------------------------
 def service_description() -> Response:
-    """The ``sd:Service`` in an RDF format, or the HTML query form for a browser."""
+    """The ``sd:Service`` in an RDF format, or the query page for a browser."""
     name = request.args.get("format")
+    if name and name.lower() == "html":
+        return query_page(None)
     if name:
         return _description(_by_name(name, GRAPH))
     accept = request.accept_mimetypes
@@ -390,17 +533,18 @@ def service_description() -> Response:
         raise ProtocolError(406, "the service description is available as text/html or "
                                  + ", ".join(f.media_type for f in GRAPH))
     if best == "text/html":
-        return Response(query_form_page(request.base_url, _store()), content_type="text/html; charset=utf-8")
+        return query_page(None)
     return _description(ALIASES.get(best) or next(f for f in GRAPH if f.media_type == best))
 
 
 def _description(fmt: Format) -> Response:
-    triples = description_triples(request.base_url, _store().dataset())
+    triples = description_triples(request.base_url, _store().dataset(), writes=writes_enabled(_settings()))
     return _response(ox.serialize(triples, format=fmt.rdf), fmt)  # type: ignore[arg-type]
 
 
-def description_triples(endpoint_url: str, graphs: Sequence[str]) -> list[ox.Triple]:
-    """``sd:Service`` for this endpoint: language, result formats, features and its default dataset."""
+def description_triples(endpoint_url: str, graphs: Sequence[str], *, writes: bool = False) -> list[ox.Triple]:
+    """``sd:Service`` for this endpoint: languages (Update only when writes are enabled), result
+    formats, features and its default dataset."""
     service, dataset, default = ox.BlankNode(), ox.BlankNode(), ox.BlankNode()
     a, sd = ox.NamedNode(RDF_TYPE), (lambda local: ox.NamedNode(SD + local))
     triples = [
@@ -413,6 +557,8 @@ def description_triples(endpoint_url: str, graphs: Sequence[str]) -> list[ox.Tri
         ox.Triple(dataset, sd("defaultGraph"), default),
         ox.Triple(default, a, sd("Graph")),
     ]
+    if writes:
+        triples.append(ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Update")))
     triples += [ox.Triple(service, sd("resultFormat"), ox.NamedNode(f.iri)) for f in TABULAR + GRAPH]
     for graph in graphs:
         named = ox.BlankNode()
@@ -421,24 +567,36 @@ def description_triples(endpoint_url: str, graphs: Sequence[str]) -> list[ox.Tri
     return triples
 
 
+# -- the query page ----------------------------------------------------------------------------------
 _EXAMPLE = "SELECT ?s ?p ?o WHERE {\n  ?s ?p ?o\n}\nLIMIT 10"
 
 
-def query_form_page(endpoint_url: str, store: Store) -> str:
-    """A page with a query form that works without JavaScript; every dynamic value escaped."""
-    graphs = "".join(f"<li><code>{escape(g)}</code></li>" for g in store.dataset())
-    options = "".join(f'<option value="{escape(f.name)}">{escape(f.name)} ({escape(f.media_type)})</option>'
-                      for f in TABULAR + GRAPH)
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>SPARQL endpoint</title></head>"
-        f"<body><h1>SPARQL endpoint</h1><p>Endpoint: <code>{escape(endpoint_url)}</code> "
-        "(SPARQL 1.1 Protocol, read-only).</p>"
-        '<form method="get" action="/sparql">'
-        f'<p><label for="query">Query</label><br><textarea id="query" name="query" rows="12" cols="80">'
-        f"{escape(_EXAMPLE)}</textarea></p>"
-        f'<p><label for="format">Format</label> <select id="format" name="format">{options}</select> '
-        '<button type="submit">Run</button></p></form>'
-        f"<h2>Graphs</h2><p>The default graph is the union of:</p><ul>{graphs}</ul></body></html>\n")
+def query_page(query: str | None, *, reply: Reply | None = None, error: str | None = None,
+               status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """The query page: the editor (with ``query``, or the example ``?example=`` names), the examples,
+    and the answer as a table with download links, or the error."""
+    settings, store = _settings(), _store()
+    context = page_context(query, request.args.get("example"), reply, error, store, settings,
+                           current_app.extensions["aiskills"]["questions"], _EXAMPLE)
+    if reply is not None and reply.status != 200:
+        status = reply.status
+        headers = dict(reply.headers)
+    context["endpoint"] = request.base_url
+    context["formats"] = _download_formats(query, reply)
+    context["writes"] = writes_enabled(settings)
+    html = render_template("sparql.html", **context)
+    return Response(html, status=status, headers=headers or {}, content_type="text/html; charset=utf-8")
+
+
+def _download_formats(query: str | None, reply: Reply | None) -> list[tuple[str, str]]:
+    """(label, link) for each format the answer can be downloaded in."""
+    if not query or reply is None or reply.status != 200:
+        return []
+    offers = {"boolean": BOOLEAN, "solutions": TABULAR, "graph": GRAPH}[reply.kind]
+    keep = [("default-graph-uri", g) for g in request.args.getlist("default-graph-uri")]
+    keep += [("named-graph-uri", g) for g in request.args.getlist("named-graph-uri")]
+    return [(f.label, request.script_root + request.path + "?" + urlencode([("query", query), *keep, ("format", f.name)]))
+            for f in offers]
 
 
 # -- errors ------------------------------------------------------------------------------------------
@@ -458,6 +616,11 @@ def _unsupported(exc: ProtocolUnsupported) -> Response:
     return _text(str(exc), 501)
 
 
+@sparql.errorhandler(QueryTimeout)
+def _timeout(exc: QueryTimeout) -> Response:
+    return _text(str(exc), 503, {"Retry-After": RETRY_AFTER})
+
+
 @sparql.errorhandler(StoreError)
 def _store_error(exc: StoreError) -> Response:
     return _text(str(exc), 503)
@@ -466,3 +629,4 @@ def _store_error(exc: StoreError) -> Response:
 def _text(message: str, status: int, headers: dict[str, Any] | None = None) -> Response:
     return Response(message + "\n", status=status, headers=headers or {},
                     content_type="text/plain; charset=utf-8")
+
