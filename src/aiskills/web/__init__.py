@@ -29,10 +29,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.extensions["aiskills"] = {"settings": settings, "store": store, "questions": questions}
 
     from aiskills.web.api import api
+    from aiskills.web.linked import linked
     from aiskills.web.sparql import sparql
 
     app.register_blueprint(api)
     app.register_blueprint(sparql)
+    app.register_blueprint(linked)
     _errors(app)
     app.before_request(guard_reads)
     _template_links(app)
