@@ -50,6 +50,12 @@ def ontology_triples(store: Store) -> list[ox.Triple]:
     return store.triples(ns.ONTOLOGY_GRAPH)
 
 
+def framework_triples(store: Store) -> list[ox.Triple]:
+    """The current framework version's graph (or graphs, should several be active)."""
+    current = [e.graph for e in store.catalog() if e.kind == "framework" and e.active]
+    return [t for graph in current for t in store.triples(graph)]
+
+
 def bounded_description(triples: Sequence[ox.Triple], iri: str) -> list[ox.Triple]:
     """The triples about ``iri``, following blank nodes (restrictions, lists), plus the labels of
     the named things it links to."""

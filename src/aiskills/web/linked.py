@@ -19,7 +19,8 @@ from flask import Blueprint, Response, current_app, render_template, request
 from aiskills.config import Settings
 from aiskills.pages import data
 from aiskills.pages.links import FORMATS, Linker
-from aiskills.pages.rdf import MEDIA_TYPES, bounded_description, describe, ontology_triples, to_bytes
+from aiskills.pages.rdf import (MEDIA_TYPES, bounded_description, describe, framework_triples, ontology_triples,
+                                to_bytes)
 from aiskills.store.base import Store
 
 linked = Blueprint("linked", __name__)
@@ -240,10 +241,4 @@ def download(name: str, ext: str) -> Response:
     response = Response(to_bytes(triples, fmt or "ttl", _settings().public_base), content_type=_content_type(fmt or "ttl"))
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.{ext.lower()}"'
     return response
-
-
-def framework_triples(store: Store) -> list[ox.Triple]:
-    """The current framework version's graph."""
-    current = [e.graph for e in store.catalog() if e.kind == "framework" and e.active]
-    return [t for graph in current for t in store.triples(graph)]
 
