@@ -88,7 +88,9 @@ def badge_key(badge: str | None) -> int:
 
 def ref(linker: Linker, iri: str | None, label: str | None = None, notation: str | None = None) -> Ref:
     iri = iri or ""
-    return Ref(iri, label or notation or iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1], linker.path(iri), notation)
+    path = linker.path(iri)
+    tail = iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+    return Ref(iri, label or notation or (tail if path and tail else iri), path, notation)
 
 
 def truthy(value: str | None) -> bool:
