@@ -9,6 +9,7 @@ import re
 
 import pyoxigraph as ox
 import pytest
+from support.curricula import store_examples
 
 from aiskills import loading
 from aiskills import namespaces as ns
@@ -16,7 +17,6 @@ from aiskills.config import Settings
 from aiskills.store.base import CatalogEntry, GraphData, Store
 from aiskills.store.embedded import EmbeddedStore
 from aiskills.web import create_app
-from support.curricula import store_examples
 
 CAP = ns.capability_iri("6.1-03")
 FORMATS = {"ttl": ("text/turtle", ox.RdfFormat.TURTLE), "jsonld": ("application/ld+json", ox.RdfFormat.JSON_LD),
@@ -25,7 +25,7 @@ OTHER_BASE = "https://skills.example.org/"
 
 
 @pytest.fixture(scope="module")
-def store() -> Store:  # noqa: F811 - the module's own store, shared by its tests
+def store() -> Store:
     s = EmbeddedStore(None)
     loading.load_bundled(s)
     store_examples(s)

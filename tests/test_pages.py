@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
 import re
 import time
 from collections import Counter
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from support.curricula import EXAMPLES, store_examples
 
 from aiskills import alignment, loading
 from aiskills import namespaces as ns
@@ -25,7 +27,6 @@ from aiskills.store.base import CatalogEntry, GraphData, Store
 from aiskills.store.embedded import EmbeddedStore
 from aiskills.submission.readers import read_submission
 from aiskills.web import create_app
-from support.curricula import EXAMPLES, store_examples
 
 LINKER = Linker()
 BADGES = "SDCEU"
@@ -78,7 +79,7 @@ def add_to_framework(store: Store, triples: list[ox.Triple]) -> None:
 
 
 def deprecation_and_mapping() -> list[ox.Triple]:
-    cap = lambda n: ox.NamedNode(ns.capability_iri(n))  # noqa: E731
+    cap = lambda n: ox.NamedNode(ns.capability_iri(n))
     return [
         ox.Triple(cap(DEPRECATED), ox.NamedNode(ns.OWL + "deprecated"),
                   ox.Literal("true", datatype=ox.NamedNode(ns.XSD + "boolean"))),
@@ -308,7 +309,7 @@ def test_unknown_curriculum_is_a_404_page(client) -> None:  # type: ignore[no-un
 # -- search ----------------------------------------------------------------------------------------
 def test_search_finds_a_notation_first_and_words_in_statements(client) -> None:  # type: ignore[no-untyped-def]
     page = html(client, "/search?q=6.1-03")
-    first = re.search(r'<ol class="results">\s*<li>.*?href="([^"]+)"', page, re.S)
+    first = re.search(r'<ol class="results">\s*<li>.*?href="([^"]+)"', page, re.DOTALL)
     assert first and first.group(1) == "/id/capability/6.1-03"
     page = html(client, "/search?q=Bias")
     expected = {r["notation"] for r in capabilities_csv()
@@ -341,7 +342,7 @@ def test_pages_have_no_inline_script_or_style_and_headings_in_order(client, path
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page)
     levels = [int(h) for h in re.findall(r"<h([1-6])\b", page)]
     assert levels[0] == 1 and levels.count(1) == 1
-    assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), levels
+    assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), levels
     ids = re.findall(r'\bid="([^"]+)"', page)
     assert len(ids) == len(set(ids)), [i for i in ids if ids.count(i) > 1]
     for field in re.findall(r'<input[^>]*\bid="([^"]+)"', page):

@@ -32,7 +32,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 
 @pytest.fixture(scope="module")
-def store() -> Iterator[Store]:  # noqa: F811 - the module's own store
+def store() -> Iterator[Store]:
     s = EmbeddedStore(None)
     loading.load_bundled(s)
     yield s

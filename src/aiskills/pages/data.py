@@ -231,7 +231,7 @@ def section(store: Store, linker: Linker, iri: str) -> dict[str, Any]:
     info = concept(store, linker, iri) or {"iri": iri, "label": iri}
     sections = rows(store, "sections")
     by_iri = {r["section"]: r for r in sections}
-    trail = []
+    trail: list[Ref] = []
     parent = by_iri.get(iri, {}).get("parent")
     while parent and parent in by_iri and len(trail) < 10:
         p = by_iri[parent]
@@ -259,7 +259,7 @@ def capability(store: Store, linker: Linker, iri: str, *, curricula: bool = True
     mappings = [{"relation": MAPPING_LABELS.get(m["relation"] or "", m["relation"]),
                  "target": ref(linker, m["target"], m["target_label"], m["target_notation"])}
                 for m in rows(store, "capability-mappings", capability=iri)]
-    taught = []
+    taught: list[dict[str, Any]] = []
     if curricula:
         taught = sorted(({"ref": Ref(c["curriculum"] or "", c["title"] or c["curriculum"] or "",
                                      linker.curriculum_path(c["curriculum"] or "")),
@@ -462,7 +462,7 @@ def ontology(store: Store, linker: Linker) -> dict[str, Any]:
         for rel in rels:
             if rel["relation"] in ("rdfs:domain", "rdfs:range", "rdfs:subClassOf"):
                 used.setdefault(rel["value"].iri, []).append({"relation": rel["relation"], "term": term})
-    terms = []
+    terms: list[dict[str, Any]] = []
     for r in rows(store, "ontology-terms", ns=namespace):
         iri = r["term"] or ""
         local = iri[len(linker.vocab):]

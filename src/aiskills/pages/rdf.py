@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import pyoxigraph as ox
 
@@ -34,7 +34,7 @@ MEDIA_TYPES: dict[str, str] = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def page_query(name: str) -> NamedQuery:
     """A query of ``queries/pages/``, parsed once (the files ship with the package and do not change)."""
     return load_query("pages", name)

@@ -10,6 +10,7 @@ search form works without JavaScript) and ``static/search.js`` filters ``search-
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 from collections.abc import Callable
@@ -106,7 +107,7 @@ def _ontology(w: SiteWriter) -> None:
     for term in whole["terms"]:
         path = term["path"]
         w.page(path, "pages/term.html", {**term, "ontology": whole}, path)
-        w.rdf(path, lambda iri=term["iri"]: bounded_description(triples, iri))
+        w.rdf(path, functools.partial(bounded_description, triples, term["iri"]))
 
 
 def _resource(w: SiteWriter, entry: dict[str, Any]) -> None:

@@ -19,8 +19,14 @@ from flask import Blueprint, Response, current_app, render_template, request
 from aiskills.config import Settings
 from aiskills.pages import data
 from aiskills.pages.links import FORMATS, Linker
-from aiskills.pages.rdf import (MEDIA_TYPES, bounded_description, describe, framework_triples, ontology_triples,
-                                to_bytes)
+from aiskills.pages.rdf import (
+    MEDIA_TYPES,
+    bounded_description,
+    describe,
+    framework_triples,
+    ontology_triples,
+    to_bytes,
+)
 from aiskills.store.base import Store
 
 linked = Blueprint("linked", __name__)
