@@ -25,7 +25,8 @@ OTHER_BASE = "https://skills.example.org/"
 
 
 @pytest.fixture(scope="module")
-def store() -> Store:
+def shared() -> Store:
+    """The bundled framework and the example curricula, in memory, shared by the module's tests."""
     s = EmbeddedStore(None)
     loading.load_bundled(s)
     store_examples(s)
@@ -33,8 +34,8 @@ def store() -> Store:
 
 
 @pytest.fixture(scope="module")
-def client(store: Store):  # type: ignore[no-untyped-def]
-    return create_app(Settings(), store=store).test_client()
+def client(shared: Store):  # type: ignore[no-untyped-def]
+    return create_app(Settings(), store=shared).test_client()
 
 
 def parse(response, fmt: ox.RdfFormat) -> set[ox.Triple]:  # type: ignore[no-untyped-def]
@@ -56,15 +57,27 @@ def lower_languages(triples: set[ox.Triple]) -> set[ox.Triple]:
     return {ox.Triple(t.subject, t.predicate, fix(t.object)) for t in triples}  # type: ignore[arg-type]
 
 
+def test_a_resource_description_is_the_same_on_both_backends(store: Store) -> None:
+    """The description query (CONSTRUCT with labels of linked things) on pyoxigraph and on Virtuoso."""
+    from aiskills.pages.rdf import describe
+
+    loading.load_bundled(store)
+    got = lower_languages(set(describe(store, CAP)))
+    assert lower_languages(subject_triples(store, CAP)) <= got
+    level = next(t.object for t in got if t.subject.value == CAP and t.predicate.value == ns.AIS + "level")
+    assert any(t.subject == level and t.predicate.value == ns.SKOS + "prefLabel" for t in got)
+    assert {t.subject for t in got} - {ox.NamedNode(CAP)} <= {t.object for t in got if t.subject.value == CAP}
+
+
 # -- negotiation -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", list(FORMATS))
-def test_capability_rdf_by_accept_is_its_description_with_linked_labels(client, store, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_capability_rdf_by_accept_is_its_description_with_linked_labels(client, shared, name: str) -> None:  # type: ignore[no-untyped-def]
     media, fmt = FORMATS[name]
     response = client.get("/id/capability/6.1-03", headers={"Accept": media})
     assert response.status_code == 200
     assert response.mimetype == media
     got = lower_languages(parse(response, fmt))
-    mine = lower_languages(subject_triples(store, CAP))
+    mine = lower_languages(subject_triples(shared, CAP))
     assert mine and mine <= got
     shaper_label = ox.Triple(ox.NamedNode(ns.archetype_iri("shaper")), ox.NamedNode(ns.SKOS + "prefLabel"),
                              ox.Literal("Shaper", language="en-gb"))
@@ -132,21 +145,21 @@ def test_jsonld_is_compacted_with_the_project_context(client) -> None:  # type: 
 
 
 # -- every IRI resolves ----------------------------------------------------------------------------
-def test_every_framework_iri_resolves_to_its_own_triples(client, store) -> None:  # type: ignore[no-untyped-def]
-    subjects = {s for (s,) in store.select("SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?s), ?b)) }",
+def test_every_framework_iri_resolves_to_its_own_triples(client, shared) -> None:  # type: ignore[no-untyped-def]
+    subjects = {s for (s,) in shared.select("SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?s), ?b)) }",
                                            {"b": ox.Literal(ns.ID)}).values()}
     assert len(subjects) > 250
     for iri in sorted(subjects):  # type: ignore[type-var]
         path = "/id/" + iri[len(ns.ID):]  # type: ignore[index]
         response = client.get(path, headers={"Accept": "application/n-triples"})
         assert response.status_code == 200, path
-        assert subject_triples(store, iri) <= parse(response, ox.RdfFormat.N_TRIPLES), path  # type: ignore[arg-type]
+        assert subject_triples(shared, iri) <= parse(response, ox.RdfFormat.N_TRIPLES), path  # type: ignore[arg-type]
         page = client.get(path, headers={"Accept": "text/html"})
         assert page.status_code == 200 and f"<code>{iri}</code>" in page.get_data(as_text=True), path
 
 
-def test_every_ontology_term_has_an_anchor_and_a_page(client, store) -> None:  # type: ignore[no-untyped-def]
-    terms = sorted({t.subject.value for t in store.triples(ns.ONTOLOGY_GRAPH)
+def test_every_ontology_term_has_an_anchor_and_a_page(client, shared) -> None:  # type: ignore[no-untyped-def]
+    terms = sorted({t.subject.value for t in shared.triples(ns.ONTOLOGY_GRAPH)
                     if isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(ns.AIS)})
     assert len(terms) >= 25
     ontology = client.get("/ontology", headers={"Accept": "text/html"}).get_data(as_text=True)
@@ -156,12 +169,12 @@ def test_every_ontology_term_has_an_anchor_and_a_page(client, store) -> None:  #
         page = client.get(f"/ontology/{local}", headers={"Accept": "text/html"})
         assert page.status_code == 200 and f"ais:{local}" in page.get_data(as_text=True)
         rdf = parse(client.get(f"/ontology/{local}?format=nt"), ox.RdfFormat.N_TRIPLES)
-        assert {t for t in store.triples(ns.ONTOLOGY_GRAPH) if t.subject.value == iri} <= rdf
+        assert {t for t in shared.triples(ns.ONTOLOGY_GRAPH) if t.subject.value == iri} <= rdf
 
 
-def test_the_ontology_iri_serves_the_whole_ontology(client, store) -> None:  # type: ignore[no-untyped-def]
+def test_the_ontology_iri_serves_the_whole_ontology(client, shared) -> None:  # type: ignore[no-untyped-def]
     got = parse(client.get("/ontology", headers={"Accept": "text/turtle"}), ox.RdfFormat.TURTLE)
-    assert len(got) == store.count(ns.ONTOLOGY_GRAPH)
+    assert len(got) == shared.count(ns.ONTOLOGY_GRAPH)
     assert ox.Triple(ox.NamedNode(ns.ONTOLOGY_IRI), ox.NamedNode(ns.RDF + "type"),
                      ox.NamedNode(ns.OWL + "Ontology")) in got
 
@@ -232,24 +245,24 @@ def test_public_base_decides_which_namespace_id_serves() -> None:
 
 
 # -- curricula and downloads -----------------------------------------------------------------------
-def test_a_stored_curriculum_serves_its_whole_graph_as_rdf(client, store) -> None:  # type: ignore[no-untyped-def]
-    entry = next(e for e in store.catalog() if e.kind == "curriculum")
+def test_a_stored_curriculum_serves_its_whole_graph_as_rdf(client, shared) -> None:  # type: ignore[no-untyped-def]
+    entry = next(e for e in shared.catalog() if e.kind == "curriculum")
     iri = dict(entry.extra)[ns.DCT + "subject"].value
     digest = hashlib.sha256(iri.encode()).hexdigest()
     assert entry.graph.endswith(digest)
     got = parse(client.get(f"/curricula/{digest}", headers={"Accept": "application/n-triples"}),
                 ox.RdfFormat.N_TRIPLES)
-    assert got == set(store.triples(entry.graph))
+    assert got == set(shared.triples(entry.graph))
 
 
 @pytest.mark.parametrize("name", list(FORMATS))
-def test_downloads_hold_the_current_framework_and_the_ontology(client, store, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_downloads_hold_the_current_framework_and_the_ontology(client, shared, name: str) -> None:  # type: ignore[no-untyped-def]
     media, fmt = FORMATS[name]
-    framework = next(e for e in store.catalog() if e.kind == "framework" and e.active)
+    framework = next(e for e in shared.catalog() if e.kind == "framework" and e.active)
     response = client.get(f"/downloads/framework.{name}")
     assert response.mimetype == media and "attachment" in response.headers["Content-Disposition"]
-    assert len(parse(response, fmt)) == store.count(framework.graph)
-    assert len(parse(client.get(f"/downloads/ontology.{name}"), fmt)) == store.count(ns.ONTOLOGY_GRAPH)
+    assert len(parse(response, fmt)) == shared.count(framework.graph)
+    assert len(parse(client.get(f"/downloads/ontology.{name}"), fmt)) == shared.count(ns.ONTOLOGY_GRAPH)
     missing = client.get(f"/downloads/everything.{name}")
     assert missing.status_code == 404 and "framework.ttl" in missing.get_data(as_text=True)
 
