@@ -430,22 +430,27 @@ def search(store: Store, linker: Linker, q: str, *, limit: int = 200) -> dict[st
 
 
 def nearest(store: Store, linker: Linker, asked: str, *, n: int = 6) -> list[dict[str, Any]]:
-    """Resources whose IRI tail, notation or label is closest to what was asked (for the 404 page)."""
-    tail = asked[len(linker.id_base):] if asked.startswith(linker.id_base) else asked.rsplit("/", 1)[-1]
-    last = tail.rsplit("/", 1)[-1].lower()
-    entries = index(store, linker)
-    keys: dict[str, dict[str, Any]] = {}
-    for e in entries:
+    """Resources whose IRI tail, notation or label is closest to what was asked (for the 404 page):
+    a notation that only lacks its zero padding (``6.1-3`` for ``6.1-03``) first, then by similarity."""
+    tail = (asked[len(linker.id_base):] if asked.startswith(linker.id_base) else asked.rsplit("/", 1)[-1]).lower()
+    last = tail.rsplit("/", 1)[-1]
+    padded = re.sub(r"-(\d)$", r"-0\1", last)
+    kind = tail.split("/")[0] if "/" in tail else ""
+    scored = []
+    for e in index(store, linker):
         iri_tail = e["ref"].iri[len(linker.id_base):].lower()
-        for key in (iri_tail, iri_tail.rsplit("/", 1)[-1], (e["notation"] or "").lower(), e["label"].lower()):
-            if key:
-                keys.setdefault(key, e)
-    found: list[dict[str, Any]] = []
-    for key in difflib.get_close_matches(tail.lower(), list(keys), n=n * 3, cutoff=0.5) + \
-            difflib.get_close_matches(last, list(keys), n=n * 3, cutoff=0.5):
-        if keys[key] not in found:
-            found.append(keys[key])
-    return found[:n]
+        keys = [k for k in (iri_tail.rsplit("/", 1)[-1], (e["notation"] or "").lower(), e["label"].lower()) if k]
+        same_kind = iri_tail.split("/")[0] == kind
+        if same_kind and padded in keys:
+            score = 2.0
+        else:
+            score = max(difflib.SequenceMatcher(None, last, k).ratio() for k in keys) + (0.1 if same_kind else 0.0)
+            if len(last) > 3 and last.isalpha() and last in e["label"].lower():
+                score = max(score, 0.65)
+        if score >= 0.6:
+            scored.append((score, e["label"].lower(), e))
+    scored.sort(key=lambda s: (-s[0], s[1]))
+    return [e for _, _, e in scored[:n]]
 
 
 # -- the ontology ----------------------------------------------------------------------------------
