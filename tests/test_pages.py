@@ -325,6 +325,8 @@ def test_search_escapes_what_was_typed_and_handles_nothing(client) -> None:  # t
     assert "0 results" in text_of(page)
     empty = html(client, "/search")
     assert 'id="q"' in empty and "results for" not in empty
+    az = set(re.findall(r'href="/id/capability/([^"]+)"', empty.split('id="a-z"', 1)[1]))
+    assert az == {r["notation"] for r in capabilities_csv()}  # nothing asked: everything, A to Z
 
 
 # -- every page ------------------------------------------------------------------------------------

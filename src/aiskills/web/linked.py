@@ -232,7 +232,9 @@ def search() -> Response:
     """Search labels, notations and statements: ``/search?q=``."""
     choose(("html",))
     q = request.args.get("q", "")[:200]
-    return html_response("pages/search.html", data.search(_store(), _linker(), q), None, search_q=q)
+    store, linker = _store(), _linker()
+    az = data.index(store, linker) if not q.strip() else None  # nothing asked: everything, A to Z
+    return html_response("pages/search.html", data.search(store, linker, q), None, search_q=q, az=az)
 
 
 @linked.route("/downloads/<name>.<ext>")
