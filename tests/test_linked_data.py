@@ -98,6 +98,16 @@ def test_format_parameter_overrides_accept(client, name: str) -> None:  # type: 
     assert ox.Triple(ox.NamedNode(CAP), ox.NamedNode(ns.SKOS + "notation"), ox.Literal("6.1-03")) in parse(response, fmt)
 
 
+@pytest.mark.parametrize("name", list(FORMATS))
+def test_a_file_extension_names_the_format_as_on_a_static_copy(client, name: str) -> None:  # type: ignore[no-untyped-def]
+    media, fmt = FORMATS[name]
+    response = client.get(f"/id/capability/6.1-03.{name}", headers={"Accept": "text/html"})
+    assert response.status_code == 200 and response.mimetype == media
+    assert ox.Triple(ox.NamedNode(CAP), ox.NamedNode(ns.SKOS + "notation"), ox.Literal("6.1-03")) in parse(response, fmt)
+    assert client.get("/id/domain/4.1", headers={"Accept": "text/turtle"}).status_code == 200  # a dot in a code
+    assert client.get(f"/id/capability/6.1-99.{name}").status_code == 404
+
+
 def test_browsers_get_html_and_q_values_decide(client) -> None:  # type: ignore[no-untyped-def]
     browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
     page = client.get("/id/capability/6.1-03", headers={"Accept": browser})

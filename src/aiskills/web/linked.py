@@ -42,6 +42,7 @@ ACCEPTED: dict[str, str] = {
 NAMES: dict[str, str] = {"html": "html", "ttl": "ttl", "turtle": "ttl", "jsonld": "jsonld", "json-ld": "jsonld",
                          "json": "jsonld", "rdf": "rdf", "rdfxml": "rdf", "xml": "rdf", "owl": "rdf",
                          "nt": "nt", "ntriples": "nt", "n-triples": "nt"}
+EXTENSIONS: dict[str, str] = {"html": "html", "ttl": "ttl", "jsonld": "jsonld", "rdf": "rdf", "nt": "nt"}
 FORMAT_LIST = [{"name": name, "media_type": media, "ext": ext, "label": label} for name, media, ext, label in FORMATS]
 
 
@@ -171,6 +172,10 @@ def resource(rest: str) -> Response:
     linker, store = _linker(), _store()
     iri = linker.iri_for_id(rest)
     types = data.kinds(store, iri)
+    stem, _, suffix = rest.rpartition(".")
+    if types is None and stem and suffix in EXTENSIONS:  # /id/capability/6.1-03.ttl, as on a static copy
+        iri, fmt = linker.iri_for_id(stem), EXTENSIONS[suffix]
+        types = data.kinds(store, iri)
     if types is None:
         return not_found(iri, fmt)
     path = linker.path(iri) or request.path
