@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from functools import cache, lru_cache
 
 import pyoxigraph as ox
 
@@ -34,9 +33,8 @@ MEDIA_TYPES: dict[str, str] = {
 }
 
 
-@cache
 def page_query(name: str) -> NamedQuery:
-    """A query of ``queries/pages/``, parsed once (the files ship with the package and do not change)."""
+    """A query of ``queries/pages/`` (read and syntax-checked on each call: a third of a millisecond)."""
     return load_query("pages", name)
 
 
@@ -86,7 +84,6 @@ def prefixes(public_base: str) -> dict[str, str]:
             "ceasn": "https://purl.org/ctdlasn/terms/"}
 
 
-@lru_cache(maxsize=8)
 def jsonld_context(public_base: str) -> str:
     """The compaction context as JSON text: ``ontology/context.jsonld`` with more prefixes."""
     path = data_dir("ontology") / "context.jsonld"
