@@ -163,14 +163,6 @@ def page_kind(types: set[str]) -> str:
     return "resource"
 
 
-def alternates(path: str) -> list[dict[str, str]]:
-    """The RDF formats a page's resource is also served in (for the download links)."""
-    from aiskills.pages.links import FORMATS
-
-    return [{"name": name, "media_type": media, "ext": ext, "label": label, "path": path}
-            for name, media, ext, label in FORMATS]
-
-
 # -- the pages -------------------------------------------------------------------------------------
 def home(store: Store, linker: Linker) -> dict[str, Any]:
     """The framework, its domains and archetypes, and the domain x archetype heat map."""

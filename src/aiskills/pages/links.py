@@ -54,12 +54,6 @@ class Linker:
             return "/ontology/" + quote(iri[len(self.vocab):], safe="-._~")
         return None
 
-    def anchor(self, iri: str) -> str | None:
-        """The anchor of an ontology term on the ontology page (``/ontology#Capability``)."""
-        if iri.startswith(self.vocab) and len(iri) > len(self.vocab):
-            return "/ontology#" + quote(iri[len(self.vocab):], safe="-._~")
-        return None
-
     @staticmethod
     def curriculum_path(iri: str) -> str:
         """A stored curriculum's page: the same hash that names its graph."""
@@ -68,11 +62,6 @@ class Linker:
     @staticmethod
     def curriculum_graph(digest: str) -> str:
         return ns.CURRICULUM_GRAPH_PREFIX + digest
-
-
-def id_rest(path: str) -> str:
-    """``/id/<rest>`` → the IRI's tail, percent-decoded."""
-    return unquote(path)
 
 
 def site_file(path: str) -> str:
