@@ -30,11 +30,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     from aiskills.web.api import api
     from aiskills.web.graph_store import graph_store
+    from aiskills.web.linked import linked
     from aiskills.web.sparql import sparql
 
     app.register_blueprint(api)
     app.register_blueprint(sparql)
     app.register_blueprint(graph_store)
+    app.register_blueprint(linked)
     _errors(app)
     app.before_request(guard_reads)
     _template_links(app)

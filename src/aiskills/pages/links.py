@@ -1,0 +1,89 @@
+"""Where each IRI is served: framework IRIs under ``{public_base}id/`` at ``/id/…``, ontology terms at
+``/ontology`` and ``/ontology/<LocalName>``, stored curricula at ``/curricula/<sha256 of the IRI>``.
+
+Paths are site paths (``/id/capability/6.1-03``); the Flask app prefixes its script root, a static
+release turns them into relative ``.html`` file names (``relative_file``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+from dataclasses import dataclass
+from urllib.parse import quote, unquote
+
+from aiskills import namespaces as ns
+
+#: RDF formats a resource is served in: ``?format=`` name, media type, file extension, label.
+FORMATS: tuple[tuple[str, str, str, str], ...] = (
+    ("ttl", "text/turtle", "ttl", "Turtle"),
+    ("jsonld", "application/ld+json", "jsonld", "JSON-LD"),
+    ("rdf", "application/rdf+xml", "rdf", "RDF/XML"),
+    ("nt", "application/n-triples", "nt", "N-Triples"),
+)
+#: File extensions a site path may end in that name a file rather than a page.
+FILE_SUFFIXES = (".ttl", ".jsonld", ".rdf", ".nt", ".json", ".css", ".js", ".png", ".svg", ".txt", ".csv")
+
+
+@dataclass(frozen=True)
+class Linker:
+    """Maps IRIs to site paths and back, for one public base IRI (ending in ``/``)."""
+
+    public_base: str = "https://w3id.org/aiskills/"
+    ontology: str = ns.ONTOLOGY_IRI
+    vocab: str = ns.AIS
+
+    @property
+    def id_base(self) -> str:
+        return self.public_base + "id/"
+
+    def iri_for_id(self, rest: str) -> str:
+        """The IRI that ``/id/<rest>`` names."""
+        return self.id_base + rest
+
+    def term_iri(self, local: str) -> str:
+        return self.vocab + local
+
+    def path(self, iri: str) -> str | None:
+        """The site path that serves ``iri``, or None when it is not ours (an external link)."""
+        if iri.startswith(self.id_base) and len(iri) > len(self.id_base):
+            return "/id/" + quote(iri[len(self.id_base):], safe="/-._~")
+        if iri == self.ontology:
+            return "/ontology"
+        if iri.startswith(self.vocab) and len(iri) > len(self.vocab):
+            return "/ontology/" + quote(iri[len(self.vocab):], safe="-._~")
+        return None
+
+    @staticmethod
+    def curriculum_path(iri: str) -> str:
+        """A stored curriculum's page: the same hash that names its graph."""
+        return "/curricula/" + hashlib.sha256(iri.encode("utf-8")).hexdigest()
+
+    @staticmethod
+    def curriculum_graph(digest: str) -> str:
+        return ns.CURRICULUM_GRAPH_PREFIX + digest
+
+
+def site_file(path: str) -> str:
+    """The file a static release writes for a site path: ``/`` → ``index.html``, ``/id/a/b`` →
+    ``id/a/b.html``, files (``/downloads/framework.ttl``) as they are. A ``#fragment`` is kept."""
+    path, _, fragment = path.partition("#")
+    path = unquote(path)
+    if path in ("", "/"):
+        name = "index.html"
+    elif path.endswith("/"):
+        name = path.strip("/") + "/index.html"
+    elif path.lower().endswith(FILE_SUFFIXES):
+        name = path.lstrip("/")
+    else:
+        name = path.lstrip("/") + ".html"
+    return name + ("#" + fragment if fragment else "")
+
+
+def relative_file(from_file: str, path: str) -> str:
+    """The relative link from the page written as ``from_file`` to the site path ``path``."""
+    target = site_file(path)
+    name, _, fragment = target.partition("#")
+    start = posixpath.dirname(from_file) or "."
+    rel = posixpath.relpath(name, start)
+    return quote(rel, safe="/-._~") + ("#" + fragment if fragment else "")

@@ -1,0 +1,114 @@
+"""The RDF served for a resource, read from the store, and its serialisations.
+
+A resource's description is its triples as subject, the triples of blank nodes it points to, and the
+labels and notations of the things it links to (``queries/pages/describe.rq``). The ontology is served
+whole; one ontology term as its concise bounded description. JSON-LD is compacted with the project's
+context (``ontology/context.jsonld``) plus the SKOS, OWL and ``aisid:`` prefixes, embedded inline.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+
+import pyoxigraph as ox
+
+from aiskills import namespaces as ns
+from aiskills.queries import NamedQuery, load_query
+from aiskills.rdf import serialize
+from aiskills.resources import data_dir
+from aiskills.store.base import Store
+
+RDF_FORMATS: dict[str, ox.RdfFormat] = {
+    "ttl": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "rdf": ox.RdfFormat.RDF_XML,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
+MEDIA_TYPES: dict[str, str] = {
+    "ttl": "text/turtle",
+    "jsonld": "application/ld+json",
+    "rdf": "application/rdf+xml",
+    "nt": "application/n-triples",
+}
+
+
+def page_query(name: str) -> NamedQuery:
+    """A query of ``queries/pages/`` (read and syntax-checked on each call: a third of a millisecond)."""
+    return load_query("pages", name)
+
+
+def describe(store: Store, iri: str) -> list[ox.Triple]:
+    """The description of ``iri`` from the store's active dataset (empty when it is unknown)."""
+    return store.construct(page_query("describe").text, {"s": ox.NamedNode(iri)})
+
+
+def ontology_triples(store: Store) -> list[ox.Triple]:
+    """The whole ontology graph."""
+    return store.triples(ns.ONTOLOGY_GRAPH)
+
+
+def framework_triples(store: Store) -> list[ox.Triple]:
+    """The current framework version's graph (or graphs, should several be active)."""
+    current = [e.graph for e in store.catalog() if e.kind == "framework" and e.active]
+    return [t for graph in current for t in store.triples(graph)]
+
+
+def bounded_description(triples: Sequence[ox.Triple], iri: str) -> list[ox.Triple]:
+    """The triples about ``iri``, following blank nodes (restrictions, lists), plus the labels of
+    the named things it links to."""
+    by_subject: dict[object, list[ox.Triple]] = {}
+    for t in triples:
+        by_subject.setdefault(t.subject, []).append(t)
+    out: list[ox.Triple] = []
+    seen: set[object] = set()
+    todo: list[object] = [ox.NamedNode(iri)]
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for t in by_subject.get(node, []):
+            out.append(t)
+            if isinstance(t.object, ox.BlankNode):
+                todo.append(t.object)
+    label = ox.NamedNode(ns.RDFS + "label")
+    linked = {t.object for t in out if isinstance(t.object, ox.NamedNode)}
+    out += [t for t in triples if t.subject in linked and t.predicate == label]
+    return out
+
+
+def prefixes(public_base: str) -> dict[str, str]:
+    """Prefixes for Turtle and RDF/XML output."""
+    return {**ns.PREFIXES, "aisid": public_base + "id/", "schema": "https://schema.org/",
+            "ceasn": "https://purl.org/ctdlasn/terms/"}
+
+
+def jsonld_context(public_base: str) -> str:
+    """The compaction context as JSON text: ``ontology/context.jsonld`` with more prefixes."""
+    path = data_dir("ontology") / "context.jsonld"
+    context = dict(json.loads(path.read_text(encoding="utf-8"))["@context"])
+    context.update({"skos": ns.SKOS, "owl": ns.OWL, "schema": "https://schema.org/",
+                    "prov": ns.PROV, "aisid": public_base + "id/"})
+    return json.dumps(context)
+
+
+def to_bytes(triples: Iterable[ox.Triple], fmt: str, public_base: str) -> bytes:
+    """``triples`` in the named format (``ttl``, ``nt``, ``rdf``, ``jsonld``)."""
+    triples = list(triples)
+    if fmt == "jsonld":
+        return _compacted_jsonld(triples, public_base)
+    return serialize(triples, RDF_FORMATS[fmt], prefixes(public_base))
+
+
+def _compacted_jsonld(triples: list[ox.Triple], public_base: str) -> bytes:
+    """Compacted JSON-LD with the context inline (so no client has to fetch it)."""
+    import rdflib
+
+    graph = rdflib.Graph()
+    data = serialize(triples, ox.RdfFormat.N_TRIPLES)
+    if data:
+        graph.parse(data=data.decode("utf-8"), format="nt")
+    context = json.loads(jsonld_context(public_base))
+    text = graph.serialize(format="json-ld", context=context, auto_compact=True, sort_keys=True)
+    return text.encode("utf-8")

@@ -1,0 +1,257 @@
+"""Linked data and the HTML pages: every framework IRI under ``{public_base}id/`` resolves at ``/id/…``,
+the ontology at ``/ontology`` (one anchor per term) and ``/ontology/<LocalName>``; stored curricula at
+``/curricula/<sha256 of the IRI>``; the home page, search and downloads.
+
+Content negotiation by ``Accept`` (with q-values) or ``?format=html|ttl|jsonld|rdf|nt``: HTML for
+browsers, Turtle, JSON-LD, RDF/XML or N-Triples for machines. Every answer carries ``Vary: Accept``;
+every resource answer carries ``Link: <…?format=…>; rel="alternate"`` for each format. An unknown IRI
+is a 404: a page with the nearest matches for a browser, plain text for an RDF client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, render_template, request
+
+from aiskills.config import Settings
+from aiskills.pages import data
+from aiskills.pages.links import FORMATS, Linker
+from aiskills.pages.rdf import (
+    MEDIA_TYPES,
+    bounded_description,
+    describe,
+    framework_triples,
+    ontology_triples,
+    to_bytes,
+)
+from aiskills.store.base import Store
+
+linked = Blueprint("linked", __name__)
+
+#: Media types a client may ask for, in the order that breaks ties (HTML first, for browsers).
+ACCEPTED: dict[str, str] = {
+    "text/html": "html", "application/xhtml+xml": "html",
+    "text/turtle": "ttl", "application/x-turtle": "ttl",
+    "application/ld+json": "jsonld", "application/json": "jsonld",
+    "application/rdf+xml": "rdf", "application/xml": "rdf", "text/xml": "rdf",
+    "application/n-triples": "nt", "text/plain": "nt",
+}
+NAMES: dict[str, str] = {"html": "html", "ttl": "ttl", "turtle": "ttl", "jsonld": "jsonld", "json-ld": "jsonld",
+                         "json": "jsonld", "rdf": "rdf", "rdfxml": "rdf", "xml": "rdf", "owl": "rdf",
+                         "nt": "nt", "ntriples": "nt", "n-triples": "nt"}
+EXTENSIONS: dict[str, str] = {"html": "html", "ttl": "ttl", "jsonld": "jsonld", "rdf": "rdf", "nt": "nt"}
+FORMAT_LIST = [{"name": name, "media_type": media, "ext": ext, "label": label} for name, media, ext, label in FORMATS]
+
+
+class Unacceptable(Exception):
+    """A ``?format=`` we do not know (400) or an ``Accept`` we cannot meet (406)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@linked.record_once
+def _template_globals(state: Any) -> None:
+    """The live site: links to the dynamic pages, ``?format=`` download links."""
+    env = state.app.jinja_env
+    env.globals["live"] = True
+    env.globals["formats"] = FORMAT_LIST
+    env.globals["format_href"] = lambda path, name: request.script_root + path + "?format=" + name
+
+
+@linked.after_request
+def _vary(response: Response) -> Response:
+    response.headers.add("Vary", "Accept")
+    return response
+
+
+@linked.errorhandler(Unacceptable)
+def _unacceptable(exc: Unacceptable) -> Response:
+    return Response(exc.message + "\n", status=exc.status, content_type="text/plain; charset=utf-8")
+
+
+def _settings() -> Settings:
+    return current_app.extensions["aiskills"]["settings"]  # type: ignore[no-any-return]
+
+
+def _store() -> Store:
+    return current_app.extensions["aiskills"]["store"]  # type: ignore[no-any-return]
+
+
+def _linker() -> Linker:
+    return Linker(_settings().public_base)
+
+
+# -- negotiation -----------------------------------------------------------------------------------
+def choose(offers: tuple[str, ...] = ("html", "ttl", "jsonld", "rdf", "nt")) -> str:
+    """``?format=`` if given, else the best of ``offers`` for ``Accept`` (HTML without one)."""
+    name = request.args.get("format")
+    if name:
+        fmt = NAMES.get(name.lower())
+        if fmt is None:
+            raise Unacceptable(400, f"unknown format {name!r}: use one of html, ttl, jsonld, rdf, nt")
+        if fmt not in offers:
+            raise Unacceptable(406, f"this page is available as {', '.join(offers)}, not {name}")
+        return fmt
+    accept = request.accept_mimetypes
+    if not accept:
+        return offers[0]
+    types = [t for t, f in ACCEPTED.items() if f in offers]
+    best = accept.best_match(types)
+    if best is None:
+        raise Unacceptable(406, f"cannot answer in any type the request accepts ({request.headers.get('Accept')}); "
+                                "this resource is available as " + ", ".join(
+                                    t for t in ("text/html", *MEDIA_TYPES.values()) if ACCEPTED[t] in offers))
+    return ACCEPTED[best]
+
+
+def _link_header(path: str) -> str:
+    base = request.script_root + path
+    links = [f'<{base}?format=html>; rel="alternate"; type="text/html"']
+    links += [f'<{base}?format={name}>; rel="alternate"; type="{media}"' for name, media, _, _ in FORMATS]
+    return ", ".join(links)
+
+
+def _content_type(fmt: str) -> str:
+    media = MEDIA_TYPES[fmt]
+    return media + "; charset=utf-8" if fmt != "rdf" else media
+
+
+def rdf_response(triples: list[ox.Triple], fmt: str, path: str) -> Response:
+    body = to_bytes(triples, fmt, _settings().public_base)
+    response = Response(body, content_type=_content_type(fmt))
+    response.headers["Link"] = _link_header(path)
+    return response
+
+
+def html_response(template: str, page: Any, path: str | None, status: int = 200, **extra: Any) -> Response:
+    response = Response(render_template(template, page=page, page_path=path, **extra), status=status,
+                        content_type="text/html; charset=utf-8")
+    if path:
+        response.headers["Link"] = _link_header(path)
+    return response
+
+
+def not_found(asked_iri: str | None, fmt: str) -> Response:
+    """404: the nearest matches and a search form for a browser; a line of text for anyone else."""
+    what = f"<{asked_iri}>" if asked_iri else request.path
+    if fmt != "html":
+        return Response(f"not found: the framework holds no resource {what}; search with "
+                        f"{request.script_root}/search?q=...\n", status=404, content_type="text/plain; charset=utf-8")
+    linker = _linker()
+    suggestions = data.nearest(_store(), linker, asked_iri or request.path) if asked_iri else []
+    hint = (asked_iri or request.path).rstrip("/").rsplit("/", 1)[-1]
+    return html_response("pages/not_found.html", None, None, 404, asked_path=request.path, asked_iri=asked_iri,
+                         suggestions=suggestions, search_hint=hint, id_base=linker.id_base)
+
+
+# -- routes ----------------------------------------------------------------------------------------
+@linked.route("/")
+def home() -> Response:
+    choose(("html",))
+    return html_response("pages/home.html", data.home(_store(), _linker()), None)
+
+
+PAGES: dict[str, tuple[str, Callable[..., dict[str, Any]]]] = {
+    "capability": ("pages/capability.html", data.capability),
+    "archetype": ("pages/archetype.html", data.archetype),
+    "section": ("pages/section.html", data.section),
+    "role": ("pages/role.html", data.role),
+}
+
+
+@linked.route("/id/<path:rest>")
+def resource(rest: str) -> Response:
+    """A framework resource, as HTML or RDF."""
+    fmt = choose()
+    linker, store = _linker(), _store()
+    iri = linker.iri_for_id(rest)
+    types = data.kinds(store, iri)
+    stem, _, suffix = rest.rpartition(".")
+    if types is None and stem and suffix in EXTENSIONS:  # /id/capability/6.1-03.ttl, as on a static copy
+        iri, fmt = linker.iri_for_id(stem), EXTENSIONS[suffix]
+        types = data.kinds(store, iri)
+    if types is None:
+        return not_found(iri, fmt)
+    path = linker.path(iri) or request.path
+    if fmt != "html":
+        return rdf_response(describe(store, iri), fmt, path)
+    kind = data.page_kind(types)
+    if kind in PAGES:
+        template, build = PAGES[kind]
+        return html_response(template, build(store, linker, iri), path)
+    return html_response("pages/resource.html", data.resource(store, linker, iri, types), path)
+
+
+@linked.route("/ontology")
+def ontology() -> Response:
+    """The whole ontology; each term has an anchor (its hash IRI's fragment)."""
+    fmt = choose()
+    store, linker = _store(), _linker()
+    if fmt != "html":
+        return rdf_response(ontology_triples(store), fmt, "/ontology")
+    return html_response("pages/ontology.html", data.ontology(store, linker), "/ontology")
+
+
+@linked.route("/ontology/<local>")
+def ontology_term(local: str) -> Response:
+    """One class or property of the ontology."""
+    fmt = choose()
+    store, linker = _store(), _linker()
+    page = data.ontology_term(store, linker, local)
+    if page is None:
+        return not_found(linker.term_iri(local), fmt)
+    path = f"/ontology/{local}"
+    if fmt != "html":
+        return rdf_response(bounded_description(ontology_triples(store), page["iri"]), fmt, path)
+    return html_response("pages/term.html", page, path)
+
+
+@linked.route("/curricula")
+def curricula() -> Response:
+    choose(("html",))
+    return html_response("pages/curricula.html", data.curricula_list(_store(), _linker()), None)
+
+
+@linked.route("/curricula/<digest>")
+def curriculum(digest: str) -> Response:
+    """A stored curriculum: as HTML, or its whole stored graph as RDF."""
+    fmt = choose()
+    store, linker = _store(), _linker()
+    page = data.curriculum(store, linker, digest)
+    if page is None:
+        return not_found(None, fmt)
+    path = f"/curricula/{digest}"
+    if fmt != "html":
+        return rdf_response(store.triples(linker.curriculum_graph(digest)), fmt, path)
+    return html_response("pages/curriculum.html", page, path)
+
+
+@linked.route("/search")
+def search() -> Response:
+    """Search labels, notations and statements: ``/search?q=``."""
+    choose(("html",))
+    q = request.args.get("q", "")[:200]
+    store, linker = _store(), _linker()
+    az = data.index(store, linker) if not q.strip() else None  # nothing asked: everything, A to Z
+    return html_response("pages/search.html", data.search(store, linker, q), None, search_q=q, az=az)
+
+
+@linked.route("/downloads/<name>.<ext>")
+def download(name: str, ext: str) -> Response:
+    """The current framework (``framework``) or the ontology (``ontology``) as a file."""
+    fmt = NAMES.get(ext.lower())
+    if name not in ("framework", "ontology") or fmt in (None, "html"):
+        return Response("not found: downloads are framework.ttl|jsonld|rdf|nt and ontology.ttl|jsonld|rdf|nt\n",
+                        status=404, content_type="text/plain; charset=utf-8")
+    store = _store()
+    triples = ontology_triples(store) if name == "ontology" else framework_triples(store)
+    response = Response(to_bytes(triples, fmt or "ttl", _settings().public_base), content_type=_content_type(fmt or "ttl"))
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{ext.lower()}"'
+    return response
+
