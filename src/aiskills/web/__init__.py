@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify
-from werkzeug.exceptions import RequestEntityTooLarge
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
 from aiskills.config import Settings
 from aiskills.errors import AiskillsError, InputError
@@ -81,6 +81,13 @@ def _errors(app: Flask) -> None:
     @app.errorhandler(InputError)
     def bad_input(exc: InputError) -> tuple[Any, int]:
         return jsonify(error=str(exc)), 400
+
+    @app.errorhandler(NotFound)
+    def not_found(exc: NotFound) -> Any:
+        if not request.path.startswith("/api/"):
+            return exc  # pages keep their own 404
+        return jsonify(error=f"there is nothing at {request.path}",
+                       fix="GET /api/openapi.json describes every /api route"), 404
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(exc: RequestEntityTooLarge) -> tuple[Any, int]:

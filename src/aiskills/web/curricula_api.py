@@ -63,11 +63,11 @@ def submit() -> Any:
 def list_curricula() -> Any:
     """Every stored curriculum: a JSON list, or CSV (``?format=csv`` or ``Accept: text/csv``)."""
     rows = [record_dict(r) for r in curricula.records(store())]
-    fmt = (request.args.get("format") or "").lower()
-    if fmt not in ("", "json", "csv"):
+    fmt = request.args.get("format")
+    if fmt is not None and fmt not in ("json", "csv"):
         return jsonify(error=f"unknown format {fmt!r}", fix="use format=json or format=csv"), 400
     best = request.accept_mimetypes.best_match(["application/json", "text/csv"], default="application/json")
-    if fmt == "csv" or (not fmt and best == "text/csv"):
+    if fmt == "csv" or (fmt is None and best == "text/csv"):
         return Response(_csv(rows), mimetype="text/csv",
                         headers={"Content-Disposition": 'attachment; filename="curricula.csv"'})
     return jsonify(rows)
