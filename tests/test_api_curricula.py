@@ -182,3 +182,13 @@ def test_the_round_trip_on_both_stores(store: Store) -> None:
     assert [len(m["learningOutcomes"]) for m in shown["modules"]] == [2, 1]
     assert client.delete(f"/api/curricula/{key}", headers=WRITER).status_code == 204
     assert client.get("/api/curricula").get_json() == []
+
+
+def test_an_unknown_api_path_is_a_json_404_and_a_page_path_is_not(client: FlaskClient) -> None:
+    api = client.get("/api/no-such-thing")
+    assert api.status_code == 404 and api.mimetype == "application/json"
+    assert "/api/no-such-thing" in api.get_json()["error"] and "openapi.json" in api.get_json()["fix"]
+    page = client.get("/no-such-page")
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    odd = client.delete("/api/curricula/with\nnewline", headers=WRITER)  # no route matches a line break
+    assert odd.status_code == 404 and odd.get_json()["error"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from aiskills import alignment
@@ -22,7 +22,7 @@ from aiskills.config import Settings
 from aiskills.errors import InputError
 from aiskills.store.base import Store
 from aiskills.submission.model import Submission
-from aiskills.submission.readers import EXTENSIONS, SubmissionError, read_bytes
+from aiskills.submission.readers import EXTENSIONS, read_bytes
 from aiskills.validation import render
 from aiskills.validation.engine import validator_for
 from aiskills.validation.report import Report, Result
@@ -261,13 +261,3 @@ def _pasted() -> str:
         return request.form.get("text", "")
     except RequestEntityTooLarge:
         return ""
-
-
-def refuse_json(exc: Refused) -> Response:
-    """``Refused`` as the JSON the API answers with."""
-    response = jsonify(exc.as_dict())
-    response.status_code = exc.status
-    return response
-
-
-__all__ = ["validate", "read_submission", "check", "Refused", "refuse_json", "parse_error", "SubmissionError"]
