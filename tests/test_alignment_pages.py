@@ -112,6 +112,17 @@ def test_an_archetype_alone_ranks_the_curricula_and_lists_what_nobody_teaches(cl
     assert f"What nobody teaches: {len(untaught)} of the capabilities Embedder needs" in html
 
 
+def test_a_role_alone_ranks_the_curricula_for_each_of_its_archetypes(client: FlaskClient, store: EmbeddedStore) -> None:
+    rows = store.select("""PREFIX ais: <https://w3id.org/aiskills/ontology#>
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?role (GROUP_CONCAT(?name; separator="|") AS ?names) WHERE {
+          ?role a ais:Role ; ais:archetype/skos:prefLabel ?name } GROUP BY ?role ORDER BY ?role LIMIT 1""").values()
+    role, names = rows[0]
+    html = page(client, role=role or "")
+    assert sorted(re.findall(r"Which curricula cover (\w+) best</h3>", html)) == sorted((names or "").split("|"))
+    assert len(meters(html)) == len(d.CURRICULA) * len((names or "").split("|"))
+
+
 @pytest.mark.parametrize(("params", "says"), [
     ({"curriculum": d.EMBEDDING, "archetype": "Wizard"}, "there is no archetype &#39;Wizard&#39;"),
     ({"curriculum": "https://nowhere.example/c", "archetype": "User"}, "there is no stored curriculum"),
