@@ -181,3 +181,92 @@ _P = """PREFIX ais: <https://w3id.org/aiskills/ontology#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX dct: <http://purl.org/dc/terms/>
 """
+
+
+# -- coverage of a submission (nothing stored) and the framework's choices -------------------------
+
+_ARCHETYPE_CLASS = ns.AIS + "Archetype"
+_ROLE_CLASS = ns.AIS + "Role"
+_CAPABILITY_CLASS = ns.AIS + "Capability"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A framework resource a person picks from a list: its IRI and its name."""
+
+    iri: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How many of an archetype's required capabilities a curriculum covers."""
+
+    archetype: str  # the archetype's IRI
+    label: str
+    covered: int
+    total: int
+
+    @property
+    def percent(self) -> float:
+        return round(100.0 * self.covered / self.total, 1) if self.total else 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        return {"archetype": self.label, "iri": self.archetype, "covered": self.covered, "total": self.total,
+                "percent": self.percent}
+
+
+def framework_triples(store: Store) -> list[ox.Triple]:
+    """The store's current framework, or the bundled one when the store holds none."""
+    from aiskills import loading
+    from aiskills.framework import bundle
+
+    current = loading.current_framework(store)
+    return current.triples if current is not None else bundle.framework().triples
+
+
+def _labels(framework: list[ox.Triple], cls: str) -> list[Choice]:
+    members = {t.subject.value for t in framework
+               if t.predicate.value == ns.RDF + "type" and t.object.value == cls}
+    names = {t.subject.value: t.object.value for t in framework
+             if t.subject.value in members and t.predicate.value == ns.SKOS + "prefLabel"}
+    return sorted((Choice(m, names.get(m, m.rsplit("/", 1)[-1])) for m in members), key=lambda c: c.label.lower())
+
+
+def archetypes(framework: list[ox.Triple]) -> list[Choice]:
+    """The framework's archetypes, in badge order (Shaper, Driver, Creator, Embedder, User) when known."""
+    order = {name: i for i, name in enumerate(("shaper", "driver", "creator", "embedder", "user"))}
+    return sorted(_labels(framework, _ARCHETYPE_CLASS),
+                  key=lambda c: (order.get(c.iri.rsplit("/", 1)[-1], 99), c.label))
+
+
+def roles(framework: list[ox.Triple]) -> list[Choice]:
+    """The framework's roles, by name."""
+    return _labels(framework, _ROLE_CLASS)
+
+
+def role_archetypes(framework: list[ox.Triple], role: str) -> list[Choice]:
+    """The archetypes a role (by IRI) maps to, in badge order."""
+    mapped = {t.object.value for t in framework
+              if t.subject.value == role and t.predicate.value == ns.AIS + "archetype"}
+    return [a for a in archetypes(framework) if a.iri in mapped]
+
+
+def submission_coverage(framework: list[ox.Triple], triples: list[ox.Triple]) -> list[Coverage]:
+    """For each target archetype of a submitted curriculum (``ais:targetArchetype``): how many of the
+    capabilities required for it (badged with it in ``framework``) the curriculum's learning outcomes
+    are aligned to. Computed over the submission's triples; nothing is stored."""
+    capabilities = {t.subject.value for t in framework
+                    if t.predicate.value == ns.RDF + "type" and t.object.value == _CAPABILITY_CLASS}
+    required: dict[str, set[str]] = {}
+    for t in framework:
+        if t.predicate.value == ns.AIS + "archetype" and t.subject.value in capabilities:
+            required.setdefault(t.object.value, set()).add(t.subject.value)
+    aligned = {t.object.value for t in triples if t.predicate.value == ns.AIS + "alignedTo"}
+    targets = list(dict.fromkeys(t.object.value for t in triples
+                                 if t.predicate.value == ns.AIS + "targetArchetype"))
+    names = {c.iri: c.label for c in archetypes(framework)}
+    order = list(names)
+    targets.sort(key=lambda a: order.index(a) if a in order else len(order))
+    return [Coverage(a, names.get(a, a.rsplit("/", 1)[-1]), len(required.get(a, set()) & aligned),
+                     len(required.get(a, set()))) for a in targets]

@@ -7,6 +7,7 @@ replaces its graph atomically (through ``Store.replace_graphs``).
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -171,3 +172,65 @@ def records(store: Store) -> list[CurriculumRecord]:
             out.append(CurriculumRecord(c or "", g or "", title, provider, int(modules or 0), int(outcomes or 0),
                                         when, source, sha, versions[g]))
     return out
+
+
+# -- addressing stored curricula by a URL-safe key -------------------------------------------------
+
+def key_of(graph: str) -> str:
+    """A stored curriculum's URL-safe key: the hash that ends its graph name."""
+    return graph.removeprefix(ns.CURRICULUM_GRAPH_PREFIX)
+
+
+def graph_for_key(key: str) -> str:
+    """The graph a key names: a key (64 hex digits) as ``key_of`` gives, or the curriculum's IRI."""
+    text = key.strip()
+    if len(text) == 64 and all(c in "0123456789abcdef" for c in text.lower()):
+        return ns.CURRICULUM_GRAPH_PREFIX + text.lower()
+    return curriculum_graph(text)
+
+
+def find(store: Store, key: str) -> CurriculumRecord | None:
+    """The stored curriculum a key or IRI names, or None."""
+    graph = graph_for_key(key)
+    return next((r for r in records(store) if r.graph == graph), None)
+
+
+@dataclass(frozen=True)
+class OutcomeOutline:
+    id: str
+    statement: str | None
+    bloom_level: str | None
+    aligned_to: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ModuleOutline:
+    id: str
+    title: str | None
+    notional_hours: str | None
+    outcomes: tuple[OutcomeOutline, ...]
+
+
+def outline(triples: list[ox.Triple], curriculum: str) -> list[ModuleOutline]:
+    """A stored curriculum's modules and their learning outcomes, read from its graph's triples;
+    in the order of their IRIs (numbers compared as numbers, so module/2 comes before module/10)."""
+    values: dict[tuple[str, str], list[str]] = {}
+    for t in triples:
+        values.setdefault((t.subject.value, t.predicate.value), []).append(t.object.value)
+
+    def one(s: str, p: str) -> str | None:
+        found = values.get((s, ns.AIS + p) if ":" not in p else (s, p))
+        return sorted(found)[0] if found else None
+
+    def many(s: str, p: str) -> list[str]:
+        return sorted(values.get((s, ns.AIS + p), []), key=_natural)
+
+    return [ModuleOutline(m, one(m, ns.DCT + "title"), one(m, "notionalHours"),
+                          tuple(OutcomeOutline(o, one(o, "statement"), one(o, "bloomLevel"),
+                                               tuple(many(o, "alignedTo")))
+                                for o in many(m, "hasLearningOutcome")))
+            for m in many(curriculum, "hasModule")]
+
+
+def _natural(text: str) -> tuple[object, ...]:
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))

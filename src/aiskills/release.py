@@ -258,7 +258,7 @@ def write_release(inputs: ReleaseInputs, out: Path, *, force: bool = False) -> R
         graphs[CHANGES_GRAPH_PREFIX + version] = log_triples
     _put(out, "all.nq", _nquads(graphs))
     summary.triples = {g: len(set(t)) for g, t in sorted(graphs.items())}
-    _write_docs(_docs_store(graphs, framework, version), out / "docs", public_base=base + "docs/")
+    _write_docs(_docs_store(graphs, framework, version), out / "docs", public_base=ns.ID.removesuffix("id/"))
     files = _files(out)
     _put(out, "catalog.ttl", serialize(dcat_triples(out, files, inputs, framework, base, prior), ox.RdfFormat.TURTLE, CATALOG_PREFIXES))
     _put(out, "void.ttl", serialize(void_triples(graphs, inputs, base, framework), ox.RdfFormat.TURTLE, CATALOG_PREFIXES))
@@ -349,18 +349,12 @@ def _docs_store(graphs: dict[str, list[ox.Triple]], framework: list[ox.Triple], 
 
 def _write_docs(store: Store, out_dir: Path, public_base: str) -> None:
     """The static HTML documentation of the release under ``out_dir`` (``docs/``): one page per
-    ontology class and property and per framework resource, the pages the server renders, with
-    links relative to ``public_base``. Built by ``aiskills.pages.site.write_site`` when it is
-    installed; the release is complete without it."""
-    import importlib
+    ontology class and property and per framework resource, the same templates the server renders,
+    with relative links, a search box and each resource's RDF beside its page."""
+    from aiskills.pages.site import write_site
 
     try:
-        site = importlib.import_module("aiskills.pages.site")
-    except ImportError:
-        store.close()
-        return
-    try:
-        site.write_site(store, out_dir, public_base=public_base)
+        write_site(store, out_dir, public_base=public_base)
     finally:
         store.close()
 

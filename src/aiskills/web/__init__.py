@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
 from aiskills.config import Settings
 from aiskills.errors import AiskillsError, InputError
@@ -28,15 +29,23 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     questions = {q.name: q for q in alignment.questions()}  # parsed once: a broken query fails here
     app.extensions["aiskills"] = {"settings": settings, "store": store, "questions": questions}
 
+    from aiskills.web.alignment_pages import alignment_pages
     from aiskills.web.api import api
     from aiskills.web.graph_store import graph_store
     from aiskills.web.linked import linked
+    from aiskills.web.curricula_api import curricula_api
+    from aiskills.web.openapi import openapi
     from aiskills.web.sparql import sparql
+    from aiskills.web.validate import validate
 
     app.register_blueprint(api)
     app.register_blueprint(sparql)
     app.register_blueprint(graph_store)
     app.register_blueprint(linked)
+    app.register_blueprint(validate)
+    app.register_blueprint(curricula_api)
+    app.register_blueprint(alignment_pages)
+    app.register_blueprint(openapi)
     _errors(app)
     app.before_request(guard_reads)
     _template_links(app)
@@ -76,6 +85,19 @@ def _errors(app: Flask) -> None:
     @app.errorhandler(InputError)
     def bad_input(exc: InputError) -> tuple[Any, int]:
         return jsonify(error=str(exc)), 400
+
+    @app.errorhandler(NotFound)
+    def not_found(exc: NotFound) -> Any:
+        if not request.path.startswith("/api/"):
+            return exc  # pages keep their own 404
+        return jsonify(error=f"there is nothing at {request.path}",
+                       fix="GET /api/openapi.json describes every /api route"), 404
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(exc: RequestEntityTooLarge) -> tuple[Any, int]:
+        limit = app.extensions["aiskills"]["settings"].upload_max_bytes
+        return jsonify(error=f"the request is larger than the limit of {limit / 1e6:.0f} MB",
+                       fix="send less: split the curriculum or remove what is not part of it"), 413
 
     @app.errorhandler(AiskillsError)
     def domain_error(exc: AiskillsError) -> tuple[Any, int]:

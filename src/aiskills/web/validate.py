@@ -1,0 +1,263 @@
+"""Validation in the browser (``/validate``) and over HTTP (``POST /api/validate``).
+
+A curriculum arrives as a multipart upload (field ``file``; the format from its file name), as pasted
+text (form fields ``text`` and ``format``), or as a raw body whose ``Content-Type`` names the format
+(``?name=`` names it). Bodies over ``Settings.upload_max_bytes`` are refused (413) from
+``Content-Length`` before they are read, and by a cap while reading when the length is not given.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, render_template, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from aiskills import alignment
+from aiskills import namespaces as ns
+from aiskills.config import Settings
+from aiskills.errors import InputError
+from aiskills.store.base import Store
+from aiskills.submission.model import Submission
+from aiskills.submission.readers import EXTENSIONS, read_bytes
+from aiskills.validation import render
+from aiskills.validation.engine import validator_for
+from aiskills.validation.report import Report, Result
+
+validate = Blueprint("validate", __name__)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MEDIA_TYPES = {"application/json": ".json", "application/ld+json": ".jsonld", "text/csv": ".csv",
+               "text/turtle": ".ttl", "application/rdf+xml": ".rdf", "application/n-triples": ".nt", XLSX: ".xlsx"}
+FORMATS = {"json": ".json", "jsonld": ".jsonld", "csv": ".csv", "ttl": ".ttl", "rdf": ".rdf", "nt": ".nt"}
+FORMAT_NAMES = {"json": "JSON", "jsonld": "JSON-LD", "csv": "CSV", "ttl": "Turtle", "rdf": "RDF/XML",
+                "nt": "N-Triples"}
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+FORM_SLACK = 64 * 1024  # multipart boundaries and headers around the file itself
+_CHUNK = 64 * 1024
+
+
+class Refused(Exception):
+    """A request that cannot be validated: 400 (nothing sent), 413 (too large) or 415 (unknown type)."""
+
+    def __init__(self, status: int, error: str, fix: str, source: str | None = None) -> None:
+        super().__init__(error)
+        self.status, self.error, self.fix, self.source = status, error, fix, source
+
+    def as_dict(self) -> dict[str, object]:
+        return {"error": self.error, "source": self.source, "place": None, "fix": self.fix}
+
+
+def settings() -> Settings:
+    return current_app.extensions["aiskills"]["settings"]  # type: ignore[no-any-return]
+
+
+def store() -> Store:
+    return current_app.extensions["aiskills"]["store"]  # type: ignore[no-any-return]
+
+
+# -- reading the request ---------------------------------------------------------------------------
+
+def too_large(limit: int, source: str | None = None) -> Refused:
+    return Refused(413, f"the curriculum is larger than the limit of {limit / 1e6:.0f} MB", source=source,
+                   fix="split the curriculum or remove what is not part of it")
+
+
+def unsupported(what: str, source: str | None = None) -> Refused:
+    return Refused(415, f"{what} is not a curriculum format", source=source,
+                   fix="send a file named .json, .jsonld, .csv, .xlsx, .ttl, .nt or .rdf; paste with format "
+                       + ", ".join(FORMATS) + "; or a body typed " + ", ".join(MEDIA_TYPES))
+
+
+def read_capped(stream: Any, limit: int, source: str | None = None) -> bytes:
+    """Read at most ``limit`` bytes; one byte more is a 413 (the rest is never read)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = stream.read(min(_CHUNK, limit + 1 - size))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise too_large(limit, source)
+
+
+def incoming() -> tuple[bytes, str]:
+    """The submitted bytes and a file name that gives their format. Raises ``Refused``."""
+    limit = settings().upload_max_bytes
+    form = request.mimetype in FORM_TYPES
+    length = request.content_length
+    if length is not None and length > limit + (FORM_SLACK if form else 0):
+        raise too_large(limit)
+    try:
+        return _from_form(limit) if form else _from_body(limit)
+    except RequestEntityTooLarge:
+        raise too_large(limit) from None
+
+
+def _from_form(limit: int) -> tuple[bytes, str]:
+    upload = request.files.get("file")
+    if upload is not None and upload.filename:
+        name = Path(upload.filename).name or "upload"
+        if Path(name).suffix.lower() not in EXTENSIONS:
+            raise unsupported(f"the file name {name!r}", source=name)
+        return read_capped(upload.stream, limit, name), name
+    text = request.form.get("text", "")
+    if text.strip():
+        fmt = (request.form.get("format") or "").strip().lower()
+        if fmt not in FORMATS:
+            raise unsupported(f"the format {fmt or '(none)'!r}", source="pasted text")
+        data = text.encode("utf-8")
+        if len(data) > limit:
+            raise too_large(limit, "pasted text")
+        return data, f"pasted{FORMATS[fmt]}"
+    raise Refused(400, "no curriculum was sent", source=None,
+                  fix="upload a file in the field 'file', or paste it in 'text' and choose its 'format'")
+
+
+def _from_body(limit: int) -> tuple[bytes, str]:
+    ext = MEDIA_TYPES.get(request.mimetype)
+    if ext is None:
+        raise unsupported(f"the Content-Type {request.mimetype or '(none)'!r}")
+    name = Path(request.args.get("name") or "body").name or "body"
+    if Path(name).suffix.lower() != ext:
+        name += ext
+    data = read_capped(request.stream, limit, name)
+    if not data:
+        raise Refused(400, "the request body is empty", source=name, fix="send the curriculum as the body")
+    return data, name
+
+
+def read_submission() -> Submission:
+    """The request's curriculum, read; ``Refused`` or ``SubmissionError`` when it cannot be."""
+    data, name = incoming()
+    return read_bytes(data, name, settings().upload_max_bytes)
+
+
+def parse_error(exc: InputError) -> dict[str, object]:
+    return {"error": exc.message, "source": exc.source, "place": exc.place, "fix": exc.fix}
+
+
+# -- the report ------------------------------------------------------------------------------------
+
+@dataclass
+class Checked:
+    """A validated submission: the report and each target archetype's coverage."""
+
+    submission: Submission
+    report: Report
+    coverage: list[alignment.Coverage]
+
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = json.loads(render.as_json(self.report))
+        out["coverage"] = [c.as_dict() for c in self.coverage]
+        return out
+
+
+def check(submission: Submission) -> Checked:
+    """Validate against the store's framework (the bundled one if it holds none); nothing is stored."""
+    s = store()
+    report = validator_for(s).validate(submission)
+    return Checked(submission, report, alignment.submission_coverage(alignment.framework_triples(s),
+                                                                     submission.triples))
+
+
+@validate.post("/api/validate")
+def api_validate() -> Any:
+    """200 with the JSON report and coverage; 400 unreadable (with the place), 413, 415."""
+    try:
+        checked = check(read_submission())
+    except Refused as exc:
+        return jsonify(exc.as_dict()), exc.status
+    except InputError as exc:
+        return jsonify(parse_error(exc)), 400
+    return jsonify(checked.as_dict())
+
+
+# -- the page --------------------------------------------------------------------------------------
+
+@dataclass
+class Group:
+    """The results about one item (the curriculum, a module or an outcome); outcomes nest in modules."""
+
+    kind: str
+    label: str
+    id: str | None
+    results: list[Result] = field(default_factory=list)
+    outcomes: list[Group] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.results) + sum(o.count for o in self.outcomes)
+
+
+def groups(checked: Checked) -> list[Group]:
+    """Results grouped by item in file order; each outcome's group inside its module's."""
+    parent = {t.object.value: t.subject.value for t in checked.submission.triples
+              if t.predicate.value == ns.AIS + "hasLearningOutcome"}
+    by_key: dict[tuple[str, str], Group] = {}
+    top: list[Group] = []
+    for r in checked.report.results:
+        key = (r.item.kind, r.item.id or r.item.title or "")
+        if key not in by_key:
+            by_key[key] = Group(r.item.kind, r.item.label(), r.item.id)
+            module_id = parent.get(r.item.id or "") if r.item.kind == "outcome" else None
+            if module_id is not None:
+                module_key = ("module", module_id)
+                if module_key not in by_key:
+                    by_key[module_key] = Group("module", _module_label(checked, module_id), module_id)
+                    top.append(by_key[module_key])
+                by_key[module_key].outcomes.append(by_key[key])
+            else:
+                top.append(by_key[key])
+        by_key[key].results.append(r)
+    return top
+
+
+def _module_label(checked: Checked, module_id: str) -> str:
+    for t in checked.submission.triples:
+        if t.subject.value == module_id and t.predicate.value == ns.DCT + "title":
+            return f"module '{t.object.value}'"
+    return f"module {module_id}"
+
+
+def page(checked: Checked | None = None, error: dict[str, object] | None = None, status: int = 200,
+         pasted: str = "", fmt: str = "json") -> tuple[str, int]:
+    return render_template("validate.html", checked=checked, groups=groups(checked) if checked else [],
+                           report=checked.report if checked else None, error=error, formats=FORMAT_NAMES,
+                           pasted=pasted, chosen=fmt, limit_mb=settings().upload_max_bytes / 1e6,
+                           headline=render.headline(checked.report) if checked else ""), status
+
+
+@validate.get("/validate")
+def validate_form() -> tuple[str, int]:
+    """The form: upload a file or paste text."""
+    return page()
+
+
+@validate.post("/validate")
+def validate_page() -> tuple[str, int]:
+    """The report for the uploaded or pasted curriculum (or the reason it could not be read)."""
+    pasted = _pasted()
+    fmt = request.form.get("format", "json") if pasted else "json"
+    try:
+        return page(check(read_submission()), pasted=pasted, fmt=fmt)
+    except Refused as exc:
+        return page(error=exc.as_dict(), status=exc.status, pasted=pasted, fmt=fmt)
+    except InputError as exc:
+        return page(error=parse_error(exc), status=400, pasted=pasted, fmt=fmt)
+
+
+def _pasted() -> str:
+    """The pasted text, to show again in the form (none when the body is too large to parse)."""
+    length = request.content_length
+    if request.mimetype not in FORM_TYPES or (length is not None and length > settings().upload_max_bytes + FORM_SLACK):
+        return ""
+    try:
+        return request.form.get("text", "")
+    except RequestEntityTooLarge:
+        return ""

@@ -1,0 +1,64 @@
+"""In Chromium: upload a spreadsheet with mistakes on /validate and read the report (row and column of
+each mistake, the coverage chart); use the alignment forms; screenshots of both pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from browser.conftest import screenshot
+from support.curricula import base, to_xlsx
+
+
+def spreadsheet_with_mistakes(tmp_path: Path) -> Path:
+    """base() with an unknown capability (row 2) and a Bloom level that does not exist (row 4)."""
+    doc = base()
+    doc["modules"][0]["learningOutcomes"][0]["alignedTo"] = ["6-01", "9-99"]
+    doc["modules"][1]["learningOutcomes"][0]["bloomLevel"] = "memorise"
+    path = tmp_path / "ai-foundations.xlsx"
+    path.write_bytes(to_xlsx(doc))
+    return path
+
+
+def test_upload_a_spreadsheet_and_read_where_the_mistakes_are(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page.set_viewport_size({"width": 1200, "height": 900})
+    page.goto("/validate")
+    page.get_by_label("Curriculum file").set_input_files(str(spreadsheet_with_mistakes(tmp_path)))
+    page.get_by_role("button", name="Validate").click()
+    page.wait_for_selector("section.report")
+    summary = page.locator("section.report .verdict").inner_text()
+    assert "ai-foundations.xlsx does not conform" in summary
+    rows = page.locator("tr.result")
+    found = {(rows.nth(i).locator("td").nth(1).inner_text(), rows.nth(i).locator("td.place").inner_text())
+             for i in range(rows.count())}
+    assert ("unknown-capability", "row 2, column aligned_capabilities") in found
+    assert any(place == "row 4, column bloom_level" for _, place in found)
+    meter = page.locator("ul.chart meter").first
+    assert int(meter.get_attribute("value") or -1) >= 1  # 6-01 is a User capability
+    assert "of" in page.locator("ul.chart .bar-value").first.inner_text()
+    screenshot(page, "validate-report")
+
+
+def test_the_report_reads_on_a_phone(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto("/validate")
+    page.get_by_label("Curriculum file").set_input_files(str(spreadsheet_with_mistakes(tmp_path)))
+    page.get_by_role("button", name="Validate").click()
+    page.wait_for_selector("section.report")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"the page is {width}px wide on a 375px phone"
+
+
+def test_pick_a_curriculum_and_an_archetype_on_the_alignment_page(page) -> None:  # type: ignore[no-untyped-def]
+    page.set_viewport_size({"width": 1200, "height": 900})
+    page.goto("/alignment")
+    options = page.locator("#curriculum option")
+    assert options.count() >= 5  # the example curricula
+    page.select_option("#curriculum", index=0)
+    page.select_option("#archetype", "User")
+    page.get_by_role("button", name="Show coverage").click()
+    page.wait_for_selector("section.archetype-answer")
+    assert page.locator("section.archetype-answer ul.chart meter").count() == 6  # one per domain
+    first_gap = page.locator("ul.gaps a").first
+    href = first_gap.get_attribute("href") or ""
+    assert href.startswith("/id/capability/")
+    screenshot(page, "alignment")

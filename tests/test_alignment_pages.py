@@ -1,0 +1,149 @@
+"""``/alignment``: a curriculum against an archetype or a role (coverage per domain as a chart, the gaps
+as linked capabilities), an archetype across every stored curriculum (ranking, what nobody teaches),
+and clear 400s for choices that name nothing. Checked against the constructed framework and curricula
+of ``support.alignment_data``, whose answers are known by construction."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+from flask.testing import FlaskClient
+
+from aiskills.config import Settings
+from aiskills.store.embedded import EmbeddedStore
+from aiskills.web import create_app
+from support import alignment_data as d
+from test_web_validate import outline
+
+
+@pytest.fixture(scope="module")
+def store() -> Iterator[EmbeddedStore]:
+    s = EmbeddedStore(None)
+    d.load_all(s)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def client(store: EmbeddedStore) -> FlaskClient:
+    return create_app(Settings.from_env({}), store=store).test_client()
+
+
+def page(client: FlaskClient, status: int = 200, **params: str) -> str:
+    response = client.get("/alignment", query_string=params)
+    html = response.get_data(as_text=True)
+    assert response.status_code == status, html
+    return html
+
+
+def meters(html: str) -> list[tuple[int, int]]:
+    """(value, max) of each meter, in page order."""
+    return [(int(v), int(m)) for m, v in re.findall(r'<meter min="0" max="(\d+)" value="(\d+)"', html)]
+
+
+def test_the_forms_list_curricula_archetypes_and_roles_with_labels(client: FlaskClient) -> None:
+    html = page(client)
+    for doc in d.CURRICULA:
+        assert f'<option value="{doc["id"]}"' in html and doc["title"] in html
+    for name in d.ARCHETYPE_LABELS.values():
+        assert f'<option value="{name}"' in html
+    assert '<option value="https://w3id.org/aiskills/id/role/' in html
+    o = outline(html)
+    assert o.inputs == {"curriculum", "archetype", "role", "level", "rank-archetype"} and o.inputs <= o.labels
+    assert o.styled == 0 and o.scripts == 0
+    assert 'method="get"' in html
+
+
+def test_coverage_per_domain_as_a_chart_with_numbers(client: FlaskClient) -> None:
+    html = page(client, curriculum=d.EMBEDDING, archetype="Embedder")
+    required = Counter(d.top_domain(c[1]) for c in d.badged("E"))
+    covered = Counter(d.top_domain(d.section_of(n)) for n in d.aligned(d.EMBEDDING_DOC) & set(d.notations("E")))
+    assert meters(html) == [(covered[x], required[x] or 1) for x in d.DOMAINS]
+    assert f"{covered['1']} of {required['1']} (" in html
+    total = sum(covered.values())
+    assert f"Coverage of Embedder: {total} of {len(d.badged('E'))} capabilities" in html
+
+
+def test_the_gaps_are_listed_and_linked_to_their_pages(client: FlaskClient) -> None:
+    html = page(client, curriculum="Embedding AI in practice", archetype="embedder")
+    gaps = set(d.notations("E")) - d.aligned(d.EMBEDDING_DOC)
+    linked = set(re.findall(r'<a href="/id/capability/([^"]+)">', html))
+    assert linked == gaps
+    assert f"Gaps: {len(gaps)} capabilities not covered" in html
+
+
+def test_the_gaps_at_one_level(client: FlaskClient) -> None:
+    html = page(client, curriculum=d.EMBEDDING, archetype="Embedder", level="4")
+    gaps = set(d.notations("E", 4)) - d.aligned(d.EMBEDDING_DOC)
+    assert set(re.findall(r'<a href="/id/capability/([^"]+)">', html)) == gaps
+    assert '<option value="4" selected>' in html
+
+
+def test_a_role_shows_each_archetype_it_maps_to(client: FlaskClient, store: EmbeddedStore) -> None:
+    rows = store.select("""PREFIX ais: <https://w3id.org/aiskills/ontology#>
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?role ?label (COUNT(?a) AS ?n) WHERE { ?role a ais:Role ; skos:prefLabel ?label ; ais:archetype ?a }
+        GROUP BY ?role ?label HAVING (COUNT(?a) > 1) ORDER BY ?role LIMIT 1""").values()
+    role, label, _ = rows[0]
+    archetypes = [name for (name,) in store.select(
+        "PREFIX ais: <https://w3id.org/aiskills/ontology#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+        f"SELECT ?name WHERE {{ <{role}> ais:archetype/skos:prefLabel ?name }}").values()]
+    html = page(client, curriculum=d.CREATORS, role=role or "")
+    assert f"for the role {label}" in html
+    shown = re.findall(r"Coverage of (\w+):", html)
+    assert sorted(shown) == sorted(archetypes) and len(meters(html)) == 6 * len(archetypes)
+
+
+def test_an_archetype_alone_ranks_the_curricula_and_lists_what_nobody_teaches(client: FlaskClient) -> None:
+    html = page(client, archetype="Embedder")
+    required = set(d.notations("E"))
+    expected = sorted(((len(d.aligned(doc) & required), doc["title"]) for doc in d.CURRICULA),
+                      key=lambda t: (-t[0], t[1]))
+    ranking = html[html.index("Which curricula cover Embedder best"):html.index("What nobody teaches")]
+    titles = re.findall(r"archetype=Embedder\">([^<]+)</a>", ranking)
+    assert titles == [t for _, t in expected]
+    assert meters(ranking) == [(n, len(required)) for n, _ in expected]
+    untaught = required - set().union(*(d.aligned(doc) for doc in d.CURRICULA))
+    rest = html[html.index("What nobody teaches"):]
+    assert set(re.findall(r'<a href="/id/capability/([^"]+)">', rest)) == untaught
+    assert f"What nobody teaches: {len(untaught)} of the capabilities Embedder needs" in html
+
+
+def test_a_role_alone_ranks_the_curricula_for_each_of_its_archetypes(client: FlaskClient, store: EmbeddedStore) -> None:
+    rows = store.select("""PREFIX ais: <https://w3id.org/aiskills/ontology#>
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?role (GROUP_CONCAT(?name; separator="|") AS ?names) WHERE {
+          ?role a ais:Role ; ais:archetype/skos:prefLabel ?name } GROUP BY ?role ORDER BY ?role LIMIT 1""").values()
+    role, names = rows[0]
+    html = page(client, role=role or "")
+    assert sorted(re.findall(r"Which curricula cover (\w+) best</h3>", html)) == sorted((names or "").split("|"))
+    assert len(meters(html)) == len(d.CURRICULA) * len((names or "").split("|"))
+
+
+@pytest.mark.parametrize(("params", "says"), [
+    ({"curriculum": d.EMBEDDING, "archetype": "Wizard"}, "there is no archetype &#39;Wizard&#39;"),
+    ({"curriculum": "https://nowhere.example/c", "archetype": "User"}, "there is no stored curriculum"),
+    ({"curriculum": d.EMBEDDING, "archetype": "User", "role": "x"}, "not both"),
+    ({"curriculum": d.EMBEDDING, "role": "no-such-role"}, "there is no role"),
+    ({"curriculum": d.EMBEDDING, "archetype": "User", "level": "7"}, "there is no knowledge level"),
+    ({"curriculum": d.EMBEDDING}, "choose an archetype or a role"),
+])
+def test_choices_that_name_nothing_are_400_with_the_reason(client: FlaskClient, params: dict, says: str) -> None:  # type: ignore[type-arg]
+    html = page(client, status=400, **params)
+    assert says in html and "That cannot be answered" in html
+    assert "<form" in html  # the forms are still there to try again
+
+
+def test_titles_from_curricula_are_escaped(store: EmbeddedStore) -> None:
+    doc = {**d.EMPTY_DOC, "id": "https://example.org/curricula/hostile", "title": "<script>alert(1)</script>"}
+    local = EmbeddedStore(None)
+    d.load_framework(local)
+    d.store_curriculum(local, doc)
+    client = create_app(Settings.from_env({}), store=local).test_client()
+    for html in (page(client), page(client, archetype="Embedder"),
+                 page(client, curriculum=doc["id"], archetype="Embedder")):
+        assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    local.close()

@@ -1,0 +1,93 @@
+"""The OpenAPI description of /api/*: it is served, names every /api route of the app, and the app keeps
+it (schemathesis sends generated requests to every operation through WSGI, with the write token, and
+runs its default checks: no server error, every response as the description says)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.config import SchemathesisConfig
+
+from aiskills import loading
+from aiskills.config import Settings
+from aiskills.store.embedded import EmbeddedStore
+from aiskills.web import create_app
+
+TOKEN = "openapi-test-write-token"
+
+
+def _app():  # type: ignore[no-untyped-def]
+    store = EmbeddedStore(None)
+    loading.load_bundled(store)
+    return create_app(Settings.from_env({"AISKILLS_WRITE_TOKEN": TOKEN}), store=store)
+
+
+APP = _app()
+# Schema-valid requests whose values must also name stored things (a curriculum's title) or parse as a
+# curriculum (any string is schema-valid text/turtle; an uploaded file's format is its name's extension)
+# may rightly get 400, 415 or 422 (violations); every other check stays as schemathesis sets it.
+CONFIG = SchemathesisConfig.from_str("""
+[[operations]]
+include-path = "/api/ask/{name}"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "404"]
+
+[[operations]]
+include-path-regex = "^/api/(validate|curricula)$"
+include-method = "POST"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "415", "422"]
+""")
+
+
+@schemathesis.serializer("application/n-triples", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+def _as_bytes(ctx, value):  # type: ignore[no-untyped-def]
+    """Generated text and binary bodies sent as they are."""
+    return value if isinstance(value, bytes) else str(value).encode("utf-8")
+
+
+schema = schemathesis.openapi.from_wsgi("/api/openapi.json", APP, config=CONFIG)
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[object]:
+    yield APP.test_client()
+
+
+def test_the_description_is_served_as_openapi_3(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    doc = json.loads(response.data)
+    assert doc["openapi"].startswith("3.")
+    assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def test_every_api_route_of_the_app_is_described(client) -> None:  # type: ignore[no-untyped-def]
+    """Each /api rule and method the Flask app serves has an operation in the description, and the
+    description names no route the app lacks."""
+    doc = client.get("/api/openapi.json").get_json()
+    served = set()
+    for rule in APP.url_map.iter_rules():
+        if rule.rule.startswith("/api"):
+            path = rule.rule.replace("<path:key>", "{id}").replace("<name>", "{name}")
+            served |= {(path, m.lower()) for m in rule.methods - {"HEAD", "OPTIONS"}}  # type: ignore[operator]
+    described = {(p, m) for p, ops in doc["paths"].items() for m in ops}
+    assert served == described
+    assert {"/api/ask", "/api/ask/{name}", "/api/validate", "/api/curricula", "/api/curricula/{id}"} <= {p for p, _ in served}
+
+
+def test_writes_are_marked_as_needing_the_token(client) -> None:  # type: ignore[no-untyped-def]
+    doc = client.get("/api/openapi.json").get_json()
+    assert doc["paths"]["/api/curricula"]["post"]["security"] == [{"bearer": []}]
+    assert doc["paths"]["/api/curricula/{id}"]["delete"]["security"] == [{"bearer": []}]
+    assert "security" not in doc["paths"]["/api/curricula"]["get"]
+
+
+@schema.parametrize()
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+def test_the_app_keeps_its_description(case) -> None:  # type: ignore[no-untyped-def]
+    """Generated requests (valid and invalid) to every operation: no 5xx, and every response matches
+    the described status codes, content types, headers and schemas."""
+    case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"})
