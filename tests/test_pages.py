@@ -407,3 +407,15 @@ def test_pages_answer_well_under_a_second_with_1000_stored_curricula(tmp_path: P
         if path == "/id/capability/6.2-01":
             assert f"{teaching} stored curricula have learning outcomes aligned" in text_of(page)
     store.close()
+
+
+def test_an_unknown_path_gets_the_helpful_not_found_page_not_the_servers_default(client) -> None:  # type: ignore[no-untyped-def]
+    """Any path nobody serves: the site's 404 page (search form, way home) for a browser, a line of text
+    for a script; /api paths keep their JSON error."""
+    page = client.get("/no-such-page", headers={"Accept": "text/html"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 404 and 'action="/search"' in html and "/no-such-page" in html
+    text = client.get("/no-such-page", headers={"Accept": "*/*"})
+    assert text.status_code == 404 and text.mimetype == "text/plain" and "/search?q=" in text.get_data(as_text=True)
+    api = client.get("/api/no-such-route")
+    assert api.status_code == 404 and "openapi.json" in api.get_json()["fix"]

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
-import shutil
 import threading
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -24,12 +22,6 @@ from aiskills.pages.site import write_site
 from aiskills.resources import framework_dir
 from aiskills.store.base import Store
 from aiskills.store.embedded import EmbeddedStore
-
-CHROMIUM = os.environ.get("AISKILLS_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
-
 
 @pytest.fixture(scope="module")
 def store() -> Iterator[Store]:
@@ -155,18 +147,6 @@ def served(site) -> Iterator[str]:  # type: ignore[no-untyped-def]
     server.server_close()
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    if shutil.which(CHROMIUM) is None:
-        pytest.fail(f"{CHROMIUM} is missing: run `make test` (scripts/install-system.sh installs Debian's chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 SAMPLE = ["index.html", "id/archetype/embedder.html", "id/domain/6.html", "id/domain/4.1.2.html",
           "id/capability/6.1-03.html", "id/role/clinical-safety-officer.html", "id/level/2.html",
           "id/framework.html", "ontology.html", "ontology/Capability.html", "search.html", "404.html"]
@@ -174,11 +154,11 @@ SAMPLE = ["index.html", "id/archetype/embedder.html", "id/domain/6.html", "id/do
 
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [1280, 375])
-def test_axe_finds_no_serious_or_critical_problems(chromium, served, width: int) -> None:  # type: ignore[no-untyped-def]
+def test_axe_finds_no_serious_or_critical_problems(browser, served, width: int) -> None:  # type: ignore[no-untyped-def]
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
-    context = chromium.new_context(viewport={"width": width, "height": 900})
+    context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     problems = []
     for name in SAMPLE:
@@ -196,8 +176,8 @@ def test_axe_finds_no_serious_or_critical_problems(chromium, served, width: int)
 
 
 @pytest.mark.browser
-def test_the_static_search_box_finds_a_capability_with_javascript(chromium, served) -> None:  # type: ignore[no-untyped-def]
-    context = chromium.new_context()
+def test_the_static_search_box_finds_a_capability_with_javascript(browser, served) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context()
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -16,6 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from aiskills.errors import InputError
+from aiskills.rdf import canonical
 from aiskills.store.base import CatalogEntry, GraphData, Store
 
 DUMP = "store.nq"
@@ -33,19 +34,9 @@ class DumpSummary:
 def _graph_bytes(triples: list[ox.Triple]) -> bytes:
     """Sorted N-Triples; blank nodes relabelled canonically, so an isomorphic graph gives the same bytes."""
     if any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in triples):
-        triples = _canonical(triples)
+        triples = canonical(triples)
     lines = sorted(set((ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode().splitlines()))
     return ("\n".join(lines) + "\n").encode() if lines else b""
-
-
-def _canonical(triples: list[ox.Triple]) -> list[ox.Triple]:
-    import rdflib
-    from rdflib.compare import to_canonical_graph
-
-    graph = rdflib.Graph().parse(data=(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode(),
-                                 format="nt")
-    text = to_canonical_graph(graph).serialize(format="nt")
-    return list(ox.parse(text.encode(), format=ox.RdfFormat.N_TRIPLES))
 
 
 def dump(store: Store, out: Path) -> DumpSummary:

@@ -388,13 +388,28 @@ def serve(host: str, port: int, workers: int, threads: int, debug: bool, store_d
 
 def _prepare_store(settings: Settings) -> None:
     """Open the store once before serving, so a store that cannot be opened is a clear error here (not
-    a worker failing to boot), and load the bundled framework into an empty one; then release it for
-    the worker."""
-    with open_store(settings) as store:
-        if not settings.endpoint and not store.catalog():
-            from aiskills.loading import load_bundled
+    a worker failing to boot), and load the bundled framework into an empty one. This runs in a fresh
+    (spawned) process: RocksDB's background threads belong to the process, and a worker forked from a
+    master that had opened the store would inherit a thread pool without its threads, so every write
+    that needs a flush would wait for ever."""
+    import multiprocessing
 
-            load_bundled(store)
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        error = pool.apply(_prepare_store_here, (settings,))
+    if error:
+        raise CliError(error)
+
+
+def _prepare_store_here(settings: Settings) -> str | None:
+    try:
+        with open_store(settings) as store:
+            if not settings.endpoint and not store.catalog():
+                from aiskills.loading import load_bundled
+
+                load_bundled(store)
+    except AiskillsError as exc:
+        return str(exc)
+    return None
 
 
 # -- alignment questions ---------------------------------------------------------------------------

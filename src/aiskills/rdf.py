@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -97,3 +97,20 @@ def _place(exc: SyntaxError) -> str | None:
     if not line:
         return None
     return f"line {line.group(1)}" + (f", column {col.group(1)}" if col else "")
+
+
+def canonical(triples: Sequence[ox.Triple]) -> list[ox.Triple]:
+    """``triples`` with every blank node relabelled canonically (rdflib's RGDA1 hashing of the
+    triples that mention blank nodes), so the same graph always gets the same labels, and sorted."""
+    plain = [t for t in triples if not (isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode))]
+    seen = set(plain)
+    blank = [t for t in triples if t not in seen]
+    if not blank:
+        return sorted(set(plain), key=str)
+    import rdflib
+    from rdflib.compare import to_canonical_graph
+
+    graph = rdflib.Graph().parse(data=ox.serialize(blank, format=ox.RdfFormat.N_TRIPLES) or b"", format="nt")
+    text = to_canonical_graph(graph).serialize(format="nt", encoding="utf-8")
+    relabelled = [q.triple if isinstance(q, ox.Quad) else q for q in ox.parse(text, format=ox.RdfFormat.N_TRIPLES)]
+    return sorted(set(plain) | set(relabelled), key=str)

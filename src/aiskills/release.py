@@ -24,6 +24,7 @@ import pyoxigraph as ox
 
 from aiskills import changes
 from aiskills import namespaces as ns
+from aiskills.rdf import canonical
 from aiskills.checks import removal_check
 from aiskills.crosswalk import MappingSet, mapping_triples, write_sssom
 from aiskills.errors import InputError
@@ -146,23 +147,6 @@ def read_release(path: Path) -> PreviousRelease:
 
 
 # -- building ------------------------------------------------------------------------------------
-
-def canonical(triples: Sequence[ox.Triple]) -> list[ox.Triple]:
-    """``triples`` with every blank node relabelled canonically (rdflib's RGDA1 hashing of the
-    triples that mention blank nodes), so the same graph always gets the same labels, and sorted."""
-    plain = [t for t in triples if not (isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode))]
-    seen = set(plain)
-    blank = [t for t in triples if t not in seen]
-    if not blank:
-        return sorted(set(plain), key=str)
-    import rdflib
-    from rdflib.compare import to_canonical_graph
-
-    graph = rdflib.Graph().parse(data=ox.serialize(blank, format=ox.RdfFormat.N_TRIPLES) or b"", format="nt")
-    text = to_canonical_graph(graph).serialize(format="nt", encoding="utf-8")
-    relabelled = [q.triple if isinstance(q, ox.Quad) else q for q in ox.parse(text, format=ox.RdfFormat.N_TRIPLES)]
-    return sorted(set(plain) | set(relabelled), key=str)
-
 
 def versioned_ontology(triples: Sequence[ox.Triple], version: str, issued: date,
                        prior: str | None) -> list[ox.Triple]:

@@ -20,7 +20,7 @@ def test_run_an_example_and_download_its_csv(page, live_server: str, tmp_path: P
     editor = page.locator("#query")
     query = editor.input_value()
     assert "VALUES" in query and "archetype/embedder" in query.lower()
-    page.click("button[type=submit]")  # a plain GET form submit: the answer comes back as this page
+    page.click("#sparql-form button[type=submit]")  # a plain GET form submit: the answer comes back as this page
     page.wait_for_selector("table.sparql-results")
     headers = page.locator("table.sparql-results thead th").all_inner_texts()
     assert headers == ["capability", "notation", "label", "level", "domain"]
@@ -55,7 +55,7 @@ def test_a_bad_query_shows_its_error_on_the_page(browser, live_server: str) -> N
         page.goto("/sparql")
         page.fill("#query", "SELECT ?x WHERE { ?x ")
         with page.expect_navigation() as nav:
-            page.click("button[type=submit]")
+            page.click("#sparql-form button[type=submit]")
         assert nav.value.status == 400
         assert "SPARQL syntax error" in page.inner_text("#sparql-error")
         assert page.locator("#query").input_value() == "SELECT ?x WHERE { ?x "

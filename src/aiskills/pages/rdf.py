@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import pyoxigraph as ox
 
 from aiskills import namespaces as ns
 from aiskills.queries import NamedQuery, load_query
-from aiskills.rdf import serialize
+from aiskills.rdf import canonical, serialize
 from aiskills.resources import data_dir
 from aiskills.store.base import Store
 
@@ -94,11 +95,25 @@ def jsonld_context(public_base: str) -> str:
 
 
 def to_bytes(triples: Iterable[ox.Triple], fmt: str, public_base: str) -> bytes:
-    """``triples`` in the named format (``ttl``, ``nt``, ``rdf``, ``jsonld``)."""
-    triples = list(triples)
+    """``triples`` in the named format (``ttl``, ``nt``, ``rdf``, ``jsonld``): sorted, blank nodes
+    labelled canonically, so the same description always gives the same bytes."""
+    triples = canonical(list(triples))
     if fmt == "jsonld":
         return _compacted_jsonld(triples, public_base)
     return serialize(triples, RDF_FORMATS[fmt], prefixes(public_base))
+
+
+def _rdflib_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Any:
+    """The same term for rdflib, keeping blank-node labels (a parse would mint new ones)."""
+    import rdflib
+
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    if term.language:
+        return rdflib.Literal(term.value, lang=term.language)
+    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
 
 
 def _compacted_jsonld(triples: list[ox.Triple], public_base: str) -> bytes:
@@ -106,9 +121,10 @@ def _compacted_jsonld(triples: list[ox.Triple], public_base: str) -> bytes:
     import rdflib
 
     graph = rdflib.Graph()
-    data = serialize(triples, ox.RdfFormat.N_TRIPLES)
-    if data:
-        graph.parse(data=data.decode("utf-8"), format="nt")
+    for t in triples:
+        graph.add((_rdflib_term(t.subject), _rdflib_term(t.predicate), _rdflib_term(t.object)))  # type: ignore[arg-type]
     context = json.loads(jsonld_context(public_base))
-    text = graph.serialize(format="json-ld", context=context, auto_compact=True, sort_keys=True)
-    return text.encode("utf-8")
+    doc = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
+    if isinstance(doc, dict) and isinstance(doc.get("@graph"), list):  # rdflib's node order follows hashing
+        doc["@graph"].sort(key=lambda node: json.dumps(node, sort_keys=True))
+    return (json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")

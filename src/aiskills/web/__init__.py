@@ -89,7 +89,10 @@ def _errors(app: Flask) -> None:
     @app.errorhandler(NotFound)
     def not_found(exc: NotFound) -> Any:
         if not request.path.startswith("/api/"):
-            return exc  # pages keep their own 404
+            from aiskills.web.linked import not_found as page_not_found
+
+            wants_html = request.accept_mimetypes.best_match(["text/plain", "text/html"]) == "text/html"
+            return page_not_found(None, "html" if wants_html else "text")  # the helpful page, not Werkzeug's
         return jsonify(error=f"there is nothing at {request.path}",
                        fix="GET /api/openapi.json describes every /api route"), 404
 
