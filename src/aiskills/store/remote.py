@@ -16,6 +16,8 @@ Virtuoso behaviours handled here:
   such results are read again in pages ordered on every column, inside a sub-query because a
   top-level ``ORDER BY`` with a large ``OFFSET`` is refused, and checked against a COUNT.
   CONSTRUCT results reaching the cap cannot be paged: they raise ``StoreError``.
+* A connection cut during the update that ends a write leaves the old data or the new, whole; which
+  one is read back (are the write's staging graphs still there?) instead of sending it again.
 * A failing multi-operation update is not rolled back (the endpoint commits what ran before the
   error), so the swap that ends a write uses only ``MOVE SILENT`` and ``DROP SILENT``, which do
   not fail on missing graphs; a transaction timeout or deadlock does roll the whole request back.
@@ -50,8 +52,10 @@ N_TRIPLES = "application/n-triples"
 #: Named in a dataset that must be empty; never written.
 EMPTY_GRAPH = "urn:x-aiskills:empty-dataset"
 VIRTUOSO_BNODE = "nodeID://"
-#: Pauses between the three tries of a read.
-RETRY_DELAYS = (0.25, 1.0)
+#: A read is tried up to this many times on a connection failure or a 502/503/504 answer,
+#: pausing 0.25 s, 0.5 s, 1 s… between tries, and never retried past the store's timeout.
+READ_ATTEMPTS = 4
+FIRST_PAUSE = 0.25
 RETRY_STATUS = frozenset({502, 503, 504})
 CAP_HEADER = "X-SPARQL-MaxRows"
 CAP_QUERY = "SELECT (bif:virtuoso_ini_item_value ('SPARQL', 'ResultSetMaxRows') AS ?cap) {}"
@@ -160,12 +164,17 @@ class RemoteStore(Store):
         dropped = list(drop)
         uploads = [to_upload(item) for item in contents]
         self._drop_staging()
+        run = uuid.uuid4().hex
         try:
-            moves = self._stage(uuid.uuid4().hex, uploads, catalog, dropped)
-            self._update(swap_update(moves, dropped))
+            moves = self._stage(run, uploads, catalog, dropped)
+        except _Cut as cut:
+            self._drop_staging(quiet=True)
+            raise StoreError(f"{cut}; the write stopped before anything changed: the store holds the "
+                             "old data (run it again)") from cut
         except AiskillsError:
             self._drop_staging(quiet=True)
             raise
+        self._swap(run, moves, dropped)
 
     def close(self) -> None:
         self._session.close()
@@ -183,6 +192,36 @@ class RemoteStore(Store):
                 self._upload(staging, item)
             moves.append((staging, item.graph, item.size > 0))
         return moves
+
+    def _swap(self, run: str, moves: Sequence[tuple[str, str, bool]], dropped: Sequence[str]) -> None:
+        """Move the staged graphs into place in one update, never sent twice. When the connection
+        is cut on the way, the staging graphs tell whether the server applied it."""
+        try:
+            self._update(swap_update(moves, dropped))
+        except _Cut as cut:
+            if self._swapped(run, moves, cut):
+                return
+            if not cut.timed_out:  # a slow server may still apply it: leave the staging graphs be
+                self._drop_staging(quiet=True)
+            raise StoreError(f"{cut}; the server did not apply the write: the store holds the old "
+                             "data, whole (the write was not sent again: run it again)") from cut
+        except AiskillsError:
+            self._drop_staging(quiet=True)
+            raise
+
+    def _swapped(self, run: str, moves: Sequence[tuple[str, str, bool]], cut: _Cut) -> bool:
+        """True when the server applied the swap of ``run`` whose answer was lost."""
+        staged = {s for s, _, filled in moves if filled}
+        try:
+            left = set(self._graphs_under(f"{STAGING_GRAPH_PREFIX}{run}/"))
+        except AiskillsError as exc:
+            raise StoreError(f"{cut}; whether the server applied the write is unknown, it cannot be "
+                             f"asked ({exc}): the store holds the old or the new data, whole (check "
+                             "with `aiskills info` once the server answers)") from cut
+        if not staged:
+            raise StoreError(f"{cut}; whether the server applied the write (drops only) is unknown: "
+                             "the store holds the old or the new data, whole (check with `aiskills info`)") from cut
+        return not left & staged
 
     def _drop_staging(self, *, quiet: bool = False) -> None:
         """Drop staging graphs left by earlier writes (errors ignored when ``quiet``)."""
@@ -284,27 +323,45 @@ class RemoteStore(Store):
 
     # -- HTTP ------------------------------------------------------------------------------------
     def _send(self, method: str, url: str, *, write: bool, **kwargs: Any) -> requests.Response:
-        """One HTTP exchange; reads are tried three times on connection failures."""
-        delays = () if write else RETRY_DELAYS
-        for attempt in range(len(delays) + 1):
-            retry = attempt < len(delays)
+        """One HTTP exchange. A read is tried again on a connection failure or a 502/503/504
+        answer, with pauses doubling from ``FIRST_PAUSE``, ``READ_ATTEMPTS`` tries at most and
+        never past ``timeout`` in all; a write is sent once (``_Cut`` when its connection fails)."""
+        began = time.monotonic()
+        pause = FIRST_PAUSE
+        for attempt in range(1, READ_ATTEMPTS + 1):
+            again = (not write and attempt < READ_ATTEMPTS
+                     and time.monotonic() - began + pause < self.timeout)
             try:
                 response = self._session.request(method, url, timeout=self.timeout, **kwargs)
-            except requests.ConnectionError as exc:
-                if retry:
-                    time.sleep(delays[attempt])
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+                if again:
+                    time.sleep(pause)
+                    pause *= 2
                     continue
-                raise StoreError(_unreachable(url, exc)) from exc
+                if write:
+                    raise _Cut(_cut_write(url, exc)) from exc
+                raise StoreError(_unreachable(url, exc, attempt)) from exc
             except requests.Timeout as exc:
+                if write:
+                    raise _Cut(_too_slow(url, self.timeout, write), timed_out=True) from exc
                 raise StoreError(_too_slow(url, self.timeout, write)) from exc
             except requests.RequestException as exc:
                 raise StoreError(f"request to {url} failed: {exc} (check --endpoint)") from exc
-            if response.status_code in RETRY_STATUS and retry:
-                time.sleep(delays[attempt])
+            if response.status_code in RETRY_STATUS and again:
+                time.sleep(pause)
+                pause *= 2
                 continue
             check_response(response, url, write)
             return response
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _Cut(StoreError):
+    """A write whose connection failed or timed out: the server may or may not have applied it."""
+
+    def __init__(self, message: str, *, timed_out: bool = False) -> None:
+        super().__init__(message)
+        self.timed_out = timed_out
 
 
 # -- pure helpers ------------------------------------------------------------------------------
@@ -339,11 +396,24 @@ def server_message(response: requests.Response) -> str:
     return line[:500] + ("…" if len(line) > 500 else "")
 
 
-def _unreachable(url: str, exc: Exception) -> str:
+def _reason(exc: Exception) -> str:
     found = _ERRNO.search(str(exc))
-    reason = found.group(0).strip() if found else type(exc).__name__
-    return (f"cannot reach the SPARQL server at {url} ({reason}): is it running, and are "
+    if found:
+        return found.group(0).strip()
+    for name in ("RemoteDisconnected", "Connection aborted", "IncompleteRead", "ProtocolError"):
+        if name in str(exc):
+            return f"{name}: the connection was closed"
+    return type(exc).__name__
+
+
+def _unreachable(url: str, exc: Exception, attempts: int = 1) -> str:
+    tries = f", {attempts} tries" if attempts > 1 else ""
+    return (f"cannot reach the SPARQL server at {url} ({_reason(exc)}{tries}): is it running, and are "
             "--endpoint / AISKILLS_ENDPOINT (and the update and graph store URLs) right?")
+
+
+def _cut_write(url: str, exc: Exception) -> str:
+    return f"the connection to {url} failed during a write ({_reason(exc)})"
 
 
 def _too_slow(url: str, timeout: float, write: bool) -> str:
