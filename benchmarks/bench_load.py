@@ -62,8 +62,9 @@ SEED = 9  # bench_alignment's curricula
 EXAMPLE = ROOT / "examples" / "creator-clinical-ml-msc.json"
 SPARQL_QUERIES = [("summary", "counts"), ("qc", "section-codes"), ("qc", "empty-sections"),
                   ("qc", "level-ranks")]
-#: Every pair of triples sharing an object: hundreds of millions of matches over 1,000 curricula.
-SLOW_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?x . ?b ?q ?x FILTER (?a != ?b) }"
+#: Every triple joined to the triples about its object: about 3 M matches over 1,000 curricula,
+#: some 4.5 s of pyoxigraph's time on its own.
+SLOW_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o . ?o ?q ?x }"
 JSON_RESULTS = "application/sparql-results+json"
 
 

@@ -201,8 +201,11 @@ class RemoteStore(Store):
         except _Cut as cut:
             if self._swapped(run, moves, cut):
                 return
-            if not cut.timed_out:  # a slow server may still apply it: leave the staging graphs be
-                self._drop_staging(quiet=True)
+            if cut.timed_out:  # a slow server may still apply it: leave the staging graphs be
+                raise StoreError(f"{cut}; it had not applied the write when asked and may still: the "
+                                 "store holds the old or the new data, whole (check with `aiskills "
+                                 "info` before running it again)") from cut
+            self._drop_staging(quiet=True)
             raise StoreError(f"{cut}; the server did not apply the write: the store holds the old "
                              "data, whole (the write was not sent again: run it again)") from cut
         except AiskillsError:
