@@ -174,3 +174,15 @@ def test_upload_cut_half_way_leaves_exactly_the_old_data(
             write(store, "new")
     assert state(direct) == OLD
     assert staging_left(direct) == []
+
+
+def test_hundreds_of_leftover_staging_graphs_do_not_block_the_next_write(
+        virtuoso: VirtuosoServer, direct: RemoteStore) -> None:
+    """A crashed write of many graphs leaves many staging graphs; Virtuoso refuses one update with
+    hundreds of DROPs (SQ156), so they are dropped in chunks and the next write goes through."""
+    blocks = " ".join(f'GRAPH <{STAGING_GRAPH_PREFIX}crashed/{i}> {{ <urn:a> <urn:b> "{i}" }}' for i in range(250))
+    direct._update(f"INSERT DATA {{ {blocks} }}")
+    assert len(staging_left(direct)) == 250
+    write(direct, "new")
+    assert staging_left(direct) == []
+    assert state(direct)[0] == {str(t) for t in triples("new")}

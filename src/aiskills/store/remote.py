@@ -11,7 +11,8 @@ type text/plain" and resolves relative IRIs that pyoxigraph rejects.
 Virtuoso behaviours handled here:
 
 * Its default graph holds system triples and ``GRAPH ?g`` sees its system graphs, so every query
-  names its dataset (``default-graph-uri`` and ``named-graph-uri``, an unused IRI when empty).
+  names its dataset (FROM and FROM NAMED clauses, an unused IRI when empty; not the protocol's
+  parameters, which it echoes as one response header each: see ``dataset_in_text``).
 * SELECT results stop silently at ``ResultSetMaxRows`` (the ``X-SPARQL-MaxRows`` header tells);
   such results are read again in pages ordered on every column, inside a sub-query because a
   top-level ``ORDER BY`` with a large ``OFFSET`` is refused, and checked against a COUNT.
@@ -62,11 +63,16 @@ CAP_QUERY = "SELECT (bif:virtuoso_ini_item_value ('SPARQL', 'ResultSetMaxRows') 
 #: Without a Graph Store Protocol endpoint: triples per INSERT DATA request, and the most
 #: triples with blank nodes that one INSERT {…} WHERE {} takes (see ``sparql_inserts``).
 INSERT_CHUNK = 2000
+#: Staging graphs dropped per request: Virtuoso refuses an update of many hundreds of operations
+#: ("SQ156 … Query too large").
+DROP_CHUNK = 100
 TEMPLATE_LIMIT = 1000
 _BOOLEAN = XSD + "boolean"
 _MODIFIER = re.compile(r"(?<![\w:?$])(ORDER\s+BY|LIMIT|OFFSET|VALUES)(?![\w:\-])", re.IGNORECASE)
 _ERRNO = re.compile(r"\[Errno -?\d+\] [^'\")]+")
 _BNODE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
+_WHERE_NEXT = re.compile(r"\s*WHERE(?![\w:\-])", re.IGNORECASE)
+_WHERE_BEFORE = re.compile(r"(?<![\w:?$])WHERE\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -208,8 +214,12 @@ class RemoteStore(Store):
             self._drop_staging(quiet=True)
             raise StoreError(f"{cut}; the server did not apply the write: the store holds the old "
                              "data, whole (the write was not sent again: run it again)") from cut
-        except AiskillsError:
+        except AiskillsError as exc:
             self._drop_staging(quiet=True)
+            if "SQ156" in str(exc):
+                raise StoreError(f"{self.update_endpoint} cannot move {len(moves) + len(dropped)} graphs "
+                                 "into place in one update (Virtuoso SQ156: query too large); nothing "
+                                 "changed: write fewer graphs at once") from exc
             raise
 
     def _swapped(self, run: str, moves: Sequence[tuple[str, str, bool]], cut: _Cut) -> bool:
@@ -230,8 +240,8 @@ class RemoteStore(Store):
         """Drop staging graphs left by earlier writes (errors ignored when ``quiet``)."""
         try:
             graphs = self._graphs_under(STAGING_GRAPH_PREFIX)
-            if graphs:
-                self._update(" ;\n".join(f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in graphs))
+            for i in range(0, len(graphs), DROP_CHUNK):  # staging graphs are unseen: no need for one request
+                self._update(" ;\n".join(f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in graphs[i:i + DROP_CHUNK]))
         except AiskillsError:
             if not quiet:
                 raise
@@ -310,7 +320,8 @@ class RemoteStore(Store):
         return self._cap
 
     def _query(self, query: str, accept: str, params: Sequence[tuple[str, str]]) -> requests.Response:
-        return self._send("POST", self.endpoint, write=False, data=[("query", query), *params],
+        text, rest = dataset_in_text(query, params)
+        return self._send("POST", self.endpoint, write=False, data=[("query", text), *rest],
                           headers={"Accept": accept})
 
     def _json(self, response: requests.Response) -> dict[str, Any]:
@@ -465,6 +476,39 @@ def paged_query(query: str, columns: Sequence[str], offset: int, limit: int) -> 
     keys = " ".join(f"?{c}" for c in columns)
     body = query[begin:at] + ("\n" if ordered else "\nORDER BY ") + keys + "\n" + query[at:]
     return f"{query[:begin]}SELECT * WHERE {{\n{{\n{body}\n}}\n}} OFFSET {offset} LIMIT {limit}"
+
+
+def dataset_in_text(query: str, params: Sequence[tuple[str, str]]) -> tuple[str, list[tuple[str, str]]]:
+    """``query`` with the protocol's dataset parameters written into it as FROM / FROM NAMED
+    clauses, and the parameters left. Virtuoso echoes each ``default-graph-uri`` and
+    ``named-graph-uri`` as a response header, and Python's HTTP client refuses an answer with more
+    than 100 headers: past a hundred stored curricula every question would fail. A query with no
+    WHERE group (``DESCRIBE <x>``) keeps the parameters."""
+    keys = ("default-graph-uri", "named-graph-uri")
+    default = [v for k, v in params if k == keys[0]]
+    named = [v for k, v in params if k == keys[1]]
+    text = with_dataset(query, default, named) if default or named else None
+    if text is None:
+        return query, list(params)
+    return text, [(k, v) for k, v in params if k not in keys]
+
+
+def with_dataset(query: str, default: Sequence[str], named: Sequence[str]) -> str | None:
+    """``query`` with FROM and FROM NAMED clauses before its WHERE group (None when it has none)."""
+    masked = mask(query)
+    form, end = query_form(query, masked)
+    try:
+        at = group_start(masked, end)
+        if form == "CONSTRUCT" and not _WHERE_NEXT.match(masked, end):
+            at = group_start(masked, group_end(masked, at) + 1)  # past the template
+    except QueryError:
+        return None
+    where = _WHERE_BEFORE.search(masked, 0, at)
+    if where is not None:
+        at = where.start()
+    clauses = "".join(f"FROM {ox.NamedNode(g)}\n" for g in default)
+    clauses += "".join(f"FROM NAMED {ox.NamedNode(g)}\n" for g in named)
+    return f"{query[:at]}\n{clauses}{query[at:]}"
 
 
 def count_query(query: str) -> str:
