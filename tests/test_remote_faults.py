@@ -186,3 +186,35 @@ def test_hundreds_of_leftover_staging_graphs_do_not_block_the_next_write(
     write(direct, "new")
     assert staging_left(direct) == []
     assert state(direct)[0] == {str(t) for t in triples("new")}
+
+
+# -- many graphs -----------------------------------------------------------------------------------
+def test_queries_answer_over_more_than_a_hundred_active_graphs(direct: RemoteStore) -> None:
+    """Virtuoso echoes each dataset graph named by protocol parameter as a response header and
+    Python's HTTP client refuses more than 100: the dataset must go in the query text."""
+    for batch in range(2):
+        graphs = [f"{V1}/part/{batch}/{i}" for i in range(75)]
+        direct.replace_graphs(
+            [GraphData(g, serialize_triples(triples(g, 2)), ox.RdfFormat.N_TRIPLES) for g in graphs],
+            [CatalogEntry(g, "curriculum") for g in graphs])
+    assert len(direct.dataset()) == 151
+    count = direct.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").values()
+    assert count == [(str(150 * 2 + 50),)]
+    assert direct.ask("ASK { ?s ?p \"old 49\" }")
+    assert len(direct.construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")) == 350
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("SELECT * WHERE { ?s ?p ?o }", "SELECT * \nFROM <urn:d>\nFROM NAMED <urn:n>\nWHERE { ?s ?p ?o }"),
+    ("PREFIX w: <urn:where#> SELECT ?x { ?x w:WHERE \"WHERE {\" }",
+     "PREFIX w: <urn:where#> SELECT ?x \nFROM <urn:d>\nFROM NAMED <urn:n>\n{ ?x w:WHERE \"WHERE {\" }"),
+    ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+     "CONSTRUCT { ?s ?p ?o } \nFROM <urn:d>\nFROM NAMED <urn:n>\nWHERE { ?s ?p ?o }"),
+    ("CONSTRUCT WHERE { ?s ?p ?o }", "CONSTRUCT \nFROM <urn:d>\nFROM NAMED <urn:n>\nWHERE { ?s ?p ?o }"),
+    ("ASK { ?s ?p (1) }", "ASK \nFROM <urn:d>\nFROM NAMED <urn:n>\n{ ?s ?p (1) }"),
+    ("DESCRIBE <urn:x>", None),
+])
+def test_the_dataset_goes_before_the_where_group(query: str, expected: str | None) -> None:
+    from aiskills.store.remote import with_dataset
+
+    assert with_dataset(query, ["urn:d"], ["urn:n"]) == expected
