@@ -8,7 +8,6 @@ import csv
 import hashlib
 import itertools
 import re
-import time
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
@@ -390,22 +389,19 @@ def thousand_curricula(store: Store, capability: str, n: int = 1000) -> int:
 
 
 @pytest.mark.slow
-def test_pages_answer_well_under_a_second_with_1000_stored_curricula(tmp_path: Path) -> None:
-    """A capability page (which lists the curricula teaching it) and the pages that read every
-    capability stay fast when the store holds 1,000 curricula."""
+def test_pages_stay_right_with_1000_stored_curricula(tmp_path: Path) -> None:
+    """With 1,000 curricula stored, a capability page counts exactly the curricula teaching it and the
+    pages that read every capability still render (their speed: benchmarks/bench_pages.py)."""
     store = EmbeddedStore(tmp_path / "store")
     loading.load_bundled(store)
     teaching = thousand_curricula(store, "6.2-01")
     client = create_app(Settings(), store=store).test_client()
-    for path in ("/id/capability/6.2-01", "/", "/id/archetype/embedder", "/id/role/nurse", "/id/domain/6",
-                 "/search?q=bias"):
-        client.get(path)  # warm up
-        began = time.perf_counter()
-        page = html(client, path)
-        took = time.perf_counter() - began
-        assert took < 0.5, f"{path} took {took:.2f} s"
-        if path == "/id/capability/6.2-01":
-            assert f"{teaching} stored curricula have learning outcomes aligned" in text_of(page)
+    assert "6.2-01" in text_of(html(client, "/id/archetype/embedder"))  # 6.2-01 is badged Embedder
+    assert "6.2-01" in text_of(html(client, "/id/domain/6"))
+    for path in ("/", "/id/role/nurse", "/search?q=bias"):
+        assert "<h1" in html(client, path)
+    page = html(client, "/id/capability/6.2-01")
+    assert f"{teaching} stored curricula have learning outcomes aligned" in text_of(page)
     store.close()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,53 +42,123 @@ def _graph_bytes(triples: list[ox.Triple]) -> bytes:
 
 def dump(store: Store, out: Path) -> DumpSummary:
     """Write ``out/store.nq`` and ``out/manifest.json``."""
+    return write_dump(((entry, store.triples(entry.graph)) for entry in store.catalog()), out)
+
+
+def write_dump(graphs: Iterable[tuple[CatalogEntry, list[ox.Triple]]], out: Path) -> DumpSummary:
+    """Write ``out/store.nq`` and ``out/manifest.json`` for ``graphs`` (each catalogue entry with
+    its triples), one graph at a time."""
     out.mkdir(parents=True, exist_ok=True)
-    graphs = []
+    listed = []
     total = 0
+    file_hash = hashlib.sha256()
     with (out / DUMP).open("wb") as f:
-        for entry in store.catalog():
-            triples = store.triples(entry.graph)
+        for entry, triples in graphs:
             body = _graph_bytes(triples)
             g = str(ox.NamedNode(entry.graph))
-            f.write("".join(f"{line[:-1]}{g} .\n" for line in body.decode().splitlines()).encode())
+            chunk = "".join(f"{line[:-1]}{g} .\n" for line in body.decode().splitlines()).encode()
+            f.write(chunk)
+            file_hash.update(chunk)
             count = body.count(b"\n")
             total += count
-            graphs.append({"graph": entry.graph, "kind": entry.kind, "version": entry.version,
+            listed.append({"graph": entry.graph, "kind": entry.kind, "version": entry.version,
                            "active": entry.active, "triples": count,
                            "sha256": hashlib.sha256(body).hexdigest(),
                            "extra": [[p, str(o)] for p, o in entry.extra]})
-    digest = hashlib.sha256((out / DUMP).read_bytes()).hexdigest()
-    manifest = {"format": FORMAT, "file": DUMP, "sha256": digest, "triples": total, "graphs": graphs}
+    digest = file_hash.hexdigest()
+    manifest = {"format": FORMAT, "file": DUMP, "sha256": digest, "triples": total, "graphs": listed}
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return DumpSummary(len(graphs), total, digest)
+    return DumpSummary(len(listed), total, digest)
 
 
 def restore(store: Store, source: Path) -> DumpSummary:
-    """Replace the store's contents with a dump, after checking every checksum."""
+    """Replace the store's contents with a dump, after checking every checksum.
+
+    A dump as ``dump`` writes it (each graph's lines together and sorted) is checked in one pass
+    over the file, line by line; an on-disk embedded store with nothing archived then loads it with
+    pyoxigraph's bulk loader and swaps it in whole. Any other dump or store takes the general path:
+    parse, check each graph, one ``replace_graphs`` write.
+    """
+    from aiskills.store.embedded import EmbeddedStore
+
     manifest = _manifest(source)
-    data = (source / DUMP).read_bytes()
+    path = source / DUMP
+    checked = _check_in_one_pass(path, manifest)
+    if (checked and isinstance(store, EmbeddedStore) and store.can_replace_all()
+            and all(g["active"] for g in manifest["graphs"])):
+        store.replace_all(path)
+        return _summary(manifest)
+    data = path.read_bytes()
     if hashlib.sha256(data).hexdigest() != manifest["sha256"]:
-        raise InputError("the dump does not match its manifest's checksum", source=str(source / DUMP),
-                         fix="the file is damaged or was edited: take the dump again")
+        raise _damaged(path)
     by_graph: dict[str, list[ox.Triple]] = {}
     try:
         for quad in ox.parse(data, format=ox.RdfFormat.N_QUADS):
             by_graph.setdefault(quad.graph_name.value, []).append(quad.triple)  # type: ignore[union-attr]
     except SyntaxError as exc:
-        raise InputError(f"the dump is not valid N-Quads: {exc}", source=str(source / DUMP)) from None
+        raise InputError(f"the dump is not valid N-Quads: {exc}", source=str(path)) from None
     contents, entries = [], []
     for g in manifest["graphs"]:
         triples = by_graph.get(g["graph"], [])
         body = _graph_bytes(triples)
         if hashlib.sha256(body).hexdigest() != g["sha256"]:
-            raise InputError(f"graph <{g['graph']}> does not match its checksum", source=str(source / DUMP),
+            raise InputError(f"graph <{g['graph']}> does not match its checksum", source=str(path),
                              fix="the dump is damaged: take it again")
         contents.append(GraphData(g["graph"], body, ox.RdfFormat.N_TRIPLES))
         extra = tuple((p, ox.NamedNode(o[1:-1]) if o.startswith("<") else ox.Literal(o)) for p, o in g["extra"])
         entries.append(CatalogEntry(g["graph"], g["kind"], g["version"], active=g["active"], extra=extra))
     present = {e.graph for e in store.catalog()} | set(store.graph_names())
     store.replace_graphs(contents, entries, drop=sorted(present - {g["graph"] for g in manifest["graphs"]}))
-    return DumpSummary(len(contents), sum(g["triples"] for g in manifest["graphs"]), manifest["sha256"])
+    return _summary(manifest)
+
+
+def _summary(manifest: dict) -> DumpSummary:  # type: ignore[type-arg]
+    return DumpSummary(len(manifest["graphs"]), sum(g["triples"] for g in manifest["graphs"]), manifest["sha256"])
+
+
+def _damaged(path: Path) -> InputError:
+    return InputError("the dump does not match its manifest's checksum", source=str(path),
+                      fix="the file is damaged or was edited: take the dump again")
+
+
+def _check_in_one_pass(path: Path, manifest: dict) -> bool:  # type: ignore[type-arg]
+    """Check the file's SHA-256 and every graph's, reading the file once, line by line.
+
+    True when every checksum matches a dump laid out as ``dump`` writes it (graphs one after the
+    other in manifest order, lines sorted); False when the layout differs, and the general path
+    decides. A file that does not match its own checksum raises ``InputError`` at once.
+    """
+    expected = [(str(ox.NamedNode(g["graph"])), g["sha256"], g["triples"]) for g in manifest["graphs"]]
+    file_hash = hashlib.sha256()
+    seen: list[tuple[str, str, int]] = []
+    graph, graph_hash, count, previous = None, hashlib.sha256(), 0, b""
+    layout = True
+    try:
+        with path.open("rb") as f:
+            for line in f:
+                file_hash.update(line)
+                if not layout:
+                    continue
+                head, _, name = line.rstrip(b" .\n").rpartition(b" ")
+                if name.decode(errors="replace") != graph:
+                    if graph is not None:
+                        seen.append((graph, graph_hash.hexdigest(), count))
+                    graph, graph_hash, count, previous = name.decode(errors="replace"), hashlib.sha256(), 0, b""
+                triple = head + b" .\n"
+                if triple <= previous:
+                    layout = False
+                    continue
+                graph_hash.update(triple)
+                count += 1
+                previous = triple
+    except OSError as exc:
+        raise InputError(f"cannot read the dump: {exc.strerror}", source=str(path)) from None
+    if file_hash.hexdigest() != manifest["sha256"]:
+        raise _damaged(path)
+    if graph is not None:
+        seen.append((graph, graph_hash.hexdigest(), count))
+    nonempty = [e for e in expected if e[2]]
+    return layout and seen == nonempty
 
 
 def _manifest(source: Path) -> dict:  # type: ignore[type-arg]

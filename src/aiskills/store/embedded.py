@@ -33,7 +33,10 @@ onto this model as follows:
 
 from __future__ import annotations
 
+import ctypes
+import os
 import re
+import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -78,6 +81,8 @@ class EmbeddedStore(Store):
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
+        if path is not None:
+            _finish_swap(path)
         self._active = _open(None if path is None else path / "active")
         self._archive = _open(None if path is None else path / "archive")
 
@@ -276,6 +281,40 @@ class EmbeddedStore(Store):
         self._archive.update(_replace_update([(graph, triples)], []))
         self._archive.flush()
 
+    def can_replace_all(self) -> bool:
+        """True when ``replace_all`` applies: a store on disk with nothing kept in its archive."""
+        return self.path is not None and not _has_graphs(self._archive)
+
+    def replace_all(self, nquads: Path) -> None:
+        """Make the graphs of the N-Quads file ``nquads`` the whole store, as fast as pyoxigraph's
+        bulk loader: loaded into a fresh directory, then swapped with ``active/`` in one rename
+        (``renameat2`` exchange on Linux). A crash or a syntax error leaves the old store whole;
+        a crash after the swap leaves the new one (``_finish_swap`` tidies up on the next open)."""
+        if self.path is None or not self.can_replace_all():
+            raise StoreError("replace_all needs an on-disk store with an empty archive")
+        loading, ready = self.path / "active.loading", self.path / "active.new"
+        shutil.rmtree(loading, ignore_errors=True)
+        loading.mkdir()
+        try:
+            fresh = ox.Store(str(loading))
+            fresh.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+            fresh.flush()
+            del fresh
+        except SyntaxError as exc:
+            shutil.rmtree(loading, ignore_errors=True)
+            raise StoreError(f"{nquads}: the data could not be parsed, nothing was changed: {exc}") from exc
+        except (OSError, ValueError, RuntimeError) as exc:
+            shutil.rmtree(loading, ignore_errors=True)
+            raise StoreError(f"the load failed and nothing was changed: {exc}") from exc
+        os.rename(loading, ready)  # complete: from here on the new data wins
+        self._active.flush()
+        del self._active
+        try:
+            _exchange(ready, self.path / "active")
+        finally:
+            _finish_swap(self.path)
+            self._active = _open(self.path / "active")
+
     def close(self) -> None:
         for store in (self._active, self._archive):
             store.flush()
@@ -307,6 +346,30 @@ def _open(path: Path | None) -> ox.Store:
         raise StoreError(f"cannot open the store at {path.parent if path else 'memory'}: {exc} "
                          "(is another aiskills process using it? set AISKILLS_STORE or --store to "
                          "another directory)") from exc
+
+
+def _exchange(a: Path, b: Path) -> None:
+    """Swap two directories atomically (Linux ``renameat2`` with ``RENAME_EXCHANGE``); elsewhere,
+    move ``b`` aside and ``a`` into its place (``_finish_swap`` completes it after a crash)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        at_fdcwd, exchange = -100, 2
+        if libc.renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), exchange) == 0:
+            return
+    except (OSError, AttributeError):
+        pass
+    os.rename(b, b.with_name("active.old"))
+    os.rename(a, b)
+
+
+def _finish_swap(path: Path) -> None:
+    """Tidy what ``replace_all`` leaves: a complete new store with no ``active/`` becomes
+    ``active/``; any other leftover directory (old data or an unfinished load) is removed."""
+    active, ready = path / "active", path / "active.new"
+    if ready.is_dir() and not active.exists():
+        os.rename(ready, active)
+    for leftover in ("active.new", "active.old", "active.loading"):
+        shutil.rmtree(path / leftover, ignore_errors=True)
 
 
 def _names(store: ox.Store) -> list[str]:

@@ -11,11 +11,14 @@ type text/plain" and resolves relative IRIs that pyoxigraph rejects.
 Virtuoso behaviours handled here:
 
 * Its default graph holds system triples and ``GRAPH ?g`` sees its system graphs, so every query
-  names its dataset (``default-graph-uri`` and ``named-graph-uri``, an unused IRI when empty).
+  names its dataset (FROM and FROM NAMED clauses, an unused IRI when empty; not the protocol's
+  parameters, which it echoes as one response header each: see ``dataset_in_text``).
 * SELECT results stop silently at ``ResultSetMaxRows`` (the ``X-SPARQL-MaxRows`` header tells);
   such results are read again in pages ordered on every column, inside a sub-query because a
   top-level ``ORDER BY`` with a large ``OFFSET`` is refused, and checked against a COUNT.
   CONSTRUCT results reaching the cap cannot be paged: they raise ``StoreError``.
+* A connection cut during the update that ends a write leaves the old data or the new, whole; which
+  one is read back (are the write's staging graphs still there?) instead of sending it again.
 * A failing multi-operation update is not rolled back (the endpoint commits what ran before the
   error), so the swap that ends a write uses only ``MOVE SILENT`` and ``DROP SILENT``, which do
   not fail on missing graphs; a transaction timeout or deadlock does roll the whole request back.
@@ -51,19 +54,26 @@ N_TRIPLES = "application/n-triples"
 #: Named in a dataset that must be empty; never written.
 EMPTY_GRAPH = "urn:x-aiskills:empty-dataset"
 VIRTUOSO_BNODE = "nodeID://"
-#: Pauses between the three tries of a read.
-RETRY_DELAYS = (0.25, 1.0)
+#: A read is tried up to this many times on a connection failure or a 502/503/504 answer,
+#: pausing 0.25 s, 0.5 s, 1 s… between tries, and never retried past the store's timeout.
+READ_ATTEMPTS = 4
+FIRST_PAUSE = 0.25
 RETRY_STATUS = frozenset({502, 503, 504})
 CAP_HEADER = "X-SPARQL-MaxRows"
 CAP_QUERY = "SELECT (bif:virtuoso_ini_item_value ('SPARQL', 'ResultSetMaxRows') AS ?cap) {}"
 #: Without a Graph Store Protocol endpoint: triples per INSERT DATA request, and the most
 #: triples with blank nodes that one INSERT {…} WHERE {} takes (see ``sparql_inserts``).
 INSERT_CHUNK = 2000
+#: Staging graphs dropped per request: Virtuoso refuses an update of many hundreds of operations
+#: ("SQ156 … Query too large").
+DROP_CHUNK = 100
 TEMPLATE_LIMIT = 1000
 _BOOLEAN = XSD + "boolean"
 _MODIFIER = re.compile(r"(?<![\w:?$])(ORDER\s+BY|LIMIT|OFFSET|VALUES)(?![\w:\-])", re.IGNORECASE)
 _ERRNO = re.compile(r"\[Errno -?\d+\] [^'\")]+")
 _BNODE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
+_WHERE_NEXT = re.compile(r"\s*WHERE(?![\w:\-])", re.IGNORECASE)
+_WHERE_BEFORE = re.compile(r"(?<![\w:?$])WHERE\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -161,12 +171,17 @@ class RemoteStore(Store):
         dropped = list(drop)
         uploads = [to_upload(item) for item in contents]
         self._drop_staging()
+        run = uuid.uuid4().hex
         try:
-            moves = self._stage(uuid.uuid4().hex, uploads, catalog, dropped)
-            self._update(swap_update(moves, dropped))
+            moves = self._stage(run, uploads, catalog, dropped)
+        except _Cut as cut:
+            self._drop_staging(quiet=True)
+            raise StoreError(f"{cut}; the write stopped before anything changed: the store holds the "
+                             "old data (run it again)") from cut
         except AiskillsError:
             self._drop_staging(quiet=True)
             raise
+        self._swap(run, moves, dropped)
 
     def close(self) -> None:
         self._session.close()
@@ -185,12 +200,49 @@ class RemoteStore(Store):
             moves.append((staging, item.graph, item.size > 0))
         return moves
 
+    def _swap(self, run: str, moves: Sequence[tuple[str, str, bool]], dropped: Sequence[str]) -> None:
+        """Move the staged graphs into place in one update, never sent twice. When the connection
+        is cut on the way, the staging graphs tell whether the server applied it."""
+        try:
+            self._update(swap_update(moves, dropped))
+        except _Cut as cut:
+            if self._swapped(run, moves, cut):
+                return
+            if cut.timed_out:  # a slow server may still apply it: leave the staging graphs be
+                raise StoreError(f"{cut}; it had not applied the write when asked and may still: the "
+                                 "store holds the old or the new data, whole (check with `aiskills "
+                                 "info` before running it again)") from cut
+            self._drop_staging(quiet=True)
+            raise StoreError(f"{cut}; the server did not apply the write: the store holds the old "
+                             "data, whole (the write was not sent again: run it again)") from cut
+        except AiskillsError as exc:
+            self._drop_staging(quiet=True)
+            if "SQ156" in str(exc):
+                raise StoreError(f"{self.update_endpoint} cannot move {len(moves) + len(dropped)} graphs "
+                                 "into place in one update (Virtuoso SQ156: query too large); nothing "
+                                 "changed: write fewer graphs at once") from exc
+            raise
+
+    def _swapped(self, run: str, moves: Sequence[tuple[str, str, bool]], cut: _Cut) -> bool:
+        """True when the server applied the swap of ``run`` whose answer was lost."""
+        staged = {s for s, _, filled in moves if filled}
+        try:
+            left = set(self._graphs_under(f"{STAGING_GRAPH_PREFIX}{run}/"))
+        except AiskillsError as exc:
+            raise StoreError(f"{cut}; whether the server applied the write is unknown, it cannot be "
+                             f"asked ({exc}): the store holds the old or the new data, whole (check "
+                             "with `aiskills info` once the server answers)") from cut
+        if not staged:
+            raise StoreError(f"{cut}; whether the server applied the write (drops only) is unknown: "
+                             "the store holds the old or the new data, whole (check with `aiskills info`)") from cut
+        return not left & staged
+
     def _drop_staging(self, *, quiet: bool = False) -> None:
         """Drop staging graphs left by earlier writes (errors ignored when ``quiet``)."""
         try:
             graphs = self._graphs_under(STAGING_GRAPH_PREFIX)
-            if graphs:
-                self._update(" ;\n".join(f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in graphs))
+            for i in range(0, len(graphs), DROP_CHUNK):  # staging graphs are unseen: no need for one request
+                self._update(" ;\n".join(f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in graphs[i:i + DROP_CHUNK]))
         except AiskillsError:
             if not quiet:
                 raise
@@ -308,7 +360,8 @@ class RemoteStore(Store):
         return self._cap
 
     def _query(self, query: str, accept: str, params: Sequence[tuple[str, str]]) -> requests.Response:
-        return self._send("POST", self.endpoint, write=False, data=[("query", query), *params],
+        text, rest = dataset_in_text(query, params)
+        return self._send("POST", self.endpoint, write=False, data=[("query", text), *rest],
                           headers={"Accept": accept})
 
     def _json(self, response: requests.Response) -> dict[str, Any]:
@@ -325,32 +378,54 @@ class RemoteStore(Store):
     # -- HTTP ------------------------------------------------------------------------------------
     def _send(self, method: str, url: str, *, write: bool, deadline: float | None = None,
               **kwargs: Any) -> requests.Response:
-        """One HTTP exchange; reads are tried three times on connection failures. With ``deadline``
-        (a user's query) the request is given that many seconds and then ``QueryTimeout``."""
-        delays = () if write else RETRY_DELAYS
-        for attempt in range(len(delays) + 1):
-            retry = attempt < len(delays)
+        """One HTTP exchange. A read is tried again on a connection failure or a 502/503/504
+        answer, with pauses doubling from ``FIRST_PAUSE``, ``READ_ATTEMPTS`` tries at most and
+        never past its time limit in all; a write is sent once (``_Cut`` when its connection fails).
+        With ``deadline`` (a user's query) the request is given that many seconds and then
+        ``QueryTimeout``."""
+        limit = deadline or self.timeout
+        began = time.monotonic()
+        pause = FIRST_PAUSE
+        for attempt in range(1, READ_ATTEMPTS + 1):
+            again = (not write and attempt < READ_ATTEMPTS
+                     and time.monotonic() - began + pause < limit)
             try:
-                response = self._session.request(method, url, timeout=deadline or self.timeout, **kwargs)
+                response = self._session.request(method, url, timeout=limit, **kwargs)
             except requests.ReadTimeout as exc:
-                if deadline is not None:
+                if deadline is not None and not write:
                     raise QueryTimeout(deadline) from exc
+                if write:
+                    raise _Cut(_too_slow(url, self.timeout, write), timed_out=True) from exc
                 raise StoreError(_too_slow(url, self.timeout, write)) from exc
-            except requests.ConnectionError as exc:
-                if retry:
-                    time.sleep(delays[attempt])
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+                if again:
+                    time.sleep(pause)
+                    pause *= 2
                     continue
-                raise StoreError(_unreachable(url, exc)) from exc
+                if write:
+                    raise _Cut(_cut_write(url, exc)) from exc
+                raise StoreError(_unreachable(url, exc, attempt)) from exc
             except requests.Timeout as exc:
+                if write:
+                    raise _Cut(_too_slow(url, self.timeout, write), timed_out=True) from exc
                 raise StoreError(_too_slow(url, self.timeout, write)) from exc
             except requests.RequestException as exc:
                 raise StoreError(f"request to {url} failed: {exc} (check --endpoint)") from exc
-            if response.status_code in RETRY_STATUS and retry:
-                time.sleep(delays[attempt])
+            if response.status_code in RETRY_STATUS and again:
+                time.sleep(pause)
+                pause *= 2
                 continue
             check_response(response, url, write)
             return response
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _Cut(StoreError):
+    """A write whose connection failed or timed out: the server may or may not have applied it."""
+
+    def __init__(self, message: str, *, timed_out: bool = False) -> None:
+        super().__init__(message)
+        self.timed_out = timed_out
 
 
 # -- pure helpers ------------------------------------------------------------------------------
@@ -385,11 +460,24 @@ def server_message(response: requests.Response) -> str:
     return line[:500] + ("…" if len(line) > 500 else "")
 
 
-def _unreachable(url: str, exc: Exception) -> str:
+def _reason(exc: Exception) -> str:
     found = _ERRNO.search(str(exc))
-    reason = found.group(0).strip() if found else type(exc).__name__
-    return (f"cannot reach the SPARQL server at {url} ({reason}): is it running, and are "
+    if found:
+        return found.group(0).strip()
+    for name in ("RemoteDisconnected", "Connection aborted", "IncompleteRead", "ProtocolError"):
+        if name in str(exc):
+            return f"{name}: the connection was closed"
+    return type(exc).__name__
+
+
+def _unreachable(url: str, exc: Exception, attempts: int = 1) -> str:
+    tries = f", {attempts} tries" if attempts > 1 else ""
+    return (f"cannot reach the SPARQL server at {url} ({_reason(exc)}{tries}): is it running, and are "
             "--endpoint / AISKILLS_ENDPOINT (and the update and graph store URLs) right?")
+
+
+def _cut_write(url: str, exc: Exception) -> str:
+    return f"the connection to {url} failed during a write ({_reason(exc)})"
 
 
 def _too_slow(url: str, timeout: float, write: bool) -> str:
@@ -438,6 +526,39 @@ def paged_query(query: str, columns: Sequence[str], offset: int, limit: int) -> 
     keys = " ".join(f"?{c}" for c in columns)
     body = query[begin:at] + ("\n" if ordered else "\nORDER BY ") + keys + "\n" + query[at:]
     return f"{query[:begin]}SELECT * WHERE {{\n{{\n{body}\n}}\n}} OFFSET {offset} LIMIT {limit}"
+
+
+def dataset_in_text(query: str, params: Sequence[tuple[str, str]]) -> tuple[str, list[tuple[str, str]]]:
+    """``query`` with the protocol's dataset parameters written into it as FROM / FROM NAMED
+    clauses, and the parameters left. Virtuoso echoes each ``default-graph-uri`` and
+    ``named-graph-uri`` as a response header, and Python's HTTP client refuses an answer with more
+    than 100 headers: past a hundred stored curricula every question would fail. A query with no
+    WHERE group (``DESCRIBE <x>``) keeps the parameters."""
+    keys = ("default-graph-uri", "named-graph-uri")
+    default = [v for k, v in params if k == keys[0]]
+    named = [v for k, v in params if k == keys[1]]
+    text = with_dataset(query, default, named) if default or named else None
+    if text is None:
+        return query, list(params)
+    return text, [(k, v) for k, v in params if k not in keys]
+
+
+def with_dataset(query: str, default: Sequence[str], named: Sequence[str]) -> str | None:
+    """``query`` with FROM and FROM NAMED clauses before its WHERE group (None when it has none)."""
+    masked = mask(query)
+    form, end = query_form(query, masked)
+    try:
+        at = group_start(masked, end)
+        if form == "CONSTRUCT" and not _WHERE_NEXT.match(masked, end):
+            at = group_start(masked, group_end(masked, at) + 1)  # past the template
+    except QueryError:
+        return None
+    where = _WHERE_BEFORE.search(masked, 0, at)
+    if where is not None:
+        at = where.start()
+    clauses = "".join(f"FROM {ox.NamedNode(g)}\n" for g in default)
+    clauses += "".join(f"FROM NAMED {ox.NamedNode(g)}\n" for g in named)
+    return f"{query[:at]}\n{clauses}{query[at:]}"
 
 
 def count_query(query: str) -> str:

@@ -1,0 +1,192 @@
+"""Scale: 10,000 curricula (about 3.5 M triples) in one dump, restored and queried on disk.
+
+1. Writes the framework, the ontology and N synthetic curricula (``datagen``) as one dump, exactly as
+   ``aiskills dump`` writes it (``store.nq`` + ``manifest.json``, through ``backup.write_dump``).
+2. Loads it into a fresh on-disk embedded store with ``backup.restore`` (what ``aiskills restore``
+   runs: every checksum verified, one atomic write), and the same file into a fresh pyoxigraph store
+   with its own ``Store.bulk_load`` (no checks, not atomic: the limit), in the same run.
+3. Times each alignment question over the N curricula: cold (the first run in a fresh process that
+   just opened the store; the OS file cache stays warm) and warm (the runs after it), medians.
+
+Each step runs in its own process, so its peak memory (``ru_maxrss``) is its own.
+Usage: python benchmarks/bench_scale.py [--curricula 10000] [--repeat 3] [--data DIR] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from bench_alignment import PARAMS  # noqa: E402
+from datagen import curricula  # noqa: E402
+
+from aiskills import alignment, backup, loading  # noqa: E402
+from aiskills.curricula import curriculum_graph, graph_triples  # noqa: E402
+from aiskills.store.base import CatalogEntry  # noqa: E402
+from aiskills.store.embedded import EmbeddedStore  # noqa: E402
+from aiskills.submission.readers import read_bytes  # noqa: E402
+from aiskills.validation.report import Report  # noqa: E402
+
+SEED = 9
+SUBJECT = "http://purl.org/dc/terms/subject"
+
+
+def peak_mb() -> float:
+    """This process's peak resident set size in MB (Linux reports ru_maxrss in kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# -- steps, each run in a child process --------------------------------------------------------------
+def _graphs(n: int) -> Iterator[tuple[CatalogEntry, list[ox.Triple]]]:
+    """The ontology and framework graphs, then ``n`` curricula graphs, as ``aiskills submit`` stores them."""
+    base = EmbeddedStore(None)
+    loading.load_bundled(base)
+    for entry in base.catalog():
+        yield entry, base.triples(entry.graph)
+    base.close()
+    for i, doc in enumerate(curricula(n, defect_share=0.0, seed=SEED)):
+        sub = read_bytes(json.dumps(doc).encode(), f"c{i}.json")
+        report = Report(sub.source, sub.format, sub.curriculum_id, [], "2026.1")
+        yield (CatalogEntry(curriculum_graph(doc["id"]), "curriculum", "2026.1",
+                            extra=((SUBJECT, ox.NamedNode(doc["id"])),)),
+               graph_triples(sub, report))
+
+
+def step_generate(data: Path, n: int) -> dict[str, Any]:
+    t = time.perf_counter()
+    summary = backup.write_dump(_graphs(n), data / "dump")
+    return {"seconds": time.perf_counter() - t, "graphs": summary.graphs, "triples": summary.triples,
+            "bytes": (data / "dump" / backup.DUMP).stat().st_size, "peak_mb": peak_mb()}
+
+
+def step_restore(data: Path) -> dict[str, Any]:
+    target = data / "ours"
+    shutil.rmtree(target, ignore_errors=True)
+    t = time.perf_counter()
+    store = EmbeddedStore(target)
+    summary = backup.restore(store, data / "dump")
+    store.close()
+    seconds = time.perf_counter() - t
+    check = EmbeddedStore(target)
+    stored = check.count()
+    check.close()
+    return {"seconds": seconds, "triples": summary.triples, "stored": stored, "peak_mb": peak_mb()}
+
+
+def step_bulk(data: Path) -> dict[str, Any]:
+    target = data / "bulk"
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir()
+    t = time.perf_counter()
+    store = ox.Store(str(target))
+    store.bulk_load(path=str(data / "dump" / backup.DUMP), format=ox.RdfFormat.N_QUADS)
+    store.flush()
+    seconds = time.perf_counter() - t
+    stored = sum(1 for _ in store)
+    del store
+    return {"seconds": seconds, "stored": stored, "peak_mb": peak_mb()}
+
+
+def step_question(data: Path, name: str, repeat: int) -> dict[str, Any]:
+    """Open the restored store, ask ``name`` once (cold), then ``repeat`` times (warm)."""
+    store = EmbeddedStore(data / "ours")
+    first = curricula(1, seed=SEED)[0]["id"]
+    params = {k: v.format(first=first) for k, v in PARAMS[name].items()}
+    times = []
+    rows = 0
+    for _ in range(repeat + 1):
+        t = time.perf_counter()
+        rows = len(alignment.ask(store, name, params).table.rows)
+        times.append(time.perf_counter() - t)
+    store.close()
+    return {"cold": times[0], "warm": statistics.median(times[1:]), "rows": rows, "peak_mb": peak_mb()}
+
+
+STEPS = {"generate", "restore", "bulk", "question"}
+
+
+def child(step: str, data: Path, *extra: str) -> dict[str, Any]:
+    """Run one step in a fresh interpreter; its JSON result."""
+    out = subprocess.run([sys.executable, __file__, "--step", step, "--data", str(data), *extra],
+                         check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+# -- the run -------------------------------------------------------------------------------------------
+def run(data: Path, n: int, repeat: int, fresh: bool) -> None:
+    manifest = data / "dump" / backup.MANIFEST
+    if fresh or not manifest.exists() or json.loads(manifest.read_text())["graphs"].__len__() != n + 2:
+        gen = child("generate", data, "--curricula", str(n))
+        print(f"dump: {gen['graphs']:,} graphs, {gen['triples']:,} triples, {gen['bytes'] / 1e6:.0f} MB "
+              f"N-Quads, written in {gen['seconds']:.0f} s (peak {gen['peak_mb']:.0f} MB)", flush=True)
+    else:
+        print(f"dump: reusing {data / 'dump'}", flush=True)
+    ours = child("restore", data)
+    bulk = child("bulk", data)
+    if ours["stored"] != bulk["stored"] or ours["stored"] != ours["triples"]:
+        raise SystemExit(f"stores differ: restore {ours['stored']} vs bulk_load {bulk['stored']} "
+                         f"vs manifest {ours['triples']}")
+    ratio = ours["seconds"] / bulk["seconds"]
+    triples = ours["triples"]
+    print(f"\n## Loading {triples:,} triples ({n:,} curricula)\n")
+    print("| loader | seconds | triples/s | peak RSS (MB) |\n|---|---:|---:|---:|")
+    print(f"| `aiskills restore` (backup.restore, checked, atomic) | {ours['seconds']:.1f} | "
+          f"{triples / ours['seconds']:,.0f} | {ours['peak_mb']:.0f} |")
+    print(f"| pyoxigraph `Store.bulk_load` (unchecked) | {bulk['seconds']:.1f} | "
+          f"{triples / bulk['seconds']:,.0f} | {bulk['peak_mb']:.0f} |")
+    print(f"\nrestore / bulk_load: {ratio:.2f}x (goal: within 1.5x)", flush=True)
+
+    print(f"\n## Alignment questions over {n:,} curricula (median of {repeat} processes)\n")
+    print("| question | rows | cold (ms) | warm (ms) | peak RSS (MB) |\n|---|---:|---:|---:|---:|")
+    worst = 0.0
+    for name in PARAMS:
+        results = [child("question", data, "--question", name, "--repeat", str(repeat))
+                   for _ in range(repeat)]
+        cold = statistics.median(r["cold"] for r in results)
+        warm = statistics.median(r["warm"] for r in results)
+        worst = max(worst, cold, warm)
+        print(f"| {name} | {results[0]['rows']} | {cold * 1000:.1f} | {warm * 1000:.1f} | "
+              f"{max(r['peak_mb'] for r in results):.0f} |", flush=True)
+    print(f"\nslowest question: {worst * 1000:.0f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--curricula", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--data", type=Path, help="working folder (kept; the dump is reused when it matches)")
+    parser.add_argument("--fresh", action="store_true", help="write the dump again even when one is there")
+    parser.add_argument("--step", choices=sorted(STEPS), help=argparse.SUPPRESS)
+    parser.add_argument("--question", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.step:
+        result = {"generate": lambda: step_generate(args.data, args.curricula),
+                  "restore": lambda: step_restore(args.data),
+                  "bulk": lambda: step_bulk(args.data),
+                  "question": lambda: step_question(args.data, args.question, args.repeat)}[args.step]()
+        print(json.dumps(result))
+        return
+    if args.data:
+        args.data.mkdir(parents=True, exist_ok=True)
+        run(args.data, args.curricula, args.repeat, args.fresh)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        run(Path(tmp), args.curricula, args.repeat, True)
+
+
+if __name__ == "__main__":
+    main()
