@@ -287,3 +287,21 @@ def test_release_from_the_store_carries_its_imported_framework(tmp_path: Path) -
     both = runner.invoke(main, ["release", "--version", "2026.5", "--date", "2026-05-01", "--out", str(tmp_path / "x"),
                                 "--from-store", "--framework", str(template)])
     assert both.exit_code == 2 and "not both" in both.output
+
+
+def test_the_release_documents_itself_as_static_pages_covered_by_its_checksums(releases: tuple[Path, Path]) -> None:
+    """docs/ holds the server's pages for this release's resources, with relative links: the new
+    capability, the deprecated one with its notice and successor, and the ontology's terms; every page is
+    in SHA256SUMS and the DCAT catalogue names the documentation as the landing page."""
+    _, new = releases
+    docs = new / "docs"
+    added = (docs / "id" / "capability" / "6.1-99.html").read_text(encoding="utf-8")
+    assert "Explain what a foundation model is." in added
+    deprecated = (docs / "id" / "capability" / "6-02.html").read_text(encoding="utf-8")
+    assert "deprecated" in deprecated.lower() and 'href="6-03.html"' in deprecated
+    assert (docs / "ontology" / "Capability.html").is_file() and (docs / "index.html").is_file()
+    assert 'href="/' not in added  # relative links only: the folder works on any static host
+    sums = (new / "SHA256SUMS").read_text(encoding="utf-8")
+    assert "  docs/id/capability/6.1-99.html\n" in sums
+    catalog = (new / "catalog.ttl").read_text(encoding="utf-8")
+    assert "dcat:landingPage <https://w3id.org/aiskills/release/2026.2/docs/index.html>" in catalog
