@@ -188,7 +188,7 @@ def test_an_unknown_api_path_is_a_json_404_and_a_page_path_is_not(client: FlaskC
     api = client.get("/api/no-such-thing")
     assert api.status_code == 404 and api.mimetype == "application/json"
     assert "/api/no-such-thing" in api.get_json()["error"] and "openapi.json" in api.get_json()["fix"]
-    page = client.get("/no-such-page")
-    assert page.status_code == 404 and page.mimetype == "text/html"
+    page = client.get("/no-such-page", headers={"Accept": "text/html"})
+    assert page.status_code == 404 and page.mimetype == "text/html" and "/no-such-page" in page.get_data(as_text=True)
     odd = client.delete("/api/curricula/with\nnewline", headers=WRITER)  # no route matches a line break
     assert odd.status_code == 404 and odd.get_json()["error"]
