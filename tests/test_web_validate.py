@@ -341,3 +341,24 @@ def test_the_page_refuses_unknown_types_and_large_files(store: EmbeddedStore) ->
     large = client.post("/validate", data={"file": (io.BytesIO(b" " * 200_000), "big.json")},
                         content_type="multipart/form-data")
     assert large.status_code == 413 and "larger than the limit" in large.get_data(as_text=True)
+
+
+def test_validators_are_built_once_per_framework_state_and_rebuilt_when_it_changes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Building a validator parses the shapes and indexes the framework, so the app keeps one per
+    framework state; a newly loaded framework version gets its own."""
+    from aiskills import loading
+    from aiskills.framework import bundle
+    from aiskills.validation.engine import Validators
+
+    s = EmbeddedStore(tmp_path / "store")
+    loading.load_bundled(s)
+    validators = Validators()
+    first = validators.for_store(s)
+    assert validators.for_store(s) is first
+    from aiskills.framework.model import Framework
+
+    loading.load_framework(s, Framework(bundle.framework().triples, "2027.1"), "test")
+    second = validators.for_store(s)
+    assert second is not first and second.framework_version == "2027.1"
+    assert validators.for_store(s) is second
+    s.close()

@@ -3,6 +3,7 @@ framework and ontology, with the shapes parsed once per process."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,6 +139,7 @@ class CurriculumValidator:
     def __init__(self, ontology: Sequence[ox.Triple], framework: Sequence[ox.Triple],
                  framework_version: str | None = None, shapes: Path | None = None) -> None:
         self.framework_version = framework_version
+        self._lock = threading.Lock()
         self._base = [ox.Quad(t.subject, t.predicate, t.object) for t in (*ontology, *framework)]
         self.shapes = load_shapes(shapes or curriculum_shapes_path())
         self.rules = _rules(self.shapes)
@@ -146,8 +148,10 @@ class CurriculumValidator:
         self.notations = sorted(t.object.value for t in framework if t.subject in caps and t.predicate == _NOTATION)
 
     def validate(self, submission: Submission) -> Report:
-        """The report for one submission; non-conformance is data, never an exception."""
-        graph = self._shacl(submission)
+        """The report for one submission; non-conformance is data, never an exception. One at a time
+        per validator: pySHACL, for the shapes it runs, is not known to be safe across threads."""
+        with self._lock:
+            graph = self._shacl(submission)
         return self.report(submission, graph)
 
     def _shacl(self, submission: Submission) -> rdflib.Graph:
@@ -229,3 +233,37 @@ def validator_for(store: object | None) -> CurriculumValidator:
             return CurriculumValidator(ontology, current.triples, current.version)
     framework = bundle.framework()
     return CurriculumValidator(bundle.ontology()[0], framework.triples, framework.version)
+
+
+class Validators:
+    """A validator per framework state, built on first use and kept: building one parses the shapes
+    and indexes the framework (hundreds of milliseconds), validating with it takes milliseconds. The
+    key is the store's current framework and ontology graphs, their versions and triple counts, so a
+    new framework version (or a write into the framework graph) gets a new validator. Thread-safe:
+    concurrent first requests build one validator, not one each."""
+
+    def __init__(self, keep: int = 4) -> None:
+        self._lock = threading.Lock()
+        self._keep = keep
+        self._by_key: dict[tuple[object, ...], CurriculumValidator] = {}
+
+    def for_store(self, store: object) -> CurriculumValidator:
+        key = _framework_key(store)
+        with self._lock:
+            validator = self._by_key.get(key)
+            if validator is None:
+                validator = validator_for(store)
+                if len(self._by_key) >= self._keep:
+                    self._by_key.pop(next(iter(self._by_key)))
+                self._by_key[key] = validator
+            return validator
+
+
+def _framework_key(store: object) -> tuple[object, ...]:
+    from aiskills.store.base import Store
+
+    if not isinstance(store, Store):
+        return ("bundled",)
+    entries = sorted((e.kind, e.graph, e.version or "") for e in store.catalog()
+                     if e.active and e.kind in ("framework", "ontology"))
+    return tuple((kind, graph, version, store.count(graph)) for kind, graph, version in entries) or ("bundled",)

@@ -27,7 +27,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     from aiskills import alignment
 
     questions = {q.name: q for q in alignment.questions()}  # parsed once: a broken query fails here
-    app.extensions["aiskills"] = {"settings": settings, "store": store, "questions": questions}
+    from aiskills.validation.engine import Validators
+
+    validators = Validators()
+    validators.for_store(store)  # built now, not by the first concurrent uploads (and pySHACL imported once)
+    app.extensions["aiskills"] = {"settings": settings, "store": store, "questions": questions,
+                                  "validators": validators}
 
     from aiskills.web.alignment_pages import alignment_pages
     from aiskills.web.api import api

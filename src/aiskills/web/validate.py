@@ -24,7 +24,6 @@ from aiskills.store.base import Store
 from aiskills.submission.model import Submission
 from aiskills.submission.readers import EXTENSIONS, read_bytes
 from aiskills.validation import render
-from aiskills.validation.engine import validator_for
 from aiskills.validation.report import Report, Result
 
 validate = Blueprint("validate", __name__)
@@ -161,7 +160,7 @@ class Checked:
 def check(submission: Submission) -> Checked:
     """Validate against the store's framework (the bundled one if it holds none); nothing is stored."""
     s = store()
-    report = validator_for(s).validate(submission)
+    report = current_app.extensions["aiskills"]["validators"].for_store(s).validate(submission)
     return Checked(submission, report, alignment.submission_coverage(alignment.framework_triples(s),
                                                                      submission.triples))
 
