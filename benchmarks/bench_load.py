@@ -134,9 +134,12 @@ class Tally:
     errors: int = 0
     samples: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    by_kind: dict[str, list[float]] = field(default_factory=dict)
 
     def add(self, other: Tally) -> None:
         self.latencies += other.latencies
+        for kind, lat in other.by_kind.items():
+            self.by_kind.setdefault(kind, []).extend(lat)
         self.errors += other.errors
         self.samples += other.samples[: max(0, 5 - len(self.samples))]
 
@@ -169,6 +172,7 @@ def client(calls: list[Call], base: str, offset: int, stop: float, out: Tally) -
             took = time.perf_counter() - began
             if ok:
                 out.latencies.append(took)
+                out.by_kind.setdefault(call.kind, []).append(took)
             else:
                 out.errors += 1
                 if len(out.samples) < 5:
@@ -426,6 +430,12 @@ def report(a: argparse.Namespace, rows: list[str], runs: list[Tally], slow: Tall
         done = ", ".join(f"{x:.1f} s" for x in slow.latencies[:5])
         print(f"\nslow query: {len(slow.latencies)} answered ({done or 'none'}), {slow.errors} failed")
     http = runs[0]
+    if len(http.by_kind) > 1:
+        print("\n| kind (first run) | answered | p50 (ms) | p95 (ms) |\n|---|---:|---:|---:|")
+        for kind, lat in sorted(http.by_kind.items()):
+            lat = sorted(lat)
+            print(f"| {kind} | {len(lat):,} | {lat[len(lat) // 2] * 1000:.0f} | "
+                  f"{lat[min(len(lat) - 1, int(0.95 * len(lat)))] * 1000:.0f} |")
     if baseline.latencies and http.latencies:
         rate = len(http.latencies) / http.seconds / (len(baseline.latencies) / baseline.seconds)
         print(f"\nHTTP throughput / in-process: {rate:.2f}x; p95 {statistics.quantiles(http.latencies, n=20)[-1] * 1000:.0f} ms")

@@ -352,7 +352,7 @@ def test_validators_are_built_once_per_framework_state_and_rebuilt_when_it_chang
 
     s = EmbeddedStore(tmp_path / "store")
     loading.load_bundled(s)
-    validators = Validators()
+    validators = Validators(recheck=0.0)
     first = validators.for_store(s)
     assert validators.for_store(s) is first
     from aiskills.framework.model import Framework

@@ -34,12 +34,13 @@ onto this model as follows:
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import re
 import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
@@ -47,10 +48,11 @@ from aiskills import namespaces as ns
 from aiskills.errors import InputError, QueryError, StoreError
 from aiskills.store.base import CatalogEntry, GraphData, Progress, QueryResult, Store, Table, Term
 from aiskills.store.binding import bind, mask
-from aiskills.store.isolated import can_fork, run_forked
+from aiskills.store.isolated import ForkGate, can_fork, run_forked
 from aiskills.store.update import with_dataset
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 #: A graph the default-graph guard of an update writes to when the update left triples in
 #: pyoxigraph's default graph; creating it then fails, which rolls the whole update back.
 _GUARD = "urn:x-aiskills:default-graph-guard"
@@ -74,6 +76,17 @@ SELECT ?g ?version ?subject WHERE {
 }"""
 
 
+def _gated(method: F) -> F:
+    """Run a store method inside the fork gate (shared), results fully read before it returns."""
+
+    @functools.wraps(method)
+    def wrapped(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with self._gate.shared():
+            return method(self, *args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
 class EmbeddedStore(Store):
     """pyoxigraph stores on disk; ``path=None`` keeps everything in memory (tests, one-off checks)."""
 
@@ -85,6 +98,7 @@ class EmbeddedStore(Store):
             _finish_swap(path)
         self._active = _open(None if path is None else path / "active")
         self._archive = _open(None if path is None else path / "archive")
+        self._gate = ForkGate()
 
     # -- reads -----------------------------------------------------------------------------------
     def _query(self, query: str, bindings: Mapping[str, Term] | None, union: bool = False):  # type: ignore[no-untyped-def]
@@ -103,6 +117,7 @@ class EmbeddedStore(Store):
         both.extend(self._archive)
         return both
 
+    @_gated
     def select(self, query: str, bindings: Mapping[str, Term] | None = None,
                *, union: bool = False) -> Table:
         result = self._query(query, bindings, union)
@@ -116,12 +131,14 @@ class EmbeddedStore(Store):
             raise QueryError(f"query failed: {exc}") from exc
         return Table(columns, rows)
 
+    @_gated
     def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool:
         result = self._query(query, bindings)
         if not isinstance(result, ox.QueryBoolean):
             raise QueryError("expected an ASK query")
         return bool(result)
 
+    @_gated
     def construct(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
         result = self._query(query, bindings)
         if not isinstance(result, ox.QueryTriples):
@@ -145,9 +162,10 @@ class EmbeddedStore(Store):
 
     def run_query(self, work: Callable[[], T], timeout: float) -> T:
         """In a forked child that is killed at the deadline (see ``aiskills.store.isolated``)."""
-        return run_forked(work, timeout) if can_fork() else work()
+        return run_forked(work, timeout, self._gate) if can_fork() else work()
 
     # -- the SPARQL Update and Graph Store protocols -----------------------------------------------
+    @_gated
     def protocol_update(self, update: str, using_graphs: Sequence[str] | None = None,
                         using_named_graphs: Sequence[str] | None = None, *,
                         base_iri: str | None = None) -> None:
@@ -169,6 +187,7 @@ class EmbeddedStore(Store):
             raise QueryError(f"the update failed and nothing was changed: {exc}") from exc
         self._active.flush()
 
+    @_gated
     def graph_read(self, graph: str | None) -> list[ox.Triple] | None:
         if graph is None:
             seen = dict.fromkeys(q.triple for q in self._active if isinstance(q.graph_name, ox.NamedNode))
@@ -177,6 +196,7 @@ class EmbeddedStore(Store):
         triples = [q.triple for q in self._active.quads_for_pattern(None, None, None, node)]
         return triples or None
 
+    @_gated
     def graph_write(self, graph: str, triples: Sequence[ox.Triple], *, replace: bool) -> bool:
         node = _node(graph)
         created = next(iter(self._active.quads_for_pattern(None, None, None, node)), None) is None
@@ -188,6 +208,7 @@ class EmbeddedStore(Store):
             self._write(" ;\n".join(ops))
         return created
 
+    @_gated
     def graph_delete(self, graph: str) -> bool:
         node = _node(graph)
         if next(iter(self._active.quads_for_pattern(None, None, None, node)), None) is None:
@@ -215,19 +236,23 @@ class EmbeddedStore(Store):
             nodes.append(node)
         return nodes
 
+    @_gated
     def graph_names(self) -> list[str]:
         return sorted(set(_names(self._active)) | set(_names(self._archive)))
 
+    @_gated
     def triples(self, graph: str) -> list[ox.Triple]:
         g = ox.NamedNode(graph)
         store = self._active if self._active.contains_named_graph(g) else self._archive
         return [q.triple for q in store.quads_for_pattern(None, None, None, g)]
 
+    @_gated
     def count(self, graph: str | None = None) -> int:
         if graph is not None:
             return len(self.triples(graph))
         return sum(1 for q in self._active if isinstance(q.graph_name, ox.NamedNode))
 
+    @_gated
     def catalog(self) -> list[CatalogEntry]:
         """Read off the graphs: the active store's are active, the archive's are kept."""
         facts: dict[str, tuple[str | None, str | None]] = {}
@@ -241,6 +266,7 @@ class EmbeddedStore(Store):
         return sorted(entries, key=lambda e: e.graph)
 
     # -- writes ----------------------------------------------------------------------------------
+    @_gated
     def replace_graphs(self, contents: Sequence[GraphData], catalog: Sequence[CatalogEntry] = (),
                        *, drop: Iterable[str] = (), progress: Progress | None = None) -> None:
         parsed = []
@@ -285,6 +311,7 @@ class EmbeddedStore(Store):
         """True when ``replace_all`` applies: a store on disk with nothing kept in its archive."""
         return self.path is not None and not _has_graphs(self._archive)
 
+    @_gated
     def replace_all(self, nquads: Path) -> None:
         """Make the graphs of the N-Quads file ``nquads`` the whole store, as fast as pyoxigraph's
         bulk loader: loaded into a fresh directory, then swapped with ``active/`` in one rename

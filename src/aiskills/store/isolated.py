@@ -18,8 +18,10 @@ import os
 import pickle
 import select
 import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from typing import TypeVar
 
 from aiskills.errors import StoreError
@@ -39,18 +41,70 @@ class QueryTimeout(StoreError):
                          "property paths) and try again")
 
 
+class ForkGate:
+    """Keeps forks and in-process store work apart: a child forked while another thread is inside
+    the store (RocksDB holds its own mutexes) inherits those mutexes locked, with no thread left to
+    unlock them, and can hang until its deadline. Store calls hold the gate shared (re-entrant per
+    thread); a fork holds it exclusive for the fork alone (milliseconds), and waiting forks go first."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._forking = False
+        self._waiting = 0
+        self._depth = threading.local()
+        self._pid = os.getpid()
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        if os.getpid() != self._pid:  # in a forked child: its copy of the gate means nothing
+            yield
+            return
+        depth = getattr(self._depth, "n", 0)
+        if depth == 0:
+            with self._cond:
+                while self._forking or self._waiting:
+                    self._cond.wait()
+                self._readers += 1
+        self._depth.n = depth + 1
+        try:
+            yield
+        finally:
+            self._depth.n = depth
+            if depth == 0:
+                with self._cond:
+                    self._readers -= 1
+                    self._cond.notify_all()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._cond:
+            self._waiting += 1
+            while self._forking or self._readers:
+                self._cond.wait()
+            self._waiting -= 1
+            self._forking = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._forking = False
+                self._cond.notify_all()
+
+
 def can_fork() -> bool:
     """Whether this platform forks (POSIX); elsewhere work runs in-process without a deadline."""
     return hasattr(os, "fork")
 
 
-def run_forked(work: Callable[[], T], timeout: float) -> T:
+def run_forked(work: Callable[[], T], timeout: float, gate: ForkGate | None = None) -> T:
     """``work()`` evaluated in a child process; its result (pickled) or ``QueryTimeout``.
 
     Exceptions raised by ``work`` are sent back and raised here when they can be pickled; ``work``
     should turn the errors it expects into values itself (as the SPARQL endpoint does)."""
     read_fd, write_fd = os.pipe()
-    pid = os.fork()
+    with gate.exclusive() if gate is not None else nullcontext():
+        pid = os.fork()
     if pid == 0:  # the child: never returns
         os.close(read_fd)
         _child(work, write_fd)

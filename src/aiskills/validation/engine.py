@@ -139,6 +139,7 @@ class CurriculumValidator:
     def __init__(self, ontology: Sequence[ox.Triple], framework: Sequence[ox.Triple],
                  framework_version: str | None = None, shapes: Path | None = None) -> None:
         self.framework_version = framework_version
+        self.framework = list(framework)
         self._lock = threading.Lock()
         self._base = [ox.Quad(t.subject, t.predicate, t.object) for t in (*ontology, *framework)]
         self.shapes = load_shapes(shapes or curriculum_shapes_path())
@@ -242,13 +243,23 @@ class Validators:
     new framework version (or a write into the framework graph) gets a new validator. Thread-safe:
     concurrent first requests build one validator, not one each."""
 
-    def __init__(self, keep: int = 4) -> None:
+    def __init__(self, keep: int = 4, recheck: float = 1.0) -> None:
         self._lock = threading.Lock()
         self._keep = keep
+        self._recheck = recheck  # seconds a framework state is trusted before the catalogue is read again
         self._by_key: dict[tuple[object, ...], CurriculumValidator] = {}
+        self._last: tuple[float, int, tuple[object, ...]] | None = None
 
     def for_store(self, store: object) -> CurriculumValidator:
-        key = _framework_key(store)
+        import time
+
+        now = time.monotonic()
+        last = self._last
+        if last is not None and last[1] == id(store) and now - last[0] < self._recheck:
+            key = last[2]
+        else:
+            key = _framework_key(store)
+            self._last = (now, id(store), key)
         with self._lock:
             validator = self._by_key.get(key)
             if validator is None:

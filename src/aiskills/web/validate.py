@@ -160,9 +160,9 @@ class Checked:
 def check(submission: Submission) -> Checked:
     """Validate against the store's framework (the bundled one if it holds none); nothing is stored."""
     s = store()
-    report = current_app.extensions["aiskills"]["validators"].for_store(s).validate(submission)
-    return Checked(submission, report, alignment.submission_coverage(alignment.framework_triples(s),
-                                                                     submission.triples))
+    validator = current_app.extensions["aiskills"]["validators"].for_store(s)
+    report = validator.validate(submission)
+    return Checked(submission, report, alignment.submission_coverage(validator.framework, submission.triples))
 
 
 @validate.post("/api/validate")
