@@ -87,9 +87,10 @@ class ForkGate:
         try:
             yield
         finally:
-            with self._cond:
-                self._forking = False
-                self._cond.notify_all()
+            if os.getpid() == self._pid:  # the child leaves this block too, and must touch nothing here
+                with self._cond:
+                    self._forking = False
+                    self._cond.notify_all()
 
 
 def can_fork() -> bool:
