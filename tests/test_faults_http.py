@@ -86,18 +86,23 @@ class Server:
 
     def kill(self) -> None:
         """SIGKILL to the group this test started (master and worker); returns once both are gone."""
+        kill_group(self.proc)
+
+
+def kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL to a process group (the server, its worker, its spawned loader); returns once all are gone."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
         try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
+            os.killpg(proc.pid, 0)
         except ProcessLookupError:
-            pass
-        self.proc.wait(timeout=30)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                os.killpg(self.proc.pid, 0)
-            except ProcessLookupError:
-                return
-            time.sleep(0.05)
+            return
+        time.sleep(0.05)
 
 
 def stored(path: Path) -> tuple[frozenset[str], list[str]]:
@@ -169,3 +174,40 @@ def _quietly(server: Server, data: bytes) -> None:
         server.submit(data)
     except (OSError, urllib.error.URLError, ConnectionError):
         pass
+
+
+def _framework_state(path: Path) -> tuple[int, int]:
+    """(framework triples, ontology triples) held by the store at ``path``."""
+    from aiskills.loading import current_framework
+
+    store = EmbeddedStore(path)
+    try:
+        current = current_framework(store)
+        return (len(current.triples) if current else 0), store.count(ns.ONTOLOGY_GRAPH)
+    finally:
+        store.close()
+
+
+def test_a_server_killed_while_it_loads_the_framework_restarts_with_none_or_all_of_it(tmp_path: Path) -> None:
+    """On first start `aiskills serve` loads the bundled framework into the empty store; SIGKILL at
+    random moments of that start leaves no framework or the whole one, and the next start serves it."""
+    from aiskills.framework import bundle
+
+    whole = (len(bundle.framework().triples), len(bundle.ontology()[0]))
+    rng = random.Random(7)
+    seen = set()
+    for attempt in range(4):
+        store = tmp_path / f"store-{attempt}"
+        env = {k: v for k, v in os.environ.items() if k != "AISKILLS_ENDPOINT"}
+        proc = subprocess.Popen([sys.executable, "-m", "aiskills.cli", "serve", "--store", str(store),
+                                 "--port", str(free_port())], env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(rng.uniform(0.4, 2.5))
+        kill_group(proc)  # the spawned loader shares the group: it dies too
+        state = _framework_state(store) if (store / "active").exists() else (0, 0)
+        assert state in ((0, 0), whole), f"a partial framework after a kill: {state} of {whole}"
+        seen.add(state)
+        server = Server(store)
+        server.kill()
+        assert _framework_state(store) == whole
+    assert seen  # the kills landed; which side each fell on depends on the machine's speed

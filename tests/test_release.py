@@ -305,3 +305,14 @@ def test_the_release_documents_itself_as_static_pages_covered_by_its_checksums(r
     assert "  docs/id/capability/6.1-99.html\n" in sums
     catalog = (new / "catalog.ttl").read_text(encoding="utf-8")
     assert "dcat:landingPage <https://w3id.org/aiskills/release/2026.2/docs/index.html>" in catalog
+
+
+def test_every_link_in_the_release_folder_resolves_inside_it(releases: tuple[Path, Path]) -> None:
+    """The change log and the documentation link only to files of the release: the folder can be put
+    on any static host as it is."""
+    from support.crawl import broken_links
+
+    _, new = releases
+    assert (new / "changes.html").is_file() and len(list((new / "docs").rglob("*.html"))) > 250
+    broken = broken_links(new)
+    assert not broken, broken[:20]

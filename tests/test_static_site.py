@@ -8,13 +8,12 @@ import functools
 import json
 import threading
 from collections.abc import Iterator
-from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import pyoxigraph as ox
 import pytest
+from support.crawl import broken_links
 
 from aiskills import loading
 from aiskills import namespaces as ns
@@ -37,46 +36,23 @@ def site(store: Store, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, 
     return out, write_site(store, out)
 
 
-class Links(HTMLParser):
-    """Every href/src/action of a page, and every id in it."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.links: list[str] = []
-        self.ids: set[str] = set()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        self.links += [v for k, v in a.items() if k in ("href", "src", "action") and v is not None]
-        if a.get("id"):
-            self.ids.add(a["id"] or "")
-
-
-def parsed(path: Path) -> Links:
-    p = Links()
-    p.feed(path.read_text(encoding="utf-8"))
-    return p
-
-
 def test_every_link_of_every_page_resolves_inside_the_folder(site: tuple[Path, list[Path]]) -> None:
     out, written = site
     pages = sorted(out.rglob("*.html"))
     assert set(pages) <= set(written)
     assert len(pages) > 250
-    ids = {page: parsed(page).ids for page in pages}
-    broken = []
-    for page in pages:
-        for link in parsed(page).links:
-            parts = urlsplit(link)
-            if parts.scheme in ("http", "https", "mailto"):
-                continue
-            assert not link.startswith("/"), f"{page.relative_to(out)}: absolute link {link}"
-            target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
-            if not target.is_file() or out.resolve() not in target.parents:
-                broken.append(f"{page.relative_to(out)} -> {link}")
-            elif parts.fragment and target.suffix == ".html" and parts.fragment not in ids[target]:
-                broken.append(f"{page.relative_to(out)} -> {link} (no such anchor)")
+    broken = broken_links(out)
     assert not broken, broken[:20]
+
+
+@pytest.mark.parametrize("page, link", [("a.html", "/x.html"), ("a.html", "b.html"), ("a.html", "a.html#nowhere"),
+                                         ("d/a.html", "../../outside.html")])
+def test_the_crawler_catches_each_kind_of_broken_link(tmp_path: Path, page: str, link: str) -> None:
+    (tmp_path / "site" / "d").mkdir(parents=True)
+    (tmp_path / "outside.html").write_text("<p>outside</p>")
+    (tmp_path / "site" / page).write_text(f'<a href="{link}">x</a><a href="#top" id="top">top</a>')
+    assert broken_links(tmp_path / "site") == [f"{page} -> {link}" + (" (absolute)" if link.startswith("/") else
+                                                                     " (no such anchor)" if "#" in link else "")]
 
 
 def test_a_page_for_every_framework_resource_and_ontology_term(site, store) -> None:  # type: ignore[no-untyped-def]
