@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
 from aiskills.errors import InputError
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 FORMATS: dict[str, ox.RdfFormat] = {
     "turtle": ox.RdfFormat.TURTLE,
@@ -114,3 +117,17 @@ def canonical(triples: Sequence[ox.Triple]) -> list[ox.Triple]:
     text = to_canonical_graph(graph).serialize(format="nt", encoding="utf-8")
     relabelled = [q.triple if isinstance(q, ox.Quad) else q for q in ox.parse(text, format=ox.RdfFormat.N_TRIPLES)]
     return sorted(set(plain) | set(relabelled), key=str)
+
+
+def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Any:
+    """The same term in rdflib, blank-node labels kept (a parse would mint new ones)."""
+    import rdflib
+
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    if term.language:
+        return rdflib.Literal(term.value, lang=term.language)
+    datatype = term.datatype.value
+    return rdflib.Literal(term.value, datatype=None if datatype == XSD_STRING else rdflib.URIRef(datatype))

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 import pyoxigraph as ox
 
 from aiskills import namespaces as ns
 from aiskills.queries import NamedQuery, load_query
-from aiskills.rdf import canonical, serialize
+from aiskills.rdf import canonical, serialize, to_rdflib
 from aiskills.resources import data_dir
 from aiskills.store.base import Store
 
@@ -103,26 +102,13 @@ def to_bytes(triples: Iterable[ox.Triple], fmt: str, public_base: str) -> bytes:
     return serialize(triples, RDF_FORMATS[fmt], prefixes(public_base))
 
 
-def _rdflib_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Any:
-    """The same term for rdflib, keeping blank-node labels (a parse would mint new ones)."""
-    import rdflib
-
-    if isinstance(term, ox.NamedNode):
-        return rdflib.URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return rdflib.BNode(term.value)
-    if term.language:
-        return rdflib.Literal(term.value, lang=term.language)
-    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
-
-
 def _compacted_jsonld(triples: list[ox.Triple], public_base: str) -> bytes:
     """Compacted JSON-LD with the context inline (so no client has to fetch it)."""
     import rdflib
 
     graph = rdflib.Graph()
     for t in triples:
-        graph.add((_rdflib_term(t.subject), _rdflib_term(t.predicate), _rdflib_term(t.object)))  # type: ignore[arg-type]
+        graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
     context = json.loads(jsonld_context(public_base))
     doc = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
     if isinstance(doc, dict) and isinstance(doc.get("@graph"), list):  # rdflib's node order follows hashing

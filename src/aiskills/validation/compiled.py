@@ -18,6 +18,8 @@ import pyoxigraph as ox
 import rdflib
 from rdflib import RDF, RDFS
 
+from aiskills.rdf import to_rdflib
+
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -400,15 +402,3 @@ def report_graph(results: Iterable[RawResult]) -> tuple[bool, rdflib.Graph]:
         if r.constraint is not None:
             g.add((node, SH.sourceConstraint, r.constraint))
     return not results, g
-
-
-def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.Node:
-    """The same term in rdflib (blank node labels kept)."""
-    if isinstance(term, ox.NamedNode):
-        return rdflib.URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return rdflib.BNode(term.value)
-    if term.language:
-        return rdflib.Literal(term.value, lang=term.language)
-    datatype = term.datatype.value
-    return rdflib.Literal(term.value, datatype=None if datatype == XSD + "string" else rdflib.URIRef(datatype))

@@ -93,7 +93,7 @@ def _store(triples: Sequence[ox.Triple]) -> ox.Store:
 
 
 def _rdflib_graph(triples: Sequence[ox.Triple]) -> rdflib.Graph:
-    from aiskills.validation.compiled import to_rdflib
+    from aiskills.rdf import to_rdflib
 
     graph = rdflib.Graph()
     for t in triples:
