@@ -351,8 +351,9 @@ def restore(source: Path, store_dir: Path | None, endpoint: str | None) -> None:
 @store_options
 def serve(host: str, port: int, workers: int, threads: int, debug: bool, store_dir: Path | None,
           endpoint: str | None) -> None:
-    """Serve the web app (gunicorn): the SPARQL endpoint at /sparql, the API under /api. On an empty
-    embedded store the bundled framework is loaded first."""
+    """Serve the web app (gunicorn): the pages at /, every IRI at /id/… and /ontology, /validate,
+    /alignment, the SPARQL endpoint at /sparql, the API under /api. On an empty embedded store the
+    bundled framework is loaded first."""
     from aiskills.web import create_app
 
     settings = Settings.from_env(store_path=store_dir, endpoint=endpoint, load_bundled_on_start=True)
@@ -364,11 +365,11 @@ def serve(host: str, port: int, workers: int, threads: int, debug: bool, store_d
     where = settings.endpoint or settings.store_path
     if debug:
         app = create_app(settings)
-        click.echo(f"serving {where} on http://{host}:{port}/sparql (development server)", err=True)
+        click.echo(f"serving {where} on http://{host}:{port}/ (development server)", err=True)
         app.run(host=host, port=port, debug=True, use_reloader=False)
         return
     _prepare_store(settings)
-    click.echo(f"serving {where} on http://{host}:{port}/sparql with {workers} worker(s) x {threads} "
+    click.echo(f"serving {where} on http://{host}:{port}/ with {workers} worker(s) x {threads} "
                "thread(s)", err=True)
     from gunicorn.app.base import BaseApplication
 
