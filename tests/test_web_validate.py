@@ -362,3 +362,13 @@ def test_validators_are_built_once_per_framework_state_and_rebuilt_when_it_chang
     assert second is not first and second.framework_version == "2027.1"
     assert validators.for_store(s) is second
     s.close()
+
+
+def test_a_200_mb_upload_is_refused_at_the_default_limit_before_a_byte_is_read(store: EmbeddedStore) -> None:
+    """The default limit (10 MB): a body announcing 200 MB gets 413 with the limit named, unread."""
+    client = create_app(Settings(), store=store).test_client()
+    body = CountingStream(b"x" * 1024)
+    response = client.post("/api/validate", input_stream=body, content_type="text/csv",
+                           environ_overrides={"CONTENT_LENGTH": str(200 * 1024 * 1024)})
+    assert response.status_code == 413 and "10 MB" in response.get_json()["error"]
+    assert body.taken == 0
