@@ -94,6 +94,15 @@ def test_coverage_names_every_target_archetype(client: FlaskClient, store: Embed
     assert (body["coverage"][0]["total"], body["coverage"][0]["covered"]) == (total, covered)
 
 
+def test_coverage_leaves_out_a_target_the_framework_does_not_know(client: FlaskClient) -> None:
+    """An unknown archetype is a violation in the report, not a bar of 0 of 0 in the chart."""
+    doc = base()
+    doc["targetArchetypes"] = ["Wizard", "User"]
+    body = client.post("/api/validate", data=to_json(doc), content_type="application/json").get_json()
+    assert [c["archetype"] for c in body["coverage"]] == ["User"]
+    assert any("Wizard" in (r.get("value") or "") for r in body["results"])
+
+
 @pytest.mark.parametrize(("content_type", "fmt"), [
     ("application/json", "json"), ("application/ld+json", "json"), ("text/csv", "csv"), (XLSX, "xlsx"),
     ("text/turtle", "turtle"), ("application/n-triples", "ntriples"), ("application/rdf+xml", "rdfxml")])

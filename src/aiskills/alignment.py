@@ -255,7 +255,8 @@ def role_archetypes(framework: list[ox.Triple], role: str) -> list[Choice]:
 def submission_coverage(framework: list[ox.Triple], triples: list[ox.Triple]) -> list[Coverage]:
     """For each target archetype of a submitted curriculum (``ais:targetArchetype``): how many of the
     capabilities required for it (badged with it in ``framework``) the curriculum's learning outcomes
-    are aligned to. Computed over the submission's triples; nothing is stored."""
+    are aligned to. Computed over the submission's triples; nothing is stored. A target the
+    framework does not know is left out (the report already names it as a violation)."""
     capabilities = {t.subject.value for t in framework
                     if t.predicate.value == ns.RDF + "type" and t.object.value == _CAPABILITY_CLASS}
     required: dict[str, set[str]] = {}
@@ -267,6 +268,6 @@ def submission_coverage(framework: list[ox.Triple], triples: list[ox.Triple]) ->
                                  if t.predicate.value == ns.AIS + "targetArchetype"))
     names = {c.iri: c.label for c in archetypes(framework)}
     order = list(names)
-    targets.sort(key=lambda a: order.index(a) if a in order else len(order))
-    return [Coverage(a, names.get(a, a.rsplit("/", 1)[-1]), len(required.get(a, set()) & aligned),
-                     len(required.get(a, set()))) for a in targets]
+    known = sorted((a for a in targets if a in names), key=order.index)
+    return [Coverage(a, names[a], len(required.get(a, set()) & aligned), len(required.get(a, set())))
+            for a in known]
