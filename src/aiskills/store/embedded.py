@@ -200,12 +200,10 @@ class EmbeddedStore(Store):
     def graph_write(self, graph: str, triples: Sequence[ox.Triple], *, replace: bool) -> bool:
         node = _node(graph)
         created = next(iter(self._active.quads_for_pattern(None, None, None, node)), None) is None
-        ops = [f"DROP SILENT GRAPH {node}"] if replace else []
-        if triples:
-            body = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode()
-            ops.append(f"INSERT DATA {{ GRAPH {node} {{\n{body}}} }}")
-        if ops:
-            self._write(" ;\n".join(ops))
+        if replace:
+            self._write(_replace_update([(graph, list(triples))], []))
+        elif triples:
+            self._write(_insert_data(node, triples))
         return created
 
     @_gated
@@ -213,7 +211,7 @@ class EmbeddedStore(Store):
         node = _node(graph)
         if next(iter(self._active.quads_for_pattern(None, None, None, node)), None) is None:
             return False
-        self._write(f"DROP SILENT GRAPH {node}")
+        self._write(_replace_update([], [graph]))
         return True
 
     def _write(self, update: str) -> None:
@@ -432,6 +430,11 @@ def _replace_update(parsed: Sequence[tuple[str, list[ox.Triple]]], dropped: Sequ
         g = ox.NamedNode(graph)
         ops.append(f"DROP SILENT GRAPH {g}")
         if triples:
-            body = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode()
-            ops.append(f"INSERT DATA {{ GRAPH {g} {{\n{body}}} }}")
+            ops.append(_insert_data(g, triples))
     return " ;\n".join(ops) if ops else "DROP SILENT GRAPH <urn:aiskills:nothing>"
+
+
+def _insert_data(graph: ox.NamedNode, triples: Sequence[ox.Triple]) -> str:
+    """``INSERT DATA`` of ``triples`` into ``graph``, written by pyoxigraph as escaped N-Triples."""
+    body = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode()
+    return f"INSERT DATA {{ GRAPH {graph} {{\n{body}}} }}"
