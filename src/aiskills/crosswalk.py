@@ -23,7 +23,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from aiskills import namespaces as ns
-from aiskills.errors import InputError
+from aiskills.errors import InputError, ProblemsError
 
 SSSOM = "https://w3id.org/sssom/"
 SEMAPV = "https://w3id.org/semapv/vocab/"
@@ -94,15 +94,11 @@ class Problem:
         return f"{where}: {self.message} ({self.fix})"
 
 
-class CrosswalkError(InputError):
+class CrosswalkError(ProblemsError):
     """An SSSOM file with one or more problems; ``problems`` lists each."""
 
     def __init__(self, source: str, problems: Sequence[Problem]) -> None:
-        self.problems = list(problems)
-        lines = "\n".join(f"  {p}" for p in self.problems[:50])
-        more = f"\n  … and {len(self.problems) - 50} more" if len(self.problems) > 50 else ""
-        super().__init__(f"{len(self.problems)} problem(s) in the SSSOM file; nothing was loaded\n{lines}{more}",
-                         source=source)
+        super().__init__(source, problems, " in the SSSOM file; nothing was loaded")
 
 
 # -- reading -------------------------------------------------------------------------------------

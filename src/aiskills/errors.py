@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class AiskillsError(Exception):
     """Base of every error the project reports to a user (never a bug)."""
@@ -37,3 +39,16 @@ class QueryError(AiskillsError):
 
 class ConfigError(AiskillsError):
     """A setting is missing or malformed."""
+
+
+class ProblemsError(InputError):
+    """A file with several problems, each listed on its own line (the first 50), and ``problems``
+    kept for callers that show them another way. ``outcome`` says what did not happen."""
+
+    SHOWN = 50
+
+    def __init__(self, source: str, problems: Sequence[object], outcome: str) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"  {p}" for p in self.problems[:self.SHOWN])
+        more = f"\n  … and {len(self.problems) - self.SHOWN} more" if len(self.problems) > self.SHOWN else ""
+        super().__init__(f"{len(self.problems)} problem(s){outcome}\n{lines}{more}", source=source)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from aiskills.errors import InputError
+from aiskills.errors import InputError, ProblemsError
 
 COLUMNS = ("notation", "statement", "level", "domain", "archetypes", "bloom_level", "description")
 DEPRECATION_COLUMNS = ("deprecated", "replaced_by")  # optional; written when a capability is deprecated
@@ -72,15 +72,11 @@ class Problem:
         return f"row {self.row}, column {self.column}: {self.message} ({self.fix})"
 
 
-class TemplateError(InputError):
+class TemplateError(ProblemsError):
     """A template file with one or more bad cells; ``problems`` lists each."""
 
     def __init__(self, source: str, problems: Sequence[Problem]) -> None:
-        self.problems = list(problems)
-        lines = "\n".join(f"  {p}" for p in self.problems[:50])
-        more = f"\n  … and {len(self.problems) - 50} more" if len(self.problems) > 50 else ""
-        super().__init__(f"{len(self.problems)} problem(s); nothing was imported\n{lines}{more}",
-                         source=source)
+        super().__init__(source, problems, "; nothing was imported")
 
 
 # -- reading -------------------------------------------------------------------------------------
