@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
 
 from aiskills.store.base import Table, Term
 
@@ -29,10 +30,15 @@ def table_text(table: Table) -> str:
 
 def table_csv(table: Table) -> str:
     """RFC 4180 CSV with a header row; cells that would start a spreadsheet formula are quoted with '."""
+    return rows_csv(table.columns, ([cell(t) for t in row] for row in table.rows))
+
+
+def rows_csv(columns: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
+    """The same CSV for rows of plain values (None is an empty cell)."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(table.columns)
-    writer.writerows([_defuse(cell(t)) for t in row] for row in table.rows)
+    writer.writerow(columns)
+    writer.writerows([_defuse("" if v is None else str(v)) for v in row] for row in rows)
     return out.getvalue()
 
 
@@ -43,7 +49,8 @@ def table_json(table: Table) -> str:
 
 
 def _defuse(value: str) -> str:
-    return "'" + value if value[:1] in ("=", "+", "-", "@") and not _is_number(value) else value
+    """A leading ' on a cell a spreadsheet would run as a formula (numbers are left alone)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(value) else value
 
 
 def _is_number(value: str) -> bool:

@@ -7,8 +7,6 @@ show`` takes it.
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -16,6 +14,7 @@ from flask import Blueprint, Response, jsonify, request
 from aiskills import curricula
 from aiskills.curricula import CurriculumRecord
 from aiskills.errors import InputError
+from aiskills.output import rows_csv
 from aiskills.web.auth import require_write
 from aiskills.web.validate import Refused, check, parse_error, read_submission, store
 
@@ -68,24 +67,9 @@ def list_curricula() -> Any:
         return jsonify(error=f"unknown format {fmt!r}", fix="use format=json or format=csv"), 400
     best = request.accept_mimetypes.best_match(["application/json", "text/csv"], default="application/json")
     if fmt == "csv" or (fmt is None and best == "text/csv"):
-        return Response(_csv(rows), mimetype="text/csv",
+        return Response(rows_csv(CSV_COLUMNS, ([r[c] for c in CSV_COLUMNS] for r in rows)), mimetype="text/csv",
                         headers={"Content-Disposition": 'attachment; filename="curricula.csv"'})
     return jsonify(rows)
-
-
-def _csv(rows: list[dict[str, object]]) -> str:
-    """CSV with a header row; cells that a spreadsheet would run as formulas are prefixed with '."""
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        writer.writerow([_cell(row[c]) for c in CSV_COLUMNS])
-    return buf.getvalue()
-
-
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @curricula_api.get("/<path:key>")
