@@ -280,25 +280,21 @@ class RemoteStore(Store):
         params = ([("default-graph-uri", g) for g in default or [EMPTY_GRAPH]]
                   + [("named-graph-uri", g) for g in named or [EMPTY_GRAPH]])
         form, _ = query_form(query)
-        graph = form.upper() in ("CONSTRUCT", "DESCRIBE")
+        graph = form in ("CONSTRUCT", "DESCRIBE")
         text = f"BASE {ox.NamedNode(base_iri)}\n{query}" if base_iri else query
-        response = self._send("POST", self.endpoint, write=False, data=[("query", text), *params],
-                              headers={"Accept": N_TRIPLES if graph else RESULTS_JSON},
-                              deadline=timeout or self.timeout)
-        cap = response.headers.get(CAP_HEADER, "")
+        response = self._query(text, N_TRIPLES if graph else RESULTS_JSON, params,
+                               deadline=timeout or self.timeout)
+        cap = _cap_of(response)
+        if cap is not None and not graph and form != "ASK" \
+                and len(self._json(response).get("results", {}).get("bindings", [])) >= cap:
+            raise StoreError(_cut(cap, "a protocol query is not read again in pages: add LIMIT "
+                                       "and OFFSET to read it in parts"))
         try:
             if graph:
                 return list(ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))  # type: ignore[return-value]
-            result = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
+            return ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)  # type: ignore[return-value]
         except SyntaxError as exc:
             raise StoreError(f"{self.endpoint} answered with a malformed result: {exc}") from exc
-        if cap.isdigit() and isinstance(result, ox.QuerySolutions):
-            rows = list(result)
-            if len(rows) >= int(cap):
-                raise StoreError(_cut(int(cap), "a protocol query is not read again in pages: add LIMIT "
-                                                "and OFFSET to read it in parts"))
-            result = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
-        return result  # type: ignore[return-value]
 
     # -- query plumbing --------------------------------------------------------------------------
     def _dataset_params(self, union: bool) -> list[tuple[str, str]]:
@@ -344,8 +340,7 @@ class RemoteStore(Store):
         """One SELECT request; notes the server's row limit when the answer reached it."""
         response = self._query(query, RESULTS_JSON, params)
         table = parse_table(self._json(response), self.endpoint)
-        header = response.headers.get(CAP_HEADER, "")
-        cap = int(header) if header.isdigit() and int(header) > 0 else None
+        cap = _cap_of(response)
         if cap is not None:
             self._cap = cap
         return _Page(table, cap if cap is not None and len(table.rows) >= cap else None)
@@ -359,10 +354,12 @@ class RemoteStore(Store):
                 self._cap = 0
         return self._cap
 
-    def _query(self, query: str, accept: str, params: Sequence[tuple[str, str]]) -> requests.Response:
+    def _query(self, query: str, accept: str, params: Sequence[tuple[str, str]],
+               deadline: float | None = None) -> requests.Response:
+        """A query with its dataset written into the text (see ``dataset_in_text``)."""
         text, rest = dataset_in_text(query, params)
         return self._send("POST", self.endpoint, write=False, data=[("query", text), *rest],
-                          headers={"Accept": accept})
+                          headers={"Accept": accept}, deadline=deadline)
 
     def _json(self, response: requests.Response) -> dict[str, Any]:
         try:
@@ -391,7 +388,7 @@ class RemoteStore(Store):
                      and time.monotonic() - began + pause < limit)
             try:
                 response = self._session.request(method, url, timeout=limit, **kwargs)
-            except requests.ReadTimeout as exc:
+            except requests.ReadTimeout as exc:  # a ConnectTimeout is a ConnectionError: tried again below
                 if deadline is not None and not write:
                     raise QueryTimeout(deadline) from exc
                 if write:
@@ -405,10 +402,6 @@ class RemoteStore(Store):
                 if write:
                     raise _Cut(_cut_write(url, exc)) from exc
                 raise StoreError(_unreachable(url, exc, attempt)) from exc
-            except requests.Timeout as exc:
-                if write:
-                    raise _Cut(_too_slow(url, self.timeout, write), timed_out=True) from exc
-                raise StoreError(_too_slow(url, self.timeout, write)) from exc
             except requests.RequestException as exc:
                 raise StoreError(f"request to {url} failed: {exc} (check --endpoint)") from exc
             if response.status_code in RETRY_STATUS and again:
@@ -418,6 +411,12 @@ class RemoteStore(Store):
             check_response(response, url, write)
             return response
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _cap_of(response: requests.Response) -> int | None:
+    """The server's row limit, when its answer says it applied one (Virtuoso's X-SPARQL-MaxRows)."""
+    header = response.headers.get(CAP_HEADER, "")
+    return int(header) if header.isdigit() and int(header) > 0 else None
 
 
 class _Cut(StoreError):
