@@ -14,12 +14,9 @@ import pyoxigraph as ox
 
 from aiskills import namespaces as ns
 from aiskills.framework.model import capability_rows, notation_key
-from aiskills.framework.template import ARCHETYPES, CapabilityRow
+from aiskills.framework.template import ARCHETYPES, NO_REPLACEMENT, CapabilityRow
 
 KINDS = ("added", "removed", "deprecated", "reworded", "moved", "re-levelled", "re-badged", "edited")
-_DEPRECATED = ox.NamedNode(ns.OWL + "deprecated")
-_REPLACED_BY = ox.NamedNode(ns.DCT + "isReplacedBy")
-_NO_REPLACEMENT = ox.NamedNode(ns.AIS + "noReplacement")
 CLASSES = {"added": "CapabilityAdded", "removed": "CapabilityRemoved", "deprecated": "CapabilityDeprecated",
            "reworded": "CapabilityReworded", "moved": "CapabilityMoved", "re-levelled": "CapabilityRelevelled",
            "re-badged": "CapabilityRebadged", "edited": "CapabilityEdited"}
@@ -50,33 +47,21 @@ class ChangeLog:
         return sum(1 for c in self.changes if c.kind == kind)
 
 
-def deprecations(triples: Iterable[ox.Triple]) -> dict[str, str | None]:
-    """Deprecated capability IRI → its replacement's IRI (None when it has none: either the explicit
-    ``ais:noReplacement`` marker or, which ``aiskills check`` refuses, nothing)."""
-    triples = list(triples)
-    deprecated = {t.subject.value for t in triples if t.predicate == _DEPRECATED and t.object.value == "true"}
-    replaced = {t.subject.value: t.object.value for t in triples if t.predicate == _REPLACED_BY}
-    return {iri: replaced.get(iri) for iri in deprecated}
-
-
 def compare(old: Sequence[ox.Triple], new: Sequence[ox.Triple], old_version: str, new_version: str) -> ChangeLog:
     """The change log from ``old`` to ``new`` (framework graphs)."""
     before = {r.notation: r for r in capability_rows(old)}
     after = {r.notation: r for r in capability_rows(new)}
-    gone, was_gone = deprecations(new), deprecations(old)
     log = ChangeLog(old_version, new_version)
     for notation in sorted(set(before) | set(after), key=notation_key):
         a, b = before.get(notation), after.get(notation)
-        iri = ns.capability_iri(notation)
         if a is None and b is not None:
             log.changes.append(Change("added", notation, None, b.statement))
         elif b is None and a is not None:
             log.changes.append(Change("removed", notation, a.statement, None))
         elif a is not None and b is not None:
-            if iri in gone and iri not in was_gone:
-                replacement = gone[iri]
-                log.changes.append(Change("deprecated", notation, a.statement,
-                                          replacement.rsplit("/", 1)[-1] if replacement else None))
+            if b.deprecated and not a.deprecated:  # the rows read owl:deprecated as the template does
+                replacement = None if b.replaced_by == NO_REPLACEMENT else b.replaced_by
+                log.changes.append(Change("deprecated", notation, a.statement, replacement))
             log.changes.extend(_edits(a, b))
     return log
 

@@ -185,12 +185,10 @@ def refuse_silent_removals(previous: PreviousRelease | None, framework: Sequence
     problems = []
     if previous is not None:
         problems += [f.message for f in removal_check(previous.framework, framework).findings]
-    flagged = {t.subject.value for t in framework if t.predicate == _n(ns.OWL + "deprecated") and t.object.value in ("true", "1")}
-    decided = {t.subject.value for t in framework if t.predicate == _n(ns.DCT + "isReplacedBy")
-               or (t.predicate == _n(ns.AIS + "noReplacement") and t.object.value in ("true", "1"))}
-    problems += [f"capability {iri.rsplit('/', 1)[-1]} is deprecated but names no replacement: add "
+    undecided = [r.notation for r in capability_rows(framework) if r.deprecated and not r.replaced_by]
+    problems += [f"capability {n} is deprecated but names no replacement: add "
                  "dct:isReplacedBy <its successor> (template column replaced_by) or ais:noReplacement true "
-                 "(replaced_by = none)" for iri in sorted(flagged - decided)]
+                 "(replaced_by = none)" for n in undecided]
     if problems:
         raise InputError("the framework cannot be released:\n  " + "\n  ".join(problems),
                          fix="deprecate withdrawn capabilities instead of deleting them, then release again")
