@@ -16,6 +16,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TypeVar, Union
 
 import pyoxigraph as ox
@@ -158,6 +159,14 @@ class Store(abc.ABC):
         ``progress(done, total)`` is called as each content is staged."""
 
     @abc.abstractmethod
+    def can_replace_all(self) -> bool:
+        """Whether ``replace_all`` can load a whole N-Quads dump in place of everything (a fast path)."""
+        return False
+
+    def replace_all(self, nquads: Path) -> None:
+        """Replace every graph with those of ``nquads``, whole or not at all (when ``can_replace_all``)."""
+        raise ProtocolUnsupported("this store cannot replace all its contents from a dump in one step")
+
     def close(self) -> None:
         """Release files and connections."""
 
