@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -381,8 +382,8 @@ def serve(host: str, port: int, workers: int, threads: int, debug: bool, store_d
             self.cfg.set("accesslog", "-")
             self.cfg.set("graceful_timeout", 5)
 
-        def load(self) -> Any:
-            return create_app(settings)  # in the worker: it alone opens the embedded store
+        def load(self) -> Any:  # in the worker: it alone opens the embedded store, already prepared
+            return create_app(replace(settings, load_bundled_on_start=False))
 
     _Server().run()
 
@@ -404,7 +405,7 @@ def _prepare_store(settings: Settings) -> None:
 def _prepare_store_here(settings: Settings) -> str | None:
     try:
         with open_store(settings) as store:
-            if not settings.endpoint and not store.catalog():
+            if not store.catalog():  # once, here: not by each worker, racing on a remote store
                 from aiskills.loading import load_bundled
 
                 load_bundled(store)
