@@ -104,7 +104,7 @@ def views(curriculum: str, archetype: str, role: str, level: str,
 def alignment_page() -> tuple[str, int]:
     """The forms, and the answers for what was chosen (400 with the reason for an unknown choice)."""
     args = {k: (request.args.get(k) or "").strip() for k in ("curriculum", "archetype", "role", "level")}
-    framework = alignment.framework_triples(store())
+    framework = current_app.extensions["aiskills"]["validators"].for_store(store()).framework  # kept, not re-read
     archetypes, roles = alignment.archetypes(framework), alignment.roles(framework)
     stored = curricula.records(store())
     error: InputError | None = None

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from importlib.resources import files
-from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, current_app
 
 openapi = Blueprint("openapi", __name__)
 
@@ -16,10 +14,12 @@ def spec_text() -> str:
     return files("aiskills.web").joinpath("openapi.json").read_text(encoding="utf-8")
 
 
-def spec() -> dict[str, Any]:
-    return json.loads(spec_text())  # type: ignore[no-any-return]
+@openapi.record_once
+def _read_once(state: object) -> None:
+    state.app.extensions.setdefault("aiskills", {})["openapi"] = spec_text()  # type: ignore[attr-defined]
 
 
 @openapi.get("/api/openapi.json")
 def openapi_json() -> Response:
-    return Response(spec_text(), mimetype="application/json", headers={"Access-Control-Allow-Origin": "*"})
+    return Response(current_app.extensions["aiskills"]["openapi"], mimetype="application/json",
+                    headers={"Access-Control-Allow-Origin": "*"})
