@@ -26,6 +26,8 @@ from aiskills.web import create_app
 
 TOKEN = "hostile-sparql-token"
 TIMEOUT = 2.0
+SLACK = 5.0  # seconds of scheduling a busy 2-core machine may add to a bound
+
 CAP = 1000
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/aiskills/ontology#Capability> }"
 
@@ -92,7 +94,10 @@ def responsive_after(server: str, listener: Listener) -> Iterator[None]:
     assert listener.connections == 0, "a hostile request made the server open a connection"
 
 
-def assert_responsive(server: str, within: float = 1.5) -> None:
+def assert_responsive(server: str, within: float | None = None) -> None:
+    """A trivial query answers correctly, and sooner than any query may run (``TIMEOUT``): what it
+    proves is that nothing is blocking the server, not how fast a busy machine is."""
+    within = TIMEOUT if within is None else within
     started = time.monotonic()
     res = requests.get(f"{server}/sparql", params={"query": COUNT}, timeout=10)
     took = time.monotonic() - started
@@ -215,11 +220,12 @@ def test_a_query_built_to_run_for_minutes_is_503_at_the_timeout(server: str, nam
         slow = pool.submit(_get, server, SLOW[name])
         time.sleep(0.5)
         assert_responsive(server)  # while it runs
+        assert not slow.done()  # the trivial query was answered before the slow one ended
         res = slow.result()
     took = time.monotonic() - started
     assert res.status_code == 503 and res.headers["Retry-After"].isdigit()
     assert f"more than {TIMEOUT:g} s" in res.text and "was stopped" in res.text
-    assert TIMEOUT <= took < TIMEOUT + 2
+    assert TIMEOUT <= took < TIMEOUT + SLACK
 
 
 def test_several_slow_queries_at_once_all_stop_and_others_are_served(server: str) -> None:
@@ -261,7 +267,7 @@ def test_a_10_mb_query_is_413_before_it_is_parsed(server: str, how: str) -> None
         res = requests.post(f"{server}/sparql", data={"update": text}, timeout=30,
                             headers={"Authorization": f"Bearer {TOKEN}"})
     assert res.status_code == 413 and "queries are limited to 100000 characters" in res.text
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < SLACK  # refused, not parsed: no query time spent
 
 
 def test_a_query_just_over_the_length_cap_is_413_with_its_length(server: str) -> None:
