@@ -7,7 +7,6 @@ replaces its graph atomically (through ``Store.replace_graphs``).
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -15,6 +14,7 @@ import pyoxigraph as ox
 
 from aiskills import namespaces as ns
 from aiskills.errors import InputError
+from aiskills.framework.model import natural_key
 from aiskills.store.base import CatalogEntry, GraphData, Store
 from aiskills.submission.model import AISV, Submission
 from aiskills.validation.report import Report, Severity
@@ -223,14 +223,10 @@ def outline(triples: list[ox.Triple], curriculum: str) -> list[ModuleOutline]:
         return sorted(found)[0] if found else None
 
     def many(s: str, p: str) -> list[str]:
-        return sorted(values.get((s, ns.AIS + p), []), key=_natural)
+        return sorted(values.get((s, ns.AIS + p), []), key=natural_key)
 
     return [ModuleOutline(m, one(m, ns.DCT + "title"), one(m, "notionalHours"),
                           tuple(OutcomeOutline(o, one(o, "statement"), one(o, "bloomLevel"),
                                                tuple(many(o, "alignedTo")))
                                 for o in many(m, "hasLearningOutcome")))
             for m in many(curriculum, "hasModule")]
-
-
-def _natural(text: str) -> tuple[object, ...]:
-    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))

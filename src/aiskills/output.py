@@ -50,10 +50,10 @@ def table_json(table: Table) -> str:
 
 def _defuse(value: str) -> str:
     """A leading ' on a cell a spreadsheet would run as a formula (numbers are left alone)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(value) else value
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") and not is_number(value) else value
 
 
-def _is_number(value: str) -> bool:
+def is_number(value: str) -> bool:
     try:
         float(value)
     except ValueError:

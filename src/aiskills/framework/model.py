@@ -165,5 +165,10 @@ def notation_key(notation: str) -> tuple[tuple[int, int | str], ...]:
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"[.\-_]", notation))
 
 
+def natural_key(text: str | None) -> tuple[object, ...]:
+    """Sort key for any text with numbers in it: ``6.1-10`` after ``6.1-9``, ``Module 10`` after ``Module 9``."""
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text or ""))
+
+
 def _unique(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
     return list(dict.fromkeys(triples))

@@ -17,11 +17,13 @@ import pyoxigraph as ox
 
 from aiskills import namespaces as ns
 from aiskills.errors import InputError
+from aiskills.framework.model import natural_key
+from aiskills.framework.template import BADGE_ORDER
+from aiskills.output import is_number
 from aiskills.pages.links import Linker
 from aiskills.pages.rdf import describe, page_query
 from aiskills.store.base import Store
 
-BADGE_ORDER = "SDCEU"
 SCHEMA = "https://schema.org/"
 KIND_LABELS = {
     ns.AIS + "Capability": "Capability", ns.AIS + "Domain": "Domain", ns.AIS + "SubDomain": "Sub-domain",
@@ -77,11 +79,6 @@ def rows(store: Store, name: str, **bindings: str | ox.NamedNode | ox.Literal) -
              for c, i in zip(query.columns, index)} for row in table.rows]
 
 
-def natural(text: str | None) -> tuple[Any, ...]:
-    """Sort key that puts ``6.1-10`` after ``6.1-9`` and ``4.1.2`` after ``4.1``."""
-    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text or ""))
-
-
 def badge_key(badge: str | None) -> int:
     return BADGE_ORDER.index(badge) if badge and badge in BADGE_ORDER else len(BADGE_ORDER)
 
@@ -108,7 +105,7 @@ def capability_rows(linker: Linker, table: Iterable[Row]) -> list[Capability]:
         badges=sorted((r["badges"] or "").split(), key=badge_key),
         deprecated=truthy(r["deprecated"]),
     ) for r in table]
-    return sorted(out, key=lambda c: natural(c.ref.notation))
+    return sorted(out, key=lambda c: natural_key(c.ref.notation))
 
 
 def by_domain_and_level(capabilities: list[Capability]) -> list[dict[str, Any]]:
@@ -119,9 +116,9 @@ def by_domain_and_level(capabilities: list[Capability]) -> list[dict[str, Any]]:
         group["levels"].setdefault(cap.level or "", []).append(cap)
         group["count"] += 1
     out = []
-    for group in sorted(domains.values(), key=lambda g: natural(g["domain"].notation)):
+    for group in sorted(domains.values(), key=lambda g: natural_key(g["domain"].notation)):
         levels = [{"level": lvl, "label": caps[0].level_label or f"Level {lvl}", "capabilities": caps}
-                  for lvl, caps in sorted(group["levels"].items(), key=lambda kv: natural(kv[0]))]
+                  for lvl, caps in sorted(group["levels"].items(), key=lambda kv: natural_key(kv[0]))]
         out.append({"domain": group["domain"], "count": group["count"], "levels": levels})
     return out
 
@@ -169,7 +166,7 @@ def home(store: Store, linker: Linker) -> dict[str, Any]:
     framework = (rows(store, "framework") or [{}])[0]
     archetypes = sorted(rows(store, "archetypes"), key=lambda r: badge_key(r["badge"]))
     sections = rows(store, "sections")
-    domains = sorted((r for r in sections if r["kind"] == ns.AIS + "Domain"), key=lambda r: natural(r["notation"]))
+    domains = sorted((r for r in sections if r["kind"] == ns.AIS + "Domain"), key=lambda r: natural_key(r["notation"]))
     counts = {(r["domain"], r["archetype"]): int(r["capabilities"] or 0) for r in rows(store, "heatmap")}
     top = max(counts.values(), default=0)
     heat = []
@@ -198,7 +195,7 @@ def home(store: Store, linker: Linker) -> dict[str, Any]:
 
 
 def _children(linker: Linker, sections: list[Row], parent: str | None) -> list[dict[str, Any]]:
-    kids = sorted((r for r in sections if r["parent"] == parent), key=lambda r: natural(r["notation"]))
+    kids = sorted((r for r in sections if r["parent"] == parent), key=lambda r: natural_key(r["notation"]))
     return [{"ref": ref(linker, r["section"], r["label"], r["notation"]), "count": int(r["capabilities"] or 0),
              "children": _children(linker, sections, r["section"])} for r in kids]
 
@@ -214,7 +211,7 @@ def archetype(store: Store, linker: Linker, iri: str) -> dict[str, Any]:
     for c in current:
         levels[c.level or "?"] = levels.get(c.level or "?", 0) + 1
     return {**info, "groups": by_domain_and_level(current), "count": len(current), "roles": roles,
-            "levels": sorted(levels.items(), key=lambda kv: natural(kv[0])),
+            "levels": sorted(levels.items(), key=lambda kv: natural_key(kv[0])),
             "deprecated_count": len(caps) - len(current)}
 
 
@@ -236,7 +233,7 @@ def section(store: Store, linker: Linker, iri: str) -> dict[str, Any]:
         grouped.setdefault(c.section.iri, {"section": c.section, "capabilities": []})["capabilities"].append(c)
     return {**info, "kind": KIND_LABELS.get(kind, "Section"), "trail": trail,
             "children": _children(linker, sections, iri),
-            "groups": sorted(grouped.values(), key=lambda g: natural(g["section"].notation)),
+            "groups": sorted(grouped.values(), key=lambda g: natural_key(g["section"].notation)),
             "count": sum(1 for c in caps if not c.deprecated)}
 
 
@@ -346,10 +343,10 @@ def curriculum(store: Store, linker: Linker, digest: str) -> dict[str, Any] | No
                 outcome["capabilities"].append(ref(linker, r["capability"], r["capability_statement"],
                                                    r["capability_notation"]))
     ordered = []
-    for m in sorted(modules.values(), key=lambda m: natural(m["iri"])):
-        outcomes = sorted(m["outcomes"].values(), key=lambda o: natural(o["iri"]))
+    for m in sorted(modules.values(), key=lambda m: natural_key(m["iri"])):
+        outcomes = sorted(m["outcomes"].values(), key=lambda o: natural_key(o["iri"]))
         for o in outcomes:
-            o["capabilities"].sort(key=lambda c: natural(c.notation))
+            o["capabilities"].sort(key=lambda c: natural_key(c.notation))
         ordered.append({**m, "outcomes": outcomes})
     targets = sorted(rows(store, "curriculum-targets", curriculum=iri), key=lambda t: badge_key(t["badge"]))
     coverage = []
@@ -370,15 +367,7 @@ def curriculum(store: Store, linker: Linker, digest: str) -> dict[str, Any] | No
             "validation": info["validation"], "modules": ordered,
             "targets": [ref(linker, t["archetype"], t["label"]) for t in targets], "coverage": coverage,
             "path": linker.curriculum_path(iri),
-            "hours": sum(float(m["hours"]) for m in ordered if m["hours"] and _number(m["hours"]))}
-
-
-def _number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+            "hours": sum(float(m["hours"]) for m in ordered if m["hours"] and is_number(m["hours"]))}
 
 
 # -- search, the index, the 404 --------------------------------------------------------------------
@@ -395,7 +384,7 @@ def index(store: Store, linker: Linker) -> list[dict[str, Any]]:
         out.append({"ref": ref(linker, iri, r["label"], r["notation"]), "kind": kind,
                     "notation": r["notation"], "label": r["label"] or "", "definition": r["definition"] or "",
                     "types": types})
-    return sorted(out, key=lambda e: (e["label"].lower(), natural(e["notation"])))
+    return sorted(out, key=lambda e: (e["label"].lower(), natural_key(e["notation"])))
 
 
 def search(store: Store, linker: Linker, q: str, *, limit: int = 200) -> dict[str, Any]:
@@ -414,7 +403,7 @@ def search(store: Store, linker: Linker, q: str, *, limit: int = 200) -> dict[st
         notation, label = (r["notation"] or "").lower(), (r["label"] or "").lower()
         rank = 0 if notation == needle else 1 if label.startswith(needle) or notation.startswith(needle) else \
             2 if needle in label else 3
-        hits.append((rank, natural(r["notation"]) if rank < 2 else (), label, {
+        hits.append((rank, natural_key(r["notation"]) if rank < 2 else (), label, {
             "ref": Ref(iri, r["label"] or iri, path, r["notation"]), "kind": kind,
             "matched": r["matched"] if r["matched"] and r["matched"] != r["label"] else None}))
     hits.sort(key=lambda h: (h[0], h[1], h[2]))

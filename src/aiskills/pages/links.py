@@ -7,11 +7,11 @@ release turns them into relative ``.html`` file names (``relative_file``).
 
 from __future__ import annotations
 
-import hashlib
 import posixpath
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
+from aiskills import curricula
 from aiskills import namespaces as ns
 
 #: RDF formats a resource is served in: ``?format=`` name, media type, file extension, label.
@@ -56,12 +56,12 @@ class Linker:
 
     @staticmethod
     def curriculum_path(iri: str) -> str:
-        """A stored curriculum's page: the same hash that names its graph."""
-        return "/curricula/" + hashlib.sha256(iri.encode("utf-8")).hexdigest()
+        """A stored curriculum's page: the key of its graph, as the curricula API names it."""
+        return "/curricula/" + curricula.key_of(curricula.curriculum_graph(iri))
 
     @staticmethod
-    def curriculum_graph(digest: str) -> str:
-        return ns.CURRICULUM_GRAPH_PREFIX + digest
+    def curriculum_graph(key: str) -> str:
+        return curricula.graph_for_key(key)
 
 
 def site_file(path: str) -> str:

@@ -49,9 +49,11 @@ def ontology_triples(store: Store) -> list[ox.Triple]:
 
 
 def framework_triples(store: Store) -> list[ox.Triple]:
-    """The current framework version's graph (or graphs, should several be active)."""
-    current = [e.graph for e in store.catalog() if e.kind == "framework" and e.active]
-    return [t for graph in current for t in store.triples(graph)]
+    """The current framework version's graph (empty when the store holds none)."""
+    from aiskills.loading import current_framework
+
+    current = current_framework(store)
+    return current.triples if current else []
 
 
 def bounded_description(triples: Sequence[ox.Triple], iri: str) -> list[ox.Triple]:

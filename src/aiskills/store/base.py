@@ -158,7 +158,6 @@ class Store(abc.ABC):
 
         ``progress(done, total)`` is called as each content is staged."""
 
-    @abc.abstractmethod
     def can_replace_all(self) -> bool:
         """Whether ``replace_all`` can load a whole N-Quads dump in place of everything (a fast path)."""
         return False
@@ -167,6 +166,7 @@ class Store(abc.ABC):
         """Replace every graph with those of ``nquads``, whole or not at all (when ``can_replace_all``)."""
         raise ProtocolUnsupported("this store cannot replace all its contents from a dump in one step")
 
+    @abc.abstractmethod
     def close(self) -> None:
         """Release files and connections."""
 
