@@ -54,8 +54,8 @@ class Outcome:
 
 def artefacts(folder: Path) -> list[Artefact]:
     """The release's graphs, after checking its ``SHA256SUMS`` (a changed file is refused)."""
+    verify_checksums(folder)  # before anything is parsed
     release = read_release(folder)
-    verify_checksums(folder)
     graphs: dict[str, set[ox.Triple]] = {}
     for quad in ox.parse(path=str(folder / "all.nq"), format=ox.RdfFormat.N_QUADS):
         graphs.setdefault(str(quad.graph_name.value), set()).add(quad.triple)
@@ -111,7 +111,9 @@ def publish(folder: Path, settings: Settings) -> list[Outcome]:
             if live != item.triples:
                 raise StoreError(f"after publishing, <{item.graph}> holds {live} triples, the release has "
                                  f"{item.triples}: run `aiskills publish` again, and check the server's log")
-        outcomes.append(_catalogue(store, session, settings, read_release(folder).version))
+        version = next(i.graph.removeprefix(RELEASE_GRAPH_PREFIX) for i in items
+                       if i.graph.startswith(RELEASE_GRAPH_PREFIX))  # read once, by artefacts()
+        outcomes.append(_catalogue(store, session, settings, version))
         return outcomes
     finally:
         store.close()
