@@ -44,7 +44,6 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 import requests
@@ -373,7 +372,7 @@ def run_embedded(a: argparse.Namespace, first: str) -> None:
         rows.append(alone.row(f"HTTP `{a.mix}`, {a.clients} clients, embedded"))
         if a.mix == "alignment" and not a.no_slow:
             busy = hammer(calls, base, a.clients, a.seconds, slow_sender(base, slow))
-            rows.append(busy.row(f"the same, with one slow `/sparql` query running"))
+            rows.append(busy.row("the same, with one slow `/sparql` query running"))
     store = EmbeddedStore(path)
     questions = bound_questions(store, first)
     store.close()

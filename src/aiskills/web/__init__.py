@@ -79,10 +79,6 @@ def _template_links(app: Flask) -> None:
     app.jinja_env.globals["static_href"] = lambda name: url_for("static", filename=name)
 
 
-def app_store(app: Flask) -> Store:
-    return app.extensions["aiskills"]["store"]  # type: ignore[no-any-return]
-
-
 def _errors(app: Flask) -> None:
     """One table from domain errors to HTTP: bad input 400, a missing thing 404; anything else is a
     bug and stays a 500."""

@@ -14,7 +14,7 @@ from aiskills import namespaces as ns
 from aiskills.alignment import Choice
 from aiskills.errors import InputError
 from aiskills.queries import NamedQuery
-from aiskills.web.validate import settings, store
+from aiskills.web.context import settings, store
 
 alignment_pages = Blueprint("alignment_pages", __name__)
 

@@ -16,7 +16,8 @@ from aiskills.curricula import CurriculumRecord
 from aiskills.errors import InputError
 from aiskills.output import rows_csv
 from aiskills.web.auth import require_write
-from aiskills.web.validate import Refused, check, parse_error, read_submission, store
+from aiskills.web.context import store
+from aiskills.web.validate import Refused, check, parse_error, read_submission
 
 curricula_api = Blueprint("curricula_api", __name__, url_prefix="/api/curricula")
 

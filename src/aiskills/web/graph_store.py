@@ -19,11 +19,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
-from aiskills.config import Settings
 from aiskills.errors import InputError, QueryError, StoreError
-from aiskills.store.base import ProtocolUnsupported, Store
+from aiskills.store.base import ProtocolUnsupported
+from aiskills.web.context import settings as _settings
+from aiskills.web.context import store as _store
 from aiskills.web.auth import check_write
 from aiskills.web.sparql import GRAPH, TURTLE, Format, ProtocolError, negotiate
 
@@ -123,12 +124,6 @@ def _content_type(fmt: Format) -> str:
     return f"{fmt.media_type}; charset=utf-8" if textual else fmt.media_type
 
 
-def _settings() -> Settings:
-    return current_app.extensions["aiskills"]["settings"]  # type: ignore[no-any-return]
-
-
-def _store() -> Store:
-    return current_app.extensions["aiskills"]["store"]  # type: ignore[no-any-return]
 
 
 @graph_store.errorhandler(ProtocolError)

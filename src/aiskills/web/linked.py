@@ -14,9 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 
-from aiskills.config import Settings
 from aiskills.pages import data
 from aiskills.pages.links import FORMATS, Linker
 from aiskills.pages.rdf import (
@@ -27,7 +26,8 @@ from aiskills.pages.rdf import (
     ontology_triples,
     to_bytes,
 )
-from aiskills.store.base import Store
+from aiskills.web.context import settings as _settings
+from aiskills.web.context import store as _store
 
 linked = Blueprint("linked", __name__)
 
@@ -75,12 +75,6 @@ def _unacceptable(exc: Unacceptable) -> Response:
     return Response(exc.message + "\n", status=exc.status, content_type="text/plain; charset=utf-8")
 
 
-def _settings() -> Settings:
-    return current_app.extensions["aiskills"]["settings"]  # type: ignore[no-any-return]
-
-
-def _store() -> Store:
-    return current_app.extensions["aiskills"]["store"]  # type: ignore[no-any-return]
 
 
 def _linker() -> Linker:

@@ -34,6 +34,8 @@ from aiskills.errors import AiskillsError, InputError, QueryError, StoreError
 from aiskills.store.base import ProtocolUnsupported, QueryResult, Store
 from aiskills.store.binding import mask, query_form
 from aiskills.store.isolated import QueryTimeout
+from aiskills.web.context import settings as _settings
+from aiskills.web.context import store as _store
 from aiskills.web.auth import check_write
 from aiskills.web.sparql_page import page_context
 
@@ -175,12 +177,6 @@ def _preflight() -> Response:
         "Access-Control-Max-Age": "86400"})
 
 
-def _settings() -> Settings:
-    return current_app.extensions["aiskills"]["settings"]  # type: ignore[no-any-return]
-
-
-def _store() -> Store:
-    return current_app.extensions["aiskills"]["store"]  # type: ignore[no-any-return]
 
 
 def writes_enabled(settings: Settings) -> bool:

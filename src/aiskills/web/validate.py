@@ -18,12 +18,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from aiskills import alignment
 from aiskills import namespaces as ns
-from aiskills.config import Settings
 from aiskills.errors import InputError
-from aiskills.store.base import Store
 from aiskills.submission.model import Submission
 from aiskills.submission.readers import EXTENSIONS, read_bytes
 from aiskills.validation import render
+from aiskills.web.context import settings, store
 from aiskills.validation.report import Report, Result
 
 validate = Blueprint("validate", __name__)
@@ -50,12 +49,6 @@ class Refused(Exception):
         return {"error": self.error, "source": self.source, "place": None, "fix": self.fix}
 
 
-def settings() -> Settings:
-    return current_app.extensions["aiskills"]["settings"]  # type: ignore[no-any-return]
-
-
-def store() -> Store:
-    return current_app.extensions["aiskills"]["store"]  # type: ignore[no-any-return]
 
 
 # -- reading the request ---------------------------------------------------------------------------
