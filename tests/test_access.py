@@ -92,12 +92,13 @@ def test_closed_reads_need_a_token_of_either_scope(store: EmbeddedStore, tmp_pat
     assert refused.headers["WWW-Authenticate"].startswith("Bearer")
     assert "need a token" in refused.get_data(as_text=True)
     sparql = client.get("/sparql", query_string={"query": "ASK {}"})
-    assert sparql.status_code == 401
+    assert sparql.status_code == 401 and sparql.headers["WWW-Authenticate"].startswith("Bearer")
+    assert "need a token" in sparql.get_data(as_text=True)
     for secret in (READ, WRITE):
         answer = client.get("/api/ask/framework-summary", headers={"Authorization": f"Bearer {secret}"})
         assert answer.status_code == 200 and answer.get_json()["rows"]
     wrong = client.get("/api/ask/framework-summary", headers={"Authorization": "Bearer guess"})
-    assert wrong.status_code == 401
+    assert wrong.status_code == 401 and "need a token" in wrong.get_data(as_text=True)
 
 
 def test_a_token_never_reaches_a_log_or_a_response(store: EmbeddedStore, tmp_path: Path,

@@ -104,7 +104,10 @@ def test_a_file_extension_names_the_format_as_on_a_static_copy(client, name: str
     response = client.get(f"/id/capability/6.1-03.{name}", headers={"Accept": "text/html"})
     assert response.status_code == 200 and response.mimetype == media
     assert ox.Triple(ox.NamedNode(CAP), ox.NamedNode(ns.SKOS + "notation"), ox.Literal("6.1-03")) in parse(response, fmt)
-    assert client.get("/id/domain/4.1", headers={"Accept": "text/turtle"}).status_code == 200  # a dot in a code
+    dotted = client.get("/id/domain/4.1", headers={"Accept": "text/turtle"})  # a dot in a code, not an extension
+    assert dotted.status_code == 200 and dotted.mimetype == "text/turtle"
+    assert ox.Triple(ox.NamedNode(ns.ID + "domain/4.1"), ox.NamedNode(ns.SKOS + "notation"),
+                     ox.Literal("4.1")) in parse(dotted, ox.RdfFormat.TURTLE)
     assert client.get(f"/id/capability/6.1-99.{name}").status_code == 404
 
 

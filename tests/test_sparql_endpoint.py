@@ -142,7 +142,8 @@ def test_unacceptable_accept_is_406(client: FlaskClient) -> None:
     assert res.status_code == 406 and res.mimetype == "text/plain"
     assert "application/sparql-results+json" in res.get_data(as_text=True)
     graph_as_csv = client.get("/sparql", query_string={"query": ARCHETYPES, "format": "csv"})
-    assert graph_as_csv.status_code == 406
+    assert graph_as_csv.status_code == 406 and graph_as_csv.mimetype == "text/plain"
+    assert "cannot be given as csv" in graph_as_csv.get_data(as_text=True)
 
 
 # -- failures the protocol names ---------------------------------------------------------------------

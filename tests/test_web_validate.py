@@ -232,7 +232,7 @@ def test_a_body_without_length_is_cut_at_the_limit(store: EmbeddedStore) -> None
     response = client.post("/api/validate", input_stream=body, content_type="application/json",
                            headers={"Transfer-Encoding": "chunked"},
                            environ_overrides={"wsgi.input_terminated": True})
-    assert response.status_code == 413
+    assert response.status_code == 413 and "larger than the limit" in response.get_json()["error"]
     assert body.taken <= 2000 + 64 * 1024
 
 
@@ -277,7 +277,7 @@ def outline(html: str) -> Outline:
 def test_the_form_has_a_labelled_upload_and_paste(client: FlaskClient) -> None:
     response = client.get("/validate")
     html = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 200 and response.mimetype == "text/html"
     assert 'enctype="multipart/form-data"' in html and 'type="file"' in html and "<textarea" in html
     o = outline(html)
     assert o.inputs - {"site-q"} == {"file", "text", "format"}  # site-q: the header search on every page
