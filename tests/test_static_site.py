@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 import json
-import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from support.crawl import broken_links
+from support.live import serving
 
 from aiskills import loading
 from aiskills import namespaces as ns
@@ -115,12 +115,8 @@ def served(site) -> Iterator[str]:  # type: ignore[no-untyped-def]
         def log_message(self, *args: object) -> None:
             """No access log on the test output."""
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(out)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(out)))) as url:
+        yield url
 
 
 SAMPLE = ["index.html", "id/archetype/embedder.html", "id/domain/6.html", "id/domain/4.1.2.html",

@@ -5,12 +5,11 @@ work here). Screenshots of the main pages go to ``docs/screenshots/``."""
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
+from support.live import serving_app
 
 from aiskills import loading
 from aiskills.config import Settings
@@ -37,14 +36,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     store_examples(store)
     settings = Settings.from_env({"AISKILLS_WRITE_TOKEN": WRITE_TOKEN})
-    app = create_app(settings, store=store)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        with serving_app(create_app(settings, store=store)) as url:
+            yield url
     finally:
-        server.shutdown()
         store.close()
 
 

@@ -16,8 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from support.live import serving_app
 import requests
-from werkzeug.serving import make_server
 
 from aiskills import loading
 from aiskills.config import Settings
@@ -74,13 +74,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     loading.load_bundled(store)
     settings = Settings.from_env({"AISKILLS_WRITE_TOKEN": TOKEN, "AISKILLS_QUERY_TIMEOUT": str(TIMEOUT),
                                   "AISKILLS_RESULT_MAX_ROWS": str(CAP)})
-    httpd = make_server("127.0.0.1", 0, create_app(settings, store=store), threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{httpd.server_port}"
+        with serving_app(create_app(settings, store=store)) as url:
+            yield url
     finally:
-        httpd.shutdown()
         store.close()
 
 
