@@ -16,7 +16,7 @@ from aiskills.config import Settings
 from aiskills.store.embedded import EmbeddedStore
 from aiskills.web import create_app
 from support import alignment_data as d
-from test_web_validate import outline
+from support.html import outline
 
 
 @pytest.fixture(scope="module")

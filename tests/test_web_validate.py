@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from collections.abc import Iterator
-from html.parser import HTMLParser
 
 import pyoxigraph as ox
 import pytest
@@ -24,6 +22,7 @@ from aiskills.validation import render
 from aiskills.validation.engine import validator_for
 from aiskills.web import create_app
 from support.curricula import base, to_csv, to_json, to_turtle, to_xlsx
+from support.html import outline
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CURRICULUM = "https://provider.example/curricula/ai-foundations"
@@ -244,35 +243,6 @@ def test_a_file_exactly_at_the_limit_is_read(store: EmbeddedStore) -> None:
 
 
 # -- the page --------------------------------------------------------------------------------------
-
-class Outline(HTMLParser):
-    """Collects labels' targets, inputs' ids, headings and style attributes of a page."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.labels: set[str] = set()
-        self.inputs: set[str] = set()
-        self.headings: list[int] = []
-        self.styled = 0
-        self.scripts = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        if tag == "label" and a.get("for"):
-            self.labels.add(a["for"] or "")
-        if tag in ("input", "select", "textarea") and a.get("type") != "hidden":
-            self.inputs.add(a.get("id") or "(no id)")
-        if re.fullmatch(r"h[1-6]", tag):
-            self.headings.append(int(tag[1]))
-        self.styled += "style" in a
-        self.scripts += tag == "script"
-
-
-def outline(html: str) -> Outline:
-    o = Outline()
-    o.feed(html)
-    return o
-
 
 def test_the_form_has_a_labelled_upload_and_paste(client: FlaskClient) -> None:
     response = client.get("/validate")
