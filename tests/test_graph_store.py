@@ -80,6 +80,12 @@ def test_get_negotiates_the_format(client: FlaskClient, store: EmbeddedStore, ac
     assert len(rdflib.Graph().parse(data=res.data, format=fmt)) == store.count(ONTOLOGY_GRAPH)
 
 
+def test_format_parameter_is_honoured_without_an_accept_header(client: FlaskClient, store: EmbeddedStore) -> None:
+    res = client.get("/graph-store", query_string={"graph": ONTOLOGY_GRAPH, "format": "nt"})
+    assert res.status_code == 200 and res.mimetype == "application/n-triples"
+    assert len(rdflib.Graph().parse(data=res.data, format="nt")) == store.count(ONTOLOGY_GRAPH)
+
+
 def test_head_has_the_headers_and_no_body(client: FlaskClient) -> None:
     get = client.get("/graph-store", query_string={"graph": ONTOLOGY_GRAPH})
     head = client.head("/graph-store", query_string={"graph": ONTOLOGY_GRAPH})

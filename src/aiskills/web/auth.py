@@ -42,19 +42,30 @@ def denied(status: int, message: str) -> Response:
     return response
 
 
-def check_write() -> Response | None:
-    """None when the request carries a write token; otherwise the response that refuses it."""
+def writes_enabled(settings: Settings) -> bool:
+    """Whether this server takes writes at all (a write token is configured)."""
+    return any(t.scope == "write" for t in settings.tokens)
+
+
+def write_refusal() -> tuple[int, str] | None:
+    """None when the request carries a write token; otherwise the status (403 or 401) and why."""
     settings: Settings = current_app.extensions["aiskills"]["settings"]
-    if not any(t.scope == "write" for t in settings.tokens):
-        return denied(403, "writes are disabled on this server: it has no write token "
-                           "(set AISKILLS_WRITE_TOKEN or AISKILLS_TOKENS_FILE)")
+    if not writes_enabled(settings):
+        return 403, ("writes are disabled on this server: it has no write token "
+                     "(set AISKILLS_WRITE_TOKEN or AISKILLS_TOKENS_FILE)")
     token = token_for(settings, request.headers.get("Authorization"))
     if token is None:
-        return denied(401, "this needs a write token: send 'Authorization: Bearer <token>'")
+        return 401, "this needs a write token: send 'Authorization: Bearer <token>'"
     if token.scope != "write":
-        return denied(403, f"the token {token.name!r} may read but not write")
+        return 403, f"the token {token.name!r} may read but not write"
     g.token_name = token.name
     return None
+
+
+def check_write() -> Response | None:
+    """None when the request carries a write token; otherwise the response that refuses it."""
+    refused = write_refusal()
+    return None if refused is None else denied(*refused)
 
 
 def require_write(view: F) -> F:

@@ -26,7 +26,7 @@ from aiskills.store.base import ProtocolUnsupported
 from aiskills.web.context import settings as _settings
 from aiskills.web.context import store as _store
 from aiskills.web.auth import check_write
-from aiskills.web.sparql import GRAPH, TURTLE, Format, ProtocolError, negotiate
+from aiskills.web.sparql import GRAPH, Format, ProtocolError, negotiate
 
 graph_store = Blueprint("graph_store", __name__)
 
@@ -91,7 +91,7 @@ def target() -> str | None:
 
 def read(graph: str | None) -> Response:
     """GET/HEAD: the graph in the negotiated format, or 404."""
-    fmt = negotiate(GRAPH) if request.accept_mimetypes else TURTLE
+    fmt = negotiate(GRAPH)  # Turtle when nothing is asked
     triples = _store().graph_read(graph)
     if triples is None:
         raise ProtocolError(404, f"there is no graph <{graph}> in this store")
@@ -99,11 +99,8 @@ def read(graph: str | None) -> Response:
     if len(triples) > cap:
         raise ProtocolError(400, f"the graph has {len(triples)} triples, more than the {cap} this server "
                                  "returns at once: query it through /sparql with ORDER BY, LIMIT and OFFSET")
-    body = b"" if request.method == "HEAD" else (ox.serialize(triples, format=fmt.rdf) or b"")  # type: ignore[arg-type]
-    response = Response(body, content_type=_content_type(fmt))
-    if request.method == "HEAD":
-        response.headers["Content-Length"] = str(len(ox.serialize(triples, format=fmt.rdf) or b""))  # type: ignore[arg-type]
-    return response
+    body = ox.serialize(triples, format=fmt.rdf) or b""  # type: ignore[arg-type]
+    return Response(body, content_type=_content_type(fmt))  # for HEAD, Werkzeug sends the length, not the body
 
 
 def body_triples(graph: str) -> list[ox.Triple]:

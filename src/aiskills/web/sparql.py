@@ -36,7 +36,7 @@ from aiskills.store.binding import mask, query_form
 from aiskills.store.isolated import QueryTimeout
 from aiskills.web.context import settings as _settings
 from aiskills.web.context import store as _store
-from aiskills.web.auth import check_write
+from aiskills.web.auth import REALM, write_refusal, writes_enabled
 from aiskills.web.sparql_page import page_context
 
 sparql = Blueprint("sparql", __name__)
@@ -179,11 +179,6 @@ def _preflight() -> Response:
 
 
 
-def writes_enabled(settings: Settings) -> bool:
-    """Whether this server takes updates at all (a write token is configured)."""
-    return any(t.scope == "write" for t in settings.tokens)
-
-
 # -- reading the request -----------------------------------------------------------------------------
 def read_request(method: str, settings: Settings) -> Operation | UpdateOperation | None:
     """The operation the request carries, or ``None`` for a GET without one (the service
@@ -213,10 +208,10 @@ def read_request(method: str, settings: Settings) -> Operation | UpdateOperation
 
 
 def _update_operation(updates: list[str], settings: Settings) -> UpdateOperation:
-    refused = check_write()
+    refused = write_refusal()
     if refused is not None:
-        raise ProtocolError(refused.status_code, refused.get_data(as_text=True).strip(),
-                            {k: v for k, v in refused.headers.items() if k == "WWW-Authenticate"})
+        status, message = refused
+        raise ProtocolError(status, message, {"WWW-Authenticate": REALM} if status == 401 else None)
     if len(updates) > 1:
         raise ProtocolError(400, f"{len(updates)} `update` parameters given: send exactly one")
     _check_length(updates[0], settings, "update")
