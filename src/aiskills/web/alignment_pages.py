@@ -10,9 +10,9 @@ from typing import Any
 from flask import Blueprint, current_app, render_template, request
 
 from aiskills import alignment, curricula
-from aiskills import namespaces as ns
 from aiskills.alignment import Choice
 from aiskills.errors import InputError
+from aiskills.pages.links import Linker
 from aiskills.queries import NamedQuery
 from aiskills.web.context import settings, store
 
@@ -50,10 +50,7 @@ def _questions() -> dict[str, NamedQuery]:
 
 def local_path(iri: str) -> str | None:
     """The server path of a framework IRI (``/id/capability/6-01``), or None for other IRIs."""
-    for base in dict.fromkeys((settings().public_base, ns.ID.removesuffix("id/"))):
-        if iri.startswith(base):
-            return "/" + iri[len(base):]
-    return None
+    return Linker(settings().public_base).path(iri)
 
 
 def _ask(name: str, params: dict[str, str]) -> list[dict[str, object]]:

@@ -21,6 +21,7 @@ import pyoxigraph as ox
 from aiskills.alignment import Resolver
 from aiskills.config import Settings
 from aiskills.errors import AiskillsError
+from aiskills.pages.links import Linker
 from aiskills.queries import NamedQuery
 from aiskills.store.base import Store
 from aiskills.store.binding import bind
@@ -129,11 +130,10 @@ def _table(kind: str, body: bytes, public_base: str) -> dict[str, Any]:
 def local_href(iri: str, public_base: str) -> str | None:
     """Where a link to ``iri`` goes: its page here when under the public base, else the IRI itself
     when it is http(s); otherwise no link."""
-    if iri.startswith(public_base):
-        return "/" + iri[len(public_base):]
-    if iri.startswith(("http://", "https://")):
-        return iri
-    return None
+    here = Linker(public_base).path(iri)
+    if here is not None:
+        return here
+    return iri if iri.startswith(("http://", "https://")) else None
 
 
 def _json_cell(binding: Mapping[str, str] | None, public_base: str) -> Cell:
