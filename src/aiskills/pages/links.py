@@ -21,6 +21,8 @@ FORMATS: tuple[tuple[str, str, str, str], ...] = (
     ("rdf", "application/rdf+xml", "rdf", "RDF/XML"),
     ("nt", "application/n-triples", "nt", "N-Triples"),
 )
+#: The same, as the templates use them.
+FORMAT_LIST = [{"name": name, "media_type": media, "ext": ext, "label": label} for name, media, ext, label in FORMATS]
 #: File extensions a site path may end in that name a file rather than a page.
 FILE_SUFFIXES = (".ttl", ".jsonld", ".rdf", ".nt", ".json", ".css", ".js", ".png", ".svg", ".txt", ".csv")
 

@@ -15,22 +15,12 @@ import pyoxigraph as ox
 
 from aiskills import namespaces as ns
 from aiskills.queries import NamedQuery, load_query
-from aiskills.rdf import canonical, serialize, to_rdflib
+from aiskills.pages.links import FORMATS
+from aiskills.rdf import canonical, format_named, serialize, to_rdflib
 from aiskills.resources import data_dir
 from aiskills.store.base import Store
 
-RDF_FORMATS: dict[str, ox.RdfFormat] = {
-    "ttl": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "rdf": ox.RdfFormat.RDF_XML,
-    "jsonld": ox.RdfFormat.JSON_LD,
-}
-MEDIA_TYPES: dict[str, str] = {
-    "ttl": "text/turtle",
-    "jsonld": "application/ld+json",
-    "rdf": "application/rdf+xml",
-    "nt": "application/n-triples",
-}
+MEDIA_TYPES: dict[str, str] = {name: media for name, media, _, _ in FORMATS}
 
 
 def page_query(name: str) -> NamedQuery:
@@ -101,7 +91,7 @@ def to_bytes(triples: Iterable[ox.Triple], fmt: str, public_base: str) -> bytes:
     triples = canonical(list(triples))
     if fmt == "jsonld":
         return _compacted_jsonld(triples, public_base)
-    return serialize(triples, RDF_FORMATS[fmt], prefixes(public_base))
+    return serialize(triples, format_named(fmt), prefixes(public_base))
 
 
 def _compacted_jsonld(triples: list[ox.Triple], public_base: str) -> bytes:

@@ -20,12 +20,11 @@ from typing import Any
 import jinja2
 
 from aiskills.pages import data
-from aiskills.pages.links import FORMATS, Linker, relative_file, site_file
+from aiskills.pages.links import FORMAT_LIST, FORMATS, Linker, relative_file, site_file
 from aiskills.pages.rdf import bounded_description, describe, framework_triples, ontology_triples, to_bytes
 from aiskills.store.base import Store
 
 WEB = Path(__file__).resolve().parents[1] / "web"
-FORMAT_LIST = [{"name": name, "media_type": media, "ext": ext, "label": label} for name, media, ext, label in FORMATS]
 EXT = {name: ext for name, _, ext, _ in FORMATS}
 TEMPLATES = {"capability": "pages/capability.html", "archetype": "pages/archetype.html",
              "section": "pages/section.html", "role": "pages/role.html", "resource": "pages/resource.html"}

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
 
 from aiskills.pages import data
-from aiskills.pages.links import FORMATS, Linker
+from aiskills.pages.links import FORMAT_LIST, FORMATS, Linker
 from aiskills.pages.rdf import (
     MEDIA_TYPES,
     bounded_description,
@@ -43,7 +43,6 @@ NAMES: dict[str, str] = {"html": "html", "ttl": "ttl", "turtle": "ttl", "jsonld"
                          "json": "jsonld", "rdf": "rdf", "rdfxml": "rdf", "xml": "rdf", "owl": "rdf",
                          "nt": "nt", "ntriples": "nt", "n-triples": "nt"}
 EXTENSIONS: dict[str, str] = {"html": "html", "ttl": "ttl", "jsonld": "jsonld", "rdf": "rdf", "nt": "nt"}
-FORMAT_LIST = [{"name": name, "media_type": media, "ext": ext, "label": label} for name, media, ext, label in FORMATS]
 
 
 class Unacceptable(Exception):
@@ -240,12 +239,12 @@ def search() -> Response:
 def download(name: str, ext: str) -> Response:
     """The current framework (``framework``) or the ontology (``ontology``) as a file."""
     fmt = NAMES.get(ext.lower())
-    if name not in ("framework", "ontology") or fmt in (None, "html"):
+    if name not in ("framework", "ontology") or fmt is None or fmt == "html":
         return Response("not found: downloads are framework.ttl|jsonld|rdf|nt and ontology.ttl|jsonld|rdf|nt\n",
                         status=404, content_type="text/plain; charset=utf-8")
     store = _store()
     triples = ontology_triples(store) if name == "ontology" else framework_triples(store)
-    response = Response(to_bytes(triples, fmt or "ttl", _settings().public_base), content_type=_content_type(fmt or "ttl"))
+    response = Response(to_bytes(triples, fmt, _settings().public_base), content_type=_content_type(fmt))
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.{ext.lower()}"'
     return response
 
