@@ -24,13 +24,12 @@ import pyoxigraph as ox
 
 from aiskills import changes
 from aiskills import namespaces as ns
-from aiskills.rdf import canonical
 from aiskills.checks import removal_check
 from aiskills.crosswalk import MappingSet, mapping_triples, write_sssom
 from aiskills.errors import InputError
 from aiskills.framework.model import VERSION, Framework, capability_rows, framework_version
 from aiskills.framework.template import write_csv, write_xlsx
-from aiskills.rdf import read_triples, serialize
+from aiskills.rdf import canonical, format_named, read_triples, serialize
 from aiskills.resources import data_dir
 from aiskills.store.base import Store
 
@@ -49,8 +48,7 @@ RELEASE_PREFIX = ns.ID + "release/"
 DEFAULT_BASE = "https://w3id.org/aiskills/release/{version}/"
 CHANGES_GRAPH_PREFIX = ns.GRAPH + "changes/"
 
-RDF_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES,
-               "jsonld": ox.RdfFormat.JSON_LD, "rdf": ox.RdfFormat.RDF_XML}
+RDF_EXTENSIONS = ("ttl", "nt", "jsonld", "rdf")  # each also a name rdf.format_named knows
 MEDIA_TYPES = {".ttl": "text/turtle", ".nt": "application/n-triples", ".jsonld": "application/ld+json",
                ".rdf": "application/rdf+xml", ".nq": "application/n-quads", ".csv": "text/csv",
                ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -280,7 +278,8 @@ def _crosswalk_stem(name: str) -> str:
 
 def _write_rdf(out: Path, stem: str, triples: Sequence[ox.Triple]) -> None:
     """``stem`` in Turtle, N-Triples, JSON-LD (with the published context) and RDF/XML."""
-    for ext, fmt in RDF_FORMATS.items():
+    for ext in RDF_EXTENSIONS:
+        fmt = format_named(ext)
         data = jsonld(triples) if fmt == ox.RdfFormat.JSON_LD else serialize(triples, fmt, RELEASE_PREFIXES)
         _put(out, f"{stem}.{ext}", data)
 
