@@ -88,23 +88,22 @@ class Settings:
             value = env.get(ENV_PREFIX + name)
             return value if value else None
 
-        try:
-            timeout = float(get("TIMEOUT") or 30.0)
-        except ValueError as exc:
-            raise ConfigError(f"AISKILLS_TIMEOUT must be a number of seconds, not {get('TIMEOUT')!r}") from exc
-        limits: dict[str, object] = {}
-        if get("QUERY_TIMEOUT"):
+        def number(name: str, kind: type[float] | type[int]) -> float | int | None:
+            text = get(name)
+            if text is None:
+                return None
             try:
-                limits["query_timeout"] = float(get("QUERY_TIMEOUT") or "")
+                return kind(text)
             except ValueError as exc:
-                raise ConfigError(f"AISKILLS_QUERY_TIMEOUT must be a number of seconds, "
-                                  f"not {get('QUERY_TIMEOUT')!r}") from exc
-        for name in ("QUERY_MAX_LENGTH", "RESULT_MAX_ROWS", "UPLOAD_MAX_BYTES"):
-            if get(name):
-                try:
-                    limits[name.lower()] = int(get(name) or "")
-                except ValueError as exc:
-                    raise ConfigError(f"{ENV_PREFIX}{name} must be a whole number, not {get(name)!r}") from exc
+                what = "a number of seconds" if kind is float else "a whole number"
+                raise ConfigError(f"{ENV_PREFIX}{name} must be {what}, not {text!r}") from exc
+
+        limits: dict[str, object] = {}
+        for name, kind in (("TIMEOUT", float), ("QUERY_TIMEOUT", float), ("QUERY_MAX_LENGTH", int),
+                           ("RESULT_MAX_ROWS", int), ("UPLOAD_MAX_BYTES", int)):
+            value = number(name, kind)
+            if value is not None:
+                limits[name.lower()] = value
         tokens: tuple[Token, ...] = ()
         if get("WRITE_TOKEN"):
             tokens += (Token.from_secret("default", get("WRITE_TOKEN") or ""),)
@@ -129,7 +128,6 @@ class Settings:
             graph_store=get("GRAPH_STORE"),
             user=get("USER"),
             password=get("PASSWORD"),
-            timeout=timeout,
             conformance_dir=Path(conformance) if conformance else None,
             tokens=tokens,
             reads_open=reads == "open",
