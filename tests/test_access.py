@@ -63,6 +63,7 @@ def test_several_named_tokens_are_told_apart_by_name_and_scope(tmp_path: Path) -
     ("editors\twrite\tnothex", "line 1"),
     ("editors write " + "a" * 64, "line 1"),
     ("editors\tadmin\t" + "a" * 64, "read|write"),
+    ("two words\twrite\t" + "a" * 64, "line 1"),  # a name `aiskills token new` would refuse
 ])
 def test_a_malformed_tokens_file_names_the_line_and_the_fix(tmp_path: Path, line: str, says: str) -> None:
     path = tmp_path / "tokens.tsv"

@@ -648,13 +648,12 @@ def token() -> None:
               help="The tokens file the server reads (AISKILLS_TOKENS_FILE); created if missing.")
 def token_new(name: str, scope: str, path: Path) -> None:
     """Make a token called NAME: print its secret once, store only its SHA-256 in the file."""
-    import re
     import secrets
 
-    from aiskills.config import Token, read_tokens_file
+    from aiskills.config import TOKEN_NAME, Token, read_tokens_file, token_line
     from aiskills.errors import InputError
 
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}", name):
+    if not TOKEN_NAME.fullmatch(name):
         raise InputError("a token name is 1-64 letters, digits, '.', '_', '@' or '-'", source="NAME",
                          fix="e.g. aiskills token new editor-team --file tokens.tsv")
     existing = read_tokens_file(path) if path.exists() else ()
@@ -664,7 +663,7 @@ def token_new(name: str, scope: str, path: Path) -> None:
     secret = secrets.token_urlsafe(32)
     made = Token.from_secret(name, secret, scope)
     with path.open("a", encoding="utf-8") as f:
-        f.write(f"{made.name}\t{made.scope}\t{made.sha256}\n")
+        f.write(token_line(made))
     path.chmod(0o600)
     click.echo(secret)
     click.echo(f"token {name!r} ({scope}) added to {path}; its secret is shown only this once", err=True)

@@ -28,6 +28,14 @@ class Token:
         return cls(name, scope, hash_secret(secret))
 
 
+TOKEN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
+
+
+def token_line(token: Token) -> str:
+    """A token as one line of the tokens file (what ``read_tokens_file`` reads back)."""
+    return f"{token.name}\t{token.scope}\t{token.sha256}\n"
+
+
 def hash_secret(secret: str) -> str:
     """Tokens are random and long, so one SHA-256 round is enough (they are not passwords)."""
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
@@ -45,7 +53,8 @@ def read_tokens_file(path: Path) -> tuple[Token, ...]:
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         parts = line.split("\t")
-        if len(parts) != 3 or parts[1] not in SCOPES or not re.fullmatch(r"[0-9a-f]{64}", parts[2]):
+        if len(parts) != 3 or not TOKEN_NAME.fullmatch(parts[0]) or parts[1] not in SCOPES \
+                or not re.fullmatch(r"[0-9a-f]{64}", parts[2]):
             raise ConfigError(f"{path}: line {number}: expected name<TAB>read|write<TAB>64 hex digits "
                               "(the SHA-256 of the token), as `aiskills token new` writes")
         tokens.append(Token(parts[0], parts[1], parts[2]))
