@@ -225,10 +225,7 @@ class EmbeddedStore(Store):
         """The graphs as nodes, each checked to be an active graph of this store."""
         nodes = []
         for graph in graphs:
-            try:
-                node = ox.NamedNode(graph)
-            except ValueError as exc:
-                raise InputError(f"graph <{graph}> is not a valid IRI: {exc}") from exc
+            node = _node(graph)
             if not self._active.contains_named_graph(node):
                 raise InputError(f"graph <{graph}> is not in this store (remote graphs are never fetched)")
             nodes.append(node)
