@@ -23,7 +23,7 @@ from datagen import curricula  # noqa: E402
 
 from aiskills import alignment, loading  # noqa: E402
 from aiskills.curricula import curriculum_graph, graph_triples  # noqa: E402
-from aiskills.store.base import CatalogEntry, GraphData  # noqa: E402
+from aiskills.store.base import CatalogEntry, GraphData, Store  # noqa: E402
 from aiskills.store.embedded import EmbeddedStore  # noqa: E402
 from aiskills.submission.readers import read_bytes  # noqa: E402
 from aiskills.validation.report import Report  # noqa: E402
@@ -40,9 +40,15 @@ PARAMS = {
 }
 
 
-def populate(store: EmbeddedStore, n: int) -> str:
+SEED = 9
+
+
+def populate(store: Store, n: int, batch: int | None = None) -> str:
+    """Store ``n`` synthetic curricula as ``aiskills submit`` would, ``batch`` graphs per write (all in
+    one by default; Virtuoso refuses one update moving a thousand staging graphs into place); the
+    first curriculum's IRI."""
     contents, entries = [], []
-    for i, doc in enumerate(curricula(n, defect_share=0.0, seed=9)):
+    for i, doc in enumerate(curricula(n, defect_share=0.0, seed=SEED)):
         sub = read_bytes(json.dumps(doc).encode(), f"c{i}.json")
         report = Report(sub.source, sub.format, sub.curriculum_id, [], "2026.1")
         graph = curriculum_graph(doc["id"])
@@ -50,8 +56,10 @@ def populate(store: EmbeddedStore, n: int) -> str:
         contents.append(GraphData(graph, data or b"", ox.RdfFormat.N_TRIPLES))
         entries.append(CatalogEntry(graph, "curriculum", "2026.1",
                                     extra=(("http://purl.org/dc/terms/subject", ox.NamedNode(doc["id"])),)))
-    store.replace_graphs(contents, entries)
-    return curricula(1, seed=9)[0]["id"]
+        if len(contents) == (batch or n) or i == n - 1:
+            store.replace_graphs(contents, entries)
+            contents, entries = [], []
+    return curricula(1, seed=SEED)[0]["id"]
 
 
 def timed(store: EmbeddedStore, name: str, params: dict[str, str], repeat: int) -> tuple[float, int]:

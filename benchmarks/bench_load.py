@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import statistics
 import subprocess
@@ -52,7 +51,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT / "tests"))
-from bench_alignment import PARAMS, populate  # noqa: E402
+from bench_alignment import PARAMS, SEED, populate  # noqa: E402
 from datagen import curricula  # noqa: E402
 
 from aiskills import alignment, loading  # noqa: E402
@@ -61,7 +60,6 @@ from aiskills.queries import load_query  # noqa: E402
 from aiskills.store.base import Store  # noqa: E402
 from aiskills.store.binding import bind  # noqa: E402
 
-SEED = 9  # bench_alignment's curricula
 EXAMPLE = ROOT / "examples" / "creator-clinical-ml-msc.json"
 SPARQL_QUERIES = [("summary", "counts"), ("qc", "section-codes"), ("qc", "empty-sections"),
                   ("qc", "level-ranks")]
@@ -281,30 +279,11 @@ def prepare_remote(settings: Settings, n: int) -> None:
             print(f"the remote store holds {held} curricula, not {n}: loading them again", flush=True)
             began = time.perf_counter()
             names = store.graph_names()
-            for i in range(0, len(names), 100):  # one update per 100 graphs, as populate_in_batches
+            for i in range(0, len(names), 100):  # one update per 100 graphs, as populate(batch=100)
                 store.replace_graphs([], [], drop=names[i:i + 100])
             loading.load_bundled(store)
-            populate_in_batches(store, n)
+            populate(store, n, batch=100)
             print(f"loaded {n} curricula into {settings.endpoint} in {time.perf_counter() - began:.0f} s", flush=True)
-
-
-def populate_in_batches(store: Store, n: int, batch: int = 100) -> None:
-    """``populate``'s curricula, ``batch`` graphs per write: Virtuoso refuses one update moving
-    a thousand staging graphs into place ("SQ156 … Query too large")."""
-    from bench_alignment import CatalogEntry, GraphData, Report, curriculum_graph, graph_triples, read_bytes
-
-    contents, entries = [], []
-    for i, doc in enumerate(curricula(n, defect_share=0.0, seed=SEED)):
-        sub = read_bytes(json.dumps(doc).encode(), f"c{i}.json")
-        report = Report(sub.source, sub.format, sub.curriculum_id, [], "2026.1")
-        graph = curriculum_graph(doc["id"])
-        data = ox.serialize(graph_triples(sub, report), format=ox.RdfFormat.N_TRIPLES)
-        contents.append(GraphData(graph, data or b"", ox.RdfFormat.N_TRIPLES))
-        entries.append(CatalogEntry(graph, "curriculum", "2026.1",
-                                    extra=(("http://purl.org/dc/terms/subject", ox.NamedNode(doc["id"])),)))
-        if len(contents) == batch or i == n - 1:
-            store.replace_graphs(contents, entries)
-            contents, entries = [], []
 
 
 def free_port() -> int:
