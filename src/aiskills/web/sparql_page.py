@@ -81,25 +81,34 @@ def examples_for(store: Store, questions: Mapping[str, NamedQuery]) -> list[Exam
     """Every alignment question as a runnable example (a question whose value cannot be found is
     shown with that parameter unbound, which still runs)."""
     resolver = Resolver(store)
+    resolved: dict[str, ox.NamedNode | ox.Literal | None] = {}  # one look-up per kind of parameter
     found: list[Example] = []
     for q in questions.values():
         bindings: dict[str, ox.NamedNode | ox.Literal] = {}
         for p in q.parameters:
             if p.optional:
                 continue
-            value = _default_value(store, p.name)
-            if value is None:
-                continue
-            try:
-                bindings[p.name] = resolver.resolve(p.name, value)
-            except AiskillsError:
-                continue
+            if p.name not in resolved:
+                resolved[p.name] = _resolved_default(store, resolver, p.name)
+            term = resolved[p.name]
+            if term is not None:
+                bindings[p.name] = term
         text = bind(q.text, bindings)
         bound = tuple((k, v.value) for k, v in bindings.items())
         found.append(Example(q.name, q.title, q.description, text, bound,
                              "?" + urlencode({"query": text, "format": "html"}),
                              "?" + urlencode({"example": q.name})))
     return found
+
+
+def _resolved_default(store: Store, resolver: Resolver, kind: str) -> ox.NamedNode | ox.Literal | None:
+    value = _default_value(store, kind)
+    if value is None:
+        return None
+    try:
+        return resolver.resolve(kind, value)  # type: ignore[no-any-return]
+    except AiskillsError:
+        return None
 
 
 def _default_value(store: Store, kind: str) -> str | None:
