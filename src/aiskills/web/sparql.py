@@ -327,7 +327,7 @@ def dataset_of(operation: Operation, store: Store, base_iri: str) -> tuple[Seque
     if operation.names_dataset:
         # Graphs named by the protocol that this store does not hold are empty (never fetched);
         # a FROM in the query text naming one is refused (query_dataset) as a remote FROM.
-        held = {e.graph for e in store.catalog() if e.active}
+        held = set(store.dataset())
         return ([g for g in operation.default_graphs if g in held], [g for g in operation.named_graphs if g in held])
     dataset = query_dataset(operation.query, base_iri)
     return dataset if dataset is not None else (None, None)
