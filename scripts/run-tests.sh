@@ -4,4 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${VENV:-.venv}"
 export AISKILLS_CONFORMANCE_DIR="${AISKILLS_CONFORMANCE_DIR:-$(cd .. && pwd)/shared/conformance}"
+# The code is checked by machines before any test runs: lint and format on src/.
+"$VENV/bin/python" -m ruff check --quiet src
+"$VENV/bin/python" -m ruff format --check --quiet src
 exec "$VENV/bin/python" -m pytest -p no:cacheprovider "$@"

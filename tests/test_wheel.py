@@ -1,4 +1,4 @@
-"""A wheel built from the repository works outside the checkout: ontology/, shapes/ and queries/ ship
+"""A wheel built from the repository works outside the checkout: ontology/, shapes/, queries/ and web/ ship
 inside it, and the installed command loads and checks the bundled framework from a temporary directory."""
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ def test_wheel_contains_the_sources_of_truth(wheel: Path) -> None:
                      "aiskills/_data/ontology/framework/capabilities.csv",
                      "aiskills/_data/ontology/templates/framework-template.xlsx",
                      "aiskills/_data/shapes/framework.ttl", "aiskills/_data/queries/qc/empty-sections.rq",
-                     "aiskills/_data/queries/summary/counts.rq", "aiskills/py.typed"]:
+                     "aiskills/_data/queries/summary/counts.rq", "aiskills/_data/web/templates/base.html",
+                     "aiskills/_data/web/static/style.css", "aiskills/py.typed"]:
         assert expected in names
 
 
@@ -58,6 +59,15 @@ def test_installed_wheel_loads_the_framework_outside_the_checkout(wheel: Path, t
                             "import aiskills.resources as r; print(r.data_dir('shapes'))"],
                            cwd=work, env=env, capture_output=True, text=True, timeout=60)
     assert str(venv) in where.stdout and str(ROOT) not in where.stdout
+    page = subprocess.run([str(venv / "bin" / "python"), "-c",
+                           "from aiskills.config import Settings; from aiskills.web import create_app; "
+                           "c = create_app(Settings.from_env()).test_client(); "
+                           "r = c.get('/static/style.css'); print(r.status_code, len(r.data)); "
+                           "print(c.get('/').get_data(as_text=True)[:400])"],
+                          cwd=work, env=env, capture_output=True, text=True, timeout=120)
+    assert page.returncode == 0, page.stderr[-2000:]
+    status, size = page.stdout.split("\n", 1)[0].split()
+    assert status == "200" and int(size) > 100 and "<html" in page.stdout
     checked = run("check")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "shacl  ok" in checked.stdout and "qc     ok" in checked.stdout

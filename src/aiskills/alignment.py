@@ -46,8 +46,12 @@ class Answer:
         return [{c: plain(t) for c, t in zip(self.table.columns, row)} for row in self.table.rows]
 
     def as_dict(self) -> dict[str, object]:
-        return {"question": self.question, "parameters": self.parameters, "columns": list(self.columns),
-                "rows": self.records()}
+        return {
+            "question": self.question,
+            "parameters": self.parameters,
+            "columns": list(self.columns),
+            "rows": self.records(),
+        }
 
 
 def plain(term: Term | None) -> object:
@@ -65,8 +69,9 @@ def questions() -> list[NamedQuery]:
     return load_group(GROUP)
 
 
-def ask(store: Store, name: str, params: Mapping[str, str],
-        loaded: Mapping[str, NamedQuery] | None = None) -> Answer:
+def ask(
+    store: Store, name: str, params: Mapping[str, str], loaded: Mapping[str, NamedQuery] | None = None
+) -> Answer:
     """Answer question ``name`` with ``params`` (names as in the query's header).
 
     ``loaded``: the questions already parsed (a long-running adapter parses them once at start-up);
@@ -75,16 +80,22 @@ def ask(store: Store, name: str, params: Mapping[str, str],
     declared = {p.name: p for p in query.parameters}
     unknown = sorted(set(params) - set(declared))
     if unknown:
-        raise InputError(f"question {name!r} has no parameter {', '.join(map(repr, unknown))}",
-                         fix="its parameters: " + (", ".join(declared) or "none"))
+        raise InputError(
+            f"question {name!r} has no parameter {', '.join(map(repr, unknown))}",
+            fix="its parameters: " + (", ".join(declared) or "none"),
+        )
     missing = [p.name for p in query.parameters if not p.optional and not params.get(p.name)]
     if missing:
-        raise InputError(f"question {name!r} needs {', '.join(missing)}",
-                         fix="; ".join(f"{p.name}: {p.description}" for p in query.parameters if p.name in missing))
+        raise InputError(
+            f"question {name!r} needs {', '.join(missing)}",
+            fix="; ".join(f"{p.name}: {p.description}" for p in query.parameters if p.name in missing),
+        )
     resolver = Resolver(store)
     bindings = {k: resolver.resolve(k, v) for k, v in params.items() if v}
     table = store.select(query.text, bindings)
-    return Answer(name, {k: v.value for k, v in bindings.items()}, Table(query.columns, _reorder(table, query)))
+    return Answer(
+        name, {k: v.value for k, v in bindings.items()}, Table(query.columns, _reorder(table, query))
+    )
 
 
 def _reorder(table: Table, query: NamedQuery) -> list[tuple[Term | None, ...]]:
@@ -119,27 +130,42 @@ class Resolver:
                 out.setdefault(key.lower(), s)
         return out, {k: sorted(v) for k, v in shared.items()}
 
-    def _pick(self, kind: str, value: str, choices: dict[str, str], labels: dict[str, str],
-              shared: dict[str, list[str]] | None = None) -> ox.NamedNode:
+    def _pick(
+        self,
+        kind: str,
+        value: str,
+        choices: dict[str, str],
+        labels: dict[str, str],
+        shared: dict[str, list[str]] | None = None,
+    ) -> ox.NamedNode:
         """The IRI ``value`` names; otherwise an error suggesting the closest names, closest first."""
         hit = choices.get(value.lower())
         several = (shared or {}).get(value.lower())
         if several:
-            raise InputError(f"{value!r} names {len(several)} {kind}s: {', '.join(several)}",
-                             fix="give the IRI of the one you mean")
+            raise InputError(
+                f"{value!r} names {len(several)} {kind}s: {', '.join(several)}",
+                fix="give the IRI of the one you mean",
+            )
         if hit is not None:
             return ox.NamedNode(hit)
         near = difflib.get_close_matches(value.lower(), list(choices), n=10, cutoff=0.4)
         suggestions = list(dict.fromkeys(labels.get(choices[k], choices[k]) for k in near))[:3]
         if suggestions:
-            raise InputError(f"there is no {kind} {value!r}", fix="did you mean " + ", ".join(suggestions) + "?")
-        raise InputError(f"there is no {kind} {value!r}",
-                         fix="choose one of " + ", ".join(sorted(set(labels.values()))[:8]))
+            raise InputError(
+                f"there is no {kind} {value!r}", fix="did you mean " + ", ".join(suggestions) + "?"
+            )
+        raise InputError(
+            f"there is no {kind} {value!r}",
+            fix="choose one of " + ", ".join(sorted(set(labels.values()))[:8]),
+        )
 
     def _archetype(self, value: str) -> ox.NamedNode:
-        rows = self.store.select(_P + """SELECT ?a ?name ?plural ?badge WHERE {
+        rows = self.store.select(
+            _P
+            + """SELECT ?a ?name ?plural ?badge WHERE {
             ?a a ais:Archetype ; skos:prefLabel ?name . OPTIONAL { ?a skos:altLabel ?plural }
-            OPTIONAL { ?a skos:notation ?badge } }""").values()
+            OPTIONAL { ?a skos:notation ?badge } }"""
+        ).values()
         choices: dict[str, str] = {}
         for a, *names in rows:
             for n in names:
@@ -151,7 +177,9 @@ class Resolver:
         return self._pick("archetype", value, choices, labels)  # type: ignore[arg-type]
 
     def _role(self, value: str) -> ox.NamedNode:
-        choices, shared = self._choices(_P + "SELECT ?r ?label WHERE { ?r a ais:Role ; skos:prefLabel ?label }")
+        choices, shared = self._choices(
+            _P + "SELECT ?r ?label WHERE { ?r a ais:Role ; skos:prefLabel ?label }"
+        )
         for iri in list(choices.values()):
             choices.setdefault(iri.rsplit("/", 1)[-1].lower(), iri)
         labels = {iri: iri.rsplit("/", 1)[-1] for iri in choices.values()}
@@ -159,7 +187,8 @@ class Resolver:
 
     def _curriculum(self, value: str) -> ox.NamedNode:
         choices, shared = self._choices(
-            _P + "SELECT ?c ?title WHERE { ?c a ais:Curriculum . OPTIONAL { ?c dct:title ?title } }")
+            _P + "SELECT ?c ?title WHERE { ?c a ais:Curriculum . OPTIONAL { ?c dct:title ?title } }"
+        )
         if not choices:
             raise InputError("no curricula are stored", fix="submit one first with `aiskills submit FILE`")
         return self._pick("stored curriculum", value, choices, {iri: iri for iri in choices.values()}, shared)
@@ -171,7 +200,13 @@ class Resolver:
 
     def _level(self, value: str) -> ox.Literal:
         text = re.sub(r"^level\s*", "", value, flags=re.IGNORECASE)
-        levels = [n for (n,) in self.store.select(_P + "SELECT ?n WHERE { ?l a ais:KnowledgeLevel ; skos:notation ?n } ORDER BY ?n").values() if n]
+        levels = [
+            n
+            for (n,) in self.store.select(
+                _P + "SELECT ?n WHERE { ?l a ais:KnowledgeLevel ; skos:notation ?n } ORDER BY ?n"
+            ).values()
+            if n
+        ]
         if text not in levels:
             raise InputError(f"there is no knowledge level {value!r}", fix="use one of " + ", ".join(levels))
         return ox.Literal(text)
@@ -212,8 +247,13 @@ class Coverage:
         return round(100.0 * self.covered / self.total, 1) if self.total else 0.0
 
     def as_dict(self) -> dict[str, object]:
-        return {"archetype": self.label, "iri": self.archetype, "covered": self.covered, "total": self.total,
-                "percent": self.percent}
+        return {
+            "archetype": self.label,
+            "iri": self.archetype,
+            "covered": self.covered,
+            "total": self.total,
+            "percent": self.percent,
+        }
 
 
 def framework_triples(store: Store) -> list[ox.Triple]:
@@ -226,18 +266,25 @@ def framework_triples(store: Store) -> list[ox.Triple]:
 
 
 def _labels(framework: list[ox.Triple], cls: str) -> list[Choice]:
-    members = {t.subject.value for t in framework
-               if t.predicate.value == ns.RDF + "type" and t.object.value == cls}
-    names = {t.subject.value: t.object.value for t in framework
-             if t.subject.value in members and t.predicate.value == ns.SKOS + "prefLabel"}
-    return sorted((Choice(m, names.get(m, m.rsplit("/", 1)[-1])) for m in members), key=lambda c: c.label.lower())
+    members = {
+        t.subject.value for t in framework if t.predicate.value == ns.RDF + "type" and t.object.value == cls
+    }
+    names = {
+        t.subject.value: t.object.value
+        for t in framework
+        if t.subject.value in members and t.predicate.value == ns.SKOS + "prefLabel"
+    }
+    return sorted(
+        (Choice(m, names.get(m, m.rsplit("/", 1)[-1])) for m in members), key=lambda c: c.label.lower()
+    )
 
 
 def archetypes(framework: list[ox.Triple]) -> list[Choice]:
     """The framework's archetypes, in badge order (Shaper, Driver, Creator, Embedder, User) when known."""
     order = {name: i for i, name in enumerate(("shaper", "driver", "creator", "embedder", "user"))}
-    return sorted(_labels(framework, _ARCHETYPE_CLASS),
-                  key=lambda c: (order.get(c.iri.rsplit("/", 1)[-1], 99), c.label))
+    return sorted(
+        _labels(framework, _ARCHETYPE_CLASS), key=lambda c: (order.get(c.iri.rsplit("/", 1)[-1], 99), c.label)
+    )
 
 
 def roles(framework: list[ox.Triple]) -> list[Choice]:
@@ -247,8 +294,11 @@ def roles(framework: list[ox.Triple]) -> list[Choice]:
 
 def role_archetypes(framework: list[ox.Triple], role: str) -> list[Choice]:
     """The archetypes a role (by IRI) maps to, in badge order."""
-    mapped = {t.object.value for t in framework
-              if t.subject.value == role and t.predicate.value == ns.AIS + "archetype"}
+    mapped = {
+        t.object.value
+        for t in framework
+        if t.subject.value == role and t.predicate.value == ns.AIS + "archetype"
+    }
     return [a for a in archetypes(framework) if a.iri in mapped]
 
 
@@ -257,17 +307,23 @@ def submission_coverage(framework: list[ox.Triple], triples: list[ox.Triple]) ->
     capabilities required for it (badged with it in ``framework``) the curriculum's learning outcomes
     are aligned to. Computed over the submission's triples; nothing is stored. A target the
     framework does not know is left out (the report already names it as a violation)."""
-    capabilities = {t.subject.value for t in framework
-                    if t.predicate.value == ns.RDF + "type" and t.object.value == _CAPABILITY_CLASS}
+    capabilities = {
+        t.subject.value
+        for t in framework
+        if t.predicate.value == ns.RDF + "type" and t.object.value == _CAPABILITY_CLASS
+    }
     required: dict[str, set[str]] = {}
     for t in framework:
         if t.predicate.value == ns.AIS + "archetype" and t.subject.value in capabilities:
             required.setdefault(t.object.value, set()).add(t.subject.value)
     aligned = {t.object.value for t in triples if t.predicate.value == ns.AIS + "alignedTo"}
-    targets = list(dict.fromkeys(t.object.value for t in triples
-                                 if t.predicate.value == ns.AIS + "targetArchetype"))
+    targets = list(
+        dict.fromkeys(t.object.value for t in triples if t.predicate.value == ns.AIS + "targetArchetype")
+    )
     names = {c.iri: c.label for c in archetypes(framework)}
     order = list(names)
     known = sorted((a for a in targets if a in names), key=order.index)
-    return [Coverage(a, names[a], len(required.get(a, set()) & aligned), len(required.get(a, set())))
-            for a in known]
+    return [
+        Coverage(a, names[a], len(required.get(a, set()) & aligned), len(required.get(a, set())))
+        for a in known
+    ]

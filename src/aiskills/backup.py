@@ -61,10 +61,17 @@ def write_dump(graphs: Iterable[tuple[CatalogEntry, list[ox.Triple]]], out: Path
             file_hash.update(chunk)
             count = body.count(b"\n")
             total += count
-            listed.append({"graph": entry.graph, "kind": entry.kind, "version": entry.version,
-                           "active": entry.active, "triples": count,
-                           "sha256": hashlib.sha256(body).hexdigest(),
-                           "extra": [[p, str(o)] for p, o in entry.extra]})
+            listed.append(
+                {
+                    "graph": entry.graph,
+                    "kind": entry.kind,
+                    "version": entry.version,
+                    "active": entry.active,
+                    "triples": count,
+                    "sha256": hashlib.sha256(body).hexdigest(),
+                    "extra": [[p, str(o)] for p, o in entry.extra],
+                }
+            )
     digest = file_hash.hexdigest()
     manifest = {"format": FORMAT, "file": DUMP, "sha256": digest, "triples": total, "graphs": listed}
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -97,10 +104,15 @@ def restore(store: Store, source: Path) -> DumpSummary:
         triples = by_graph.get(g["graph"], [])
         body = _graph_bytes(triples)
         if not checked and hashlib.sha256(body).hexdigest() != g["sha256"]:
-            raise InputError(f"graph <{g['graph']}> does not match its checksum", source=str(path),
-                             fix="the dump is damaged: take it again")
+            raise InputError(
+                f"graph <{g['graph']}> does not match its checksum",
+                source=str(path),
+                fix="the dump is damaged: take it again",
+            )
         contents.append(GraphData(g["graph"], body, ox.RdfFormat.N_TRIPLES))
-        extra = tuple((p, ox.NamedNode(o[1:-1]) if o.startswith("<") else ox.Literal(o)) for p, o in g["extra"])
+        extra = tuple(
+            (p, ox.NamedNode(o[1:-1]) if o.startswith("<") else ox.Literal(o)) for p, o in g["extra"]
+        )
         entries.append(CatalogEntry(g["graph"], g["kind"], g["version"], active=g["active"], extra=extra))
     present = {e.graph for e in store.catalog()} | set(store.graph_names())
     store.replace_graphs(contents, entries, drop=sorted(present - {g["graph"] for g in manifest["graphs"]}))
@@ -108,12 +120,17 @@ def restore(store: Store, source: Path) -> DumpSummary:
 
 
 def _summary(manifest: dict) -> DumpSummary:  # type: ignore[type-arg]
-    return DumpSummary(len(manifest["graphs"]), sum(g["triples"] for g in manifest["graphs"]), manifest["sha256"])
+    return DumpSummary(
+        len(manifest["graphs"]), sum(g["triples"] for g in manifest["graphs"]), manifest["sha256"]
+    )
 
 
 def _damaged(path: Path) -> InputError:
-    return InputError("the dump does not match its manifest's checksum", source=str(path),
-                      fix="the file is damaged or was edited: take the dump again")
+    return InputError(
+        "the dump does not match its manifest's checksum",
+        source=str(path),
+        fix="the file is damaged or was edited: take the dump again",
+    )
 
 
 def _check_in_one_pass(path: Path, manifest: dict) -> bool:  # type: ignore[type-arg]
@@ -138,7 +155,12 @@ def _check_in_one_pass(path: Path, manifest: dict) -> bool:  # type: ignore[type
                 if name.decode(errors="replace") != graph:
                     if graph is not None:
                         seen.append((graph, graph_hash.hexdigest(), count))
-                    graph, graph_hash, count, previous = name.decode(errors="replace"), hashlib.sha256(), 0, b""
+                    graph, graph_hash, count, previous = (
+                        name.decode(errors="replace"),
+                        hashlib.sha256(),
+                        0,
+                        b"",
+                    )
                 triple = head + b" .\n"
                 if triple <= previous:
                     layout = False
@@ -160,9 +182,15 @@ def _manifest(source: Path) -> dict:  # type: ignore[type-arg]
     try:
         manifest = json.loads((source / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"cannot read the dump's manifest: {exc}", source=str(source / MANIFEST),
-                         fix="restore from a folder written by `aiskills dump`") from None
+        raise InputError(
+            f"cannot read the dump's manifest: {exc}",
+            source=str(source / MANIFEST),
+            fix="restore from a folder written by `aiskills dump`",
+        ) from None
     if manifest.get("format") != FORMAT:
-        raise InputError(f"unknown dump format {manifest.get('format')!r}", source=str(source / MANIFEST),
-                         fix=f"this version restores {FORMAT}")
+        raise InputError(
+            f"unknown dump format {manifest.get('format')!r}",
+            source=str(source / MANIFEST),
+            fix=f"this version restores {FORMAT}",
+        )
     return manifest  # type: ignore[no-any-return]

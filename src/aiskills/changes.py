@@ -17,12 +17,26 @@ from aiskills.framework.model import capability_rows, notation_key
 from aiskills.framework.template import ARCHETYPES, NO_REPLACEMENT, CapabilityRow
 
 KINDS = ("added", "removed", "deprecated", "reworded", "moved", "re-levelled", "re-badged", "edited")
-CLASSES = {"added": "CapabilityAdded", "removed": "CapabilityRemoved", "deprecated": "CapabilityDeprecated",
-           "reworded": "CapabilityReworded", "moved": "CapabilityMoved", "re-levelled": "CapabilityRelevelled",
-           "re-badged": "CapabilityRebadged", "edited": "CapabilityEdited"}
-TITLES = {"added": "Added", "removed": "Removed (not deprecated)", "deprecated": "Deprecated",
-          "reworded": "Reworded", "moved": "Moved to another section", "re-levelled": "Moved to another level",
-          "re-badged": "Re-badged (archetypes)", "edited": "Bloom level or description edited"}
+CLASSES = {
+    "added": "CapabilityAdded",
+    "removed": "CapabilityRemoved",
+    "deprecated": "CapabilityDeprecated",
+    "reworded": "CapabilityReworded",
+    "moved": "CapabilityMoved",
+    "re-levelled": "CapabilityRelevelled",
+    "re-badged": "CapabilityRebadged",
+    "edited": "CapabilityEdited",
+}
+TITLES = {
+    "added": "Added",
+    "removed": "Removed (not deprecated)",
+    "deprecated": "Deprecated",
+    "reworded": "Reworded",
+    "moved": "Moved to another section",
+    "re-levelled": "Moved to another level",
+    "re-badged": "Re-badged (archetypes)",
+    "edited": "Bloom level or description edited",
+}
 _BADGES = {slug: badge for badge, slug in ARCHETYPES.items()}
 
 
@@ -47,7 +61,9 @@ class ChangeLog:
         return sum(1 for c in self.changes if c.kind == kind)
 
 
-def compare(old: Sequence[ox.Triple], new: Sequence[ox.Triple], old_version: str, new_version: str) -> ChangeLog:
+def compare(
+    old: Sequence[ox.Triple], new: Sequence[ox.Triple], old_version: str, new_version: str
+) -> ChangeLog:
     """The change log from ``old`` to ``new`` (framework graphs)."""
     before = {r.notation: r for r in capability_rows(old)}
     after = {r.notation: r for r in capability_rows(new)}
@@ -77,8 +93,14 @@ def _edits(a: CapabilityRow, b: CapabilityRow) -> list[Change]:
     if a.archetypes != b.archetypes:
         out.append(Change("re-badged", a.notation, _badges(a), _badges(b)))
     if (a.bloom_level, a.description) != (b.bloom_level, b.description):
-        out.append(Change("edited", a.notation, f"{a.bloom_level or ''} | {a.description or ''}",
-                          f"{b.bloom_level or ''} | {b.description or ''}"))
+        out.append(
+            Change(
+                "edited",
+                a.notation,
+                f"{a.bloom_level or ''} | {a.description or ''}",
+                f"{b.bloom_level or ''} | {b.description or ''}",
+            )
+        )
     return out
 
 
@@ -99,7 +121,11 @@ def as_markdown(log: ChangeLog) -> str:
             if kind == "added":
                 lines.append(f"- **{c.notation}**: {c.new}")
             elif kind in ("removed", "deprecated"):
-                tail = f" (replaced by {c.new})" if c.new else (" (no replacement)" if kind == "deprecated" else "")
+                tail = (
+                    f" (replaced by {c.new})"
+                    if c.new
+                    else (" (no replacement)" if kind == "deprecated" else "")
+                )
                 lines.append(f"- **{c.notation}**: {c.old}{tail}")
             else:
                 lines.append(f"- **{c.notation}**: {c.old} → {c.new}")
@@ -107,9 +133,19 @@ def as_markdown(log: ChangeLog) -> str:
 
 
 def as_json(log: ChangeLog) -> str:
-    return json.dumps({"from": log.old_version, "to": log.new_version,
-                       "summary": {k: log.count(k) for k in KINDS},
-                       "changes": [c.as_dict() for c in log.changes]}, indent=2, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(
+            {
+                "from": log.old_version,
+                "to": log.new_version,
+                "summary": {k: log.count(k) for k in KINDS},
+                "changes": [c.as_dict() for c in log.changes],
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
 
 
 def log_iri(log: ChangeLog) -> str:
@@ -120,23 +156,34 @@ def log_iri(log: ChangeLog) -> str:
 def as_rdf(log: ChangeLog) -> list[ox.Triple]:
     """The change log as triples: an ``ais:ChangeLog`` with one typed ``ais:Change`` per change
     (IRIs, never blank nodes, so the output is the same on every run)."""
+
     def ais(local: str) -> ox.NamedNode:
         return ox.NamedNode(ns.AIS + local)
 
     a = ox.NamedNode(ns.RDF + "type")
     me = ox.NamedNode(log_iri(log))
-    out = [ox.Triple(me, a, ais("ChangeLog")),
-           ox.Triple(me, ais("fromVersion"), ox.Literal(log.old_version)),
-           ox.Triple(me, ais("toVersion"), ox.Literal(log.new_version)),
-           ox.Triple(me, ox.NamedNode(ns.RDFS + "label"),
-                     ox.Literal(f"Changes from {log.old_version} to {log.new_version}", language="en"))]
+    out = [
+        ox.Triple(me, a, ais("ChangeLog")),
+        ox.Triple(me, ais("fromVersion"), ox.Literal(log.old_version)),
+        ox.Triple(me, ais("toVersion"), ox.Literal(log.new_version)),
+        ox.Triple(
+            me,
+            ox.NamedNode(ns.RDFS + "label"),
+            ox.Literal(f"Changes from {log.old_version} to {log.new_version}", language="en"),
+        ),
+    ]
     for c in log.changes:
         node = ox.NamedNode(f"{me.value}/{c.kind}/{quote(c.notation, safe='')}")
-        out += [ox.Triple(me, ais("change"), node), ox.Triple(node, a, ais("Change")),
-                ox.Triple(node, a, ais(CLASSES[c.kind])),
-                ox.Triple(node, ais("changedCapability"), ox.NamedNode(ns.capability_iri(c.notation))),
-                ox.Triple(node, ox.NamedNode(ns.SKOS + "notation"), ox.Literal(c.notation))]
-        out += [ox.Triple(node, ais(p), ox.Literal(v)) for p, v in (("oldValue", c.old), ("newValue", c.new)) if v]
+        out += [
+            ox.Triple(me, ais("change"), node),
+            ox.Triple(node, a, ais("Change")),
+            ox.Triple(node, a, ais(CLASSES[c.kind])),
+            ox.Triple(node, ais("changedCapability"), ox.NamedNode(ns.capability_iri(c.notation))),
+            ox.Triple(node, ox.NamedNode(ns.SKOS + "notation"), ox.Literal(c.notation)),
+        ]
+        out += [
+            ox.Triple(node, ais(p), ox.Literal(v)) for p, v in (("oldValue", c.old), ("newValue", c.new)) if v
+        ]
     return out
 
 
@@ -147,7 +194,11 @@ def from_rdf(triples: Iterable[ox.Triple]) -> ChangeLog:
     facts: dict[str, dict[str, str]] = {}
     for t in triples:
         facts.setdefault(t.subject.value, {})
-        key = t.object.value if t.predicate.value == ns.RDF + "type" and t.object.value in kinds else t.predicate.value
+        key = (
+            t.object.value
+            if t.predicate.value == ns.RDF + "type" and t.object.value in kinds
+            else t.predicate.value
+        )
         facts[t.subject.value][key] = t.object.value
     logs = [s for s, f in facts.items() if f.get(ns.RDF + "type") == ns.AIS + "ChangeLog"]
     if len(logs) != 1:
@@ -157,8 +208,9 @@ def from_rdf(triples: Iterable[ox.Triple]) -> ChangeLog:
     for f in facts.values():
         kind = next((kinds[k] for k in f if k in kinds), None)
         if kind is not None:
-            log.changes.append(Change(kind, f[ns.SKOS + "notation"], f.get(ns.AIS + "oldValue"),
-                                      f.get(ns.AIS + "newValue")))
+            log.changes.append(
+                Change(kind, f[ns.SKOS + "notation"], f.get(ns.AIS + "oldValue"), f.get(ns.AIS + "newValue"))
+            )
     log.changes.sort(key=lambda c: (KINDS.index(c.kind), notation_key(c.notation)))
     return log
 
@@ -168,24 +220,41 @@ def as_html(log: ChangeLog) -> str:
     e = html.escape
     title = f"Changes from {log.old_version} to {log.new_version}"
     counts = ", ".join(f"{log.count(k)} {k}" for k in KINDS if log.count(k))
-    parts = ["<!DOCTYPE html>", '<html lang="en-GB">', "<head>", '<meta charset="utf-8">',
-             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-             f"<title>{e(title)}</title>", "</head>", "<body>", "<main>", f"<h1>{e(title)}</h1>",
-             f"<p>{e(counts + '.' if counts else 'No changes to capabilities.')}</p>"]
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en-GB">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{e(title)}</title>",
+        "</head>",
+        "<body>",
+        "<main>",
+        f"<h1>{e(title)}</h1>",
+        f"<p>{e(counts + '.' if counts else 'No changes to capabilities.')}</p>",
+    ]
     for kind in KINDS:
         items = [c for c in log.changes if c.kind == kind]
         if not items:
             continue
-        parts += [f'<section id="{kind}" aria-labelledby="h-{kind}">',
-                  f'<h2 id="h-{kind}">{e(TITLES[kind])} ({len(items)})</h2>',
-                  "<table>", "<thead><tr><th scope=\"col\">Capability</th><th scope=\"col\">Before</th>"
-                  "<th scope=\"col\">After</th></tr></thead>", "<tbody>"]
+        parts += [
+            f'<section id="{kind}" aria-labelledby="h-{kind}">',
+            f'<h2 id="h-{kind}">{e(TITLES[kind])} ({len(items)})</h2>',
+            "<table>",
+            (
+                '<thead><tr><th scope="col">Capability</th><th scope="col">Before</th>'
+                '<th scope="col">After</th></tr></thead>'
+            ),
+            "<tbody>",
+        ]
         for c in items:
             after = c.new or ("no replacement" if kind == "deprecated" else "")
             if kind == "deprecated" and c.new:
                 after = f"replaced by {c.new}"
-            parts.append(f'<tr class="change {kind}"><th scope="row">{e(c.notation)}</th>'
-                         f"<td>{e(c.old or '')}</td><td>{e(after)}</td></tr>")
+            parts.append(
+                f'<tr class="change {kind}"><th scope="row">{e(c.notation)}</th>'
+                f"<td>{e(c.old or '')}</td><td>{e(after)}</td></tr>"
+            )
         parts += ["</tbody>", "</table>", "</section>"]
     parts += ["</main>", "</body>", "</html>"]
     return "\n".join(parts) + "\n"

@@ -46,17 +46,26 @@ class CheckResult:
     detail: str = ""
 
 
-def run_checks(ontology: Sequence[ox.Triple], framework: Sequence[ox.Triple],
-               java: str | None = None, previous: Sequence[ox.Triple] | None = None) -> list[CheckResult]:
+def run_checks(
+    ontology: Sequence[ox.Triple],
+    framework: Sequence[ox.Triple],
+    java: str | None = None,
+    previous: Sequence[ox.Triple] | None = None,
+) -> list[CheckResult]:
     """Every check over the given ontology and framework triples (and against ``previous``, the
     earlier version's framework triples, when given)."""
-    results = [owl_check(ontology, framework, java), shacl_check(ontology, framework), qc_check(ontology, framework)]
+    results = [
+        owl_check(ontology, framework, java),
+        shacl_check(ontology, framework),
+        qc_check(ontology, framework),
+    ]
     if previous is not None:
         results.append(removal_check(previous, framework))
     return results
 
 
 # -- removals ------------------------------------------------------------------------------------
+
 
 def removal_check(previous: Sequence[ox.Triple], framework: Sequence[ox.Triple]) -> CheckResult:
     """Every capability of the ``previous`` framework is still in ``framework`` (deprecated if it
@@ -70,22 +79,34 @@ def removal_check(previous: Sequence[ox.Triple], framework: Sequence[ox.Triple])
 
     notations = {t.subject.value: t.object.value for t in previous if t.predicate == notation}
     missing = sorted(caps(previous) - caps(framework))
-    findings = [Finding("removal", iri, f"capability {notations.get(iri, iri.rsplit('/', 1)[-1])} was in the "
-                        "previous version and is missing now: keep it, marked owl:deprecated true with "
-                        "dct:isReplacedBy its successor or ais:noReplacement true (template columns "
-                        "deprecated = true, replaced_by = a notation or none)") for iri in missing]
+    findings = [
+        Finding(
+            "removal",
+            iri,
+            f"capability {notations.get(iri, iri.rsplit('/', 1)[-1])} was in the "
+            "previous version and is missing now: keep it, marked owl:deprecated true with "
+            "dct:isReplacedBy its successor or ais:noReplacement true (template columns "
+            "deprecated = true, replaced_by = a notation or none)",
+        )
+        for iri in missing
+    ]
     return CheckResult("removal", CheckStatus.FAILED if findings else CheckStatus.PASSED, findings)
 
 
 # -- OWL -----------------------------------------------------------------------------------------
 
-def owl_check(ontology: Sequence[ox.Triple], framework: Sequence[ox.Triple],
-              java: str | None = None) -> CheckResult:
+
+def owl_check(
+    ontology: Sequence[ox.Triple], framework: Sequence[ox.Triple], java: str | None = None
+) -> CheckResult:
     """OWL 2 DL consistency of ontology + framework with HermiT (through owlready2)."""
     java = java or shutil.which("java")
     if not java:
-        return CheckResult("owl", CheckStatus.COULD_NOT_RUN,
-                           detail="no Java runtime found for HermiT (install one, e.g. default-jre-headless)")
+        return CheckResult(
+            "owl",
+            CheckStatus.COULD_NOT_RUN,
+            detail="no Java runtime found for HermiT (install one, e.g. default-jre-headless)",
+        )
     import owlready2
 
     owlready2.JAVA_EXE = java
@@ -99,10 +120,19 @@ def owl_check(ontology: Sequence[ox.Triple], framework: Sequence[ox.Triple],
             with onto:
                 owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
         except owlready2.OwlReadyInconsistentOntologyError:
-            return CheckResult("owl", CheckStatus.FAILED,
-                               [Finding("owl", ns.ONTOLOGY_IRI, "the ontology and framework are inconsistent "
-                                        "(HermiT found no model): look for an individual in two disjoint "
-                                        "classes or a functional property with two values")])
+            return CheckResult(
+                "owl",
+                CheckStatus.FAILED,
+                [
+                    Finding(
+                        "owl",
+                        ns.ONTOLOGY_IRI,
+                        "the ontology and framework are inconsistent "
+                        "(HermiT found no model): look for an individual in two disjoint "
+                        "classes or a functional property with two values",
+                    )
+                ],
+            )
         except (owlready2.OwlReadyJavaError, OSError) as exc:
             return CheckResult("owl", CheckStatus.COULD_NOT_RUN, detail=f"HermiT did not run: {exc}")
         unsatisfiable = [c.iri for c in world.inconsistent_classes()]
@@ -112,6 +142,7 @@ def owl_check(ontology: Sequence[ox.Triple], framework: Sequence[ox.Triple],
 
 
 # -- SHACL ---------------------------------------------------------------------------------------
+
 
 def shacl_check(ontology: Sequence[ox.Triple], framework: Sequence[ox.Triple]) -> CheckResult:
     """The framework shapes over the framework, with the ontology alongside for the class hierarchy,
@@ -139,6 +170,7 @@ def shacl_check(ontology: Sequence[ox.Triple], framework: Sequence[ox.Triple]) -
 
 
 # -- quality-control queries -------------------------------------------------------------------
+
 
 def qc_check(ontology: Sequence[ox.Triple], framework: Sequence[ox.Triple]) -> CheckResult:
     """Each ``queries/qc/*.rq`` must return no rows; each row is a finding (focus, reason)."""

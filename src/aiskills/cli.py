@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +31,20 @@ class CliError(click.ClickException):
 
 
 def store_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    f = click.option("--endpoint", metavar="URL", help="Use a remote SPARQL 1.1 store (query endpoint URL); "
-                     "updates and the Graph Store Protocol from AISKILLS_UPDATE_ENDPOINT and "
-                     "AISKILLS_GRAPH_STORE, credentials from AISKILLS_USER and AISKILLS_PASSWORD.")(f)
-    return click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path),
-                        metavar="DIR", help="Embedded store directory (default: AISKILLS_STORE or "
-                        "~/.local/share/aiskills/store).")(f)
+    f = click.option(
+        "--endpoint",
+        metavar="URL",
+        help="Use a remote SPARQL 1.1 store (query endpoint URL); "
+        "updates and the Graph Store Protocol from AISKILLS_UPDATE_ENDPOINT and "
+        "AISKILLS_GRAPH_STORE, credentials from AISKILLS_USER and AISKILLS_PASSWORD.",
+    )(f)
+    return click.option(
+        "--store",
+        "store_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        metavar="DIR",
+        help="Embedded store directory (default: AISKILLS_STORE or ~/.local/share/aiskills/store).",
+    )(f)
 
 
 @contextmanager
@@ -45,7 +53,6 @@ def opened(store_dir: Path | None, endpoint: str | None) -> Iterator[Store]:
     settings = Settings.from_env(store_path=store_dir, endpoint=endpoint)
     with open_store(settings) as store:
         yield store
-
 
 
 class _Group(click.Group):
@@ -66,6 +73,7 @@ def main() -> None:
 
 # -- load ------------------------------------------------------------------------------------------
 
+
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @store_options
@@ -81,8 +89,10 @@ def load(files: tuple[Path, ...], store_dir: Path | None, endpoint: str | None) 
             else:
                 loaded = loading.load_bundled(store, progress)
         for item in loaded:
-            click.echo(f"loaded {item.kind} {item.version} ({item.triples} triples) from {item.source} "
-                       f"into <{item.graph}>")
+            click.echo(
+                f"loaded {item.kind} {item.version} ({item.triples} triples) from {item.source} "
+                f"into <{item.graph}>"
+            )
 
 
 @contextmanager
@@ -109,6 +119,7 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
 
 # -- info ------------------------------------------------------------------------------------------
 
+
 @main.command()
 @store_options
 def info(store_dir: Path | None, endpoint: str | None) -> None:
@@ -123,7 +134,9 @@ def info(store_dir: Path | None, endpoint: str | None) -> None:
         click.echo(f"store: {store.name}")
         for e in entries:
             state = "current" if e.active else "kept"
-            click.echo(f"  {e.kind:<10} {e.version or '':<10} {state:<8} {store.count(e.graph):>7} triples  <{e.graph}>")
+            click.echo(
+                f"  {e.kind:<10} {e.version or '':<10} {state:<8} {store.count(e.graph):>7} triples  <{e.graph}>"
+            )
         table = store.select(load_query("summary", "counts").text)
         for kind, count in table.values():
             click.echo(f"  {count:>5} {kind}")
@@ -131,10 +144,15 @@ def info(store_dir: Path | None, endpoint: str | None) -> None:
 
 # -- query -----------------------------------------------------------------------------------------
 
+
 @main.command()
 @click.argument("query")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-@click.option("--union", is_flag=True, help="Query the union of all graphs, earlier framework versions included.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
+@click.option(
+    "--union", is_flag=True, help="Query the union of all graphs, earlier framework versions included."
+)
 @store_options
 def query(query: str, fmt: str, union: bool, store_dir: Path | None, endpoint: str | None) -> None:
     """Run a SPARQL SELECT, ASK or CONSTRUCT query given as a file or as text."""
@@ -175,11 +193,20 @@ def _query_form(text: str) -> str:
 
 # -- export ----------------------------------------------------------------------------------------
 
+
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="turtle", show_default=True)
-@click.option("--graph", "which", type=click.Choice(["all", "framework", "ontology"]), default="all",
-              show_default=True, help="What to export: the current framework, the ontology, or every active graph.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of standard output.")
+@click.option(
+    "--graph",
+    "which",
+    type=click.Choice(["all", "framework", "ontology"]),
+    default="all",
+    show_default=True,
+    help="What to export: the current framework, the ontology, or every active graph.",
+)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of standard output."
+)
 @store_options
 def export(fmt: str, which: str, out: Path | None, store_dir: Path | None, endpoint: str | None) -> None:
     """Write the store's ontology and framework as RDF."""
@@ -209,14 +236,24 @@ def _write(data: bytes, out: Path | None) -> None:
 
 # -- check -----------------------------------------------------------------------------------------
 
+
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--bundled", is_flag=True, help="Check the bundled ontology and framework, not the store's.")
-@click.option("--previous", type=click.Path(exists=True, path_type=Path), metavar="PATH",
-              help="The previous release folder (or framework file): fail if one of its capabilities is missing now.")
+@click.option(
+    "--previous",
+    type=click.Path(exists=True, path_type=Path),
+    metavar="PATH",
+    help="The previous release folder (or framework file): fail if one of its capabilities is missing now.",
+)
 @store_options
-def check(files: tuple[Path, ...], bundled: bool, previous: Path | None, store_dir: Path | None,
-          endpoint: str | None) -> None:
+def check(
+    files: tuple[Path, ...],
+    bundled: bool,
+    previous: Path | None,
+    store_dir: Path | None,
+    endpoint: str | None,
+) -> None:
     """Check the ontology and framework: OWL 2 DL consistency, SHACL shapes, quality-control queries.
 
     Checks FILES when given (an ontology and/or a framework, in RDF or as a template), otherwise the
@@ -231,17 +268,32 @@ def check(files: tuple[Path, ...], bundled: bool, previous: Path | None, store_d
     results = run_checks(ontology, framework, previous=before)
     worst = 0
     for r in results:
-        mark = {CheckStatus.PASSED: "ok", CheckStatus.FAILED: "FAILED", CheckStatus.COULD_NOT_RUN: "COULD NOT RUN"}
-        click.echo(f"{r.name:<6} {mark[r.status]}" + (f": {r.detail}" if r.detail else
-                   f" ({len(r.findings)} problem{'s' if len(r.findings) != 1 else ''})" if r.findings else ""))
+        mark = {
+            CheckStatus.PASSED: "ok",
+            CheckStatus.FAILED: "FAILED",
+            CheckStatus.COULD_NOT_RUN: "COULD NOT RUN",
+        }
+        click.echo(
+            f"{r.name:<6} {mark[r.status]}"
+            + (
+                f": {r.detail}"
+                if r.detail
+                else f" ({len(r.findings)} problem{'s' if len(r.findings) != 1 else ''})"
+                if r.findings
+                else ""
+            )
+        )
         for f in r.findings:
             click.echo(f"  {f.check}: <{f.focus}> {f.message}")
-        worst = max(worst, {CheckStatus.PASSED: 0, CheckStatus.FAILED: 1, CheckStatus.COULD_NOT_RUN: 2}[r.status])
+        worst = max(
+            worst, {CheckStatus.PASSED: 0, CheckStatus.FAILED: 1, CheckStatus.COULD_NOT_RUN: 2}[r.status]
+        )
     sys.exit(worst)
 
 
-def _check_inputs(files: tuple[Path, ...], bundled: bool, store_dir: Path | None,
-                  endpoint: str | None) -> tuple[list[ox.Triple], list[ox.Triple], str]:
+def _check_inputs(
+    files: tuple[Path, ...], bundled: bool, store_dir: Path | None, endpoint: str | None
+) -> tuple[list[ox.Triple], list[ox.Triple], str]:
     from aiskills import loading
     from aiskills.framework import bundle
 
@@ -253,8 +305,14 @@ def _check_inputs(files: tuple[Path, ...], bundled: bool, store_dir: Path | None
                 framework = loading.import_template(path, bundle.structure()).triples
                 continue
             triples = read_triples(path)
-            if ox.Triple(ox.NamedNode(ns.ONTOLOGY_IRI), ox.NamedNode(ns.RDF + "type"),
-                         ox.NamedNode(ns.OWL + "Ontology")) in triples:
+            if (
+                ox.Triple(
+                    ox.NamedNode(ns.ONTOLOGY_IRI),
+                    ox.NamedNode(ns.RDF + "type"),
+                    ox.NamedNode(ns.OWL + "Ontology"),
+                )
+                in triples
+            ):
                 ontology = triples
             else:
                 framework = triples
@@ -273,11 +331,18 @@ def _check_inputs(files: tuple[Path, ...], bundled: bool, store_dir: Path | None
 
 # -- diff ----------------------------------------------------------------------------------------
 
+
 @main.command()
 @click.argument("old", type=click.Path(exists=True, path_type=Path))
 @click.argument("new", type=click.Path(exists=True, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["markdown", "json", "html", "turtle"]), default="markdown",
-              show_default=True, help="turtle: the change log as RDF (ais:ChangeLog).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json", "html", "turtle"]),
+    default="markdown",
+    show_default=True,
+    help="turtle: the change log as RDF (ais:ChangeLog).",
+)
 def diff(old: Path, new: Path, fmt: str) -> None:
     """What changed between two framework files (RDF, or templates in CSV/XLSX) or two release
     folders: capabilities added, removed, deprecated, reworded, moved, re-levelled, re-badged."""
@@ -288,7 +353,9 @@ def diff(old: Path, new: Path, fmt: str) -> None:
     if fmt == "turtle":
         from aiskills.release import RELEASE_PREFIXES
 
-        click.echo(serialize(changes.as_rdf(log), ox.RdfFormat.TURTLE, RELEASE_PREFIXES).decode("utf-8"), nl=False)
+        click.echo(
+            serialize(changes.as_rdf(log), ox.RdfFormat.TURTLE, RELEASE_PREFIXES).decode("utf-8"), nl=False
+        )
         return
     render = {"json": changes.as_json, "html": changes.as_html, "markdown": changes.as_markdown}[fmt]
     click.echo(render(log), nl=False)
@@ -313,8 +380,11 @@ def _framework_file(path: Path) -> tuple[list[ox.Triple], str]:
 
 # -- dump / restore --------------------------------------------------------------------------------
 
+
 @main.command()
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write.")
+@click.option(
+    "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write."
+)
 @store_options
 def dump(out: Path, store_dir: Path | None, endpoint: str | None) -> None:
     """Dump the whole store (every graph, kept versions too) as N-Quads with a checksummed manifest."""
@@ -322,7 +392,9 @@ def dump(out: Path, store_dir: Path | None, endpoint: str | None) -> None:
 
     with opened(store_dir, endpoint) as store:
         summary = backup.dump(store, out)
-    click.echo(f"dumped {summary.graphs} graphs, {summary.triples} triples to {out} (sha256 {summary.sha256})")
+    click.echo(
+        f"dumped {summary.graphs} graphs, {summary.triples} triples to {out} (sha256 {summary.sha256})"
+    )
 
 
 @main.command()
@@ -339,19 +411,33 @@ def restore(source: Path, store_dir: Path | None, endpoint: str | None) -> None:
 
 # -- serve ---------------------------------------------------------------------------------------
 
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
-              help="gunicorn worker processes. An embedded store is held by one process, so more than one "
-                   "needs a remote store (--endpoint); queries on an embedded store already run in parallel, "
-                   "each in its own forked process.")
-@click.option("--threads", default=4, show_default=True, type=click.IntRange(min=1),
-              help="Request threads per worker.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="gunicorn worker processes. An embedded store is held by one process, so more than one "
+    "needs a remote store (--endpoint); queries on an embedded store already run in parallel, "
+    "each in its own forked process.",
+)
+@click.option(
+    "--threads", default=4, show_default=True, type=click.IntRange(min=1), help="Request threads per worker."
+)
 @click.option("--debug", is_flag=True, help="Flask's development server, with reloading and tracebacks.")
 @store_options
-def serve(host: str, port: int, workers: int, threads: int, debug: bool, store_dir: Path | None,
-          endpoint: str | None) -> None:
+def serve(
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    debug: bool,
+    store_dir: Path | None,
+    endpoint: str | None,
+) -> None:
     """Serve the web app (gunicorn): the pages at /, every IRI at /id/… and /ontology, /validate,
     /alignment, the SPARQL endpoint at /sparql, the API under /api. On an empty embedded store the
     bundled framework is loaded first."""
@@ -359,10 +445,12 @@ def serve(host: str, port: int, workers: int, threads: int, debug: bool, store_d
 
     settings = Settings.from_env(store_path=store_dir, endpoint=endpoint, load_bundled_on_start=True)
     if workers > 1 and not settings.endpoint:
-        raise CliError(f"--workers {workers}: the embedded store at {settings.store_path} can be opened by "
-                       "one process only (its files are locked). Serve it with --workers 1 and raise "
-                       "--threads instead (each SPARQL query already runs in its own forked process, so "
-                       "queries use every core), or serve a remote store (--endpoint URL) with more workers")
+        raise CliError(
+            f"--workers {workers}: the embedded store at {settings.store_path} can be opened by "
+            "one process only (its files are locked). Serve it with --workers 1 and raise "
+            "--threads instead (each SPARQL query already runs in its own forked process, so "
+            "queries use every core), or serve a remote store (--endpoint URL) with more workers"
+        )
     where = settings.endpoint or settings.store_path
     if debug:
         app = create_app(settings)
@@ -370,8 +458,9 @@ def serve(host: str, port: int, workers: int, threads: int, debug: bool, store_d
         app.run(host=host, port=port, debug=True, use_reloader=False)
         return
     _prepare_store(settings)
-    click.echo(f"serving {where} on http://{host}:{port}/ with {workers} worker(s) x {threads} "
-               "thread(s)", err=True)
+    click.echo(
+        f"serving {where} on http://{host}:{port}/ with {workers} worker(s) x {threads} thread(s)", err=True
+    )
     from gunicorn.app.base import BaseApplication
 
     class _Server(BaseApplication):  # type: ignore[misc]
@@ -416,13 +505,24 @@ def _prepare_store_here(settings: Settings) -> str | None:
 
 # -- alignment questions ---------------------------------------------------------------------------
 
+
 @main.command(context_settings={"ignore_unknown_options": False})
 @click.argument("name", required=False)
-@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
-              help="A parameter of the question, e.g. --param archetype=Embedder (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option(
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A parameter of the question, e.g. --param archetype=Embedder (repeatable).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
 @store_options
-def ask(name: str | None, params: tuple[str, ...], fmt: str, store_dir: Path | None, endpoint: str | None) -> None:
+def ask(
+    name: str | None, params: tuple[str, ...], fmt: str, store_dir: Path | None, endpoint: str | None
+) -> None:
     """Ask an alignment question by NAME; without NAME, list the questions."""
     from aiskills import alignment
 
@@ -485,8 +585,14 @@ def validate(file: Path, fmt: str, bundled: bool, store_dir: Path | None, endpoi
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="text", show_default=True,
-              help="How to show the report of a refused submission.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(REPORT_FORMATS),
+    default="text",
+    show_default=True,
+    help="How to show the report of a refused submission.",
+)
 @store_options
 def submit(file: Path, fmt: str, store_dir: Path | None, endpoint: str | None) -> None:
     """Validate a curriculum and, when it conforms, store it in its own graph with its provenance.
@@ -515,7 +621,9 @@ def curricula_group() -> None:
 
 
 @curricula_group.command("list")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
 @store_options
 def curricula_list(fmt: str, store_dir: Path | None, endpoint: str | None) -> None:
     """List stored curricula with their provider, size and submission time."""
@@ -525,16 +633,33 @@ def curricula_list(fmt: str, store_dir: Path | None, endpoint: str | None) -> No
     with opened(store_dir, endpoint) as store:
         rows = curricula.records(store)
     columns = ("curriculum", "title", "provider", "modules", "outcomes", "submitted", "framework")
-    table = Table(columns, [tuple(None if v is None else ox.Literal(str(v)) for v in
-                                  (r.curriculum, r.title, r.provider, r.modules, r.outcomes, r.submitted,
-                                   r.framework_version)) for r in rows])
+    table = Table(
+        columns,
+        [
+            tuple(
+                None if v is None else ox.Literal(str(v))
+                for v in (
+                    r.curriculum,
+                    r.title,
+                    r.provider,
+                    r.modules,
+                    r.outcomes,
+                    r.submitted,
+                    r.framework_version,
+                )
+            )
+            for r in rows
+        ],
+    )
     render = {"table": table_text, "csv": table_csv, "json": table_json}[fmt]
     click.echo(render(table), nl=False)
 
 
 @curricula_group.command("show")
 @click.argument("curriculum")
-@click.option("--format", "fmt", type=click.Choice(["text", *EXPORT_FORMATS]), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", *EXPORT_FORMATS]), default="text", show_default=True
+)
 @store_options
 def curricula_show(curriculum: str, fmt: str, store_dir: Path | None, endpoint: str | None) -> None:
     """Show one stored curriculum (by its IRI): summary and provenance, or its graph as RDF."""
@@ -550,10 +675,18 @@ def curricula_show(curriculum: str, fmt: str, store_dir: Path | None, endpoint: 
         _write(serialize(triples, format_named(fmt), ns.PREFIXES), None)
         return
     r = found[0]
-    for label, value in [("curriculum", r.curriculum), ("title", r.title), ("provider", r.provider),
-                         ("modules", r.modules), ("outcomes", r.outcomes), ("submitted", r.submitted),
-                         ("source", r.source), ("sha256", r.sha256), ("framework", r.framework_version),
-                         ("graph", r.graph)]:
+    for label, value in [
+        ("curriculum", r.curriculum),
+        ("title", r.title),
+        ("provider", r.provider),
+        ("modules", r.modules),
+        ("outcomes", r.outcomes),
+        ("submitted", r.submitted),
+        ("source", r.source),
+        ("sha256", r.sha256),
+        ("framework", r.framework_version),
+        ("graph", r.graph),
+    ]:
         click.echo(f"{label:<11} {value if value is not None else ''}")
 
 
@@ -571,6 +704,7 @@ def curricula_remove(curriculum: str, store_dir: Path | None, endpoint: str | No
 
 # -- framework import / export ---------------------------------------------------------------------
 
+
 @main.group()
 def framework() -> None:
     """Framework spreadsheets: import a template into the store, export it back."""
@@ -578,14 +712,31 @@ def framework() -> None:
 
 @framework.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--version", "version", metavar="V", help="Version label of the imported framework (default: the structure's).")
-@click.option("--structure", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Turtle file with the framework's structure (default: the store's current framework, else the bundled one).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the framework graph to this file (format by extension) instead of loading it.")
+@click.option(
+    "--version",
+    "version",
+    metavar="V",
+    help="Version label of the imported framework (default: the structure's).",
+)
+@click.option(
+    "--structure",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Turtle file with the framework's structure (default: the store's current framework, else the bundled one).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the framework graph to this file (format by extension) instead of loading it.",
+)
 @store_options
-def framework_import(file: Path, version: str | None, structure: Path | None, out: Path | None,
-                     store_dir: Path | None, endpoint: str | None) -> None:
+def framework_import(
+    file: Path,
+    version: str | None,
+    structure: Path | None,
+    out: Path | None,
+    store_dir: Path | None,
+    endpoint: str | None,
+) -> None:
     """Turn a framework template (CSV or XLSX, one row per capability) into the framework graph.
 
     Every bad cell is reported with its row and column; nothing is loaded from a file with errors."""
@@ -602,16 +753,27 @@ def framework_import(file: Path, version: str | None, structure: Path | None, ou
         struct = bundle.structure(structure) if structure else loading.current_structure(store)
         fw = loading.import_template(file, struct, version)
         item = loading.load_framework(store, fw, str(file))
-    click.echo(f"imported {file}: framework {item.version}, {item.triples} triples, now current in <{item.graph}>")
+    click.echo(
+        f"imported {file}: framework {item.version}, {item.triples} triples, now current in <{item.graph}>"
+    )
 
 
 @framework.command("export")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to FILE (.csv or .xlsx); default CSV on standard output.")
-@click.option("--from", "source", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Export a framework RDF file instead of the store's current framework.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE (.csv or .xlsx); default CSV on standard output.",
+)
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Export a framework RDF file instead of the store's current framework.",
+)
 @store_options
-def framework_export(out: Path | None, source: Path | None, store_dir: Path | None, endpoint: str | None) -> None:
+def framework_export(
+    out: Path | None, source: Path | None, store_dir: Path | None, endpoint: str | None
+) -> None:
     """Write the current framework's capabilities in the import template (CSV or XLSX)."""
     from aiskills import loading
     from aiskills.framework.model import capability_rows
@@ -623,7 +785,9 @@ def framework_export(out: Path | None, source: Path | None, store_dir: Path | No
         with opened(store_dir, endpoint) as store:
             current = loading.current_framework(store)
             if current is None:
-                raise CliError("the store holds no framework: run `aiskills load` or `aiskills framework import` first")
+                raise CliError(
+                    "the store holds no framework: run `aiskills load` or `aiskills framework import` first"
+                )
             triples = current.triples
     rows = capability_rows(triples)
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
@@ -632,9 +796,8 @@ def framework_export(out: Path | None, source: Path | None, store_dir: Path | No
     _write(data, out)
 
 
-
-
 # -- access tokens ---------------------------------------------------------------------------------
+
 
 @main.group()
 def token() -> None:
@@ -644,8 +807,13 @@ def token() -> None:
 @token.command("new")
 @click.argument("name")
 @click.option("--scope", type=click.Choice(["write", "read"]), default="write", show_default=True)
-@click.option("--file", "path", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The tokens file the server reads (AISKILLS_TOKENS_FILE); created if missing.")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The tokens file the server reads (AISKILLS_TOKENS_FILE); created if missing.",
+)
 def token_new(name: str, scope: str, path: Path) -> None:
     """Make a token called NAME: print its secret once, store only its SHA-256 in the file."""
     import secrets
@@ -654,12 +822,18 @@ def token_new(name: str, scope: str, path: Path) -> None:
     from aiskills.errors import InputError
 
     if not TOKEN_NAME.fullmatch(name):
-        raise InputError("a token name is 1-64 letters, digits, '.', '_', '@' or '-'", source="NAME",
-                         fix="e.g. aiskills token new editor-team --file tokens.tsv")
+        raise InputError(
+            "a token name is 1-64 letters, digits, '.', '_', '@' or '-'",
+            source="NAME",
+            fix="e.g. aiskills token new editor-team --file tokens.tsv",
+        )
     existing = read_tokens_file(path) if path.exists() else ()
     if any(t.name == name for t in existing):
-        raise InputError(f"there is already a token named {name!r}", source=str(path),
-                         fix="choose another name, or remove its line first")
+        raise InputError(
+            f"there is already a token named {name!r}",
+            source=str(path),
+            fix="choose another name, or remove its line first",
+        )
     secret = secrets.token_urlsafe(32)
     made = Token.from_secret(name, secret, scope)
     with path.open("a", encoding="utf-8") as f:
@@ -681,26 +855,67 @@ def token_list(path: Path) -> None:
 
 # -- release / publish / crosswalk -----------------------------------------------------------------
 
+
 @main.command()
 @click.option("--version", "version", required=True, metavar="V", help="Release version, e.g. 2026.1.")
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Release folder to write.")
-@click.option("--previous", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
-              help="The previous release folder: the change log and owl:priorVersion are made against it.")
-@click.option("--framework", "framework_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Framework to release: RDF, or a template (CSV/XLSX) with the bundled structure (default: the bundled framework).")
-@click.option("--crosswalk", "crosswalks", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              metavar="FILE", help="An SSSOM TSV crosswalk to include (repeatable).")
-@click.option("--date", "when", metavar="YYYY-MM-DD",
-              help="Release date (default: the framework's dct:issued; 'today' reads the clock).")
-@click.option("--base-url", metavar="URL", help="Where the folder will be served (default https://w3id.org/aiskills/release/V/).")
-@click.option("--sparql-endpoint", metavar="URL", help="The public SPARQL endpoint to name in the VoID description.")
-@click.option("--from-store", is_flag=True, help="Release the store's current ontology and framework (see --store/--endpoint).")
+@click.option(
+    "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Release folder to write."
+)
+@click.option(
+    "--previous",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="The previous release folder: the change log and owl:priorVersion are made against it.",
+)
+@click.option(
+    "--framework",
+    "framework_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Framework to release: RDF, or a template (CSV/XLSX) with the bundled structure (default: the bundled framework).",
+)
+@click.option(
+    "--crosswalk",
+    "crosswalks",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="An SSSOM TSV crosswalk to include (repeatable).",
+)
+@click.option(
+    "--date",
+    "when",
+    metavar="YYYY-MM-DD",
+    help="Release date (default: the framework's dct:issued; 'today' reads the clock).",
+)
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="Where the folder will be served (default https://w3id.org/aiskills/release/V/).",
+)
+@click.option(
+    "--sparql-endpoint", metavar="URL", help="The public SPARQL endpoint to name in the VoID description."
+)
+@click.option(
+    "--from-store",
+    is_flag=True,
+    help="Release the store's current ontology and framework (see --store/--endpoint).",
+)
 @click.option("--force", is_flag=True, help="Replace the contents of a non-empty --out folder.")
 @store_options
-def release(version: str, out: Path, previous: Path | None, framework_file: Path | None,
-            crosswalks: tuple[Path, ...], when: str | None, base_url: str | None,
-            sparql_endpoint: str | None, from_store: bool, force: bool, store_dir: Path | None,
-            endpoint: str | None) -> None:
+def release(
+    version: str,
+    out: Path,
+    previous: Path | None,
+    framework_file: Path | None,
+    crosswalks: tuple[Path, ...],
+    when: str | None,
+    base_url: str | None,
+    sparql_endpoint: str | None,
+    from_store: bool,
+    force: bool,
+    store_dir: Path | None,
+    endpoint: str | None,
+) -> None:
     """Write a self-contained, reproducible release folder: ontology and framework in Turtle,
     N-Triples, JSON-LD and RDF/XML, the template as CSV and XLSX, crosswalks, an N-Quads dump, a
     change log (Markdown, HTML, RDF), DCAT and VoID descriptions and SHA256SUMS."""
@@ -710,7 +925,9 @@ def release(version: str, out: Path, previous: Path | None, framework_file: Path
 
     rel.check_version(version)
     if previous is not None and not previous.is_dir():
-        raise CliError(f"--previous {previous}: no such release folder (give the folder an earlier `aiskills release` wrote)")
+        raise CliError(
+            f"--previous {previous}: no such release folder (give the folder an earlier `aiskills release` wrote)"
+        )
     ontology, _ = bundle.ontology()
     if from_store and framework_file:
         raise CliError("give --framework FILE or --from-store, not both")
@@ -718,32 +935,49 @@ def release(version: str, out: Path, previous: Path | None, framework_file: Path
         ontology, framework = _store_sources(store_dir, endpoint, ontology)
     else:
         framework = _framework_file(framework_file)[0] if framework_file else bundle.framework().triples
-    inputs = rel.ReleaseInputs(version, rel.release_date(when, framework), ontology, framework, previous,
-                               [(read_sssom(p), p.name) for p in crosswalks], base_url, sparql_endpoint)
+    inputs = rel.ReleaseInputs(
+        version,
+        rel.release_date(when, framework),
+        ontology,
+        framework,
+        previous,
+        [(read_sssom(p), p.name) for p in crosswalks],
+        base_url,
+        sparql_endpoint,
+    )
     summary = rel.write_release(inputs, out, force=force)
-    click.echo(f"release {version} written to {out}: {len(summary.files)} files, "
-               f"{sum(summary.triples.values())} triples in {len(summary.triples)} graphs")
+    click.echo(
+        f"release {version} written to {out}: {len(summary.files)} files, "
+        f"{sum(summary.triples.values())} triples in {len(summary.triples)} graphs"
+    )
     if summary.changes is not None:
-        counts = ", ".join(f"{summary.changes.count(k)} {k}" for k in rel.changes.KINDS if summary.changes.count(k))
+        counts = ", ".join(
+            f"{summary.changes.count(k)} {k}" for k in rel.changes.KINDS if summary.changes.count(k)
+        )
         click.echo(f"changes since {summary.changes.old_version}: {counts or 'none'}")
 
 
-def _store_sources(store_dir: Path | None, endpoint: str | None,
-                   bundled: list[ox.Triple]) -> tuple[list[ox.Triple], list[ox.Triple]]:
+def _store_sources(
+    store_dir: Path | None, endpoint: str | None, bundled: list[ox.Triple]
+) -> tuple[list[ox.Triple], list[ox.Triple]]:
     """The store's ontology (the bundled one if it holds none) and current framework."""
     from aiskills import loading
 
     with opened(store_dir, endpoint) as store:
         current = loading.current_framework(store)
         if current is None:
-            raise CliError("the store holds no framework: run `aiskills load` or `aiskills framework import` first")
+            raise CliError(
+                "the store holds no framework: run `aiskills load` or `aiskills framework import` first"
+            )
         return store.triples(ns.ONTOLOGY_GRAPH) or bundled, current.triples
 
 
 @main.command()
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--endpoint", required=True, metavar="URL", help="SPARQL 1.1 query endpoint of the store.")
-@click.option("--graph-store", required=True, metavar="URL", help="Graph Store Protocol endpoint of the store.")
+@click.option(
+    "--graph-store", required=True, metavar="URL", help="Graph Store Protocol endpoint of the store."
+)
 def publish(folder: Path, endpoint: str, graph_store: str) -> None:
     """Push a release folder to a remote store through the Graph Store Protocol, one named graph per
     artefact; graphs that are already there unchanged are left alone; triple counts are verified.
@@ -755,7 +989,9 @@ def publish(folder: Path, endpoint: str, graph_store: str) -> None:
     for o in outcomes:
         click.echo(f"{o.action:<9} <{o.graph}> ({o.triples} triples)")
     written = sum(1 for o in outcomes if o.action == "written")
-    click.echo(f"published {folder}: {written} graph(s) written, {len(outcomes) - written} unchanged; counts verified")
+    click.echo(
+        f"published {folder}: {written} graph(s) written, {len(outcomes) - written} unchanged; counts verified"
+    )
 
 
 @main.group()
@@ -764,7 +1000,9 @@ def crosswalk() -> None:
 
 
 @crosswalk.command("validate")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 def crosswalk_validate(files: tuple[Path, ...]) -> None:
     """Check SSSOM TSV files; each problem is named with its line and column and the fix (exit 1)."""
     from aiskills.crosswalk import CrosswalkError, read_sssom
@@ -784,19 +1022,33 @@ def crosswalk_validate(files: tuple[Path, ...]) -> None:
 @crosswalk.command("rdf")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="turtle", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of standard output.")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of standard output."
+)
 def crosswalk_rdf(file: Path, fmt: str, out: Path | None) -> None:
     """An SSSOM TSV file as SKOS mapping triples with their provenance."""
     from aiskills.crosswalk import mapping_triples, read_sssom
     from aiskills.release import RELEASE_PREFIXES
 
-    _write(serialize(mapping_triples(read_sssom(file), file.name), format_named(fmt),
-                     {**RELEASE_PREFIXES, "sssom": "https://w3id.org/sssom/", "semapv": "https://w3id.org/semapv/vocab/"}), out)
+    _write(
+        serialize(
+            mapping_triples(read_sssom(file), file.name),
+            format_named(fmt),
+            {
+                **RELEASE_PREFIXES,
+                "sssom": "https://w3id.org/sssom/",
+                "semapv": "https://w3id.org/semapv/vocab/",
+            },
+        ),
+        out,
+    )
 
 
 @crosswalk.command("export")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of standard output.")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of standard output."
+)
 def crosswalk_export(file: Path, out: Path | None) -> None:
     """The mapping set in an RDF file (as `crosswalk rdf` or a release writes it) as SSSOM TSV."""
     from aiskills.crosswalk import from_triples, write_sssom

@@ -46,17 +46,25 @@ def read_tokens_file(path: Path) -> tuple[Token, ...]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the tokens file ({exc.strerror}); "
-                          "create it with `aiskills token new NAME --file {path}`") from exc
+        raise ConfigError(
+            f"{path}: cannot read the tokens file ({exc.strerror}); "
+            "create it with `aiskills token new NAME --file {path}`"
+        ) from exc
     tokens = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         parts = line.split("\t")
-        if len(parts) != 3 or not TOKEN_NAME.fullmatch(parts[0]) or parts[1] not in SCOPES \
-                or not re.fullmatch(r"[0-9a-f]{64}", parts[2]):
-            raise ConfigError(f"{path}: line {number}: expected name<TAB>read|write<TAB>64 hex digits "
-                              "(the SHA-256 of the token), as `aiskills token new` writes")
+        if (
+            len(parts) != 3
+            or not TOKEN_NAME.fullmatch(parts[0])
+            or parts[1] not in SCOPES
+            or not re.fullmatch(r"[0-9a-f]{64}", parts[2])
+        ):
+            raise ConfigError(
+                f"{path}: line {number}: expected name<TAB>read|write<TAB>64 hex digits "
+                "(the SHA-256 of the token), as `aiskills token new` writes"
+            )
         tokens.append(Token(parts[0], parts[1], parts[2]))
     return tuple(tokens)
 
@@ -81,7 +89,9 @@ class Settings:
     conformance_dir: Path | None = None  # W3C test suites (tests only)
     load_bundled_on_start: bool = False  # the web app loads the bundled framework into an empty store
     query_max_length: int = 100_000  # characters in one /sparql query (longer: 413)
-    result_max_rows: int = 100_000  # rows or triples one /sparql answer may hold (more: an error, never a cut)
+    result_max_rows: int = (
+        100_000  # rows or triples one /sparql answer may hold (more: an error, never a cut)
+    )
     query_timeout: float = 30.0  # seconds one /sparql query may run before the client gets 503
     upload_max_bytes: int = 10 * 1024 * 1024  # largest submission accepted over HTTP (more: 413)
     public_base: str = "https://w3id.org/aiskills/"  # the IRI namespace that /id/… and /ontology serve
@@ -97,7 +107,7 @@ class Settings:
             value = env.get(ENV_PREFIX + name)
             return value if value else None
 
-        def number(name: str, kind: type[float] | type[int]) -> float | int | None:
+        def number(name: str, kind: type[float | int]) -> float | int | None:
             text = get(name)
             if text is None:
                 return None
@@ -108,8 +118,13 @@ class Settings:
                 raise ConfigError(f"{ENV_PREFIX}{name} must be {what}, not {text!r}") from exc
 
         limits: dict[str, object] = {}
-        for name, kind in (("TIMEOUT", float), ("QUERY_TIMEOUT", float), ("QUERY_MAX_LENGTH", int),
-                           ("RESULT_MAX_ROWS", int), ("UPLOAD_MAX_BYTES", int)):
+        for name, kind in (
+            ("TIMEOUT", float),
+            ("QUERY_TIMEOUT", float),
+            ("QUERY_MAX_LENGTH", int),
+            ("RESULT_MAX_ROWS", int),
+            ("UPLOAD_MAX_BYTES", int),
+        ):
             value = number(name, kind)
             if value is not None:
                 limits[name.lower()] = value
@@ -122,7 +137,9 @@ class Settings:
         if reads not in ("open", "closed"):
             raise ConfigError(f"AISKILLS_READS must be open or closed, not {reads!r}")
         if reads == "closed" and not tokens:
-            raise ConfigError("AISKILLS_READS=closed needs a token: set AISKILLS_WRITE_TOKEN or AISKILLS_TOKENS_FILE")
+            raise ConfigError(
+                "AISKILLS_READS=closed needs a token: set AISKILLS_WRITE_TOKEN or AISKILLS_TOKENS_FILE"
+            )
         if get("PUBLIC_BASE"):
             base = get("PUBLIC_BASE") or ""
             if not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+/", base):

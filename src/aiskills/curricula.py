@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pyoxigraph as ox
 
@@ -56,25 +56,34 @@ def curriculum_graph(curriculum: str) -> str:
 def submit(store: Store, submission: Submission, report: Report, now: datetime | None = None) -> Stored:
     """Store a conformant submission (its report must have no violations)."""
     if not report.conforms:
-        raise InputError(f"has {report.count(Severity.VIOLATION)} violation(s) and was not stored",
-                         source=submission.source, fix="fix the violations in the report and submit again")
+        raise InputError(
+            f"has {report.count(Severity.VIOLATION)} violation(s) and was not stored",
+            source=submission.source,
+            fix="fix the violations in the report and submit again",
+        )
     if submission.curriculum_id is None:
-        raise InputError("the curriculum has no id", source=submission.source, fix="give the curriculum an IRI id")
+        raise InputError(
+            "the curriculum has no id", source=submission.source, fix="give the curriculum an IRI id"
+        )
     iri = submission.curriculum_id
     graph = curriculum_graph(iri)
     existed = any(e.graph == graph for e in store.catalog())
     triples = graph_triples(submission, report, now)
     data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
-    store.replace_graphs([GraphData(graph, data, ox.RdfFormat.N_TRIPLES)],
-                         [CatalogEntry(graph, "curriculum", report.framework_version,
-                                       extra=((_SUBJECT, ox.NamedNode(iri)),))])
+    store.replace_graphs(
+        [GraphData(graph, data, ox.RdfFormat.N_TRIPLES)],
+        [CatalogEntry(graph, "curriculum", report.framework_version, extra=((_SUBJECT, ox.NamedNode(iri)),))],
+    )
     return Stored(iri, graph, existed, len(triples))
 
 
 def graph_triples(submission: Submission, report: Report, now: datetime | None = None) -> list[ox.Triple]:
     """What a curriculum's graph holds: the submission, what it entails, and its provenance."""
-    return (submission.stored_triples() + teaches(submission.stored_triples())
-            + provenance(curriculum_graph(submission.curriculum_id or ""), submission, report, now))
+    return (
+        submission.stored_triples()
+        + teaches(submission.stored_triples())
+        + provenance(curriculum_graph(submission.curriculum_id or ""), submission, report, now)
+    )
 
 
 def teaches(triples: list[ox.Triple]) -> list[ox.Triple]:
@@ -83,8 +92,10 @@ def teaches(triples: list[ox.Triple]) -> list[ox.Triple]:
     The ontology's property chain (ais:hasModule o ais:hasLearningOutcome o ais:alignedTo) entails
     these; storing them lets coverage questions over many curricula read one pattern.
     """
-    by = {p: [(t.subject, t.object) for t in triples if t.predicate.value == ns.AIS + p]
-          for p in ("hasModule", "hasLearningOutcome", "alignedTo")}
+    by = {
+        p: [(t.subject, t.object) for t in triples if t.predicate.value == ns.AIS + p]
+        for p in ("hasModule", "hasLearningOutcome", "alignedTo")
+    }
     outcomes: dict[object, list[object]] = {}
     for outcome, capability in by["alignedTo"]:
         outcomes.setdefault(outcome, []).append(capability)
@@ -95,14 +106,18 @@ def teaches(triples: list[ox.Triple]) -> list[ox.Triple]:
     return [ox.Triple(c, _TEACHES, cap) for c, cap in sorted(taught, key=str)]  # type: ignore[arg-type]
 
 
-def provenance(graph: str, submission: Submission, report: Report, now: datetime | None = None) -> list[ox.Triple]:
+def provenance(
+    graph: str, submission: Submission, report: Report, now: datetime | None = None
+) -> list[ox.Triple]:
     """PROV-O facts about the stored graph: when, from which file (SHA-256), checked against which
     framework version, and the validation summary."""
     g = ox.NamedNode(graph)
     activity = ox.NamedNode(graph + "#validation")
     checksum = ox.NamedNode(graph + "#checksum")
-    when = ox.Literal((now or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
-                      datatype=ox.NamedNode(ns.XSD + "dateTime"))
+    when = ox.Literal(
+        (now or datetime.now(UTC)).isoformat(timespec="seconds"),
+        datatype=ox.NamedNode(ns.XSD + "dateTime"),
+    )
     p = ns.PROV
     out = [
         ox.Triple(g, _TYPE, ox.NamedNode(p + "Entity")),
@@ -112,22 +127,42 @@ def provenance(graph: str, submission: Submission, report: Report, now: datetime
         ox.Triple(g, ox.NamedNode(ns.DCT + "format"), ox.Literal(submission.format)),
         ox.Triple(g, ox.NamedNode(_SUBJECT), ox.NamedNode(submission.curriculum_id or "")),
         ox.Triple(g, ox.NamedNode(SPDX + "checksum"), checksum),
-        ox.Triple(checksum, ox.NamedNode(SPDX + "algorithm"), ox.NamedNode(SPDX + "checksumAlgorithm_sha256")),
+        ox.Triple(
+            checksum, ox.NamedNode(SPDX + "algorithm"), ox.NamedNode(SPDX + "checksumAlgorithm_sha256")
+        ),
         ox.Triple(checksum, ox.NamedNode(SPDX + "checksumValue"), ox.Literal(submission.sha256)),
         ox.Triple(activity, _TYPE, ox.NamedNode(p + "Activity")),
         ox.Triple(activity, ox.NamedNode(p + "endedAtTime"), when),
-        ox.Triple(activity, ox.NamedNode(ns.RDFS + "label"),
-                  ox.Literal(f"validated: {report.count(Severity.VIOLATION)} violations, "
-                             f"{report.count(Severity.WARNING)} warnings, {report.count(Severity.INFO)} info")),
+        ox.Triple(
+            activity,
+            ox.NamedNode(ns.RDFS + "label"),
+            ox.Literal(
+                f"validated: {report.count(Severity.VIOLATION)} violations, "
+                f"{report.count(Severity.WARNING)} warnings, {report.count(Severity.INFO)} info"
+            ),
+        ),
     ]
     if report.framework_version:
-        out.append(ox.Triple(activity, ox.NamedNode(p + "used"),
-                             ox.NamedNode(ns.framework_graph(report.framework_version))))
-        out.append(ox.Triple(g, ox.NamedNode(ns.DCT + "conformsTo"),
-                             ox.NamedNode(ns.framework_graph(report.framework_version))))
+        out.append(
+            ox.Triple(
+                activity, ox.NamedNode(p + "used"), ox.NamedNode(ns.framework_graph(report.framework_version))
+            )
+        )
+        out.append(
+            ox.Triple(
+                g,
+                ox.NamedNode(ns.DCT + "conformsTo"),
+                ox.NamedNode(ns.framework_graph(report.framework_version)),
+            )
+        )
     for sev in Severity:
-        out.append(ox.Triple(activity, ox.NamedNode(AISV + sev.value + "s"),
-                             ox.Literal(str(report.count(sev)), datatype=_XSD_INT)))
+        out.append(
+            ox.Triple(
+                activity,
+                ox.NamedNode(AISV + sev.value + "s"),
+                ox.Literal(str(report.count(sev)), datatype=_XSD_INT),
+            )
+        )
     return out
 
 
@@ -169,12 +204,25 @@ def records(store: Store) -> list[CurriculumRecord]:
     out = []
     for g, c, title, provider, modules, outcomes, when, source, sha in table.values():
         if g in versions:
-            out.append(CurriculumRecord(c or "", g or "", title, provider, int(modules or 0), int(outcomes or 0),
-                                        when, source, sha, versions[g]))
+            out.append(
+                CurriculumRecord(
+                    c or "",
+                    g or "",
+                    title,
+                    provider,
+                    int(modules or 0),
+                    int(outcomes or 0),
+                    when,
+                    source,
+                    sha,
+                    versions[g],
+                )
+            )
     return out
 
 
 # -- addressing stored curricula by a URL-safe key -------------------------------------------------
+
 
 def key_of(graph: str) -> str:
     """A stored curriculum's URL-safe key: the hash that ends its graph name."""
@@ -220,13 +268,20 @@ def outline(triples: list[ox.Triple], curriculum: str) -> list[ModuleOutline]:
 
     def one(s: str, p: str) -> str | None:
         found = values.get((s, ns.AIS + p) if ":" not in p else (s, p))
-        return sorted(found)[0] if found else None
+        return min(found) if found else None
 
     def many(s: str, p: str) -> list[str]:
         return sorted(values.get((s, ns.AIS + p), []), key=natural_key)
 
-    return [ModuleOutline(m, one(m, ns.DCT + "title"), one(m, "notionalHours"),
-                          tuple(OutcomeOutline(o, one(o, "statement"), one(o, "bloomLevel"),
-                                               tuple(many(o, "alignedTo")))
-                                for o in many(m, "hasLearningOutcome")))
-            for m in many(curriculum, "hasModule")]
+    return [
+        ModuleOutline(
+            m,
+            one(m, ns.DCT + "title"),
+            one(m, "notionalHours"),
+            tuple(
+                OutcomeOutline(o, one(o, "statement"), one(o, "bloomLevel"), tuple(many(o, "alignedTo")))
+                for o in many(m, "hasLearningOutcome")
+            ),
+        )
+        for m in many(curriculum, "hasModule")
+    ]

@@ -15,8 +15,9 @@ class InputError(AiskillsError):
     ``source`` names the file (or argument), ``place`` the line, row, column or item.
     """
 
-    def __init__(self, message: str, *, source: str | None = None, place: str | None = None,
-                 fix: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, source: str | None = None, place: str | None = None, fix: str | None = None
+    ) -> None:
         self.message = message
         self.source = source
         self.place = place
@@ -49,6 +50,6 @@ class ProblemsError(InputError):
 
     def __init__(self, source: str, problems: Sequence[object], outcome: str) -> None:
         self.problems = list(problems)
-        lines = "\n".join(f"  {p}" for p in self.problems[:self.SHOWN])
+        lines = "\n".join(f"  {p}" for p in self.problems[: self.SHOWN])
         more = f"\n  … and {len(self.problems) - self.SHOWN} more" if len(self.problems) > self.SHOWN else ""
         super().__init__(f"{len(self.problems)} problem(s){outcome}\n{lines}{more}", source=source)

@@ -15,7 +15,13 @@ import pyoxigraph as ox
 from aiskills import namespaces as ns
 from aiskills.errors import InputError
 from aiskills.framework import bundle
-from aiskills.framework.model import Framework, build_framework, framework_version, section_codes, structure_only
+from aiskills.framework.model import (
+    Framework,
+    build_framework,
+    framework_version,
+    section_codes,
+    structure_only,
+)
 from aiskills.framework.template import read_template
 from aiskills.rdf import format_of, read_triples
 from aiskills.store.base import CatalogEntry, GraphData, Store
@@ -43,38 +49,57 @@ def _nt(triples: Sequence[ox.Triple]) -> bytes:
     return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
 
 
-def load_ontology_and_framework(store: Store, ontology: tuple[list[ox.Triple], str],
-                                framework: Framework, source: str = "bundled",
-                                progress: Progress | None = None) -> list[Loaded]:
+def load_ontology_and_framework(
+    store: Store,
+    ontology: tuple[list[ox.Triple], str],
+    framework: Framework,
+    source: str = "bundled",
+    progress: Progress | None = None,
+) -> list[Loaded]:
     """Replace the ontology graph and the framework's version graph; make that version current."""
     onto_triples, onto_version = ontology
-    contents = [GraphData(ns.ONTOLOGY_GRAPH, _nt(onto_triples), ox.RdfFormat.N_TRIPLES),
-                GraphData(framework.graph, _nt(framework.triples), ox.RdfFormat.N_TRIPLES)]
-    entries = [CatalogEntry(ns.ONTOLOGY_GRAPH, "ontology", onto_version),
-               *_framework_entries(store, framework)]
+    contents = [
+        GraphData(ns.ONTOLOGY_GRAPH, _nt(onto_triples), ox.RdfFormat.N_TRIPLES),
+        GraphData(framework.graph, _nt(framework.triples), ox.RdfFormat.N_TRIPLES),
+    ]
+    entries = [
+        CatalogEntry(ns.ONTOLOGY_GRAPH, "ontology", onto_version),
+        *_framework_entries(store, framework),
+    ]
     store.replace_graphs(contents, entries, progress=progress)
-    return [Loaded(ns.ONTOLOGY_GRAPH, "ontology", onto_version, len(onto_triples), source),
-            Loaded(framework.graph, "framework", framework.version, len(framework.triples), source)]
+    return [
+        Loaded(ns.ONTOLOGY_GRAPH, "ontology", onto_version, len(onto_triples), source),
+        Loaded(framework.graph, "framework", framework.version, len(framework.triples), source),
+    ]
 
 
-def load_framework(store: Store, framework: Framework, source: str,
-                   progress: Progress | None = None) -> Loaded:
+def load_framework(
+    store: Store, framework: Framework, source: str, progress: Progress | None = None
+) -> Loaded:
     """Replace one framework version's graph and make it the current version."""
-    store.replace_graphs([GraphData(framework.graph, _nt(framework.triples), ox.RdfFormat.N_TRIPLES)],
-                         _framework_entries(store, framework), progress=progress)
+    store.replace_graphs(
+        [GraphData(framework.graph, _nt(framework.triples), ox.RdfFormat.N_TRIPLES)],
+        _framework_entries(store, framework),
+        progress=progress,
+    )
     return Loaded(framework.graph, "framework", framework.version, len(framework.triples), source)
 
 
 def load_ontology(store: Store, triples: list[ox.Triple], version: str, source: str) -> Loaded:
-    store.replace_graphs([GraphData(ns.ONTOLOGY_GRAPH, _nt(triples), ox.RdfFormat.N_TRIPLES)],
-                         [CatalogEntry(ns.ONTOLOGY_GRAPH, "ontology", version)])
+    store.replace_graphs(
+        [GraphData(ns.ONTOLOGY_GRAPH, _nt(triples), ox.RdfFormat.N_TRIPLES)],
+        [CatalogEntry(ns.ONTOLOGY_GRAPH, "ontology", version)],
+    )
     return Loaded(ns.ONTOLOGY_GRAPH, "ontology", version, len(triples), source)
 
 
 def _framework_entries(store: Store, framework: Framework) -> list[CatalogEntry]:
     """The new version active; every other framework version kept but inactive."""
-    older = [CatalogEntry(e.graph, e.kind, e.version, active=False, extra=e.extra)
-             for e in store.catalog() if e.kind == "framework" and e.graph != framework.graph]
+    older = [
+        CatalogEntry(e.graph, e.kind, e.version, active=False, extra=e.extra)
+        for e in store.catalog()
+        if e.kind == "framework" and e.graph != framework.graph
+    ]
     return [*older, CatalogEntry(framework.graph, "framework", framework.version)]
 
 
@@ -93,9 +118,12 @@ def load_file(store: Store, path: Path) -> Loaded:
     if ox.Triple(_FRAMEWORK, _A, _FRAMEWORK_CLASS) in triples:
         framework = Framework(triples, framework_version(triples, str(path)))
         return load_framework(store, framework, str(path))
-    raise InputError(f"holds neither the aiskills ontology (<{ns.ONTOLOGY_IRI}>) nor a capability "
-                     f"framework (<{ns.FRAMEWORK_IRI}> a ais:CapabilityFramework)", source=str(path),
-                     fix="load the ontology, a framework file, or a framework template (.csv/.xlsx)")
+    raise InputError(
+        f"holds neither the aiskills ontology (<{ns.ONTOLOGY_IRI}>) nor a capability "
+        f"framework (<{ns.FRAMEWORK_IRI}> a ais:CapabilityFramework)",
+        source=str(path),
+        fix="load the ontology, a framework file, or a framework template (.csv/.xlsx)",
+    )
 
 
 def current_framework(store: Store) -> Framework | None:

@@ -73,22 +73,32 @@ def verify_checksums(folder: Path) -> None:
     """Every file listed in ``SHA256SUMS`` is there with that digest."""
     sums = folder / "SHA256SUMS"
     if not sums.is_file():
-        raise InputError("is not a release folder: it has no SHA256SUMS", source=str(folder),
-                         fix="give the folder that `aiskills release --out` wrote")
+        raise InputError(
+            "is not a release folder: it has no SHA256SUMS",
+            source=str(folder),
+            fix="give the folder that `aiskills release --out` wrote",
+        )
     for n, line in enumerate(sums.read_text(encoding="utf-8").splitlines(), start=1):
         digest, _, name = line.partition("  ")
         path = folder / name
         if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
-            raise InputError(f"{name} is missing or differs from its checksum", source=str(sums),
-                             place=f"line {n}", fix="rebuild the release with `aiskills release`; do not edit its files")
+            raise InputError(
+                f"{name} is missing or differs from its checksum",
+                source=str(sums),
+                place=f"line {n}",
+                fix="rebuild the release with `aiskills release`; do not edit its files",
+            )
 
 
 def publish(folder: Path, settings: Settings) -> list[Outcome]:
     """Put each artefact of the release ``folder`` into its graph on the remote store; see the module
     docstring. Raises ``StoreError`` if a graph's triple count does not match afterwards."""
     if not settings.graph_store:
-        raise InputError("no Graph Store Protocol endpoint", source="--graph-store",
-                         fix="give --graph-store URL (or AISKILLS_GRAPH_STORE)")
+        raise InputError(
+            "no Graph Store Protocol endpoint",
+            source="--graph-store",
+            fix="give --graph-store URL (or AISKILLS_GRAPH_STORE)",
+        )
     items = artefacts(folder)
     store = RemoteStore.from_settings(settings)
     session = requests.Session()
@@ -98,7 +108,10 @@ def publish(folder: Path, settings: Settings) -> list[Outcome]:
         recorded = _manifest(store.triples(MANIFEST_GRAPH))
         outcomes = []
         for item in items:
-            if recorded.get(item.graph) == (item.sha256, item.triples) and store.count(item.graph) == item.triples:
+            if (
+                recorded.get(item.graph) == (item.sha256, item.triples)
+                and store.count(item.graph) == item.triples
+            ):
                 outcomes.append(Outcome(item.graph, "unchanged", item.triples))
                 continue
             _put(session, settings, item.graph, item.data)
@@ -109,10 +122,15 @@ def publish(folder: Path, settings: Settings) -> list[Outcome]:
         for item in items:
             live = store.count(item.graph)
             if live != item.triples:
-                raise StoreError(f"after publishing, <{item.graph}> holds {live} triples, the release has "
-                                 f"{item.triples}: run `aiskills publish` again, and check the server's log")
-        version = next(i.graph.removeprefix(RELEASE_GRAPH_PREFIX) for i in items
-                       if i.graph.startswith(RELEASE_GRAPH_PREFIX))  # read once, by artefacts()
+                raise StoreError(
+                    f"after publishing, <{item.graph}> holds {live} triples, the release has "
+                    f"{item.triples}: run `aiskills publish` again, and check the server's log"
+                )
+        version = next(
+            i.graph.removeprefix(RELEASE_GRAPH_PREFIX)
+            for i in items
+            if i.graph.startswith(RELEASE_GRAPH_PREFIX)
+        )  # read once, by artefacts()
         outcomes.append(_catalogue(store, session, settings, version))
         return outcomes
     finally:
@@ -124,10 +142,15 @@ def _catalogue(store: RemoteStore, session: requests.Session, settings: Settings
     """Make the release's ontology and framework version current in the store's catalogue."""
     current = store.catalog()
     framework = ns.framework_graph(version)
-    updates = [CatalogEntry(ns.ONTOLOGY_GRAPH, "ontology", version),
-               *(CatalogEntry(e.graph, e.kind, e.version, active=False, extra=e.extra)
-                 for e in current if e.kind == "framework" and e.graph != framework),
-               CatalogEntry(framework, "framework", version)]
+    updates = [
+        CatalogEntry(ns.ONTOLOGY_GRAPH, "ontology", version),
+        *(
+            CatalogEntry(e.graph, e.kind, e.version, active=False, extra=e.extra)
+            for e in current
+            if e.kind == "framework" and e.graph != framework
+        ),
+        CatalogEntry(framework, "framework", version),
+    ]
     wanted = merge_catalog(current, updates)
     triples = catalog_triples(wanted)
     if sorted(current, key=lambda e: e.graph) == wanted:
@@ -140,8 +163,13 @@ def _put(session: requests.Session, settings: Settings, graph: str, data: bytes)
     """One Graph Store Protocol PUT (replaces the graph)."""
     url = settings.graph_store or ""
     try:
-        response = session.put(url, params={"graph": graph}, data=data,
-                               headers={"Content-Type": N_TRIPLES}, timeout=settings.timeout)
+        response = session.put(
+            url,
+            params={"graph": graph},
+            data=data,
+            headers={"Content-Type": N_TRIPLES},
+            timeout=settings.timeout,
+        )
     except requests.RequestException as exc:
         raise StoreError(f"cannot reach the Graph Store at {url}: {exc} (check --graph-store)") from exc
     check_response(response, url, write=True)
@@ -158,6 +186,8 @@ def _manifest_artefact(entries: dict[str, tuple[str, int]]) -> Artefact:
     triples = set()
     for graph, (digest, count) in entries.items():
         node = ox.NamedNode(graph)
-        triples |= {ox.Triple(node, _SHA, ox.Literal(digest)),
-                    ox.Triple(node, _TRIPLES, ox.Literal(str(count), datatype=ox.NamedNode(ns.XSD + "integer")))}
+        triples |= {
+            ox.Triple(node, _SHA, ox.Literal(digest)),
+            ox.Triple(node, _TRIPLES, ox.Literal(str(count), datatype=ox.NamedNode(ns.XSD + "integer"))),
+        }
     return _artefact(MANIFEST_GRAPH, triples)

@@ -37,7 +37,9 @@ def format_named(name: str) -> ox.RdfFormat:
     try:
         return FORMATS[name.lower()]
     except KeyError:
-        raise InputError(f"unknown RDF format {name!r}", fix="use one of " + ", ".join(EXPORT_FORMATS)) from None
+        raise InputError(
+            f"unknown RDF format {name!r}", fix="use one of " + ", ".join(EXPORT_FORMATS)
+        ) from None
 
 
 def format_of(path: Path) -> ox.RdfFormat:
@@ -47,31 +49,46 @@ def format_of(path: Path) -> ox.RdfFormat:
         return ox.RdfFormat.JSON_LD
     if ext in FORMATS:
         return FORMATS[ext]
-    raise InputError("the file extension does not name an RDF format", source=str(path),
-                     fix="use .ttl, .nt, .jsonld, .rdf/.owl, .nq or .trig")
+    raise InputError(
+        "the file extension does not name an RDF format",
+        source=str(path),
+        fix="use .ttl, .nt, .jsonld, .rdf/.owl, .nq or .trig",
+    )
 
 
 _DECLARATIONS = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
-def parse_triples(data: bytes, fmt: ox.RdfFormat, source: str, base_iri: str | None = None) -> list[ox.Triple]:
+def parse_triples(
+    data: bytes, fmt: ox.RdfFormat, source: str, base_iri: str | None = None
+) -> list[ox.Triple]:
     """Parse ``data``; a syntax error becomes an InputError naming ``source`` and the line.
 
     RDF/XML with a DOCTYPE or entity declarations is refused before parsing: entities are never
     fetched or expanded (no external files, no exponential expansion)."""
     if fmt == ox.RdfFormat.RDF_XML and (m := _DECLARATIONS.search(data)):
-        line = data[:m.start()].count(b"\n") + 1
-        raise InputError("RDF/XML with a DOCTYPE or entity declarations is not accepted", source=source,
-                         place=f"line {line}", fix="remove the <!DOCTYPE …> and write the values out")
+        line = data[: m.start()].count(b"\n") + 1
+        raise InputError(
+            "RDF/XML with a DOCTYPE or entity declarations is not accepted",
+            source=source,
+            place=f"line {line}",
+            fix="remove the <!DOCTYPE …> and write the values out",
+        )
     try:
-        return [q.triple if isinstance(q, ox.Quad) else q
-                for q in ox.parse(data, format=fmt, base_iri=base_iri)]
+        return [
+            q.triple if isinstance(q, ox.Quad) else q for q in ox.parse(data, format=fmt, base_iri=base_iri)
+        ]
     except SyntaxError as exc:
-        raise InputError(f"not valid {fmt.name}: {exc}", source=source,
-                         place=_place(exc), fix="correct the syntax at that place") from None
+        raise InputError(
+            f"not valid {fmt.name}: {exc}",
+            source=source,
+            place=_place(exc),
+            fix="correct the syntax at that place",
+        ) from None
     except (UnicodeDecodeError, ValueError) as exc:
-        raise InputError(f"cannot be read as {fmt.name}: {exc}", source=source,
-                         fix="save the file as UTF-8 text") from None
+        raise InputError(
+            f"cannot be read as {fmt.name}: {exc}", source=source, fix="save the file as UTF-8 text"
+        ) from None
 
 
 def read_triples(path: Path, fmt: ox.RdfFormat | None = None) -> list[ox.Triple]:
@@ -83,7 +100,9 @@ def read_triples(path: Path, fmt: ox.RdfFormat | None = None) -> list[ox.Triple]
     return parse_triples(data, fmt or format_of(path), str(path))
 
 
-def serialize(triples: Iterable[ox.Triple], fmt: ox.RdfFormat, prefixes: dict[str, str] | None = None) -> bytes:
+def serialize(
+    triples: Iterable[ox.Triple], fmt: ox.RdfFormat, prefixes: dict[str, str] | None = None
+) -> bytes:
     """Serialise triples; Turtle, RDF/XML and JSON-LD output is sorted so it is reproducible."""
     ordered = sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
     kwargs: dict[str, object] = {}
@@ -105,7 +124,9 @@ def _place(exc: SyntaxError) -> str | None:
 def canonical(triples: Sequence[ox.Triple]) -> list[ox.Triple]:
     """``triples`` with every blank node relabelled canonically (rdflib's RGDA1 hashing of the
     triples that mention blank nodes), so the same graph always gets the same labels, and sorted."""
-    plain = [t for t in triples if not (isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode))]
+    plain = [
+        t for t in triples if not (isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode))
+    ]
     seen = set(plain)
     blank = [t for t in triples if t not in seen]
     if not blank:
@@ -115,7 +136,9 @@ def canonical(triples: Sequence[ox.Triple]) -> list[ox.Triple]:
 
     graph = rdflib.Graph().parse(data=ox.serialize(blank, format=ox.RdfFormat.N_TRIPLES) or b"", format="nt")
     text = to_canonical_graph(graph).serialize(format="nt", encoding="utf-8")
-    relabelled = [q.triple if isinstance(q, ox.Quad) else q for q in ox.parse(text, format=ox.RdfFormat.N_TRIPLES)]
+    relabelled = [
+        q.triple if isinstance(q, ox.Quad) else q for q in ox.parse(text, format=ox.RdfFormat.N_TRIPLES)
+    ]
     return sorted(set(plain) | set(relabelled), key=str)
 
 

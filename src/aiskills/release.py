@@ -38,8 +38,16 @@ SPDX = "http://spdx.org/rdf/terms#"
 VOID = "http://rdfs.org/ns/void#"
 FOAF = "http://xmlns.com/foaf/0.1/"
 SD = "http://www.w3.org/ns/sparql-service-description#"
-RELEASE_PREFIXES = {**ns.PREFIXES, "dcat": DCAT, "spdx": SPDX, "void": VOID, "foaf": FOAF, "sd": SD,
-                    "sssom": "https://w3id.org/sssom/", "semapv": "https://w3id.org/semapv/vocab/"}
+RELEASE_PREFIXES = {
+    **ns.PREFIXES,
+    "dcat": DCAT,
+    "spdx": SPDX,
+    "void": VOID,
+    "foaf": FOAF,
+    "sd": SD,
+    "sssom": "https://w3id.org/sssom/",
+    "semapv": "https://w3id.org/semapv/vocab/",
+}
 #: For the catalogue files, whose IRIs read better written out than as escaped ``aisid:`` names.
 CATALOG_PREFIXES = {k: v for k, v in RELEASE_PREFIXES.items() if k != "aisid"}
 FRAMEWORK_VERSION_PREFIX = ns.ID + "framework/"
@@ -49,10 +57,18 @@ DEFAULT_BASE = "https://w3id.org/aiskills/release/{version}/"
 CHANGES_GRAPH_PREFIX = ns.GRAPH + "changes/"
 
 RDF_EXTENSIONS = ("ttl", "nt", "jsonld", "rdf")  # each also a name rdf.format_named knows
-MEDIA_TYPES = {".ttl": "text/turtle", ".nt": "application/n-triples", ".jsonld": "application/ld+json",
-               ".rdf": "application/rdf+xml", ".nq": "application/n-quads", ".csv": "text/csv",
-               ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-               ".md": "text/markdown", ".html": "text/html", ".tsv": "text/tab-separated-values"}
+MEDIA_TYPES = {
+    ".ttl": "text/turtle",
+    ".nt": "application/n-triples",
+    ".jsonld": "application/ld+json",
+    ".rdf": "application/rdf+xml",
+    ".nq": "application/n-quads",
+    ".csv": "text/csv",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".md": "text/markdown",
+    ".html": "text/html",
+    ".tsv": "text/tab-separated-values",
+}
 CATALOG_FILES = ("catalog.ttl", "void.ttl", "SHA256SUMS")  # describe the others; not in the dump
 _A = ox.NamedNode(ns.RDF + "type")
 
@@ -101,11 +117,15 @@ class PreviousRelease:
 
 # -- inputs --------------------------------------------------------------------------------------
 
+
 def check_version(version: str) -> str:
     """The version label, if it is safe in IRIs, graph names and file names."""
     if not VERSION.match(version) or ".." in version:
-        raise InputError(f"version {version!r} is not a usable release version", source="--version",
-                         fix="use letters, digits, '.', '-' or '_' (at most 64, no '..'), e.g. 2026.1")
+        raise InputError(
+            f"version {version!r} is not a usable release version",
+            source="--version",
+            fix="use letters, digits, '.', '-' or '_' (at most 64, no '..'), e.g. 2026.1",
+        )
     return version
 
 
@@ -118,60 +138,93 @@ def release_date(given: str | None, framework: Sequence[ox.Triple]) -> date:
         try:
             return date.fromisoformat(given)
         except ValueError:
-            raise InputError(f"{given!r} is not a date", source="--date",
-                             fix="write YYYY-MM-DD, e.g. 2026-03-01, or 'today'") from None
-    issued = [t.object.value for t in framework
-              if t.subject == _n(ns.FRAMEWORK_IRI) and t.predicate == _n(ns.DCT + "issued")]
+            raise InputError(
+                f"{given!r} is not a date",
+                source="--date",
+                fix="write YYYY-MM-DD, e.g. 2026-03-01, or 'today'",
+            ) from None
+    issued = [
+        t.object.value
+        for t in framework
+        if t.subject == _n(ns.FRAMEWORK_IRI) and t.predicate == _n(ns.DCT + "issued")
+    ]
     if issued:
         try:
             return date.fromisoformat(issued[0][:10])
         except ValueError:
-            raise InputError(f"the framework's dct:issued {issued[0]!r} is not a date",
-                             fix="write it as YYYY-MM-DD, or give --date") from None
-    raise InputError("the release has no date: the framework has no dct:issued", source="--date",
-                     fix="give --date YYYY-MM-DD (or --date today to use the clock)")
+            raise InputError(
+                f"the framework's dct:issued {issued[0]!r} is not a date",
+                fix="write it as YYYY-MM-DD, or give --date",
+            ) from None
+    raise InputError(
+        "the release has no date: the framework has no dct:issued",
+        source="--date",
+        fix="give --date YYYY-MM-DD (or --date today to use the clock)",
+    )
 
 
 def read_release(path: Path) -> PreviousRelease:
     """An earlier release folder (the one ``write_release`` wrote)."""
     if not path.is_dir():
-        raise InputError("is not a folder", source=str(path), fix="give the folder of an earlier `aiskills release`")
+        raise InputError(
+            "is not a folder", source=str(path), fix="give the folder of an earlier `aiskills release`"
+        )
     nt = path / "framework.nt"
     if not nt.is_file():
-        raise InputError("is not a release folder: it has no framework.nt", source=str(path),
-                         fix="give the folder that `aiskills release --out` wrote")
+        raise InputError(
+            "is not a release folder: it has no framework.nt",
+            source=str(path),
+            fix="give the folder that `aiskills release --out` wrote",
+        )
     triples = read_triples(nt)
     return PreviousRelease(path, framework_version(triples, str(nt)), triples)
 
 
 # -- building ------------------------------------------------------------------------------------
 
-def versioned_ontology(triples: Sequence[ox.Triple], version: str, issued: date,
-                       prior: str | None) -> list[ox.Triple]:
+
+def versioned_ontology(
+    triples: Sequence[ox.Triple], version: str, issued: date, prior: str | None
+) -> list[ox.Triple]:
     """The ontology with this release's version IRI and info, issue date and prior version."""
     onto = _n(ns.ONTOLOGY_IRI)
-    replaced = {_n(ns.OWL + p) for p in ("versionIRI", "versionInfo", "priorVersion")} | {_n(ns.DCT + "issued")}
+    replaced = {_n(ns.OWL + p) for p in ("versionIRI", "versionInfo", "priorVersion")} | {
+        _n(ns.DCT + "issued")
+    }
     out = [t for t in canonical(triples) if not (t.subject == onto and t.predicate in replaced)]
     vi = _n(ONTOLOGY_VERSION_PREFIX + version)
-    out += [ox.Triple(onto, _n(ns.OWL + "versionIRI"), vi), ox.Triple(onto, _n(ns.OWL + "versionInfo"), ox.Literal(version)),
-            ox.Triple(onto, _n(ns.DCT + "issued"), _date(issued)), ox.Triple(vi, _n(ns.DCT + "isVersionOf"), onto)]
+    out += [
+        ox.Triple(onto, _n(ns.OWL + "versionIRI"), vi),
+        ox.Triple(onto, _n(ns.OWL + "versionInfo"), ox.Literal(version)),
+        ox.Triple(onto, _n(ns.DCT + "issued"), _date(issued)),
+        ox.Triple(vi, _n(ns.DCT + "isVersionOf"), onto),
+    ]
     if prior:
         out.append(ox.Triple(onto, _n(ns.OWL + "priorVersion"), _n(ONTOLOGY_VERSION_PREFIX + prior)))
     return sorted(set(out), key=str)
 
 
-def versioned_framework(triples: Sequence[ox.Triple], version: str, issued: date,
-                        prior: str | None) -> list[ox.Triple]:
+def versioned_framework(
+    triples: Sequence[ox.Triple], version: str, issued: date, prior: str | None
+) -> list[ox.Triple]:
     """The framework with this release's ``dct:hasVersion`` and ``dct:issued``, and its version IRI
     ``…/id/framework/{version}`` (``dct:isVersionOf`` the framework, ``owl:priorVersion`` the last)."""
     fw = _n(ns.FRAMEWORK_IRI)
     replaced = {_n(ns.DCT + "hasVersion"), _n(ns.DCT + "issued")}
-    out = [t for t in canonical(triples) if not (t.subject == fw and t.predicate in replaced)
-           and not t.subject.value.startswith(FRAMEWORK_VERSION_PREFIX)]
+    out = [
+        t
+        for t in canonical(triples)
+        if not (t.subject == fw and t.predicate in replaced)
+        and not t.subject.value.startswith(FRAMEWORK_VERSION_PREFIX)
+    ]
     vi = _n(FRAMEWORK_VERSION_PREFIX + version)
-    out += [ox.Triple(fw, _n(ns.DCT + "hasVersion"), ox.Literal(version)), ox.Triple(fw, _n(ns.DCT + "issued"), _date(issued)),
-            ox.Triple(vi, _n(ns.DCT + "isVersionOf"), fw), ox.Triple(vi, _n(ns.OWL + "versionInfo"), ox.Literal(version)),
-            ox.Triple(vi, _n(ns.DCT + "issued"), _date(issued))]
+    out += [
+        ox.Triple(fw, _n(ns.DCT + "hasVersion"), ox.Literal(version)),
+        ox.Triple(fw, _n(ns.DCT + "issued"), _date(issued)),
+        ox.Triple(vi, _n(ns.DCT + "isVersionOf"), fw),
+        ox.Triple(vi, _n(ns.OWL + "versionInfo"), ox.Literal(version)),
+        ox.Triple(vi, _n(ns.DCT + "issued"), _date(issued)),
+    ]
     if prior:
         out.append(ox.Triple(vi, _n(ns.OWL + "priorVersion"), _n(FRAMEWORK_VERSION_PREFIX + prior)))
     return sorted(set(out), key=str)
@@ -184,12 +237,17 @@ def refuse_silent_removals(previous: PreviousRelease | None, framework: Sequence
     if previous is not None:
         problems += [f.message for f in removal_check(previous.framework, framework).findings]
     undecided = [r.notation for r in capability_rows(framework) if r.deprecated and not r.replaced_by]
-    problems += [f"capability {n} is deprecated but names no replacement: add "
-                 "dct:isReplacedBy <its successor> (template column replaced_by) or ais:noReplacement true "
-                 "(replaced_by = none)" for n in undecided]
+    problems += [
+        f"capability {n} is deprecated but names no replacement: add "
+        "dct:isReplacedBy <its successor> (template column replaced_by) or ais:noReplacement true "
+        "(replaced_by = none)"
+        for n in undecided
+    ]
     if problems:
-        raise InputError("the framework cannot be released:\n  " + "\n  ".join(problems),
-                         fix="deprecate withdrawn capabilities instead of deleting them, then release again")
+        raise InputError(
+            "the framework cannot be released:\n  " + "\n  ".join(problems),
+            fix="deprecate withdrawn capabilities instead of deleting them, then release again",
+        )
 
 
 def check_crosswalk_subjects(sets: Sequence[tuple[MappingSet, str]], framework: Sequence[ox.Triple]) -> None:
@@ -198,9 +256,12 @@ def check_crosswalk_subjects(sets: Sequence[tuple[MappingSet, str]], framework: 
     for ms, name in sets:
         unknown = sorted({m.subject_id for m in ms.mappings} - caps)
         if unknown:
-            raise InputError(f"maps {len(unknown)} subject(s) that are not capabilities of the framework: "
-                             + ", ".join(unknown[:5]), source=name,
-                             fix="use capability IRIs (https://w3id.org/aiskills/id/capability/{notation}) as subject_id")
+            raise InputError(
+                f"maps {len(unknown)} subject(s) that are not capabilities of the framework: "
+                + ", ".join(unknown[:5]),
+                source=name,
+                fix="use capability IRIs (https://w3id.org/aiskills/id/capability/{notation}) as subject_id",
+            )
 
 
 def write_release(inputs: ReleaseInputs, out: Path, *, force: bool = False) -> ReleaseSummary:
@@ -220,7 +281,11 @@ def write_release(inputs: ReleaseInputs, out: Path, *, force: bool = False) -> R
     _write_rdf(out, "framework", framework)
     rows = capability_rows(framework)
     _put(out, "framework.csv", write_csv(rows))
-    _put(out, "framework.xlsx", write_xlsx(rows, datetime(inputs.issued.year, inputs.issued.month, inputs.issued.day)))
+    _put(
+        out,
+        "framework.xlsx",
+        write_xlsx(rows, datetime(inputs.issued.year, inputs.issued.month, inputs.issued.day)),
+    )
     _put(out, "context.jsonld", (data_dir("ontology") / "context.jsonld").read_bytes())
     for ms, name in inputs.crosswalks:
         stem = _crosswalk_stem(name)
@@ -240,8 +305,18 @@ def write_release(inputs: ReleaseInputs, out: Path, *, force: bool = False) -> R
     summary.triples = {g: len(set(t)) for g, t in sorted(graphs.items())}
     _write_docs(_docs_store(graphs, framework, version), out / "docs", public_base=ns.ID.removesuffix("id/"))
     files = _files(out)
-    _put(out, "catalog.ttl", serialize(dcat_triples(out, files, inputs, framework, base, prior), ox.RdfFormat.TURTLE, CATALOG_PREFIXES))
-    _put(out, "void.ttl", serialize(void_triples(graphs, inputs, base, framework), ox.RdfFormat.TURTLE, CATALOG_PREFIXES))
+    _put(
+        out,
+        "catalog.ttl",
+        serialize(
+            dcat_triples(out, files, inputs, framework, base, prior), ox.RdfFormat.TURTLE, CATALOG_PREFIXES
+        ),
+    )
+    _put(
+        out,
+        "void.ttl",
+        serialize(void_triples(graphs, inputs, base, framework), ox.RdfFormat.TURTLE, CATALOG_PREFIXES),
+    )
     every = sorted([*_files(out), "catalog.ttl", "void.ttl"])
     _put(out, "SHA256SUMS", "".join(f"{_sha256(out / f)}  {f}\n" for f in every).encode())
     summary.files = sorted([*every, "SHA256SUMS"])
@@ -254,10 +329,15 @@ def _prepare(out: Path, force: bool, previous: Path | None = None) -> None:
         raise InputError("exists and is not a folder", source=str(out), fix="choose another --out")
     if out.is_dir() and any(out.iterdir()):
         if previous is not None and previous.resolve() == out.resolve():
-            raise InputError("is the --previous release", source=str(out), fix="write the new release to another folder")
+            raise InputError(
+                "is the --previous release", source=str(out), fix="write the new release to another folder"
+            )
         if not force:
-            raise InputError("is not empty", source=str(out),
-                             fix="choose an empty or new folder, or add --force to replace its contents")
+            raise InputError(
+                "is not empty",
+                source=str(out),
+                fix="choose an empty or new folder, or add --force to replace its contents",
+            )
         for child in out.iterdir():
             shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
     out.mkdir(parents=True, exist_ok=True)
@@ -297,14 +377,19 @@ def jsonld(triples: Sequence[ox.Triple]) -> bytes:
 
 
 def _nquads(graphs: dict[str, list[ox.Triple]]) -> bytes:
-    quads = sorted({ox.Quad(t.subject, t.predicate, t.object, _n(g)) for g, ts in graphs.items() for t in ts}, key=str)
+    quads = sorted(
+        {ox.Quad(t.subject, t.predicate, t.object, _n(g)) for g, ts in graphs.items() for t in ts}, key=str
+    )
     return ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
 
 
 def _files(out: Path) -> list[str]:
     """Every file in the folder (relative, sorted), but the catalogue files that describe the rest."""
-    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
-                  if p.is_file() and p.relative_to(out).as_posix() not in CATALOG_FILES)
+    return sorted(
+        p.relative_to(out).as_posix()
+        for p in out.rglob("*")
+        if p.is_file() and p.relative_to(out).as_posix() not in CATALOG_FILES
+    )
 
 
 def _sha256(path: Path) -> str:
@@ -312,6 +397,7 @@ def _sha256(path: Path) -> str:
 
 
 # -- documentation -------------------------------------------------------------------------------
+
 
 def _docs_store(graphs: dict[str, list[ox.Triple]], framework: list[ox.Triple], version: str) -> Store:
     """An in-memory store holding the release's graphs, with the framework current, for the pages."""
@@ -321,8 +407,11 @@ def _docs_store(graphs: dict[str, list[ox.Triple]], framework: list[ox.Triple], 
 
     store = EmbeddedStore(None)
     load_ontology_and_framework(store, (graphs[ns.ONTOLOGY_GRAPH], version), Framework(framework, version))
-    extra = [GraphData(g, ox.serialize(ts, format=ox.RdfFormat.N_TRIPLES) or b"", ox.RdfFormat.N_TRIPLES)
-             for g, ts in graphs.items() if g not in (ns.ONTOLOGY_GRAPH, ns.framework_graph(version))]
+    extra = [
+        GraphData(g, ox.serialize(ts, format=ox.RdfFormat.N_TRIPLES) or b"", ox.RdfFormat.N_TRIPLES)
+        for g, ts in graphs.items()
+        if g not in (ns.ONTOLOGY_GRAPH, ns.framework_graph(version))
+    ]
     if extra:
         store.replace_graphs(extra)
     return store
@@ -342,39 +431,62 @@ def _write_docs(store: Store, out_dir: Path, public_base: str) -> None:
 
 # -- DCAT and VoID -------------------------------------------------------------------------------
 
+
 def _publisher(framework: Sequence[ox.Triple], dataset: str) -> list[ox.Triple]:
     """The framework's ``dct:publisher``: an IRI as it is, a name as a ``foaf:Agent``."""
-    values = sorted(t.object for t in framework if t.subject == _n(ns.FRAMEWORK_IRI) and t.predicate == _n(ns.DCT + "publisher"))
+    values = sorted(
+        t.object
+        for t in framework
+        if t.subject == _n(ns.FRAMEWORK_IRI) and t.predicate == _n(ns.DCT + "publisher")
+    )
     out = []
     for value in values[:1]:
         if isinstance(value, ox.NamedNode):
             out.append(ox.Triple(_n(dataset), _n(ns.DCT + "publisher"), value))
         else:
             agent = _n(dataset + "#publisher")
-            out += [ox.Triple(_n(dataset), _n(ns.DCT + "publisher"), agent),
-                    ox.Triple(agent, _A, _n(FOAF + "Agent")), ox.Triple(agent, _n(FOAF + "name"), ox.Literal(value.value))]
+            out += [
+                ox.Triple(_n(dataset), _n(ns.DCT + "publisher"), agent),
+                ox.Triple(agent, _A, _n(FOAF + "Agent")),
+                ox.Triple(agent, _n(FOAF + "name"), ox.Literal(value.value)),
+            ]
     return out
 
 
 def _framework_facts(framework: Sequence[ox.Triple], predicate: str) -> list[ox.NamedNode | ox.Literal]:
-    return sorted((t.object for t in framework if t.subject == _n(ns.FRAMEWORK_IRI) and t.predicate == _n(predicate)), key=str)  # type: ignore[misc]
+    return sorted(
+        (t.object for t in framework if t.subject == _n(ns.FRAMEWORK_IRI) and t.predicate == _n(predicate)),
+        key=str,
+    )  # type: ignore[misc]
 
 
-def dcat_triples(out: Path, files: Sequence[str], inputs: ReleaseInputs, framework: Sequence[ox.Triple],
-                 base: str, prior: str | None = None) -> list[ox.Triple]:
+def dcat_triples(
+    out: Path,
+    files: Sequence[str],
+    inputs: ReleaseInputs,
+    framework: Sequence[ox.Triple],
+    base: str,
+    prior: str | None = None,
+) -> list[ox.Triple]:
     """The DCAT description: the release as a ``dcat:Dataset`` with one ``dcat:Distribution`` per
     file (media type, byte size, SHA-256 checksum, licence) outside ``docs/``."""
     dataset = RELEASE_PREFIX + inputs.version
     d = _n(dataset)
     licences = _framework_facts(framework, ns.DCT + "license")
-    out_t = [ox.Triple(d, _A, _n(DCAT + "Dataset")),
-             ox.Triple(d, _n(ns.DCT + "hasVersion"), ox.Literal(inputs.version)),
-             ox.Triple(d, _n(ns.DCT + "issued"), _date(inputs.issued)),
-             ox.Triple(d, _n(ns.DCT + "isVersionOf"), _n(ns.FRAMEWORK_IRI)),
-             ox.Triple(d, _n(ns.DCT + "hasPart"), _n(FRAMEWORK_VERSION_PREFIX + inputs.version)),
-             ox.Triple(d, _n(ns.DCT + "hasPart"), _n(ONTOLOGY_VERSION_PREFIX + inputs.version)),
-             ox.Triple(d, _n(DCAT + "version"), ox.Literal(inputs.version))]
-    out_t += [ox.Triple(d, _n(ns.DCT + p), v) for p in ("title", "description") for v in _framework_facts(framework, ns.DCT + p)]
+    out_t = [
+        ox.Triple(d, _A, _n(DCAT + "Dataset")),
+        ox.Triple(d, _n(ns.DCT + "hasVersion"), ox.Literal(inputs.version)),
+        ox.Triple(d, _n(ns.DCT + "issued"), _date(inputs.issued)),
+        ox.Triple(d, _n(ns.DCT + "isVersionOf"), _n(ns.FRAMEWORK_IRI)),
+        ox.Triple(d, _n(ns.DCT + "hasPart"), _n(FRAMEWORK_VERSION_PREFIX + inputs.version)),
+        ox.Triple(d, _n(ns.DCT + "hasPart"), _n(ONTOLOGY_VERSION_PREFIX + inputs.version)),
+        ox.Triple(d, _n(DCAT + "version"), ox.Literal(inputs.version)),
+    ]
+    out_t += [
+        ox.Triple(d, _n(ns.DCT + p), v)
+        for p in ("title", "description")
+        for v in _framework_facts(framework, ns.DCT + p)
+    ]
     out_t += [ox.Triple(d, _n(ns.DCT + "license"), v) for v in licences]
     out_t += _publisher(framework, dataset)
     if prior is not None:
@@ -388,28 +500,41 @@ def dcat_triples(out: Path, files: Sequence[str], inputs: ReleaseInputs, framewo
     return out_t
 
 
-def _distribution(d: ox.NamedNode, path: Path, name: str, base: str,
-                  licences: Sequence[ox.NamedNode | ox.Literal]) -> list[ox.Triple]:
+def _distribution(
+    d: ox.NamedNode, path: Path, name: str, base: str, licences: Sequence[ox.NamedNode | ox.Literal]
+) -> list[ox.Triple]:
     dist = _n(f"{d.value}/{name}")
     checksum = _n(f"{d.value}/{name}#sha256")
     media = MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
     if name == "context.jsonld":
         media = "application/ld+json"
     url = _n(base + name)
-    out = [ox.Triple(d, _n(DCAT + "distribution"), dist), ox.Triple(dist, _A, _n(DCAT + "Distribution")),
-           ox.Triple(dist, _n(ns.DCT + "title"), ox.Literal(name)),
-           ox.Triple(dist, _n(DCAT + "downloadURL"), url), ox.Triple(dist, _n(DCAT + "accessURL"), url),
-           ox.Triple(dist, _n(DCAT + "mediaType"), _n("https://www.iana.org/assignments/media-types/" + media)),
-           ox.Triple(dist, _n(DCAT + "byteSize"), ox.Literal(str(path.stat().st_size), datatype=_n(ns.XSD + "nonNegativeInteger"))),
-           ox.Triple(dist, _n(SPDX + "checksum"), checksum), ox.Triple(checksum, _A, _n(SPDX + "Checksum")),
-           ox.Triple(checksum, _n(SPDX + "algorithm"), _n(SPDX + "checksumAlgorithm_sha256")),
-           ox.Triple(checksum, _n(SPDX + "checksumValue"), ox.Literal(_sha256(path), datatype=_n(ns.XSD + "hexBinary")))]
+    out = [
+        ox.Triple(d, _n(DCAT + "distribution"), dist),
+        ox.Triple(dist, _A, _n(DCAT + "Distribution")),
+        ox.Triple(dist, _n(ns.DCT + "title"), ox.Literal(name)),
+        ox.Triple(dist, _n(DCAT + "downloadURL"), url),
+        ox.Triple(dist, _n(DCAT + "accessURL"), url),
+        ox.Triple(dist, _n(DCAT + "mediaType"), _n("https://www.iana.org/assignments/media-types/" + media)),
+        ox.Triple(
+            dist,
+            _n(DCAT + "byteSize"),
+            ox.Literal(str(path.stat().st_size), datatype=_n(ns.XSD + "nonNegativeInteger")),
+        ),
+        ox.Triple(dist, _n(SPDX + "checksum"), checksum),
+        ox.Triple(checksum, _A, _n(SPDX + "Checksum")),
+        ox.Triple(checksum, _n(SPDX + "algorithm"), _n(SPDX + "checksumAlgorithm_sha256")),
+        ox.Triple(
+            checksum, _n(SPDX + "checksumValue"), ox.Literal(_sha256(path), datatype=_n(ns.XSD + "hexBinary"))
+        ),
+    ]
     out += [ox.Triple(dist, _n(ns.DCT + "license"), v) for v in licences]
     return out
 
 
-def void_triples(graphs: dict[str, list[ox.Triple]], inputs: ReleaseInputs, base: str,
-                 framework: Sequence[ox.Triple]) -> list[ox.Triple]:
+def void_triples(
+    graphs: dict[str, list[ox.Triple]], inputs: ReleaseInputs, base: str, framework: Sequence[ox.Triple]
+) -> list[ox.Triple]:
     """The VoID description: triple counts (all and per graph), classes with their entity counts,
     example resources, the vocabularies, the data dump and the SPARQL endpoint when given."""
     d = _n(RELEASE_PREFIX + inputs.version)
@@ -418,14 +543,17 @@ def void_triples(graphs: dict[str, list[ox.Triple]], inputs: ReleaseInputs, base
     for t in every:
         if t.predicate == _A and isinstance(t.object, ox.NamedNode):
             typed.setdefault(t.object.value, set()).add(t.subject.value)
-    out = [ox.Triple(d, _A, _n(VOID + "Dataset")),
-           ox.Triple(d, _n(VOID + "triples"), _int(sum(len(set(ts)) for ts in graphs.values()))),
-           ox.Triple(d, _n(VOID + "classes"), _int(len(typed))),
-           ox.Triple(d, _n(VOID + "distinctSubjects"), _int(len({t.subject for t in every}))),
-           ox.Triple(d, _n(VOID + "dataDump"), _n(base + "all.nq")),
-           ox.Triple(d, _n(VOID + "uriSpace"), ox.Literal(ns.ID)),
-           ox.Triple(d, _n(VOID + "vocabulary"), _n(ns.AIS)), ox.Triple(d, _n(VOID + "vocabulary"), _n(ns.SKOS)),
-           ox.Triple(d, _n(VOID + "vocabulary"), _n(ns.DCT))]
+    out = [
+        ox.Triple(d, _A, _n(VOID + "Dataset")),
+        ox.Triple(d, _n(VOID + "triples"), _int(sum(len(set(ts)) for ts in graphs.values()))),
+        ox.Triple(d, _n(VOID + "classes"), _int(len(typed))),
+        ox.Triple(d, _n(VOID + "distinctSubjects"), _int(len({t.subject for t in every}))),
+        ox.Triple(d, _n(VOID + "dataDump"), _n(base + "all.nq")),
+        ox.Triple(d, _n(VOID + "uriSpace"), ox.Literal(ns.ID)),
+        ox.Triple(d, _n(VOID + "vocabulary"), _n(ns.AIS)),
+        ox.Triple(d, _n(VOID + "vocabulary"), _n(ns.SKOS)),
+        ox.Triple(d, _n(VOID + "vocabulary"), _n(ns.DCT)),
+    ]
     if inputs.sparql_endpoint:
         out.append(ox.Triple(d, _n(VOID + "sparqlEndpoint"), _n(inputs.sparql_endpoint)))
     for kind in ("Capability", "Domain", "Archetype", "Role", "KnowledgeLevel"):
@@ -434,13 +562,19 @@ def void_triples(graphs: dict[str, list[ox.Triple]], inputs: ReleaseInputs, base
             out.append(ox.Triple(d, _n(VOID + "exampleResource"), _n(members[0])))
     for n, cls in enumerate(sorted(typed), start=1):
         part = _n(f"{d.value}/void/class/{n}")
-        out += [ox.Triple(d, _n(VOID + "classPartition"), part), ox.Triple(part, _n(VOID + "class"), _n(cls)),
-                ox.Triple(part, _n(VOID + "entities"), _int(len(typed[cls])))]
+        out += [
+            ox.Triple(d, _n(VOID + "classPartition"), part),
+            ox.Triple(part, _n(VOID + "class"), _n(cls)),
+            ox.Triple(part, _n(VOID + "entities"), _int(len(typed[cls]))),
+        ]
     for graph, ts in sorted(graphs.items()):
         sub = _n(f"{d.value}/void/graph/{graph.removeprefix(ns.GRAPH)}")
-        out += [ox.Triple(d, _n(VOID + "subset"), sub), ox.Triple(sub, _A, _n(VOID + "Dataset")),
-                ox.Triple(sub, _n(SD + "name"), _n(graph)),
-                ox.Triple(sub, _n(VOID + "triples"), _int(len(set(ts))))]
+        out += [
+            ox.Triple(d, _n(VOID + "subset"), sub),
+            ox.Triple(sub, _A, _n(VOID + "Dataset")),
+            ox.Triple(sub, _n(SD + "name"), _n(graph)),
+            ox.Triple(sub, _n(VOID + "triples"), _int(len(set(ts)))),
+        ]
         if graph.startswith(ns.GRAPH + "crosswalk/"):
             out += _linkset(sub, ts)
     return out
@@ -452,7 +586,9 @@ def _linkset(sub: ox.NamedNode, triples: Sequence[ox.Triple]) -> list[ox.Triple]
     used = sorted({t.predicate.value for t in triples if t.predicate.value in mapping})
     if not used:
         return []
-    return [ox.Triple(sub, _A, _n(VOID + "Linkset"))] + [ox.Triple(sub, _n(VOID + "linkPredicate"), _n(p)) for p in used]
+    return [ox.Triple(sub, _A, _n(VOID + "Linkset"))] + [
+        ox.Triple(sub, _n(VOID + "linkPredicate"), _n(p)) for p in used
+    ]
 
 
 def _int(n: int) -> ox.Literal:

@@ -29,8 +29,11 @@ def ontology_version(triples: list[ox.Triple], source: str) -> str:
     onto = ox.NamedNode(ns.ONTOLOGY_IRI)
     versions = [t.object.value for t in triples if t.subject == onto and t.predicate == info]
     if not versions:
-        raise InputError(f"<{ns.ONTOLOGY_IRI}> has no owl:versionInfo", source=source,
-                         fix="add owl:versionInfo to the ontology header")
+        raise InputError(
+            f"<{ns.ONTOLOGY_IRI}> has no owl:versionInfo",
+            source=source,
+            fix="add owl:versionInfo to the ontology header",
+        )
     return versions[0]
 
 

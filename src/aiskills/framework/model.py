@@ -57,21 +57,27 @@ def framework_version(triples: Iterable[ox.Triple], source: str) -> str:
     """The framework's ``dct:hasVersion``; it names the framework's graph, so it must be IRI-safe."""
     versions = {t.object.value for t in triples if t.subject == _FRAMEWORK and t.predicate == _VERSION}
     if len(versions) != 1:
-        raise InputError(f"the framework <{ns.FRAMEWORK_IRI}> must have exactly one dct:hasVersion, "
-                         f"found {len(versions)}", source=source,
-                         fix='add e.g. dct:hasVersion "2026.1" to the framework')
+        raise InputError(
+            f"the framework <{ns.FRAMEWORK_IRI}> must have exactly one dct:hasVersion, found {len(versions)}",
+            source=source,
+            fix='add e.g. dct:hasVersion "2026.1" to the framework',
+        )
     version = versions.pop()
     if not VERSION.match(version):
-        raise InputError(f"version {version!r} is not a usable version label", source=source,
-                         fix="use letters, digits, '.', '-' or '_', e.g. 2026.1")
+        raise InputError(
+            f"version {version!r} is not a usable version label",
+            source=source,
+            fix="use letters, digits, '.', '-' or '_', e.g. 2026.1",
+        )
     return version
 
 
 def section_codes(triples: Iterable[ox.Triple]) -> dict[str, str]:
     """Section code → section IRI, for every domain, sub-domain and group in ``triples``."""
     typed = {t.subject for t in triples if t.predicate == _A and t.object in _SECTION_CLASSES}
-    return {t.object.value: t.subject.value for t in triples
-            if t.subject in typed and t.predicate == _NOTATION}
+    return {
+        t.object.value: t.subject.value for t in triples if t.subject in typed and t.predicate == _NOTATION
+    }
 
 
 def capability_triples(rows: Sequence[CapabilityRow], sections: dict[str, str]) -> list[ox.Triple]:
@@ -130,26 +136,38 @@ def capability_rows(triples: Iterable[ox.Triple]) -> list[CapabilityRow]:
     slugs = {ns.archetype_iri(s): s for s in ARCHETYPES.values()}
     rows = []
     for cap, f in facts.items():
-        def one(p: ox.NamedNode) -> str | None:
+
+        def one(p: ox.NamedNode, f: dict[ox.NamedNode, list[ox.NamedNode | ox.Literal]] = f) -> str | None:
             values = f.get(p, [])
             return values[0].value if values else None
 
         level = one(_LEVEL)
         bloom = one(_BLOOM)
         replaced = one(_REPLACED_BY)
-        rows.append(CapabilityRow(
-            notation=one(_NOTATION) or cap.value.rsplit("/", 1)[-1],
-            statement=one(_PREF) or "",
-            level=int(level.rsplit("/", 1)[-1]) if level else 0,
-            domain=codes.get(one(_SECTION) or "", ""),
-            archetypes=tuple(sorted((slugs[a.value] for a in f.get(_ARCHETYPE, []) if a.value in slugs),
-                                    key=list(ARCHETYPES.values()).index)),
-            bloom_level=bloom.rsplit("/", 1)[-1] if bloom else None,
-            description=one(_DESCRIPTION),
-            deprecated=one(_DEPRECATED) in ("true", "1"),
-            replaced_by=(replaced.rsplit("/", 1)[-1] if replaced
-                         else NO_REPLACEMENT if one(_NO_REPLACEMENT) in ("true", "1") else None),
-        ))
+        rows.append(
+            CapabilityRow(
+                notation=one(_NOTATION) or cap.value.rsplit("/", 1)[-1],
+                statement=one(_PREF) or "",
+                level=int(level.rsplit("/", 1)[-1]) if level else 0,
+                domain=codes.get(one(_SECTION) or "", ""),
+                archetypes=tuple(
+                    sorted(
+                        (slugs[a.value] for a in f.get(_ARCHETYPE, []) if a.value in slugs),
+                        key=list(ARCHETYPES.values()).index,
+                    )
+                ),
+                bloom_level=bloom.rsplit("/", 1)[-1] if bloom else None,
+                description=one(_DESCRIPTION),
+                deprecated=one(_DEPRECATED) in ("true", "1"),
+                replaced_by=(
+                    replaced.rsplit("/", 1)[-1]
+                    if replaced
+                    else NO_REPLACEMENT
+                    if one(_NO_REPLACEMENT) in ("true", "1")
+                    else None
+                ),
+            )
+        )
     return sorted(rows, key=lambda r: notation_key(r.notation))
 
 

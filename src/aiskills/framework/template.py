@@ -54,8 +54,15 @@ class CapabilityRow:
     def cells(self, deprecation: bool = False) -> list[str]:
         """The row's cells in ``COLUMNS`` order, then the ``DEPRECATION_COLUMNS`` when asked."""
         badges = ";".join(b for b in BADGE_ORDER if ARCHETYPES[b] in self.archetypes)
-        cells = [self.notation, self.statement, str(self.level), self.domain, badges,
-                 self.bloom_level or "", self.description or ""]
+        cells = [
+            self.notation,
+            self.statement,
+            str(self.level),
+            self.domain,
+            badges,
+            self.bloom_level or "",
+            self.description or "",
+        ]
         if deprecation:
             cells += ["true" if self.deprecated else "", self.replaced_by or ""]
         return cells
@@ -81,6 +88,7 @@ class TemplateError(ProblemsError):
 
 # -- reading -------------------------------------------------------------------------------------
 
+
 def read_template(path: Path, sections: Iterable[str]) -> list[CapabilityRow]:
     """Read a CSV or XLSX template; ``sections`` are the domain codes rows may name."""
     ext = path.suffix.lower()
@@ -89,44 +97,63 @@ def read_template(path: Path, sections: Iterable[str]) -> list[CapabilityRow]:
     elif ext in (".xlsx", ".xlsm"):
         table = _xlsx_cells(path)
     else:
-        raise InputError("a framework template must be a .csv or .xlsx file", source=str(path),
-                         fix="export the spreadsheet as CSV (UTF-8) or XLSX")
+        raise InputError(
+            "a framework template must be a .csv or .xlsx file",
+            source=str(path),
+            fix="export the spreadsheet as CSV (UTF-8) or XLSX",
+        )
     return parse_cells(table, sections, str(path))
 
 
 def parse_cells(table: Sequence[Sequence[str]], sections: Iterable[str], source: str) -> list[CapabilityRow]:
     """Rows from a table of cells whose first row is the header."""
     if not table:
-        raise InputError("the file is empty", source=source,
-                         fix="start from ontology/templates/framework-template.csv")
+        raise InputError(
+            "the file is empty", source=source, fix="start from ontology/templates/framework-template.csv"
+        )
     header = [h.strip().lower() for h in table[0]]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise InputError(f"missing column(s) {', '.join(missing)}", source=source, place="row 1",
-                         fix="the header row must name: " + ", ".join(COLUMNS))
+        raise InputError(
+            f"missing column(s) {', '.join(missing)}",
+            source=source,
+            place="row 1",
+            fix="the header row must name: " + ", ".join(COLUMNS),
+        )
     index = {name: header.index(name) for name in COLUMNS + DEPRECATION_COLUMNS if name in header}
     known = set(sections)
     rows: list[CapabilityRow] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     for n, cells in enumerate(table[1:], start=2):
-        record = {name: (cells[i].strip() if i < len(cells) and cells[i] is not None else "")
-                  for name, i in index.items()}
+        record = {
+            name: (cells[i].strip() if i < len(cells) and cells[i] is not None else "")
+            for name, i in index.items()
+        }
         if not any(record.values()):
             continue
         row, found = _parse_row(n, record, known)
         problems.extend(found)
         if row is not None:
             if row.notation in seen:
-                problems.append(Problem(n, "notation", f"{row.notation!r} is already used on row "
-                                        f"{seen[row.notation]}", "give each capability its own notation"))
+                problems.append(
+                    Problem(
+                        n,
+                        "notation",
+                        f"{row.notation!r} is already used on row {seen[row.notation]}",
+                        "give each capability its own notation",
+                    )
+                )
             seen.setdefault(row.notation, n)
             rows.append(row)
     if problems:
         raise TemplateError(source, problems)
     if not rows:
-        raise InputError("the file has a header but no capability rows", source=source,
-                         fix="add one row per capability below the header")
+        raise InputError(
+            "the file has a header but no capability rows",
+            source=source,
+            fix="add one row per capability below the header",
+        )
     return rows
 
 
@@ -141,13 +168,15 @@ def _parse_row(n: int, r: dict[str, str], sections: set[str]) -> tuple[Capabilit
             bad(column, "is empty", f"fill in the {column}")
     notation = r.get("notation", "")
     if notation and not NOTATION.match(notation):
-        bad("notation", f"{notation!r} is not a valid notation",
-            "use letters, digits, '.', '-' or '_' only, e.g. 6.1-03")
+        bad(
+            "notation",
+            f"{notation!r} is not a valid notation",
+            "use letters, digits, '.', '-' or '_' only, e.g. 6.1-03",
+        )
     level = 0
     if r.get("level"):
         text = r["level"].removeprefix("Level ").removeprefix("level ").strip()
-        if text.endswith(".0"):
-            text = text[:-2]
+        text = text.removesuffix(".0")
         if text.isdigit() and int(text) in LEVELS:
             level = int(text)
         else:
@@ -155,7 +184,11 @@ def _parse_row(n: int, r: dict[str, str], sections: set[str]) -> tuple[Capabilit
     domain = r.get("domain", "")
     if domain and domain not in sections:
         near = ", ".join(_nearest(domain, sections))
-        bad("domain", f"{domain!r} is not a domain code of the framework", f"use a published code such as {near}")
+        bad(
+            "domain",
+            f"{domain!r} is not a domain code of the framework",
+            f"use a published code such as {near}",
+        )
     archetypes = _archetypes(r.get("archetypes", ""), bad)
     bloom = r.get("bloom_level", "").lower() or None
     if bloom == "analyze":
@@ -165,23 +198,45 @@ def _parse_row(n: int, r: dict[str, str], sections: set[str]) -> tuple[Capabilit
     deprecated, replaced_by = _deprecation(r, bad)
     if problems:
         return None, problems
-    return CapabilityRow(notation, r["statement"], level, domain, archetypes, bloom,
-                         r.get("description") or None, n, deprecated, replaced_by), problems
+    return CapabilityRow(
+        notation,
+        r["statement"],
+        level,
+        domain,
+        archetypes,
+        bloom,
+        r.get("description") or None,
+        n,
+        deprecated,
+        replaced_by,
+    ), problems
 
 
 def _deprecation(r: dict[str, str], bad) -> tuple[bool, str | None]:  # type: ignore[no-untyped-def]
     """The ``deprecated`` flag and the ``replaced_by`` cell (a notation or ``none``)."""
     flag = r.get("deprecated", "").lower()
     if flag not in ("", "true", "false", "yes", "no", "1", "0"):
-        bad("deprecated", f"{r['deprecated']!r} is not true or false", "write true for a withdrawn capability, else leave it empty")
+        bad(
+            "deprecated",
+            f"{r['deprecated']!r} is not true or false",
+            "write true for a withdrawn capability, else leave it empty",
+        )
     deprecated = flag in ("true", "yes", "1")
     replaced = r.get("replaced_by", "").strip() or None
     if replaced and replaced.lower() == NO_REPLACEMENT:
         replaced = NO_REPLACEMENT
     elif replaced and not NOTATION.match(replaced):
-        bad("replaced_by", f"{replaced!r} is not a notation", f"name the successor's notation, e.g. 6.1-03, or write {NO_REPLACEMENT}")
+        bad(
+            "replaced_by",
+            f"{replaced!r} is not a notation",
+            f"name the successor's notation, e.g. 6.1-03, or write {NO_REPLACEMENT}",
+        )
     if replaced and not deprecated:
-        bad("replaced_by", "is filled in but the capability is not deprecated", "write true in the deprecated column, or clear replaced_by")
+        bad(
+            "replaced_by",
+            "is filled in but the capability is not deprecated",
+            "write true in the deprecated column, or clear replaced_by",
+        )
     return deprecated, replaced
 
 
@@ -191,8 +246,11 @@ def _archetypes(text: str, bad) -> tuple[str, ...]:  # type: ignore[no-untyped-d
     for part in (p.strip() for p in re.split(r"[;,]", text) if p.strip()):
         slug = ARCHETYPES.get(part.upper()) if len(part) == 1 else names.get(part.lower())
         if slug is None:
-            bad("archetypes", f"{part!r} is not an archetype badge",
-                "use S, D, C, E, U (or Shaper, Driver, Creator, Embedder, User) separated by ';'")
+            bad(
+                "archetypes",
+                f"{part!r} is not an archetype badge",
+                "use S, D, C, E, U (or Shaper, Driver, Creator, Embedder, User) separated by ';'",
+            )
         elif slug not in slugs:
             slugs.append(slug)
     order = list(ARCHETYPES.values())
@@ -210,8 +268,11 @@ def _csv_cells(path: Path) -> list[list[str]]:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"is not UTF-8 text (byte {exc.start})", source=str(path),
-                         fix="save the spreadsheet as 'CSV UTF-8'") from None
+        raise InputError(
+            f"is not UTF-8 text (byte {exc.start})",
+            source=str(path),
+            fix="save the spreadsheet as 'CSV UTF-8'",
+        ) from None
     except OSError as exc:
         raise InputError(f"cannot read the file: {exc.strerror}", source=str(path)) from None
     try:
@@ -228,11 +289,16 @@ def _xlsx_cells(path: Path) -> list[list[str]]:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise InputError(f"is not a readable XLSX workbook: {exc}", source=str(path),
-                         fix="save it from your spreadsheet program as .xlsx") from None
+        raise InputError(
+            f"is not a readable XLSX workbook: {exc}",
+            source=str(path),
+            fix="save it from your spreadsheet program as .xlsx",
+        ) from None
     try:
         sheet = book[SHEET] if SHEET in book.sheetnames else book.worksheets[0]
-        return [["" if v is None else _cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        return [
+            ["" if v is None else _cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)
+        ]
     finally:
         book.close()
 
@@ -244,6 +310,7 @@ def _cell_text(value: object) -> str:
 
 
 # -- writing -------------------------------------------------------------------------------------
+
 
 def _header(rows: Sequence[CapabilityRow]) -> tuple[bool, tuple[str, ...]]:
     """Whether the deprecation columns are written (some row is deprecated), and the header."""

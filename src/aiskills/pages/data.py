@@ -26,15 +26,25 @@ from aiskills.store.base import Store
 
 SCHEMA = "https://schema.org/"
 KIND_LABELS = {
-    ns.AIS + "Capability": "Capability", ns.AIS + "Domain": "Domain", ns.AIS + "SubDomain": "Sub-domain",
-    ns.AIS + "DomainGroup": "Group", ns.AIS + "Archetype": "Archetype", ns.AIS + "Role": "Role",
-    ns.AIS + "KnowledgeLevel": "Knowledge level", ns.AIS + "BloomLevel": "Bloom level",
-    ns.AIS + "CapabilityFramework": "Framework", ns.SKOS + "ConceptScheme": "Concept scheme",
+    ns.AIS + "Capability": "Capability",
+    ns.AIS + "Domain": "Domain",
+    ns.AIS + "SubDomain": "Sub-domain",
+    ns.AIS + "DomainGroup": "Group",
+    ns.AIS + "Archetype": "Archetype",
+    ns.AIS + "Role": "Role",
+    ns.AIS + "KnowledgeLevel": "Knowledge level",
+    ns.AIS + "BloomLevel": "Bloom level",
+    ns.AIS + "CapabilityFramework": "Framework",
+    ns.SKOS + "ConceptScheme": "Concept scheme",
     ns.AIS + "Curriculum": "Curriculum",
 }
-MAPPING_LABELS = {ns.SKOS + "exactMatch": "exact match", ns.SKOS + "closeMatch": "close match",
-                  ns.SKOS + "broadMatch": "broader match", ns.SKOS + "narrowMatch": "narrower match",
-                  ns.SKOS + "relatedMatch": "related match"}
+MAPPING_LABELS = {
+    ns.SKOS + "exactMatch": "exact match",
+    ns.SKOS + "closeMatch": "close match",
+    ns.SKOS + "broadMatch": "broader match",
+    ns.SKOS + "narrowMatch": "narrower match",
+    ns.SKOS + "relatedMatch": "related match",
+}
 SECTION_KINDS = (ns.AIS + "Domain", ns.AIS + "SubDomain", ns.AIS + "DomainGroup")
 HEAT_CLASSES = 5  # heat-0 (none) … heat-5 (the most in any cell)
 
@@ -50,7 +60,9 @@ class Ref:
 
     @property
     def text(self) -> str:
-        return f"{self.notation} {self.label}" if self.notation and self.notation != self.label else self.label
+        return (
+            f"{self.notation} {self.label}" if self.notation and self.notation != self.label else self.label
+        )
 
 
 @dataclass
@@ -75,8 +87,13 @@ def rows(store: Store, name: str, **bindings: str | ox.NamedNode | ox.Literal) -
     terms = {k: ox.NamedNode(v) if isinstance(v, str) else v for k, v in bindings.items()}
     table = store.select(query.text, terms)
     index = [table.columns.index(c) for c in query.columns]
-    return [{c: (None if row[i] is None else row[i].value)  # type: ignore[union-attr]
-             for c, i in zip(query.columns, index)} for row in table.rows]
+    return [
+        {
+            c: (None if row[i] is None else row[i].value)  # type: ignore[union-attr]
+            for c, i in zip(query.columns, index)
+        }
+        for row in table.rows
+    ]
 
 
 def badge_key(badge: str | None) -> int:
@@ -96,15 +113,19 @@ def truthy(value: str | None) -> bool:
 
 def capability_rows(linker: Linker, table: Iterable[Row]) -> list[Capability]:
     """Capabilities from a ``capabilities``-shaped result, in notation order."""
-    out = [Capability(
-        ref=ref(linker, r["capability"], r["statement"], r["notation"]),
-        statement=r["statement"] or "",
-        level=r["level_notation"], level_label=r["level_label"],
-        section=ref(linker, r["section"], r["section_label"], r["section_notation"]),
-        domain=ref(linker, r["domain"], r["domain_label"], r["domain_notation"]),
-        badges=sorted((r["badges"] or "").split(), key=badge_key),
-        deprecated=truthy(r["deprecated"]),
-    ) for r in table]
+    out = [
+        Capability(
+            ref=ref(linker, r["capability"], r["statement"], r["notation"]),
+            statement=r["statement"] or "",
+            level=r["level_notation"],
+            level_label=r["level_label"],
+            section=ref(linker, r["section"], r["section_label"], r["section_notation"]),
+            domain=ref(linker, r["domain"], r["domain_label"], r["domain_notation"]),
+            badges=sorted((r["badges"] or "").split(), key=badge_key),
+            deprecated=truthy(r["deprecated"]),
+        )
+        for r in table
+    ]
     return sorted(out, key=lambda c: natural_key(c.ref.notation))
 
 
@@ -117,8 +138,10 @@ def by_domain_and_level(capabilities: list[Capability]) -> list[dict[str, Any]]:
         group["count"] += 1
     out = []
     for group in sorted(domains.values(), key=lambda g: natural_key(g["domain"].notation)):
-        levels = [{"level": lvl, "label": caps[0].level_label or f"Level {lvl}", "capabilities": caps}
-                  for lvl, caps in sorted(group["levels"].items(), key=lambda kv: natural_key(kv[0]))]
+        levels = [
+            {"level": lvl, "label": caps[0].level_label or f"Level {lvl}", "capabilities": caps}
+            for lvl, caps in sorted(group["levels"].items(), key=lambda kv: natural_key(kv[0]))
+        ]
         out.append({"domain": group["domain"], "count": group["count"], "levels": levels})
     return out
 
@@ -130,12 +153,21 @@ def concept(store: Store, linker: Linker, iri: str) -> dict[str, Any] | None:
         return None
     r = found[0]
     return {
-        "iri": iri, "label": r["label"] or iri.rsplit("/", 1)[-1], "notation": r["notation"],
-        "alt_label": r["alt_label"], "definition": r["definition"], "description": r["description"],
-        "broader": ref(linker, r["broader"], r["broader_label"], r["broader_notation"]) if r["broader"] else None,
+        "iri": iri,
+        "label": r["label"] or iri.rsplit("/", 1)[-1],
+        "notation": r["notation"],
+        "alt_label": r["alt_label"],
+        "definition": r["definition"],
+        "description": r["description"],
+        "broader": ref(linker, r["broader"], r["broader_label"], r["broader_notation"])
+        if r["broader"]
+        else None,
         "deprecated": truthy(r["deprecated"]),
-        "replaced_by": (ref(linker, r["replaced_by"], r["replaced_by_label"], r["replaced_by_notation"])
-                        if r["replaced_by"] else None),
+        "replaced_by": (
+            ref(linker, r["replaced_by"], r["replaced_by_label"], r["replaced_by_notation"])
+            if r["replaced_by"]
+            else None
+        ),
     }
 
 
@@ -166,7 +198,9 @@ def home(store: Store, linker: Linker) -> dict[str, Any]:
     framework = (rows(store, "framework") or [{}])[0]
     archetypes = sorted(rows(store, "archetypes"), key=lambda r: badge_key(r["badge"]))
     sections = rows(store, "sections")
-    domains = sorted((r for r in sections if r["kind"] == ns.AIS + "Domain"), key=lambda r: natural_key(r["notation"]))
+    domains = sorted(
+        (r for r in sections if r["kind"] == ns.AIS + "Domain"), key=lambda r: natural_key(r["notation"])
+    )
     counts = {(r["domain"], r["archetype"]): int(r["capabilities"] or 0) for r in rows(store, "heatmap")}
     top = max(counts.values(), default=0)
     heat = []
@@ -176,28 +210,52 @@ def home(store: Store, linker: Linker) -> dict[str, Any]:
             n = counts.get((d["section"], a["archetype"]), 0)
             shade = 0 if n == 0 or top == 0 else max(1, round(HEAT_CLASSES * n / top))
             cells.append({"count": n, "shade": shade, "archetype": a["label"]})
-        heat.append({"domain": ref(linker, d["section"], d["label"], d["notation"]),
-                     "total": int(d["capabilities"] or 0), "cells": cells,
-                     "children": _children(linker, sections, d["section"])})
+        heat.append(
+            {
+                "domain": ref(linker, d["section"], d["label"], d["notation"]),
+                "total": int(d["capabilities"] or 0),
+                "cells": cells,
+                "children": _children(linker, sections, d["section"]),
+            }
+        )
     roles = {r["role"] for r in rows(store, "roles")}
     return {
         "framework": framework,
-        "framework_ref": ref(linker, framework.get("framework"), framework.get("title")) if framework else None,
-        "archetypes": [{"ref": ref(linker, a["archetype"], a["label"], a["badge"]), "badge": a["badge"],
-                        "plural": a["plural"], "definition": a["definition"],
-                        "total": sum(counts.get((d["section"], a["archetype"]), 0) for d in domains)}
-                       for a in archetypes],
+        "framework_ref": ref(linker, framework.get("framework"), framework.get("title"))
+        if framework
+        else None,
+        "archetypes": [
+            {
+                "ref": ref(linker, a["archetype"], a["label"], a["badge"]),
+                "badge": a["badge"],
+                "plural": a["plural"],
+                "definition": a["definition"],
+                "total": sum(counts.get((d["section"], a["archetype"]), 0) for d in domains),
+            }
+            for a in archetypes
+        ],
         "heatmap": heat,
-        "totals": {"capabilities": sum(h["total"] for h in heat), "domains": len(domains),
-                   "sections": len(sections), "roles": len(roles), "archetypes": len(archetypes),
-                   "curricula": len(rows(store, "curricula"))},
+        "totals": {
+            "capabilities": sum(h["total"] for h in heat),
+            "domains": len(domains),
+            "sections": len(sections),
+            "roles": len(roles),
+            "archetypes": len(archetypes),
+            "curricula": len(rows(store, "curricula")),
+        },
     }
 
 
 def _children(linker: Linker, sections: list[Row], parent: str | None) -> list[dict[str, Any]]:
     kids = sorted((r for r in sections if r["parent"] == parent), key=lambda r: natural_key(r["notation"]))
-    return [{"ref": ref(linker, r["section"], r["label"], r["notation"]), "count": int(r["capabilities"] or 0),
-             "children": _children(linker, sections, r["section"])} for r in kids]
+    return [
+        {
+            "ref": ref(linker, r["section"], r["label"], r["notation"]),
+            "count": int(r["capabilities"] or 0),
+            "children": _children(linker, sections, r["section"]),
+        }
+        for r in kids
+    ]
 
 
 def archetype(store: Store, linker: Linker, iri: str) -> dict[str, Any]:
@@ -205,14 +263,25 @@ def archetype(store: Store, linker: Linker, iri: str) -> dict[str, Any]:
     info = concept(store, linker, iri) or {"iri": iri, "label": iri}
     caps = capability_rows(linker, rows(store, "archetype-capabilities", archetype=iri))
     current = [c for c in caps if not c.deprecated]
-    roles = sorted({r["role"]: ref(linker, r["role"], r["label"]) for r in rows(store, "roles", archetype=iri)
-                    if r["role"]}.values(), key=lambda r: r.label.lower())
+    roles = sorted(
+        {
+            r["role"]: ref(linker, r["role"], r["label"])
+            for r in rows(store, "roles", archetype=iri)
+            if r["role"]
+        }.values(),
+        key=lambda r: r.label.lower(),
+    )
     levels: dict[str, int] = {}
     for c in current:
         levels[c.level or "?"] = levels.get(c.level or "?", 0) + 1
-    return {**info, "groups": by_domain_and_level(current), "count": len(current), "roles": roles,
-            "levels": sorted(levels.items(), key=lambda kv: natural_key(kv[0])),
-            "deprecated_count": len(caps) - len(current)}
+    return {
+        **info,
+        "groups": by_domain_and_level(current),
+        "count": len(current),
+        "roles": roles,
+        "levels": sorted(levels.items(), key=lambda kv: natural_key(kv[0])),
+        "deprecated_count": len(caps) - len(current),
+    }
 
 
 def section(store: Store, linker: Linker, iri: str) -> dict[str, Any]:
@@ -230,40 +299,79 @@ def section(store: Store, linker: Linker, iri: str) -> dict[str, Any]:
     caps = [c for c in capability_rows(linker, rows(store, "section-capabilities", within=iri))]
     grouped: dict[str, dict[str, Any]] = {}
     for c in caps:
-        grouped.setdefault(c.section.iri, {"section": c.section, "capabilities": []})["capabilities"].append(c)
-    return {**info, "kind": KIND_LABELS.get(kind, "Section"), "trail": trail,
-            "children": _children(linker, sections, iri),
-            "groups": sorted(grouped.values(), key=lambda g: natural_key(g["section"].notation)),
-            "count": sum(1 for c in caps if not c.deprecated)}
+        grouped.setdefault(c.section.iri, {"section": c.section, "capabilities": []})["capabilities"].append(
+            c
+        )
+    return {
+        **info,
+        "kind": KIND_LABELS.get(kind, "Section"),
+        "trail": trail,
+        "children": _children(linker, sections, iri),
+        "groups": sorted(grouped.values(), key=lambda g: natural_key(g["section"].notation)),
+        "count": sum(1 for c in caps if not c.deprecated),
+    }
 
 
 def capability(store: Store, linker: Linker, iri: str, *, curricula: bool = True) -> dict[str, Any]:
     """A capability: statement, notation, level, archetypes, place, mappings, curricula teaching it."""
     info = concept(store, linker, iri) or {"iri": iri, "label": iri}
     r = (rows(store, "capability", capability=iri) or [{}])[0]
-    archetypes = sorted(rows(store, "capability-archetypes", capability=iri), key=lambda a: badge_key(a["badge"]))
+    archetypes = sorted(
+        rows(store, "capability-archetypes", capability=iri), key=lambda a: badge_key(a["badge"])
+    )
     badges = {a["archetype"] for a in archetypes}
-    roles = sorted({x["role"]: ref(linker, x["role"], x["label"]) for x in rows(store, "roles")
-                    if x["archetype"] in badges and x["role"]}.values(), key=lambda x: x.label.lower())
-    mappings = [{"relation": MAPPING_LABELS.get(m["relation"] or "", m["relation"]),
-                 "target": ref(linker, m["target"], m["target_label"], m["target_notation"])}
-                for m in rows(store, "capability-mappings", capability=iri)]
+    roles = sorted(
+        {
+            x["role"]: ref(linker, x["role"], x["label"])
+            for x in rows(store, "roles")
+            if x["archetype"] in badges and x["role"]
+        }.values(),
+        key=lambda x: x.label.lower(),
+    )
+    mappings = [
+        {
+            "relation": MAPPING_LABELS.get(m["relation"] or "", m["relation"]),
+            "target": ref(linker, m["target"], m["target_label"], m["target_notation"]),
+        }
+        for m in rows(store, "capability-mappings", capability=iri)
+    ]
     taught: list[dict[str, Any]] = []
     if curricula:
-        taught = sorted(({"ref": Ref(c["curriculum"] or "", c["title"] or c["curriculum"] or "",
-                                     linker.curriculum_path(c["curriculum"] or "")),
-                          "provider": c["provider"], "outcomes": int(c["outcomes"] or 0)}
-                         for c in rows(store, "capability-curricula", capability=iri)),
-                        key=lambda c: c["ref"].label.lower())
+        taught = sorted(
+            (
+                {
+                    "ref": Ref(
+                        c["curriculum"] or "",
+                        c["title"] or c["curriculum"] or "",
+                        linker.curriculum_path(c["curriculum"] or ""),
+                    ),
+                    "provider": c["provider"],
+                    "outcomes": int(c["outcomes"] or 0),
+                }
+                for c in rows(store, "capability-curricula", capability=iri)
+            ),
+            key=lambda c: c["ref"].label.lower(),
+        )
     return {
         **info,
-        "notation": r.get("notation"), "statement": r.get("statement") or info.get("label"),
-        "level": ref(linker, r.get("level"), r.get("level_label"), r.get("level_notation")) if r.get("level") else None,
+        "notation": r.get("notation"),
+        "statement": r.get("statement") or info.get("label"),
+        "level": ref(linker, r.get("level"), r.get("level_label"), r.get("level_notation"))
+        if r.get("level")
+        else None,
         "bloom": ref(linker, r.get("bloom"), r.get("bloom_label")) if r.get("bloom") else None,
-        "section": ref(linker, r.get("section"), r.get("section_label"), r.get("section_notation")) if r.get("section") else None,
-        "domain": ref(linker, r.get("domain"), r.get("domain_label"), r.get("domain_notation")) if r.get("domain") else None,
-        "archetypes": [{"ref": ref(linker, a["archetype"], a["label"]), "badge": a["badge"]} for a in archetypes],
-        "roles": roles, "mappings": mappings, "curricula": taught,
+        "section": ref(linker, r.get("section"), r.get("section_label"), r.get("section_notation"))
+        if r.get("section")
+        else None,
+        "domain": ref(linker, r.get("domain"), r.get("domain_label"), r.get("domain_notation"))
+        if r.get("domain")
+        else None,
+        "archetypes": [
+            {"ref": ref(linker, a["archetype"], a["label"]), "badge": a["badge"]} for a in archetypes
+        ],
+        "roles": roles,
+        "mappings": mappings,
+        "curricula": taught,
     }
 
 
@@ -271,13 +379,26 @@ def role(store: Store, linker: Linker, iri: str) -> dict[str, Any]:
     """A role: its archetypes and the capabilities they are badged with, by level."""
     info = concept(store, linker, iri) or {"iri": iri, "label": iri}
     mine = rows(store, "roles", role=iri)
-    archetypes = sorted({r["archetype"]: (r["badge"], ref(linker, r["archetype"], r["archetype_label"]))
-                         for r in mine if r["archetype"]}.values(), key=lambda b: badge_key(b[0]))
+    archetypes = sorted(
+        {
+            r["archetype"]: (r["badge"], ref(linker, r["archetype"], r["archetype_label"]))
+            for r in mine
+            if r["archetype"]
+        }.values(),
+        key=lambda b: badge_key(b[0]),
+    )
     badges = {b for b, _ in archetypes}
-    caps = [c for c in capability_rows(linker, rows(store, "capabilities"))
-            if not c.deprecated and badges & set(c.badges)]
-    return {**info, "archetypes": [{"badge": b, "ref": r} for b, r in archetypes],
-            "groups": by_domain_and_level(caps), "count": len(caps)}
+    caps = [
+        c
+        for c in capability_rows(linker, rows(store, "capabilities"))
+        if not c.deprecated and badges & set(c.badges)
+    ]
+    return {
+        **info,
+        "archetypes": [{"badge": b, "ref": r} for b, r in archetypes],
+        "groups": by_domain_and_level(caps),
+        "count": len(caps),
+    }
 
 
 def resource(store: Store, linker: Linker, iri: str, types: set[str]) -> dict[str, Any]:
@@ -288,35 +409,57 @@ def resource(store: Store, linker: Linker, iri: str, types: set[str]) -> dict[st
     labels = {r["iri"]: r["label"] for r in rows(store, "labels", s=iri)}
     props: dict[str, dict[str, Any]] = {}
     for t in sorted(triples, key=lambda t: (str(t.predicate), str(t.object))):
-        entry = props.setdefault(t.predicate.value, {"property": ref(linker, t.predicate.value,
-                                                                      labels.get(t.predicate.value) or _curie(t.predicate.value)),
-                                                     "values": []})
+        entry = props.setdefault(
+            t.predicate.value,
+            {
+                "property": ref(
+                    linker, t.predicate.value, labels.get(t.predicate.value) or _curie(t.predicate.value)
+                ),
+                "values": [],
+            },
+        )
         if isinstance(t.object, ox.NamedNode):
             entry["values"].append({"ref": ref(linker, t.object.value, labels.get(t.object.value))})
         elif isinstance(t.object, ox.Literal):
             entry["values"].append({"text": t.object.value, "lang": t.object.language})
     caps: list[Capability] = []
     if ns.AIS + "KnowledgeLevel" in types:
-        caps = [c for c in capability_rows(linker, rows(store, "capabilities")) if c.level == info.get("notation")]
+        caps = [
+            c for c in capability_rows(linker, rows(store, "capabilities")) if c.level == info.get("notation")
+        ]
     kind = next((KIND_LABELS[t] for t in sorted(types) if t in KIND_LABELS), "Resource")
-    return {**info, "kind": kind, "properties": list(props.values()), "capabilities": caps,
-            "groups": by_domain_and_level([c for c in caps if not c.deprecated])}
+    return {
+        **info,
+        "kind": kind,
+        "properties": list(props.values()),
+        "capabilities": caps,
+        "groups": by_domain_and_level([c for c in caps if not c.deprecated]),
+    }
 
 
 def _curie(iri: str) -> str:
     for prefix, base in ns.PREFIXES.items():
         if iri.startswith(base):
-            return f"{prefix}:{iri[len(base):]}"
+            return f"{prefix}:{iri[len(base) :]}"
     if iri.startswith(SCHEMA):
-        return "schema:" + iri[len(SCHEMA):]
+        return "schema:" + iri[len(SCHEMA) :]
     return iri
 
 
 # -- curricula -------------------------------------------------------------------------------------
 def curricula_list(store: Store, linker: Linker) -> list[dict[str, Any]]:
-    out = [{"ref": Ref(r["curriculum"] or "", r["title"] or r["curriculum"] or "",
-                       linker.curriculum_path(r["curriculum"] or "")),
-            "provider": r["provider"], "submitted": r["submitted"]} for r in rows(store, "curricula")]
+    out = [
+        {
+            "ref": Ref(
+                r["curriculum"] or "",
+                r["title"] or r["curriculum"] or "",
+                linker.curriculum_path(r["curriculum"] or ""),
+            ),
+            "provider": r["provider"],
+            "submitted": r["submitted"],
+        }
+        for r in rows(store, "curricula")
+    ]
     return sorted(out, key=lambda c: c["ref"].label.lower())
 
 
@@ -334,14 +477,24 @@ def curriculum(store: Store, linker: Linker, digest: str) -> dict[str, Any] | No
     iri = info["curriculum"] or ""
     modules: dict[str, dict[str, Any]] = {}
     for r in rows(store, "curriculum-outcomes", curriculum=iri):
-        module = modules.setdefault(r["module"] or "", {"iri": r["module"], "title": r["module_title"],
-                                                        "hours": r["hours"], "outcomes": {}})
+        module = modules.setdefault(
+            r["module"] or "",
+            {"iri": r["module"], "title": r["module_title"], "hours": r["hours"], "outcomes": {}},
+        )
         if r["outcome"]:
-            outcome = module["outcomes"].setdefault(r["outcome"], {"iri": r["outcome"], "statement": r["statement"],
-                                                                   "bloom": r["bloom_label"], "capabilities": []})
+            outcome = module["outcomes"].setdefault(
+                r["outcome"],
+                {
+                    "iri": r["outcome"],
+                    "statement": r["statement"],
+                    "bloom": r["bloom_label"],
+                    "capabilities": [],
+                },
+            )
             if r["capability"]:
-                outcome["capabilities"].append(ref(linker, r["capability"], r["capability_statement"],
-                                                   r["capability_notation"]))
+                outcome["capabilities"].append(
+                    ref(linker, r["capability"], r["capability_statement"], r["capability_notation"])
+                )
     ordered = []
     for m in sorted(modules.values(), key=lambda m: natural_key(m["iri"])):
         outcomes = sorted(m["outcomes"].values(), key=lambda o: natural_key(o["iri"]))
@@ -352,22 +505,41 @@ def curriculum(store: Store, linker: Linker, digest: str) -> dict[str, Any] | No
     coverage = []
     for t in targets:
         try:
-            answer = alignment.ask(store, "curriculum-coverage", {"curriculum": iri, "archetype": t["archetype"] or ""})
+            answer = alignment.ask(
+                store, "curriculum-coverage", {"curriculum": iri, "archetype": t["archetype"] or ""}
+            )
         except InputError:
             continue
         domains = answer.records()
         required = sum(int(d["required"] or 0) for d in domains)  # type: ignore[call-overload]
         covered = sum(int(d["covered"] or 0) for d in domains)  # type: ignore[call-overload]
-        coverage.append({"archetype": ref(linker, t["archetype"], t["label"]), "badge": t["badge"],
-                         "domains": domains, "required": required, "covered": covered,
-                         "percent": round(100.0 * covered / required, 1) if required else 0.0})
-    return {"iri": iri, "label": info["title"] or iri, "title": info["title"], "description": info["description"],
-            "version": info["version"], "provider": info["provider_label"] or info["provider"],
-            "provider_iri": info["provider"], "source": info["source"], "submitted": info["submitted"],
-            "validation": info["validation"], "modules": ordered,
-            "targets": [ref(linker, t["archetype"], t["label"]) for t in targets], "coverage": coverage,
-            "path": linker.curriculum_path(iri),
-            "hours": sum(float(m["hours"]) for m in ordered if m["hours"] and is_number(m["hours"]))}
+        coverage.append(
+            {
+                "archetype": ref(linker, t["archetype"], t["label"]),
+                "badge": t["badge"],
+                "domains": domains,
+                "required": required,
+                "covered": covered,
+                "percent": round(100.0 * covered / required, 1) if required else 0.0,
+            }
+        )
+    return {
+        "iri": iri,
+        "label": info["title"] or iri,
+        "title": info["title"],
+        "description": info["description"],
+        "version": info["version"],
+        "provider": info["provider_label"] or info["provider"],
+        "provider_iri": info["provider"],
+        "source": info["source"],
+        "submitted": info["submitted"],
+        "validation": info["validation"],
+        "modules": ordered,
+        "targets": [ref(linker, t["archetype"], t["label"]) for t in targets],
+        "coverage": coverage,
+        "path": linker.curriculum_path(iri),
+        "hours": sum(float(m["hours"]) for m in ordered if m["hours"] and is_number(m["hours"])),
+    }
 
 
 # -- search, the index, the 404 --------------------------------------------------------------------
@@ -381,9 +553,16 @@ def index(store: Store, linker: Linker) -> list[dict[str, Any]]:
             continue
         types = set((r["type"] or "").split())
         kind = next((KIND_LABELS[t] for t in KIND_LABELS if t in types), "Resource")
-        out.append({"ref": ref(linker, iri, r["label"], r["notation"]), "kind": kind,
-                    "notation": r["notation"], "label": r["label"] or "", "definition": r["definition"] or "",
-                    "types": types})
+        out.append(
+            {
+                "ref": ref(linker, iri, r["label"], r["notation"]),
+                "kind": kind,
+                "notation": r["notation"],
+                "label": r["label"] or "",
+                "definition": r["definition"] or "",
+                "types": types,
+            }
+        )
     return sorted(out, key=lambda e: (e["label"].lower(), natural_key(e["notation"])))
 
 
@@ -401,11 +580,27 @@ def search(store: Store, linker: Linker, q: str, *, limit: int = 200) -> dict[st
         kind = next((KIND_LABELS[t] for t in KIND_LABELS if t in types), "Resource")
         path = linker.curriculum_path(iri) if ns.AIS + "Curriculum" in types else linker.path(iri)
         notation, label = (r["notation"] or "").lower(), (r["label"] or "").lower()
-        rank = 0 if notation == needle else 1 if label.startswith(needle) or notation.startswith(needle) else \
-            2 if needle in label else 3
-        hits.append((rank, natural_key(r["notation"]) if rank < 2 else (), label, {
-            "ref": Ref(iri, r["label"] or iri, path, r["notation"]), "kind": kind,
-            "matched": r["matched"] if r["matched"] and r["matched"] != r["label"] else None}))
+        rank = (
+            0
+            if notation == needle
+            else 1
+            if label.startswith(needle) or notation.startswith(needle)
+            else 2
+            if needle in label
+            else 3
+        )
+        hits.append(
+            (
+                rank,
+                natural_key(r["notation"]) if rank < 2 else (),
+                label,
+                {
+                    "ref": Ref(iri, r["label"] or iri, path, r["notation"]),
+                    "kind": kind,
+                    "matched": r["matched"] if r["matched"] and r["matched"] != r["label"] else None,
+                },
+            )
+        )
     hits.sort(key=lambda h: (h[0], h[1], h[2]))
     return {"q": text, "results": [h[3] for h in hits[:limit]], "total": len(hits)}
 
@@ -413,19 +608,25 @@ def search(store: Store, linker: Linker, q: str, *, limit: int = 200) -> dict[st
 def nearest(store: Store, linker: Linker, asked: str, *, n: int = 6) -> list[dict[str, Any]]:
     """Resources whose IRI tail, notation or label is closest to what was asked (for the 404 page):
     a notation that only lacks its zero padding (``6.1-3`` for ``6.1-03``) first, then by similarity."""
-    tail = (asked[len(linker.id_base):] if asked.startswith(linker.id_base) else asked.rsplit("/", 1)[-1]).lower()
+    tail = (
+        asked[len(linker.id_base) :] if asked.startswith(linker.id_base) else asked.rsplit("/", 1)[-1]
+    ).lower()
     last = tail.rsplit("/", 1)[-1]
     padded = re.sub(r"-(\d)$", r"-0\1", last)
     kind = tail.split("/")[0] if "/" in tail else ""
     scored = []
     for e in index(store, linker):
-        iri_tail = e["ref"].iri[len(linker.id_base):].lower()
-        keys = [k for k in (iri_tail.rsplit("/", 1)[-1], (e["notation"] or "").lower(), e["label"].lower()) if k]
+        iri_tail = e["ref"].iri[len(linker.id_base) :].lower()
+        keys = [
+            k for k in (iri_tail.rsplit("/", 1)[-1], (e["notation"] or "").lower(), e["label"].lower()) if k
+        ]
         same_kind = iri_tail.split("/")[0] == kind
         if same_kind and padded in keys:
             score = 2.0
         else:
-            score = max(difflib.SequenceMatcher(None, last, k).ratio() for k in keys) + (0.1 if same_kind else 0.0)
+            score = max(difflib.SequenceMatcher(None, last, k).ratio() for k in keys) + (
+                0.1 if same_kind else 0.0
+            )
             if len(last) > 3 and last.isalpha() and last in e["label"].lower():
                 score = max(score, 0.65)
         if score >= 0.6:
@@ -442,7 +643,11 @@ def ontology(store: Store, linker: Linker) -> dict[str, Any]:
     relations: dict[str, list[dict[str, Any]]] = {}
     for r in rows(store, "ontology-relations", ns=namespace):
         relations.setdefault(r["term"] or "", []).append(
-            {"relation": _curie(r["relation"] or ""), "value": ref(linker, r["value"], r["value_label"] or _curie(r["value"] or ""))})
+            {
+                "relation": _curie(r["relation"] or ""),
+                "value": ref(linker, r["value"], r["value_label"] or _curie(r["value"] or "")),
+            }
+        )
     used: dict[str, list[dict[str, Any]]] = {}
     for term, rels in relations.items():
         for rel in rels:
@@ -451,21 +656,46 @@ def ontology(store: Store, linker: Linker) -> dict[str, Any]:
     terms: list[dict[str, Any]] = []
     for r in rows(store, "ontology-terms", ns=namespace):
         iri = r["term"] or ""
-        local = iri[len(linker.vocab):]
-        terms.append({"iri": iri, "local": local, "kind": (r["kind"] or "").rsplit("#", 1)[-1],
-                      "label": r["label"] or local, "definition": r["definition"], "comment": r["comment"],
-                      "deprecated": truthy(r["deprecated"]), "path": linker.path(iri),
-                      "relations": sorted(relations.get(iri, []), key=lambda x: (x["relation"], x["value"].label)),
-                      "used_by": [{"relation": u["relation"], "term": ref(linker, u["term"])}
-                                  for u in sorted(used.get(iri, []), key=lambda u: (u["relation"], u["term"]))]})
+        local = iri[len(linker.vocab) :]
+        terms.append(
+            {
+                "iri": iri,
+                "local": local,
+                "kind": (r["kind"] or "").rsplit("#", 1)[-1],
+                "label": r["label"] or local,
+                "definition": r["definition"],
+                "comment": r["comment"],
+                "deprecated": truthy(r["deprecated"]),
+                "path": linker.path(iri),
+                "relations": sorted(relations.get(iri, []), key=lambda x: (x["relation"], x["value"].label)),
+                "used_by": [
+                    {"relation": u["relation"], "term": ref(linker, u["term"])}
+                    for u in sorted(used.get(iri, []), key=lambda u: (u["relation"], u["term"]))
+                ],
+            }
+        )
     terms.sort(key=lambda t: t["local"].lower())
     kinds_order = ("Class", "ObjectProperty", "DatatypeProperty", "AnnotationProperty")
-    groups = [{"kind": k, "title": {"Class": "Classes", "ObjectProperty": "Object properties",
-                                    "DatatypeProperty": "Datatype properties",
-                                    "AnnotationProperty": "Annotation properties"}[k],
-               "terms": [t for t in terms if t["kind"] == k]} for k in kinds_order]
-    return {"iri": linker.ontology, "meta": meta, "groups": [g for g in groups if g["terms"]], "terms": terms,
-            "namespace": linker.vocab}
+    groups = [
+        {
+            "kind": k,
+            "title": {
+                "Class": "Classes",
+                "ObjectProperty": "Object properties",
+                "DatatypeProperty": "Datatype properties",
+                "AnnotationProperty": "Annotation properties",
+            }[k],
+            "terms": [t for t in terms if t["kind"] == k],
+        }
+        for k in kinds_order
+    ]
+    return {
+        "iri": linker.ontology,
+        "meta": meta,
+        "groups": [g for g in groups if g["terms"]],
+        "terms": terms,
+        "namespace": linker.vocab,
+    }
 
 
 def ontology_term(store: Store, linker: Linker, local: str) -> dict[str, Any] | None:

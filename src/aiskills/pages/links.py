@@ -22,7 +22,9 @@ FORMATS: tuple[tuple[str, str, str, str], ...] = (
     ("nt", "application/n-triples", "nt", "N-Triples"),
 )
 #: The same, as the templates use them.
-FORMAT_LIST = [{"name": name, "media_type": media, "ext": ext, "label": label} for name, media, ext, label in FORMATS]
+FORMAT_LIST = [
+    {"name": name, "media_type": media, "ext": ext, "label": label} for name, media, ext, label in FORMATS
+]
 #: File extensions a site path may end in that name a file rather than a page.
 FILE_SUFFIXES = (".ttl", ".jsonld", ".rdf", ".nt", ".json", ".css", ".js", ".png", ".svg", ".txt", ".csv")
 
@@ -49,11 +51,11 @@ class Linker:
     def path(self, iri: str) -> str | None:
         """The site path that serves ``iri``, or None when it is not ours (an external link)."""
         if iri.startswith(self.id_base) and len(iri) > len(self.id_base):
-            return "/id/" + quote(iri[len(self.id_base):], safe="/-._~")
+            return "/id/" + quote(iri[len(self.id_base) :], safe="/-._~")
         if iri == self.ontology:
             return "/ontology"
         if iri.startswith(self.vocab) and len(iri) > len(self.vocab):
-            return "/ontology/" + quote(iri[len(self.vocab):], safe="-._~")
+            return "/ontology/" + quote(iri[len(self.vocab) :], safe="-._~")
         return None
 
     @staticmethod

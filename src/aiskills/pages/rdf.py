@@ -14,8 +14,8 @@ from collections.abc import Iterable, Sequence
 import pyoxigraph as ox
 
 from aiskills import namespaces as ns
-from aiskills.queries import NamedQuery, load_query
 from aiskills.pages.links import FORMATS
+from aiskills.queries import NamedQuery, load_query
 from aiskills.rdf import canonical, format_named, serialize, to_rdflib
 from aiskills.resources import data_dir
 from aiskills.store.base import Store
@@ -72,16 +72,27 @@ def bounded_description(triples: Sequence[ox.Triple], iri: str) -> list[ox.Tripl
 
 def prefixes(public_base: str) -> dict[str, str]:
     """Prefixes for Turtle and RDF/XML output."""
-    return {**ns.PREFIXES, "aisid": public_base + "id/", "schema": "https://schema.org/",
-            "ceasn": "https://purl.org/ctdlasn/terms/"}
+    return {
+        **ns.PREFIXES,
+        "aisid": public_base + "id/",
+        "schema": "https://schema.org/",
+        "ceasn": "https://purl.org/ctdlasn/terms/",
+    }
 
 
 def jsonld_context(public_base: str) -> str:
     """The compaction context as JSON text: ``ontology/context.jsonld`` with more prefixes."""
     path = data_dir("ontology") / "context.jsonld"
     context = dict(json.loads(path.read_text(encoding="utf-8"))["@context"])
-    context.update({"skos": ns.SKOS, "owl": ns.OWL, "schema": "https://schema.org/",
-                    "prov": ns.PROV, "aisid": public_base + "id/"})
+    context.update(
+        {
+            "skos": ns.SKOS,
+            "owl": ns.OWL,
+            "schema": "https://schema.org/",
+            "prov": ns.PROV,
+            "aisid": public_base + "id/",
+        }
+    )
     return json.dumps(context)
 
 

@@ -22,18 +22,26 @@ import jinja2
 from aiskills.pages import data
 from aiskills.pages.links import FORMAT_LIST, FORMATS, Linker, relative_file, site_file
 from aiskills.pages.rdf import bounded_description, describe, framework_triples, ontology_triples, to_bytes
+from aiskills.resources import web_dir
 from aiskills.store.base import Store
 
-WEB = Path(__file__).resolve().parents[1] / "web"
 EXT = {name: ext for name, _, ext, _ in FORMATS}
-TEMPLATES = {"capability": "pages/capability.html", "archetype": "pages/archetype.html",
-             "section": "pages/section.html", "role": "pages/role.html", "resource": "pages/resource.html"}
+TEMPLATES = {
+    "capability": "pages/capability.html",
+    "archetype": "pages/archetype.html",
+    "section": "pages/section.html",
+    "role": "pages/role.html",
+    "resource": "pages/resource.html",
+}
 
 
 def environment() -> jinja2.Environment:
     """The web app's templates, outside Flask (autoescaped, like Flask's)."""
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(WEB / "templates")), autoescape=True,
-                              undefined=jinja2.Undefined)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(web_dir() / "templates")),
+        autoescape=True,
+        undefined=jinja2.Undefined,
+    )
 
 
 class SiteWriter:
@@ -54,14 +62,20 @@ class SiteWriter:
         def format_href(path: str, name: str) -> str:
             return relative_file(file, f"{path}.{EXT[name]}")
 
-        return {"href": href, "static_href": lambda name: relative_file(file, "/static/" + name),
-                "format_href": format_href, "formats": FORMAT_LIST, "live": False}
+        return {
+            "href": href,
+            "static_href": lambda name: relative_file(file, "/static/" + name),
+            "format_href": format_href,
+            "formats": FORMAT_LIST,
+            "live": False,
+        }
 
     def page(self, path: str, template: str, page: Any, page_path: str | None = None, **extra: Any) -> None:
         """Render ``template`` as the file that serves the site path ``path``."""
         file = site_file(path)
-        html = self.env.get_template(template).render(page=page, page_path=page_path, **self.globals_for(file),
-                                                      **extra)
+        html = self.env.get_template(template).render(
+            page=page, page_path=page_path, **self.globals_for(file), **extra
+        )
         self.write(file, html.encode("utf-8"))
 
     def write(self, file: str, body: bytes) -> None:
@@ -77,7 +91,9 @@ class SiteWriter:
             self.write(site_file(f"{path}.{ext}"), to_bytes(triples, name, self.public_base))
 
 
-def write_site(store: Store, out_dir: Path | str, public_base: str = "https://w3id.org/aiskills/") -> list[Path]:
+def write_site(
+    store: Store, out_dir: Path | str, public_base: str = "https://w3id.org/aiskills/"
+) -> list[Path]:
     """Write the static site of the store's current framework and ontology into ``out_dir``; the
     files written."""
     w = SiteWriter(store, Path(out_dir), public_base)
@@ -88,12 +104,20 @@ def write_site(store: Store, out_dir: Path | str, public_base: str = "https://w3
     for entry in entries:
         _resource(w, entry)
     _search(w, entries)
-    w.page("/404", "pages/not_found.html", None, asked_path="", asked_iri=None, suggestions=[], search_hint="",
-           id_base=linker.id_base)
+    w.page(
+        "/404",
+        "pages/not_found.html",
+        None,
+        asked_path="",
+        asked_iri=None,
+        suggestions=[],
+        search_hint="",
+        id_base=linker.id_base,
+    )
     _downloads(w)
     for name in ("style.css", "search.js"):
         w.out.joinpath("static").mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(WEB / "static" / name, w.out / "static" / name)
+        shutil.copyfile(web_dir() / "static" / name, w.out / "static" / name)
         w.written.append(w.out / "static" / name)
     return w.written
 
@@ -117,18 +141,34 @@ def _resource(w: SiteWriter, entry: dict[str, Any]) -> None:
     elif kind == "resource":
         page = data.resource(w.store, w.linker, iri, entry["types"])
     else:
-        page = {"archetype": data.archetype, "section": data.section, "role": data.role}[kind](w.store, w.linker, iri)
+        page = {"archetype": data.archetype, "section": data.section, "role": data.role}[kind](
+            w.store, w.linker, iri
+        )
     w.page(path, TEMPLATES[kind], page, path)
     w.rdf(path, lambda: describe(w.store, iri))
 
 
 def _search(w: SiteWriter, entries: list[dict[str, Any]]) -> None:
     """``search.html``: the A-Z list (no JavaScript needed) and the index ``search.js`` filters."""
-    index = [{"n": e["notation"] or "", "l": e["label"], "k": e["kind"], "d": e["definition"],
-              "u": site_file(e["ref"].path)} for e in entries]
+    index = [
+        {
+            "n": e["notation"] or "",
+            "l": e["label"],
+            "k": e["kind"],
+            "d": e["definition"],
+            "u": site_file(e["ref"].path),
+        }
+        for e in entries
+    ]
     w.write("search-index.json", json.dumps(index, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-    w.page("/search", "pages/search.html", {"q": "", "results": [], "total": 0}, None, az=entries,
-           search_index="search-index.json")
+    w.page(
+        "/search",
+        "pages/search.html",
+        {"q": "", "results": [], "total": 0},
+        None,
+        az=entries,
+        search_index="search-index.json",
+    )
 
 
 def _downloads(w: SiteWriter) -> None:

@@ -17,15 +17,15 @@ import abc
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar, Union
+from typing import Self, TypeVar
 
 import pyoxigraph as ox
 
 from aiskills.errors import StoreError
 from aiskills.namespaces import CATALOG_GRAPH
 
-Term = Union[ox.NamedNode, ox.BlankNode, ox.Literal]
-QueryResult = Union[ox.QuerySolutions, ox.QueryBoolean, ox.QueryTriples]
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 Progress = Callable[[int, int], None]
 T = TypeVar("T")
 
@@ -73,8 +73,7 @@ class Store(abc.ABC):
 
     # -- reads -----------------------------------------------------------------------------------
     @abc.abstractmethod
-    def select(self, query: str, bindings: Mapping[str, Term] | None = None,
-               *, union: bool = False) -> Table:
+    def select(self, query: str, bindings: Mapping[str, Term] | None = None, *, union: bool = False) -> Table:
         """Run a SELECT query. ``bindings`` pre-bind variables through a ``VALUES`` block of
         escaped terms (``binding.bind``), the same way on every backend; never spliced in as text.
 
@@ -102,9 +101,15 @@ class Store(abc.ABC):
     def count(self, graph: str | None = None) -> int:
         """Number of triples in one named graph, or in all of ours when ``graph`` is None."""
 
-    def protocol_query(self, query: str, default_graphs: Sequence[str] | None = None,
-                       named_graphs: Sequence[str] | None = None, *,
-                       base_iri: str | None = None, timeout: float | None = None) -> QueryResult:
+    def protocol_query(
+        self,
+        query: str,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        *,
+        base_iri: str | None = None,
+        timeout: float | None = None,
+    ) -> QueryResult:
         """Run a query as the SPARQL Protocol asks, returning pyoxigraph's lazy result.
 
         With neither list given, the default graph is the active dataset (the union of the active
@@ -117,7 +122,8 @@ class Store(abc.ABC):
         """
         raise ProtocolUnsupported(
             f"the {self.name} store does not answer SPARQL Protocol queries itself: query its SPARQL "
-            "server directly, or serve an embedded store")
+            "server directly, or serve an embedded store"
+        )
 
     def run_query(self, work: Callable[[], T], timeout: float) -> T:
         """``work()`` (which runs a user's query on this store and renders its answer) within
@@ -126,14 +132,21 @@ class Store(abc.ABC):
         return work()
 
     # -- the SPARQL Update and Graph Store protocols (a write token has been checked by the caller) --
-    def protocol_update(self, update: str, using_graphs: Sequence[str] | None = None,
-                        using_named_graphs: Sequence[str] | None = None, *,
-                        base_iri: str | None = None) -> None:
+    def protocol_update(
+        self,
+        update: str,
+        using_graphs: Sequence[str] | None = None,
+        using_named_graphs: Sequence[str] | None = None,
+        *,
+        base_iri: str | None = None,
+    ) -> None:
         """Apply a SPARQL 1.1 Update as one transaction; ``using_graphs``/``using_named_graphs`` are
         the protocol's ``using-graph-uri``/``using-named-graph-uri``. Backends that cannot do this
         raise ``ProtocolUnsupported``."""
-        raise ProtocolUnsupported(f"the {self.name} store does not take SPARQL updates through this "
-                                  "server: send them to its own update endpoint")
+        raise ProtocolUnsupported(
+            f"the {self.name} store does not take SPARQL updates through this "
+            "server: send them to its own update endpoint"
+        )
 
     def graph_read(self, graph: str | None) -> list[ox.Triple] | None:
         """Graph Store GET: the triples of one active graph (``None`` when it holds none), or of the
@@ -151,8 +164,14 @@ class Store(abc.ABC):
 
     # -- writes ----------------------------------------------------------------------------------
     @abc.abstractmethod
-    def replace_graphs(self, contents: Sequence[GraphData], catalog: Sequence[CatalogEntry] = (),
-                       *, drop: Iterable[str] = (), progress: Progress | None = None) -> None:
+    def replace_graphs(
+        self,
+        contents: Sequence[GraphData],
+        catalog: Sequence[CatalogEntry] = (),
+        *,
+        drop: Iterable[str] = (),
+        progress: Progress | None = None,
+    ) -> None:
         """Atomically replace each graph in ``contents``, drop graphs in ``drop``, and record
         ``catalog`` entries (an entry for a graph replaces any earlier entry for it).
 
@@ -181,7 +200,7 @@ class Store(abc.ABC):
         """IRIs of the active graphs: the default graph of every query."""
         return [e.graph for e in self.catalog() if e.active]
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -190,4 +209,3 @@ class Store(abc.ABC):
 
 class ProtocolUnsupported(StoreError):
     """This backend cannot run raw SPARQL Protocol queries."""
-

@@ -16,9 +16,11 @@ import pyoxigraph as ox
 
 from aiskills.errors import QueryError
 
-_PN_CHARS_BASE = ("A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff"
-                  "\u200c-\u200d\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd"
-                  "\U00010000-\U000effff")
+_PN_CHARS_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff"
+    "\u200c-\u200d\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd"
+    "\U00010000-\U000effff"
+)
 #: SPARQL 1.1 grammar rule [166] VARNAME.
 VARNAME = re.compile(f"[{_PN_CHARS_BASE}_0-9][{_PN_CHARS_BASE}_0-9\u00b7\u0300-\u036f\u203f-\u2040]*")
 #: An IRI reference, leniently: ``{`` and ``}`` are accepted inside (some servers do) so they
@@ -71,7 +73,7 @@ def insert_into_where(query: str, text: str) -> str:
     if form == "CONSTRUCT":
         return _insert_construct(query, masked, start, text)
     brace = group_start(masked, start)
-    return query[:brace + 1] + text + query[brace + 1:]
+    return query[: brace + 1] + text + query[brace + 1 :]
 
 
 def query_form(query: str, masked: str | None = None) -> tuple[str, int]:
@@ -85,8 +87,10 @@ def query_form(query: str, masked: str | None = None) -> tuple[str, int]:
 def check_name(name: object) -> str:
     """``name`` if it is a SPARQL variable name (VARNAME), else ``QueryError``."""
     if not isinstance(name, str) or VARNAME.fullmatch(name) is None:
-        raise QueryError(f"cannot bind {name!r}: not a SPARQL variable name "
-                         "(give the name without '?', letters, digits and '_')")
+        raise QueryError(
+            f"cannot bind {name!r}: not a SPARQL variable name "
+            "(give the name without '?', letters, digits and '_')"
+        )
     return name
 
 
@@ -175,8 +179,7 @@ def _insert_construct(query: str, masked: str, start: int, text: str) -> str:
     brace = group_start(masked, start)
     if short is None:  # CONSTRUCT { template } WHERE { pattern }
         brace = group_start(masked, group_end(masked, brace) + 1)
-        return query[:brace + 1] + text + query[brace + 1:]
+        return query[: brace + 1] + text + query[brace + 1 :]
     end = group_end(masked, brace)
-    pattern = query[brace + 1:end]
-    return (query[:start] + " {" + pattern + "\n} WHERE {" + text + pattern + "\n}"
-            + query[end + 1:])
+    pattern = query[brace + 1 : end]
+    return query[:start] + " {" + pattern + "\n} WHERE {" + text + pattern + "\n}" + query[end + 1 :]

@@ -36,14 +36,20 @@ def read_catalog(triples: Iterable[ox.Triple]) -> list[CatalogEntry]:
         elif isinstance(s, ox.NamedNode) and s != _CATALOG and p.value not in _OWN:
             extra.setdefault(s.value, []).append((p.value, o))  # type: ignore[arg-type]
     return [
-        CatalogEntry(graph=g, kind=kinds[g], version=versions.get(g), active=g in active,
-                     extra=tuple(sorted(extra.get(g, []), key=lambda e: (e[0], str(e[1])))))
+        CatalogEntry(
+            graph=g,
+            kind=kinds[g],
+            version=versions.get(g),
+            active=g in active,
+            extra=tuple(sorted(extra.get(g, []), key=lambda e: (e[0], str(e[1])))),
+        )
         for g in sorted(kinds)
     ]
 
 
-def merge_catalog(current: Sequence[CatalogEntry], updates: Sequence[CatalogEntry],
-                  dropped: Iterable[str] = ()) -> list[CatalogEntry]:
+def merge_catalog(
+    current: Sequence[CatalogEntry], updates: Sequence[CatalogEntry], dropped: Iterable[str] = ()
+) -> list[CatalogEntry]:
     """The catalogue after a write: ``updates`` replace entries for the same graph."""
     gone = set(dropped) | {u.graph for u in updates}
     kept = [e for e in current if e.graph not in gone]

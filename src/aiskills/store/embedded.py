@@ -56,11 +56,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: A graph the default-graph guard of an update writes to when the update left triples in
 #: pyoxigraph's default graph; creating it then fails, which rolls the whole update back.
 _GUARD = "urn:x-aiskills:default-graph-guard"
-_OPERATION = re.compile(r"(?<![\w:?$])(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)(?![\w:\-])",
-                        re.IGNORECASE)
-_GUARD_UPDATE = (f"INSERT {{ GRAPH <{_GUARD}> {{ <{_GUARD}> <{_GUARD}> <{_GUARD}> }} }} "
-                 "WHERE { SELECT * WHERE { ?s ?p ?o } LIMIT 1 } ;\n"
-                 f"CREATE GRAPH <{_GUARD}> ;\nDROP GRAPH <{_GUARD}>")
+_OPERATION = re.compile(
+    r"(?<![\w:?$])(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)(?![\w:\-])", re.IGNORECASE
+)
+_GUARD_UPDATE = (
+    f"INSERT {{ GRAPH <{_GUARD}> {{ <{_GUARD}> <{_GUARD}> <{_GUARD}> }} }} "
+    "WHERE { SELECT * WHERE { ?s ?p ?o } LIMIT 1 } ;\n"
+    f"CREATE GRAPH <{_GUARD}> ;\nDROP GRAPH <{_GUARD}>"
+)
 
 _SUBJECT = ns.DCT + "subject"
 _CATALOG_QUERY = """
@@ -118,8 +121,7 @@ class EmbeddedStore(Store):
         return both
 
     @_gated
-    def select(self, query: str, bindings: Mapping[str, Term] | None = None,
-               *, union: bool = False) -> Table:
+    def select(self, query: str, bindings: Mapping[str, Term] | None = None, *, union: bool = False) -> Table:
         result = self._query(query, bindings, union)
         if not isinstance(result, ox.QuerySolutions):
             raise QueryError("expected a SELECT query")
@@ -145,14 +147,22 @@ class EmbeddedStore(Store):
             raise QueryError("expected a CONSTRUCT or DESCRIBE query")
         return list(result)
 
-    def protocol_query(self, query: str, default_graphs: Sequence[str] | None = None,
-                       named_graphs: Sequence[str] | None = None, *,
-                       base_iri: str | None = None, timeout: float | None = None) -> QueryResult:
+    def protocol_query(
+        self,
+        query: str,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        *,
+        base_iri: str | None = None,
+        timeout: float | None = None,
+    ) -> QueryResult:
         if default_graphs is None and named_graphs is None:
             dataset: dict[str, object] = {"use_default_graph_as_union": True}
         else:
-            dataset = {"default_graph": self._held(default_graphs or []),
-                       "named_graphs": self._held(named_graphs or [])}
+            dataset = {
+                "default_graph": self._held(default_graphs or []),
+                "named_graphs": self._held(named_graphs or []),
+            }
         try:
             return self._active.query(query, base_iri=base_iri, **dataset)  # type: ignore[arg-type]
         except SyntaxError as exc:
@@ -166,9 +176,14 @@ class EmbeddedStore(Store):
 
     # -- the SPARQL Update and Graph Store protocols -----------------------------------------------
     @_gated
-    def protocol_update(self, update: str, using_graphs: Sequence[str] | None = None,
-                        using_named_graphs: Sequence[str] | None = None, *,
-                        base_iri: str | None = None) -> None:
+    def protocol_update(
+        self,
+        update: str,
+        using_graphs: Sequence[str] | None = None,
+        using_named_graphs: Sequence[str] | None = None,
+        *,
+        base_iri: str | None = None,
+    ) -> None:
         if using_graphs is None and using_named_graphs is None:
             active = _names(self._active)
             text = with_dataset(update, active, active, protocol=False)
@@ -180,10 +195,12 @@ class EmbeddedStore(Store):
             raise QueryError(f"SPARQL syntax error: {exc}") from exc
         except (OSError, ValueError, RuntimeError) as exc:
             if _GUARD in str(exc):
-                raise QueryError("the update writes triples outside any named graph; this store keeps "
-                                 "data only in named graphs (the default graph of every query is their "
-                                 "union): wrap the data in GRAPH <…> { … } or start the operation with "
-                                 "WITH <…>. Nothing was changed") from exc
+                raise QueryError(
+                    "the update writes triples outside any named graph; this store keeps "
+                    "data only in named graphs (the default graph of every query is their "
+                    "union): wrap the data in GRAPH <…> { … } or start the operation with "
+                    "WITH <…>. Nothing was changed"
+                ) from exc
             raise QueryError(f"the update failed and nothing was changed: {exc}") from exc
         self._active.flush()
 
@@ -253,22 +270,34 @@ class EmbeddedStore(Store):
         facts: dict[str, tuple[str | None, str | None]] = {}
         for row in self._active.query(_CATALOG_QUERY):
             g, version, subject = row["g"], row["version"], row["subject"]
-            facts[g.value] = (version.value if version is not None else None,
-                              subject.value if subject is not None else None)
+            facts[g.value] = (
+                version.value if version is not None else None,
+                subject.value if subject is not None else None,
+            )
         entries = [_entry(g, *facts.get(g, (None, None)), active=True) for g in _names(self._active)]
-        entries += [_entry(g, None, None, active=False) for g in _names(self._archive)
-                    if not self._active.contains_named_graph(ox.NamedNode(g))]
+        entries += [
+            _entry(g, None, None, active=False)
+            for g in _names(self._archive)
+            if not self._active.contains_named_graph(ox.NamedNode(g))
+        ]
         return sorted(entries, key=lambda e: e.graph)
 
     # -- writes ----------------------------------------------------------------------------------
     @_gated
-    def replace_graphs(self, contents: Sequence[GraphData], catalog: Sequence[CatalogEntry] = (),
-                       *, drop: Iterable[str] = (), progress: Progress | None = None) -> None:
+    def replace_graphs(
+        self,
+        contents: Sequence[GraphData],
+        catalog: Sequence[CatalogEntry] = (),
+        *,
+        drop: Iterable[str] = (),
+        progress: Progress | None = None,
+    ) -> None:
         parsed = []
         for i, item in enumerate(contents):
             try:
-                triples = [q.triple if isinstance(q, ox.Quad) else q
-                           for q in ox.parse(item.data, format=item.format)]
+                triples = [
+                    q.triple if isinstance(q, ox.Quad) else q for q in ox.parse(item.data, format=item.format)
+                ]
             except SyntaxError as exc:
                 raise StoreError(f"the data could not be parsed: {exc}") from exc
             parsed.append((item.graph, triples))
@@ -287,7 +316,8 @@ class EmbeddedStore(Store):
             self._active.update(_replace_update(active, archive + [g for g, _ in kept] + dropped))
             for graph in dropped:
                 self._archive.remove_graph(ox.NamedNode(graph)) if self._archive.contains_named_graph(
-                    ox.NamedNode(graph)) else None
+                    ox.NamedNode(graph)
+                ) else None
         except (OSError, ValueError, RuntimeError) as exc:
             raise StoreError(f"the write failed and nothing was changed: {exc}") from exc
         self._active.flush()
@@ -365,9 +395,11 @@ def _open(path: Path | None) -> ox.Store:
         path.mkdir(parents=True, exist_ok=True)
         return ox.Store(str(path))
     except OSError as exc:
-        raise StoreError(f"cannot open the store at {path.parent if path else 'memory'}: {exc} "
-                         "(is another aiskills process using it? set AISKILLS_STORE or --store to "
-                         "another directory)") from exc
+        raise StoreError(
+            f"cannot open the store at {path.parent if path else 'memory'}: {exc} "
+            "(is another aiskills process using it? set AISKILLS_STORE or --store to "
+            "another directory)"
+        ) from exc
 
 
 def _exchange(a: Path, b: Path) -> None:
@@ -395,8 +427,12 @@ def _finish_swap(path: Path) -> None:
 
 
 def _names(store: ox.Store) -> list[str]:
-    return sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)
-                  and next(iter(store.quads_for_pattern(None, None, None, g)), None) is not None)
+    return sorted(
+        g.value
+        for g in store.named_graphs()
+        if isinstance(g, ox.NamedNode)
+        and next(iter(store.quads_for_pattern(None, None, None, g)), None) is not None
+    )
 
 
 def _has_graphs(store: ox.Store) -> bool:
@@ -407,7 +443,7 @@ def _entry(graph: str, version: str | None, subject: str | None, *, active: bool
     if graph == ns.ONTOLOGY_GRAPH:
         kind = "ontology"
     elif graph.startswith(ns.FRAMEWORK_GRAPH_PREFIX):
-        kind, version = "framework", graph[len(ns.FRAMEWORK_GRAPH_PREFIX):]
+        kind, version = "framework", graph[len(ns.FRAMEWORK_GRAPH_PREFIX) :]
     elif graph.startswith(ns.CURRICULUM_GRAPH_PREFIX):
         kind = "curriculum"
     else:

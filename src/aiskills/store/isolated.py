@@ -36,9 +36,11 @@ class QueryTimeout(StoreError):
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        super().__init__(f"the query ran for more than {seconds:g} s, the most this server allows, and "
-                         "was stopped: narrow it (more specific patterns, LIMIT, fewer OPTIONALs or "
-                         "property paths) and try again")
+        super().__init__(
+            f"the query ran for more than {seconds:g} s, the most this server allows, and "
+            "was stopped: narrow it (more specific patterns, LIMIT, fewer OPTIONALs or "
+            "property paths) and try again"
+        )
 
 
 class ForkGate:
@@ -119,8 +121,10 @@ def run_forked(work: Callable[[], T], timeout: float, gate: ForkGate | None = No
         os.close(read_fd)
     _reap(pid)
     if not data:
-        raise StoreError("the query process ended without an answer (it may have run out of memory): "
-                         "narrow the query and try again")
+        raise StoreError(
+            "the query process ended without an answer (it may have run out of memory): "
+            "narrow the query and try again"
+        )
     ok, value = pickle.loads(data)
     if ok:
         return value  # type: ignore[no-any-return]

@@ -44,8 +44,15 @@ from aiskills.config import Settings
 from aiskills.errors import AiskillsError, ConfigError, InputError, QueryError, StoreError
 from aiskills.namespaces import CATALOG_GRAPH, GRAPH, STAGING_GRAPH_PREFIX, XSD
 from aiskills.store.base import CatalogEntry, GraphData, QueryResult, Store, Table, Term
-from aiskills.store.binding import (bind, check_name, group_end, group_start, insert_into_where,
-                                    mask, query_form)
+from aiskills.store.binding import (
+    bind,
+    check_name,
+    group_end,
+    group_start,
+    insert_into_where,
+    mask,
+    query_form,
+)
 from aiskills.store.catalog import catalog_triples, merge_catalog, serialize_triples
 from aiskills.store.isolated import QueryTimeout
 
@@ -99,9 +106,16 @@ class RemoteStore(Store):
 
     name = "remote"
 
-    def __init__(self, endpoint: str, *, update_endpoint: str | None = None,
-                 graph_store: str | None = None, user: str | None = None,
-                 password: str | None = None, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        update_endpoint: str | None = None,
+        graph_store: str | None = None,
+        user: str | None = None,
+        password: str | None = None,
+        timeout: float = 30.0,
+    ) -> None:
         self.endpoint = endpoint
         self.update_endpoint = update_endpoint or endpoint
         self.graph_store = graph_store
@@ -116,13 +130,17 @@ class RemoteStore(Store):
         """A store for the settings' endpoint, update endpoint, graph store, user and password."""
         if not settings.endpoint:
             raise ConfigError("no SPARQL endpoint given: set --endpoint or AISKILLS_ENDPOINT")
-        return cls(settings.endpoint, update_endpoint=settings.update_endpoint,
-                   graph_store=settings.graph_store, user=settings.user,
-                   password=settings.password, timeout=settings.timeout)
+        return cls(
+            settings.endpoint,
+            update_endpoint=settings.update_endpoint,
+            graph_store=settings.graph_store,
+            user=settings.user,
+            password=settings.password,
+            timeout=settings.timeout,
+        )
 
     # -- reads -----------------------------------------------------------------------------------
-    def select(self, query: str, bindings: Mapping[str, Term] | None = None,
-               *, union: bool = False) -> Table:
+    def select(self, query: str, bindings: Mapping[str, Term] | None = None, *, union: bool = False) -> Table:
         text = _bound(query, bindings)
         _expect(text, {"SELECT"}, "a SELECT query")
         return self._select(text, self._dataset_params(union))
@@ -143,9 +161,11 @@ class RemoteStore(Store):
         triples = parse_graph(response, self.endpoint)
         cap = self._known_cap() if triples else 0
         if cap and len(triples) >= cap:
-            raise StoreError(f"the {len(triples)} triples from {self.endpoint} reach its result "
-                             f"limit ({cap}, Virtuoso ResultSetMaxRows) and may be cut: narrow the "
-                             "query, use a SELECT (read in pages) or raise the limit")
+            raise StoreError(
+                f"the {len(triples)} triples from {self.endpoint} reach its result "
+                f"limit ({cap}, Virtuoso ResultSetMaxRows) and may be cut: narrow the "
+                "query, use a SELECT (read in pages) or raise the limit"
+            )
         return triples
 
     def graph_names(self) -> list[str]:
@@ -162,12 +182,19 @@ class RemoteStore(Store):
         if graph is None:
             return sum(self.count(g) for g in self.graph_names())
         table = self._select(
-            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}", [])
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}", []
+        )
         return _single_int(table, self.endpoint)
 
     # -- writes ----------------------------------------------------------------------------------
-    def replace_graphs(self, contents: Sequence[GraphData], catalog: Sequence[CatalogEntry] = (),
-                       *, drop: Iterable[str] = (), progress: bool = False) -> None:
+    def replace_graphs(
+        self,
+        contents: Sequence[GraphData],
+        catalog: Sequence[CatalogEntry] = (),
+        *,
+        drop: Iterable[str] = (),
+        progress: bool = False,
+    ) -> None:
         dropped = list(drop)
         uploads = [to_upload(item) for item in contents]
         self._drop_staging()
@@ -176,8 +203,10 @@ class RemoteStore(Store):
             moves = self._stage(run, uploads, catalog, dropped)
         except _Cut as cut:
             self._drop_staging(quiet=True)
-            raise StoreError(f"{cut}; the write stopped before anything changed: the store holds the "
-                             "old data (run it again)") from cut
+            raise StoreError(
+                f"{cut}; the write stopped before anything changed: the store holds the "
+                "old data (run it again)"
+            ) from cut
         except AiskillsError:
             self._drop_staging(quiet=True)
             raise
@@ -187,8 +216,9 @@ class RemoteStore(Store):
         self._session.close()
 
     # -- write steps -----------------------------------------------------------------------------
-    def _stage(self, run: str, uploads: Sequence[Upload], catalog: Sequence[CatalogEntry],
-               dropped: Sequence[str]) -> list[tuple[str, str, bool]]:
+    def _stage(
+        self, run: str, uploads: Sequence[Upload], catalog: Sequence[CatalogEntry], dropped: Sequence[str]
+    ) -> list[tuple[str, str, bool]]:
         """Upload every content and the new catalogue to staging graphs; return the moves."""
         entries = catalog_triples(merge_catalog(self.catalog(), catalog, dropped))
         new_catalog = Upload(CATALOG_GRAPH, serialize_triples(entries), len(entries), False)
@@ -209,18 +239,24 @@ class RemoteStore(Store):
             if self._swapped(run, moves, cut):
                 return
             if cut.timed_out:  # a slow server may still apply it: leave the staging graphs be
-                raise StoreError(f"{cut}; it had not applied the write when asked and may still: the "
-                                 "store holds the old or the new data, whole (check with `aiskills "
-                                 "info` before running it again)") from cut
+                raise StoreError(
+                    f"{cut}; it had not applied the write when asked and may still: the "
+                    "store holds the old or the new data, whole (check with `aiskills "
+                    "info` before running it again)"
+                ) from cut
             self._drop_staging(quiet=True)
-            raise StoreError(f"{cut}; the server did not apply the write: the store holds the old "
-                             "data, whole (the write was not sent again: run it again)") from cut
+            raise StoreError(
+                f"{cut}; the server did not apply the write: the store holds the old "
+                "data, whole (the write was not sent again: run it again)"
+            ) from cut
         except AiskillsError as exc:
             self._drop_staging(quiet=True)
             if "SQ156" in str(exc):
-                raise StoreError(f"{self.update_endpoint} cannot move {len(moves) + len(dropped)} graphs "
-                                 "into place in one update (Virtuoso SQ156: query too large); nothing "
-                                 "changed: write fewer graphs at once") from exc
+                raise StoreError(
+                    f"{self.update_endpoint} cannot move {len(moves) + len(dropped)} graphs "
+                    "into place in one update (Virtuoso SQ156: query too large); nothing "
+                    "changed: write fewer graphs at once"
+                ) from exc
             raise
 
     def _swapped(self, run: str, moves: Sequence[tuple[str, str, bool]], cut: _Cut) -> bool:
@@ -229,12 +265,16 @@ class RemoteStore(Store):
         try:
             left = set(self._graphs_under(f"{STAGING_GRAPH_PREFIX}{run}/"))
         except AiskillsError as exc:
-            raise StoreError(f"{cut}; whether the server applied the write is unknown, it cannot be "
-                             f"asked ({exc}): the store holds the old or the new data, whole (check "
-                             "with `aiskills info` once the server answers)") from cut
+            raise StoreError(
+                f"{cut}; whether the server applied the write is unknown, it cannot be "
+                f"asked ({exc}): the store holds the old or the new data, whole (check "
+                "with `aiskills info` once the server answers)"
+            ) from cut
         if not staged:
-            raise StoreError(f"{cut}; whether the server applied the write (drops only) is unknown: "
-                             "the store holds the old or the new data, whole (check with `aiskills info`)") from cut
+            raise StoreError(
+                f"{cut}; whether the server applied the write (drops only) is unknown: "
+                "the store holds the old or the new data, whole (check with `aiskills info`)"
+            ) from cut
         return not left & staged
 
     def _drop_staging(self, *, quiet: bool = False) -> None:
@@ -242,7 +282,9 @@ class RemoteStore(Store):
         try:
             graphs = self._graphs_under(STAGING_GRAPH_PREFIX)
             for i in range(0, len(graphs), DROP_CHUNK):  # staging graphs are unseen: no need for one request
-                self._update(" ;\n".join(f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in graphs[i:i + DROP_CHUNK]))
+                self._update(
+                    " ;\n".join(f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in graphs[i : i + DROP_CHUNK])
+                )
         except AiskillsError:
             if not quiet:
                 raise
@@ -250,21 +292,38 @@ class RemoteStore(Store):
     def _upload(self, graph: str, item: Upload) -> None:
         """Put ``item`` into ``graph``: Graph Store Protocol PUT, or SPARQL inserts without one."""
         if self.graph_store is not None:
-            self._send("PUT", self.graph_store, write=True, params={"graph": graph},
-                       data=item.data, headers={"Content-Type": N_TRIPLES})
+            self._send(
+                "PUT",
+                self.graph_store,
+                write=True,
+                params={"graph": graph},
+                data=item.data,
+                headers={"Content-Type": N_TRIPLES},
+            )
             return
         for update in sparql_inserts(graph, item):
             self._update(update)
 
     def _update(self, update: str) -> None:
         """Run one SPARQL update request (never retried)."""
-        self._send("POST", self.update_endpoint, write=True, data={"update": update},
-                   headers={"Accept": RESULTS_JSON})
+        self._send(
+            "POST",
+            self.update_endpoint,
+            write=True,
+            data={"update": update},
+            headers={"Accept": RESULTS_JSON},
+        )
 
     # -- the SPARQL Protocol ----------------------------------------------------------------------
-    def protocol_query(self, query: str, default_graphs: Sequence[str] | None = None,
-                       named_graphs: Sequence[str] | None = None, *,
-                       base_iri: str | None = None, timeout: float | None = None) -> QueryResult:
+    def protocol_query(
+        self,
+        query: str,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        *,
+        base_iri: str | None = None,
+        timeout: float | None = None,
+    ) -> QueryResult:
         """Forwarded to the server with the dataset named (the active graphs unless the caller names
         some, each of which must be active here) and ``timeout`` on the request: past it the caller
         gets ``QueryTimeout``. A result the server cut at its row limit is an error, never passed on."""
@@ -275,20 +334,32 @@ class RemoteStore(Store):
             held = set(active)
             for graph in [*(default_graphs or []), *(named_graphs or [])]:
                 if graph not in held:
-                    raise InputError(f"graph <{graph}> is not in this store (remote graphs are never fetched)")
+                    raise InputError(
+                        f"graph <{graph}> is not in this store (remote graphs are never fetched)"
+                    )
             default, named = list(default_graphs or []), list(named_graphs or [])
-        params = ([("default-graph-uri", g) for g in default or [EMPTY_GRAPH]]
-                  + [("named-graph-uri", g) for g in named or [EMPTY_GRAPH]])
+        params = [("default-graph-uri", g) for g in default or [EMPTY_GRAPH]] + [
+            ("named-graph-uri", g) for g in named or [EMPTY_GRAPH]
+        ]
         form, _ = query_form(query)
         graph = form in ("CONSTRUCT", "DESCRIBE")
         text = f"BASE {ox.NamedNode(base_iri)}\n{query}" if base_iri else query
-        response = self._query(text, N_TRIPLES if graph else RESULTS_JSON, params,
-                               deadline=timeout or self.timeout)
+        response = self._query(
+            text, N_TRIPLES if graph else RESULTS_JSON, params, deadline=timeout or self.timeout
+        )
         cap = _cap_of(response)
-        if cap is not None and not graph and form != "ASK" \
-                and len(self._json(response).get("results", {}).get("bindings", [])) >= cap:
-            raise StoreError(_cut(cap, "a protocol query is not read again in pages: add LIMIT "
-                                       "and OFFSET to read it in parts"))
+        if (
+            cap is not None
+            and not graph
+            and form != "ASK"
+            and len(self._json(response).get("results", {}).get("bindings", [])) >= cap
+        ):
+            raise StoreError(
+                _cut(
+                    cap,
+                    "a protocol query is not read again in pages: add LIMIT and OFFSET to read it in parts",
+                )
+            )
         try:
             if graph:
                 return list(ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))  # type: ignore[return-value]
@@ -302,14 +373,17 @@ class RemoteStore(Store):
         graph, all of ours as named graphs, so that no system graph is ever seen."""
         names = self.graph_names()
         default = names if union else self.dataset()
-        return ([("default-graph-uri", g) for g in default or [EMPTY_GRAPH]]
-                + [("named-graph-uri", g) for g in names or [EMPTY_GRAPH]])
+        return [("default-graph-uri", g) for g in default or [EMPTY_GRAPH]] + [
+            ("named-graph-uri", g) for g in names or [EMPTY_GRAPH]
+        ]
 
     def _graphs_under(self, prefix: str) -> list[str]:
         """Sorted IRIs of the graphs that hold triples and start with ``prefix``."""
         literal = ox.Literal(prefix)
-        table = self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
-                             f"FILTER (STRSTARTS(STR(?g), {literal})) }}", [])
+        table = self._select(
+            f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (STRSTARTS(STR(?g), {literal})) }}",
+            [],
+        )
         return sorted(t.value for (t,) in table.rows if isinstance(t, ox.NamedNode))
 
     def _select(self, query: str, params: Sequence[tuple[str, str]]) -> Table:
@@ -319,8 +393,9 @@ class RemoteStore(Store):
             return first.table
         return self._select_pages(query, params, first.table.columns, first.cap)
 
-    def _select_pages(self, query: str, params: Sequence[tuple[str, str]],
-                      columns: tuple[str, ...], cap: int) -> Table:
+    def _select_pages(
+        self, query: str, params: Sequence[tuple[str, str]], columns: tuple[str, ...], cap: int
+    ) -> Table:
         """Every row of ``query``, ``cap`` at a time, checked against a COUNT of the rows."""
         rows: list[tuple[Term | None, ...]] = []
         try:
@@ -354,27 +429,37 @@ class RemoteStore(Store):
                 self._cap = 0
         return self._cap
 
-    def _query(self, query: str, accept: str, params: Sequence[tuple[str, str]],
-               deadline: float | None = None) -> requests.Response:
+    def _query(
+        self, query: str, accept: str, params: Sequence[tuple[str, str]], deadline: float | None = None
+    ) -> requests.Response:
         """A query with its dataset written into the text (see ``dataset_in_text``)."""
         text, rest = dataset_in_text(query, params)
-        return self._send("POST", self.endpoint, write=False, data=[("query", text), *rest],
-                          headers={"Accept": accept}, deadline=deadline)
+        return self._send(
+            "POST",
+            self.endpoint,
+            write=False,
+            data=[("query", text), *rest],
+            headers={"Accept": accept},
+            deadline=deadline,
+        )
 
     def _json(self, response: requests.Response) -> dict[str, Any]:
         try:
             doc = response.json()
         except ValueError as exc:
             kind = response.headers.get("Content-Type", "no type")
-            raise StoreError(f"{response.url} did not answer with SPARQL JSON results ({kind}): "
-                             "is it a SPARQL query endpoint? check --endpoint") from exc
+            raise StoreError(
+                f"{response.url} did not answer with SPARQL JSON results ({kind}): "
+                "is it a SPARQL query endpoint? check --endpoint"
+            ) from exc
         if not isinstance(doc, dict):
             raise StoreError(f"{response.url} answered with malformed SPARQL JSON results")
         return doc
 
     # -- HTTP ------------------------------------------------------------------------------------
-    def _send(self, method: str, url: str, *, write: bool, deadline: float | None = None,
-              **kwargs: Any) -> requests.Response:
+    def _send(
+        self, method: str, url: str, *, write: bool, deadline: float | None = None, **kwargs: Any
+    ) -> requests.Response:
         """One HTTP exchange. A read is tried again on a connection failure or a 502/503/504
         answer, with pauses doubling from ``FIRST_PAUSE``, ``READ_ATTEMPTS`` tries at most and
         never past its time limit in all; a write is sent once (``_Cut`` when its connection fails).
@@ -384,8 +469,7 @@ class RemoteStore(Store):
         began = time.monotonic()
         pause = FIRST_PAUSE
         for attempt in range(1, READ_ATTEMPTS + 1):
-            again = (not write and attempt < READ_ATTEMPTS
-                     and time.monotonic() - began + pause < limit)
+            again = not write and attempt < READ_ATTEMPTS and time.monotonic() - began + pause < limit
             try:
                 response = self._session.request(method, url, timeout=limit, **kwargs)
             except requests.ReadTimeout as exc:  # a ConnectTimeout is a ConnectionError: tried again below
@@ -435,14 +519,20 @@ def check_response(response: requests.Response, url: str, write: bool) -> None:
         return
     message = server_message(response)
     if status == 401:
-        raise StoreError(f"{url} refused the user name or password (HTTP 401): check "
-                         "AISKILLS_USER and AISKILLS_PASSWORD (--user/--password)")
+        raise StoreError(
+            f"{url} refused the user name or password (HTTP 401): check "
+            "AISKILLS_USER and AISKILLS_PASSWORD (--user/--password)"
+        )
     if status == 403 or "SECURITY" in message:
-        raise StoreError(f"{url} refused access (HTTP {status}): {message} (the user needs "
-                         "write permission, for Virtuoso: GRANT SPARQL_UPDATE TO \"user\")")
+        raise StoreError(
+            f"{url} refused access (HTTP {status}): {message} (the user needs "
+            'write permission, for Virtuoso: GRANT SPARQL_UPDATE TO "user")'
+        )
     if status == 404:
-        raise StoreError(f"no SPARQL service at {url} (HTTP 404): check --endpoint / "
-                         "AISKILLS_ENDPOINT, AISKILLS_UPDATE_ENDPOINT, AISKILLS_GRAPH_STORE")
+        raise StoreError(
+            f"no SPARQL service at {url} (HTTP 404): check --endpoint / "
+            "AISKILLS_ENDPOINT, AISKILLS_UPDATE_ENDPOINT, AISKILLS_GRAPH_STORE"
+        )
     if status in (400, 500) and not write:
         raise QueryError(f"the SPARQL server rejected the query (HTTP {status}): {message}")
     raise StoreError(f"{url} failed (HTTP {status}): {message}")
@@ -471,8 +561,10 @@ def _reason(exc: Exception) -> str:
 
 def _unreachable(url: str, exc: Exception, attempts: int = 1) -> str:
     tries = f", {attempts} tries" if attempts > 1 else ""
-    return (f"cannot reach the SPARQL server at {url} ({_reason(exc)}{tries}): is it running, and are "
-            "--endpoint / AISKILLS_ENDPOINT (and the update and graph store URLs) right?")
+    return (
+        f"cannot reach the SPARQL server at {url} ({_reason(exc)}{tries}): is it running, and are "
+        "--endpoint / AISKILLS_ENDPOINT (and the update and graph store URLs) right?"
+    )
 
 
 def _cut_write(url: str, exc: Exception) -> str:
@@ -480,14 +572,19 @@ def _cut_write(url: str, exc: Exception) -> str:
 
 
 def _too_slow(url: str, timeout: float, write: bool) -> str:
-    after = (" the write may still complete on the server (it was not retried)" if write
-             else " is the server overloaded, or the query too heavy? (AISKILLS_TIMEOUT)")
+    after = (
+        " the write may still complete on the server (it was not retried)"
+        if write
+        else " is the server overloaded, or the query too heavy? (AISKILLS_TIMEOUT)"
+    )
     return f"{url} did not answer within {timeout:g} s:{after}"
 
 
 def _cut(cap: int, detail: str) -> str:
-    return (f"the server cut the result at {cap} rows (Virtuoso ResultSetMaxRows) and {detail}; "
-            "no incomplete result is returned")
+    return (
+        f"the server cut the result at {cap} rows (Virtuoso ResultSetMaxRows) and {detail}; "
+        "no incomplete result is returned"
+    )
 
 
 def _expect(query: str, forms: set[str], what: str) -> None:
@@ -504,8 +601,7 @@ def _bound(query: str, bindings: Mapping[str, Term] | None) -> str:
         ((name, term),) = bindings.items()
         if isinstance(term, ox.BlankNode):
             return insert_into_where(query, f" BIND ({_node_ref(term)} AS ?{check_name(name)}) ")
-    return bind(query, {k: _node_ref(v) if isinstance(v, ox.BlankNode) else v
-                        for k, v in bindings.items()})
+    return bind(query, {k: _node_ref(v) if isinstance(v, ox.BlankNode) else v for k, v in bindings.items()})
 
 
 def _node_ref(node: ox.BlankNode) -> ox.NamedNode:
@@ -572,7 +668,7 @@ def _modifier_insertion(masked: str, start: int) -> tuple[int, bool]:
     first top-level LIMIT, OFFSET or VALUES (or at the end); and whether ORDER BY is there."""
     ordered = False
     for found in _MODIFIER.finditer(masked, start):
-        if _depth(masked[start:found.start()]):
+        if _depth(masked[start : found.start()]):
             continue
         if found.group(1).upper().startswith("ORDER"):
             ordered = True
@@ -588,8 +684,12 @@ def _depth(text: str) -> int:
 def swap_update(moves: Sequence[tuple[str, str, bool]], dropped: Sequence[str]) -> str:
     """One SPARQL update moving each filled staging graph onto its target (an empty one just
     drops the target) and dropping ``dropped``. Only SILENT operations: none can fail half-way."""
-    ops = [f"MOVE SILENT GRAPH {ox.NamedNode(s)} TO GRAPH {ox.NamedNode(t)}" if filled
-           else f"DROP SILENT GRAPH {ox.NamedNode(t)}" for s, t, filled in moves]
+    ops = [
+        f"MOVE SILENT GRAPH {ox.NamedNode(s)} TO GRAPH {ox.NamedNode(t)}"
+        if filled
+        else f"DROP SILENT GRAPH {ox.NamedNode(t)}"
+        for s, t, filled in moves
+    ]
     ops.extend(f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in dropped)
     return " ;\n".join(ops)
 
@@ -598,12 +698,13 @@ def to_upload(item: GraphData) -> Upload:
     """``item``'s data parsed by pyoxigraph (as the embedded store would) and written as
     N-Triples, which every server reads the same way."""
     try:
-        triples = [q.triple if isinstance(q, ox.Quad) else q
-                   for q in ox.parse(item.data, format=item.format, without_named_graphs=True)]
+        triples = [
+            q.triple if isinstance(q, ox.Quad) else q
+            for q in ox.parse(item.data, format=item.format, without_named_graphs=True)
+        ]
     except (SyntaxError, ValueError) as exc:
         raise StoreError(f"the data could not be parsed (graph <{item.graph}>): {exc}") from exc
-    blank = any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
-                for t in triples)
+    blank = any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in triples)
     return Upload(item.graph, serialize_triples(triples), len(triples), blank)
 
 
@@ -615,12 +716,16 @@ def sparql_inserts(graph: str, item: Upload) -> list[str]:
     lines = item.data.decode().splitlines()
     name = ox.NamedNode(graph)
     if not item.blank_nodes:
-        return [f"INSERT DATA {{ GRAPH {name} {{\n" + "\n".join(lines[i:i + INSERT_CHUNK]) + "\n} }"
-                for i in range(0, len(lines), INSERT_CHUNK)]
+        return [
+            f"INSERT DATA {{ GRAPH {name} {{\n" + "\n".join(lines[i : i + INSERT_CHUNK]) + "\n} }"
+            for i in range(0, len(lines), INSERT_CHUNK)
+        ]
     if len(lines) > TEMPLATE_LIMIT:
-        raise StoreError(f"<{item.graph}> has blank nodes and more than {TEMPLATE_LIMIT} triples: "
-                         "it can only be uploaded through the Graph Store Protocol (set "
-                         "AISKILLS_GRAPH_STORE, for Virtuoso http://host:8890/sparql-graph-crud-auth)")
+        raise StoreError(
+            f"<{item.graph}> has blank nodes and more than {TEMPLATE_LIMIT} triples: "
+            "it can only be uploaded through the Graph Store Protocol (set "
+            "AISKILLS_GRAPH_STORE, for Virtuoso http://host:8890/sparql-graph-crud-auth)"
+        )
     return [f"INSERT {{ GRAPH {name} {{\n" + "\n".join(lines) + "\n} } WHERE {}"]
 
 
@@ -628,8 +733,7 @@ def parse_table(doc: Mapping[str, Any], url: str) -> Table:
     """A ``Table`` from SPARQL JSON results."""
     try:
         columns = tuple(doc["head"].get("vars", []))
-        rows = [tuple(term(b[c]) if c in b else None for c in columns)
-                for b in doc["results"]["bindings"]]
+        rows = [tuple(term(b[c]) if c in b else None for c in columns) for b in doc["results"]["bindings"]]
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise StoreError(f"{url} answered with malformed SPARQL JSON results: {exc!r}") from exc
     return Table(columns, rows)
@@ -640,8 +744,7 @@ def parse_graph(response: requests.Response, url: str) -> list[ox.Triple]:
     media = response.headers.get("Content-Type", N_TRIPLES).split(";")[0].strip()
     fmt = ox.RdfFormat.from_media_type(media) or ox.RdfFormat.N_TRIPLES
     try:
-        return [q.triple if isinstance(q, ox.Quad) else q
-                for q in ox.parse(response.content, format=fmt)]
+        return [q.triple if isinstance(q, ox.Quad) else q for q in ox.parse(response.content, format=fmt)]
     except (SyntaxError, ValueError) as exc:
         raise StoreError(f"{url} answered with RDF that cannot be read ({media}): {exc}") from exc
 
@@ -666,8 +769,7 @@ def term(cell: Mapping[str, str]) -> Term:
 def blank_node(label: str) -> ox.BlankNode:
     """A blank node keeping the server's label (``nodeID://b10`` and ``_:b10`` give ``b10``)."""
     for prefix in (VIRTUOSO_BNODE, "_:"):
-        if label.startswith(prefix):
-            label = label[len(prefix):]
+        label = label.removeprefix(prefix)
     if not _BNODE_ID.fullmatch(label):
         label = "x" + label.encode().hex()
     return ox.BlankNode(label)

@@ -57,7 +57,7 @@ def _operation(masked: str, start: int, end: int) -> _Operation:
         top.append(ch if depth == 0 and ch not in "{}" else " ")
     text = "".join(top)
     for m in _WHERE.finditer(text):
-        if not _DELETE_WHERE.search(text[:m.start()]):
+        if not _DELETE_WHERE.search(text[: m.start()]):
             where = start + m.start()
         break
     return _Operation(where, bool(_DATASET.search(text)))
@@ -77,8 +77,10 @@ def with_dataset(update: str, default: Sequence[str], named: Sequence[str], *, p
     for op in operations(update):
         if op.names_dataset:
             if protocol:
-                raise QueryError("the update names its own dataset (USING or WITH) and the request gives "
-                                 "using-graph-uri or using-named-graph-uri: use one or the other")
+                raise QueryError(
+                    "the update names its own dataset (USING or WITH) and the request gives "
+                    "using-graph-uri or using-named-graph-uri: use one or the other"
+                )
             continue
         if op.where is not None:
             inserts.append(op.where)

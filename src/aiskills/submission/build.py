@@ -127,8 +127,14 @@ class _Builder:
         self.sources = SourceMap()
         self.declared: dict[str, int] = {}
 
-    def add(self, s: ox.NamedNode | ox.BlankNode, p: ox.NamedNode, o: ox.NamedNode | ox.Literal | ox.BlankNode,
-            loc: Location, original: str | None = None) -> None:
+    def add(
+        self,
+        s: ox.NamedNode | ox.BlankNode,
+        p: ox.NamedNode,
+        o: ox.NamedNode | ox.Literal | ox.BlankNode,
+        loc: Location,
+        original: str | None = None,
+    ) -> None:
         self.triples.append(ox.Triple(s, p, o))
         self.sources.add(s, p, loc, o, original)
         self.sources.add(s, p, loc)

@@ -32,8 +32,16 @@ class Location:
         return ""
 
     def as_dict(self) -> dict[str, object]:
-        return {k: v for k, v in (("row", self.row), ("column", self.column), ("jsonPath", self.json_path),
-                                  ("line", self.line)) if v is not None}
+        return {
+            k: v
+            for k, v in (
+                ("row", self.row),
+                ("column", self.column),
+                ("jsonPath", self.json_path),
+                ("line", self.line),
+            )
+            if v is not None
+        }
 
 
 Key = tuple[str, str | None, str | None]  # (subject, predicate, value) as N-Triples text; None = any
@@ -46,9 +54,19 @@ class SourceMap:
     places: dict[Key, Location] = field(default_factory=dict)
     originals: dict[tuple[str, str, str], str] = field(default_factory=dict)  # value as the user typed it
 
-    def add(self, subject: ox.NamedNode | ox.BlankNode, predicate: ox.NamedNode | None, location: Location,
-            value: ox.NamedNode | ox.Literal | ox.BlankNode | None = None, original: str | None = None) -> None:
-        key = (str(subject), None if predicate is None else str(predicate), None if value is None else str(value))
+    def add(
+        self,
+        subject: ox.NamedNode | ox.BlankNode,
+        predicate: ox.NamedNode | None,
+        location: Location,
+        value: ox.NamedNode | ox.Literal | ox.BlankNode | None = None,
+        original: str | None = None,
+    ) -> None:
+        key = (
+            str(subject),
+            None if predicate is None else str(predicate),
+            None if value is None else str(value),
+        )
         self.places.setdefault(key, location)
         if original is not None and predicate is not None and value is not None:
             self.originals.setdefault((str(subject), str(predicate), str(value)), original)

@@ -25,13 +25,28 @@ from aiskills.submission.build import CurriculumIn, ModuleIn, OutcomeIn, Val, bu
 from aiskills.submission.model import Location, SourceMap, Submission
 
 CONTEXT_IRI = "https://w3id.org/aiskills/context.jsonld"
-TABLE_COLUMNS = ("curriculum_id", "curriculum_title", "provider_id", "provider_name", "target_archetypes",
-                 "module_id", "module_title", "notional_hours", "outcome_id", "outcome_statement",
-                 "bloom_level", "aligned_capabilities")
+TABLE_COLUMNS = (
+    "curriculum_id",
+    "curriculum_title",
+    "provider_id",
+    "provider_name",
+    "target_archetypes",
+    "module_id",
+    "module_title",
+    "notional_hours",
+    "outcome_id",
+    "outcome_statement",
+    "bloom_level",
+    "aligned_capabilities",
+)
 TABLE_SHEET = "curriculum"
-RDF_EXTENSIONS = {".ttl": ("turtle", ox.RdfFormat.TURTLE), ".nt": ("ntriples", ox.RdfFormat.N_TRIPLES),
-                  ".rdf": ("rdfxml", ox.RdfFormat.RDF_XML), ".owl": ("rdfxml", ox.RdfFormat.RDF_XML),
-                  ".xml": ("rdfxml", ox.RdfFormat.RDF_XML)}
+RDF_EXTENSIONS = {
+    ".ttl": ("turtle", ox.RdfFormat.TURTLE),
+    ".nt": ("ntriples", ox.RdfFormat.N_TRIPLES),
+    ".rdf": ("rdfxml", ox.RdfFormat.RDF_XML),
+    ".owl": ("rdfxml", ox.RdfFormat.RDF_XML),
+    ".xml": ("rdfxml", ox.RdfFormat.RDF_XML),
+}
 EXTENSIONS = (".json", ".jsonld", ".csv", ".xlsx", *RDF_EXTENSIONS)
 MAX_BYTES = 10 * 1024 * 1024  # a submission larger than this is refused before it is read
 MAX_XLSX_UNPACKED = 100 * 1024 * 1024  # what an XLSX may unpack to (zip bombs)
@@ -47,8 +62,11 @@ def read_submission(path: Path, max_bytes: int = MAX_BYTES) -> Submission:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise SubmissionError(f"the file is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB",
-                                  source=str(path), fix="split the curriculum or remove what is not part of it")
+            raise SubmissionError(
+                f"the file is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB",
+                source=str(path),
+                fix="split the curriculum or remove what is not part of it",
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise SubmissionError(f"cannot read the file: {exc.strerror}", source=str(path)) from None
@@ -58,12 +76,18 @@ def read_submission(path: Path, max_bytes: int = MAX_BYTES) -> Submission:
 def read_bytes(data: bytes, name: str, max_bytes: int = MAX_BYTES) -> Submission:
     """Read a curriculum from ``data``; ``name`` (a file name) gives the format and names the source."""
     if len(data) > max_bytes:
-        raise SubmissionError(f"the file is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB",
-                              source=name, fix="split the curriculum or remove what is not part of it")
+        raise SubmissionError(
+            f"the file is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB",
+            source=name,
+            fix="split the curriculum or remove what is not part of it",
+        )
     ext = Path(name).suffix.lower()
     if ext not in EXTENSIONS:
-        raise SubmissionError(f"the extension {ext or '(none)'!r} is not a curriculum format", source=name,
-                              fix="use .json, .jsonld, .csv, .xlsx, .ttl, .nt or .rdf")
+        raise SubmissionError(
+            f"the extension {ext or '(none)'!r} is not a curriculum format",
+            source=name,
+            fix="use .json, .jsonld, .csv, .xlsx, .ttl, .nt or .rdf",
+        )
     if not data.strip():
         raise SubmissionError("the file is empty", source=name, fix="export the curriculum again")
     if ext == ".xlsx":
@@ -79,35 +103,58 @@ def read_bytes(data: bytes, name: str, max_bytes: int = MAX_BYTES) -> Submission
 
 def _utf8(data: bytes, name: str) -> str:
     if b"\x00" in data[:4096]:
-        raise SubmissionError("is a binary file, not text", source=name,
-                              fix="submit the curriculum as JSON, CSV, XLSX or RDF text")
+        raise SubmissionError(
+            "is a binary file, not text",
+            source=name,
+            fix="submit the curriculum as JSON, CSV, XLSX or RDF text",
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise SubmissionError(f"is not UTF-8 text (byte {exc.start})", source=name, place=f"line {line}",
-                              fix="save the file with UTF-8 encoding") from None
+        line = data[: exc.start].count(b"\n") + 1
+        raise SubmissionError(
+            f"is not UTF-8 text (byte {exc.start})",
+            source=name,
+            place=f"line {line}",
+            fix="save the file with UTF-8 encoding",
+        ) from None
 
 
 # -- JSON ------------------------------------------------------------------------------------------
+
 
 def _read_json(text: str, name: str, data: bytes) -> Submission:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SubmissionError(f"is not valid JSON: {exc.msg}", source=name,
-                              place=f"line {exc.lineno}, column {exc.colno}", fix="correct the JSON there") from None
+        raise SubmissionError(
+            f"is not valid JSON: {exc.msg}",
+            source=name,
+            place=f"line {exc.lineno}, column {exc.colno}",
+            fix="correct the JSON there",
+        ) from None
     except RecursionError:
-        raise SubmissionError("the JSON is nested too deeply", source=name,
-                              fix="a curriculum nests only curriculum → modules → learningOutcomes") from None
+        raise SubmissionError(
+            "the JSON is nested too deeply",
+            source=name,
+            fix="a curriculum nests only curriculum → modules → learningOutcomes",
+        ) from None
     if not isinstance(doc, dict):
-        raise SubmissionError(f"the JSON is {type(doc).__name__ if doc is not None else 'null'}, not an object",
-                              source=name, place="$", fix='the file must hold one curriculum object: {"id": …}')
+        raise SubmissionError(
+            f"the JSON is {type(doc).__name__ if doc is not None else 'null'}, not an object",
+            source=name,
+            place="$",
+            fix='the file must hold one curriculum object: {"id": …}',
+        )
     context = doc.get("@context")
     if context is not None and not _is_our_context(context):
-        raise SubmissionError("has an @context other than ours", source=name, place="$['@context']",
-                              fix=f'remove @context or set it to "{CONTEXT_IRI}"; other JSON-LD: '
-                                  "convert it to Turtle in our terms")
+        raise SubmissionError(
+            "has an @context other than ours",
+            source=name,
+            place="$['@context']",
+            fix=f'remove @context or set it to "{CONTEXT_IRI}"; other JSON-LD: '
+            "convert it to Turtle in our terms",
+        )
     return build(_curriculum(doc, name), name, "json", data)
 
 
@@ -134,8 +181,9 @@ def _list(obj: dict[str, object], key: str, path: str, name: str) -> list[object
     if isinstance(value, (int, float)) and key in ("targetArchetypes", "alignedTo"):
         return [value]
     if not isinstance(value, list):
-        raise SubmissionError(f"{key} must be a list", source=name, place=f"{path}.{key}",
-                              fix=f'write "{key}": [ … ]')
+        raise SubmissionError(
+            f"{key} must be a list", source=name, place=f"{path}.{key}", fix=f'write "{key}": [ … ]'
+        )
     return value
 
 
@@ -146,8 +194,13 @@ def _object(value: object, path: str, name: str) -> dict[str, object]:
 
 
 def _curriculum(doc: dict[str, object], name: str) -> CurriculumIn:
-    spec = CurriculumIn(Location(json_path="$"), id=_jv(doc, "id", "$"), title=_jv(doc, "title", "$"),
-                        description=_jv(doc, "description", "$"), version=_jv(doc, "version", "$"))
+    spec = CurriculumIn(
+        Location(json_path="$"),
+        id=_jv(doc, "id", "$"),
+        title=_jv(doc, "title", "$"),
+        description=_jv(doc, "description", "$"),
+        version=_jv(doc, "version", "$"),
+    )
     provider = doc.get("provider")
     if isinstance(provider, dict):
         spec.provider_id = _jv(provider, "id", "$.provider")
@@ -155,32 +208,48 @@ def _curriculum(doc: dict[str, object], name: str) -> CurriculumIn:
         spec.provider_loc = Location(json_path="$.provider")
     elif isinstance(provider, str):
         spec.provider_id = Val(provider, Location(json_path="$.provider"))
-    spec.targets = [Val(v, Location(json_path=f"$.targetArchetypes[{i}]"))
-                    for i, v in enumerate(_list(doc, "targetArchetypes", "$", name))]
+    spec.targets = [
+        Val(v, Location(json_path=f"$.targetArchetypes[{i}]"))
+        for i, v in enumerate(_list(doc, "targetArchetypes", "$", name))
+    ]
     for i, raw in enumerate(_list(doc, "modules", "$", name)):
         path = f"$.modules[{i}]"
         mod = _object(raw, path, name)
-        module = ModuleIn(Location(json_path=path), id=_jv(mod, "id", path), title=_jv(mod, "title", path),
-                          hours=_jv(mod, "notionalHours", path))
+        module = ModuleIn(
+            Location(json_path=path),
+            id=_jv(mod, "id", path),
+            title=_jv(mod, "title", path),
+            hours=_jv(mod, "notionalHours", path),
+        )
         for j, rawo in enumerate(_list(mod, "learningOutcomes", path, name)):
             opath = f"{path}.learningOutcomes[{j}]"
             o = _object(rawo, opath, name)
-            module.outcomes.append(OutcomeIn(
-                Location(json_path=opath), id=_jv(o, "id", opath), statement=_jv(o, "statement", opath),
-                bloom=_jv(o, "bloomLevel", opath),
-                aligned=[Val(v, Location(json_path=f"{opath}.alignedTo[{k}]"))
-                         for k, v in enumerate(_list(o, "alignedTo", opath, name))]))
+            module.outcomes.append(
+                OutcomeIn(
+                    Location(json_path=opath),
+                    id=_jv(o, "id", opath),
+                    statement=_jv(o, "statement", opath),
+                    bloom=_jv(o, "bloomLevel", opath),
+                    aligned=[
+                        Val(v, Location(json_path=f"{opath}.alignedTo[{k}]"))
+                        for k, v in enumerate(_list(o, "alignedTo", opath, name))
+                    ],
+                )
+            )
         spec.modules.append(module)
     return spec
 
 
 # -- CSV and XLSX ----------------------------------------------------------------------------------
 
+
 def _csv_rows(text: str, name: str) -> list[list[str]]:
     try:
         return list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
-        raise SubmissionError(f"is not valid CSV: {exc}", source=name, fix="export it again as CSV (UTF-8)") from None
+        raise SubmissionError(
+            f"is not valid CSV: {exc}", source=name, fix="export it again as CSV (UTF-8)"
+        ) from None
 
 
 def _check_workbook(data: bytes, name: str) -> None:
@@ -189,15 +258,24 @@ def _check_workbook(data: bytes, name: str) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise SubmissionError(f"is not a readable XLSX workbook ({exc})", source=name,
-                              fix="save it from your spreadsheet program as .xlsx") from None
+        raise SubmissionError(
+            f"is not a readable XLSX workbook ({exc})",
+            source=name,
+            fix="save it from your spreadsheet program as .xlsx",
+        ) from None
     unpacked = sum(m.file_size for m in members)
     if unpacked > MAX_XLSX_UNPACKED:
-        raise SubmissionError(f"the workbook unpacks to {unpacked / 1e6:.0f} MB, more than a curriculum needs",
-                              source=name, fix="save only the curriculum sheet, as values")
+        raise SubmissionError(
+            f"the workbook unpacks to {unpacked / 1e6:.0f} MB, more than a curriculum needs",
+            source=name,
+            fix="save only the curriculum sheet, as values",
+        )
     if any(m.filename.lower().endswith("vbaproject.bin") for m in members):
-        raise SubmissionError("the workbook contains macros", source=name,
-                              fix="save it as a plain .xlsx workbook without macros")
+        raise SubmissionError(
+            "the workbook contains macros",
+            source=name,
+            fix="save it as a plain .xlsx workbook without macros",
+        )
 
 
 def _xlsx_rows(data: bytes, name: str) -> list[list[str]]:
@@ -207,16 +285,22 @@ def _xlsx_rows(data: bytes, name: str) -> list[list[str]]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (OSError, zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
-        raise SubmissionError(f"is not a readable XLSX workbook ({exc})", source=name,
-                              fix="save it from your spreadsheet program as .xlsx") from None
+        raise SubmissionError(
+            f"is not a readable XLSX workbook ({exc})",
+            source=name,
+            fix="save it from your spreadsheet program as .xlsx",
+        ) from None
     try:
         if TABLE_SHEET in book.sheetnames:
             sheet = book[TABLE_SHEET]
         elif len(book.sheetnames) == 1:
             sheet = book.worksheets[0]
         else:
-            raise SubmissionError(f"has no sheet named {TABLE_SHEET!r} (sheets: {', '.join(book.sheetnames)})",
-                                  source=name, fix=f"name the sheet with the outcomes {TABLE_SHEET!r}")
+            raise SubmissionError(
+                f"has no sheet named {TABLE_SHEET!r} (sheets: {', '.join(book.sheetnames)})",
+                source=name,
+                fix=f"name the sheet with the outcomes {TABLE_SHEET!r}",
+            )
         return [[_xlsx_cell(c, name) for c in row] for row in sheet.iter_rows()]
     finally:
         book.close()
@@ -227,8 +311,12 @@ def _xlsx_cell(cell: object, name: str) -> str:
     value = getattr(cell, "value", None)
     if getattr(cell, "data_type", None) == "f":
         where = f"row {cell.row}, column {cell.column_letter}"  # type: ignore[attr-defined]
-        raise SubmissionError(f"the cell holds a formula ({str(value)[:40]})", source=name, place=where,
-                              fix="replace formulas with their values (paste as values)")
+        raise SubmissionError(
+            f"the cell holds a formula ({str(value)[:40]})",
+            source=name,
+            place=where,
+            fix="replace formulas with their values (paste as values)",
+        )
     return "" if value is None else _cell(value)
 
 
@@ -245,12 +333,17 @@ def _read_table(rows: Sequence[Sequence[str]], name: str, fmt: str, data: bytes)
     header = [str(h).strip().lower() for h in rows[0]]
     missing = [c for c in TABLE_COLUMNS if c not in header]
     if missing:
-        raise SubmissionError(f"missing column(s): {', '.join(missing)}", source=name, place="row 1",
-                              fix="the header row must name: " + ", ".join(TABLE_COLUMNS))
+        raise SubmissionError(
+            f"missing column(s): {', '.join(missing)}",
+            source=name,
+            place="row 1",
+            fix="the header row must name: " + ", ".join(TABLE_COLUMNS),
+        )
     col = {c: header.index(c) for c in TABLE_COLUMNS}
     spec: CurriculumIn | None = None
     module: ModuleIn | None = None
     for n, cells in enumerate(rows[1:], start=2):
+
         def v(c: str, n: int = n, cells: Sequence[str] = cells) -> Val | None:
             i = col[c]
             text = str(cells[i]).strip() if i < len(cells) and cells[i] is not None else ""
@@ -261,22 +354,36 @@ def _read_table(rows: Sequence[Sequence[str]], name: str, fmt: str, data: bytes)
         if spec is None:
             spec = _table_curriculum(v, n)
         elif (cid := v("curriculum_id")) is not None and spec.id is not None and cid.text != spec.id.text:
-            raise SubmissionError(f"starts a second curriculum ({cid.text}); a file holds one curriculum",
-                                  source=name, place=f"row {n}, column curriculum_id",
-                                  fix="put each curriculum in its own file")
+            raise SubmissionError(
+                f"starts a second curriculum ({cid.text}); a file holds one curriculum",
+                source=name,
+                place=f"row {n}, column curriculum_id",
+                fix="put each curriculum in its own file",
+            )
         module = _table_module(spec, module, v, n)
-        module.outcomes.append(OutcomeIn(
-            Location(row=n), id=v("outcome_id"), statement=v("outcome_statement"), bloom=v("bloom_level"),
-            aligned=_split(v("aligned_capabilities"))))
+        module.outcomes.append(
+            OutcomeIn(
+                Location(row=n),
+                id=v("outcome_id"),
+                statement=v("outcome_statement"),
+                bloom=v("bloom_level"),
+                aligned=_split(v("aligned_capabilities")),
+            )
+        )
     if spec is None:
         raise SubmissionError("has a header but no rows", source=name, fix="add one row per learning outcome")
     return build(spec, name, fmt, data)
 
 
 def _table_curriculum(v, n: int) -> CurriculumIn:  # type: ignore[no-untyped-def]
-    spec = CurriculumIn(Location(row=n), id=v("curriculum_id"), title=v("curriculum_title"),
-                        provider_id=v("provider_id"), provider_name=v("provider_name"),
-                        provider_loc=Location(row=n, column="provider_id"))
+    spec = CurriculumIn(
+        Location(row=n),
+        id=v("curriculum_id"),
+        title=v("curriculum_title"),
+        provider_id=v("provider_id"),
+        provider_name=v("provider_name"),
+        provider_loc=Location(row=n, column="provider_id"),
+    )
     spec.targets = _split(v("target_archetypes"))
     return spec
 
@@ -286,7 +393,10 @@ def _table_module(spec: CurriculumIn, module: ModuleIn | None, v, n: int) -> Mod
     same = module is not None and (
         (mid is None and title is None)
         or (mid is not None and module.id is not None and mid.text == module.id.text)
-        or (mid is None and title is not None and module.title is not None and title.text == module.title.text))
+        or (
+            mid is None and title is not None and module.title is not None and title.text == module.title.text
+        )
+    )
     if same:
         return module  # type: ignore[return-value]
     new = ModuleIn(Location(row=n), id=mid, title=title, hours=v("notional_hours"))
@@ -302,17 +412,24 @@ def _split(val: Val | None) -> list[Val]:
 
 # -- RDF -------------------------------------------------------------------------------------------
 
+
 def _read_rdf(data: bytes, text: str, name: str, fmt_name: str, fmt: ox.RdfFormat) -> Submission:
     import hashlib
 
     triples = parse_triples(data, fmt, name)
-    curricula = sorted({t.subject for t in triples if t.predicate == m.TYPE and t.object == m.CURRICULUM}, key=str)
+    curricula = sorted(
+        {t.subject for t in triples if t.predicate == m.TYPE and t.object == m.CURRICULUM}, key=str
+    )
     if not curricula:
-        raise SubmissionError("holds no ais:Curriculum", source=name,
-                              fix=f"type the curriculum as <{ns.AIS}Curriculum>")
+        raise SubmissionError(
+            "holds no ais:Curriculum", source=name, fix=f"type the curriculum as <{ns.AIS}Curriculum>"
+        )
     if len(curricula) > 1:
-        raise SubmissionError(f"holds {len(curricula)} curricula; a file holds one", source=name,
-                              fix="put each curriculum in its own file")
+        raise SubmissionError(
+            f"holds {len(curricula)} curricula; a file holds one",
+            source=name,
+            fix="put each curriculum in its own file",
+        )
     sources = SourceMap()
     for node in {t.subject for t in triples}:
         line = _line_of(text, node)

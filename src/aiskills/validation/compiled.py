@@ -26,16 +26,35 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 _TARGETS = {SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf}
 _PROPERTY_COMPONENTS = {SH.minCount, SH.maxCount, SH["class"], SH.datatype, SH.nodeKind, SH.sparql}
 _NODE_COMPONENTS = {SH["class"], SH.datatype, SH.nodeKind, SH.sparql, SH.property}
-_ANNOTATIONS = {SH.message, SH.severity, SH.name, SH.description, SH.order, SH.group, SH.path, RDF.type,
-                RDFS.label, RDFS.comment}
+_ANNOTATIONS = {
+    SH.message,
+    SH.severity,
+    SH.name,
+    SH.description,
+    SH.order,
+    SH.group,
+    SH.path,
+    RDF.type,
+    RDFS.label,
+    RDFS.comment,
+}
 _CASTS = {XSD + t for t in ("integer", "decimal", "double", "float", "boolean", "dateTime", "date", "time")}
 _NODE_KINDS = {
-    SH.IRI: "isIRI(?v)", SH.BlankNode: "isBlank(?v)", SH.Literal: "isLiteral(?v)",
-    SH.BlankNodeOrIRI: "(isBlank(?v) || isIRI(?v))", SH.BlankNodeOrLiteral: "(isBlank(?v) || isLiteral(?v))",
+    SH.IRI: "isIRI(?v)",
+    SH.BlankNode: "isBlank(?v)",
+    SH.Literal: "isLiteral(?v)",
+    SH.BlankNodeOrIRI: "(isBlank(?v) || isIRI(?v))",
+    SH.BlankNodeOrLiteral: "(isBlank(?v) || isLiteral(?v))",
     SH.IRIOrLiteral: "(isIRI(?v) || isLiteral(?v))",
 }
-_COMPONENT = {SH.minCount: "MinCount", SH.maxCount: "MaxCount", SH["class"]: "Class", SH.datatype: "Datatype",
-              SH.nodeKind: "NodeKind", SH.sparql: "SPARQL"}
+_COMPONENT = {
+    SH.minCount: "MinCount",
+    SH.maxCount: "MaxCount",
+    SH["class"]: "Class",
+    SH.datatype: "Datatype",
+    SH.nodeKind: "NodeKind",
+    SH.sparql: "SPARQL",
+}
 
 
 @dataclass(frozen=True)
@@ -80,7 +99,9 @@ class CompiledShapes:
 
 def compile_shapes(shapes: rdflib.Graph) -> CompiledShapes | None:
     """Plans for every shape, or None when any shape uses something outside the supported subset."""
-    if any(True for _ in shapes.subjects(SH.parameter, None)) or any(True for _ in shapes.subjects(SH.validator, None)):
+    if any(True for _ in shapes.subjects(SH.parameter, None)) or any(
+        True for _ in shapes.subjects(SH.validator, None)
+    ):
         return None  # custom constraint components (however their classes are declared)
     for select in shapes.objects(None, SH.select):
         check_sparql(str(select))
@@ -111,8 +132,10 @@ def _target_pattern(targets: list[tuple[rdflib.term.Node, rdflib.term.Node]]) ->
         if term is None:
             return None
         if p == SH.targetClass:
-            parts.append(f"{{ ?this <{RDF.type}> {term} }} UNION "
-                         f"{{ ?this <{RDF.type}> ?sub . ?sub <{RDFS.subClassOf}>+ {term} }}")
+            parts.append(
+                f"{{ ?this <{RDF.type}> {term} }} UNION "
+                f"{{ ?this <{RDF.type}> ?sub . ?sub <{RDFS.subClassOf}>+ {term} }}"
+            )
         elif p == SH.targetNode:
             parts.append(f"{{ BIND ({term} AS ?this) }}")
         elif p == SH.targetSubjectsOf:
@@ -122,8 +145,9 @@ def _target_pattern(targets: list[tuple[rdflib.term.Node, rdflib.term.Node]]) ->
     return " UNION ".join(parts) if parts else None
 
 
-def _node_plans(g: rdflib.Graph, shape: rdflib.term.Node,
-                targets: list[tuple[rdflib.term.Node, rdflib.term.Node]]) -> list[_Plan] | None:
+def _node_plans(
+    g: rdflib.Graph, shape: rdflib.term.Node, targets: list[tuple[rdflib.term.Node, rdflib.term.Node]]
+) -> list[_Plan] | None:
     is_property = g.value(shape, SH.path) is not None
     if targets:
         target = _target_pattern(targets)
@@ -151,8 +175,9 @@ def _node_plans(g: rdflib.Graph, shape: rdflib.term.Node,
     return plans
 
 
-def _property_plans(g: rdflib.Graph, prop: rdflib.term.Node, node_shape: rdflib.term.Node,
-                    target: str) -> list[_Plan] | None:
+def _property_plans(
+    g: rdflib.Graph, prop: rdflib.term.Node, node_shape: rdflib.term.Node, target: str
+) -> list[_Plan] | None:
     path = g.value(prop, SH.path)
     if not isinstance(path, rdflib.URIRef):
         return None  # only predicate paths
@@ -182,16 +207,24 @@ def _components(g: rdflib.Graph, shape: rdflib.term.Node) -> set[rdflib.term.Nod
 def _common(g: rdflib.Graph, shape: rdflib.term.Node) -> tuple[rdflib.URIRef, str | None]:
     severity = g.value(shape, SH.severity)
     message = g.value(shape, SH.message)
-    return (severity if isinstance(severity, rdflib.URIRef) else SH.Violation,
-            str(message) if message is not None else None)
+    return (
+        severity if isinstance(severity, rdflib.URIRef) else SH.Violation,
+        str(message) if message is not None else None,
+    )
 
 
 def _component(c: rdflib.URIRef) -> rdflib.URIRef:
     return SH[_COMPONENT[c] + "ConstraintComponent"]
 
 
-def _count_plan(g: rdflib.Graph, prop: rdflib.term.Node, component: rdflib.URIRef, value: rdflib.term.Node,
-                target: str, path: ox.NamedNode) -> _Plan | None:
+def _count_plan(
+    g: rdflib.Graph,
+    prop: rdflib.term.Node,
+    component: rdflib.URIRef,
+    value: rdflib.term.Node,
+    target: str,
+    path: ox.NamedNode,
+) -> _Plan | None:
     if not isinstance(value, rdflib.Literal) or not isinstance(value.toPython(), int):
         return None
     n = int(value.toPython())
@@ -202,13 +235,21 @@ def _count_plan(g: rdflib.Graph, prop: rdflib.term.Node, component: rdflib.URIRe
         query = f"SELECT DISTINCT ?this WHERE {{ ?this {path} ?a . ?this {path} ?b . FILTER (!sameTerm(?a, ?b)) {focus} }}"
     else:
         test = f"COUNT(DISTINCT ?v) < {n}" if component == SH.minCount else f"COUNT(DISTINCT ?v) > {n}"
-        query = f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {path} ?v }} }} GROUP BY ?this HAVING ({test})"
+        query = (
+            f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {path} ?v }} }} GROUP BY ?this HAVING ({test})"
+        )
     severity, message = _common(g, prop)
     return _Plan(query, prop, _component(component), severity, message, path)
 
 
-def _value_plan(g: rdflib.Graph, shape: rdflib.term.Node, component: rdflib.URIRef, value: rdflib.term.Node,
-                values: str, path: ox.NamedNode | None) -> _Plan | None:
+def _value_plan(
+    g: rdflib.Graph,
+    shape: rdflib.term.Node,
+    component: rdflib.URIRef,
+    value: rdflib.term.Node,
+    values: str,
+    path: ox.NamedNode | None,
+) -> _Plan | None:
     severity, message = _common(g, shape)
     if component == SH.sparql:
         if path is not None:
@@ -218,7 +259,9 @@ def _value_plan(g: rdflib.Graph, shape: rdflib.term.Node, component: rdflib.URIR
     if term is None:
         return None
     if component == SH["class"]:
-        instances = f"SELECT DISTINCT ?v (1 AS ?ok) WHERE {{ ?v <{RDF.type}> ?t . ?t <{RDFS.subClassOf}>* {term} }}"
+        instances = (
+            f"SELECT DISTINCT ?v (1 AS ?ok) WHERE {{ ?v <{RDF.type}> ?t . ?t <{RDFS.subClassOf}>* {term} }}"
+        )
         test = f"OPTIONAL {{ {{ {instances} }} }} FILTER (!BOUND(?ok))"
     elif component == SH.datatype:
         if str(value) not in _CASTS | {XSD + "string", str(RDF.langString)}:
@@ -237,7 +280,7 @@ def _value_plan(g: rdflib.Graph, shape: rdflib.term.Node, component: rdflib.URIR
 def _datatype_test(datatype: str) -> str:
     base = f"!isLiteral(?v) || DATATYPE(?v) != <{datatype}>"
     if datatype == "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString":
-        return f"FILTER (!isLiteral(?v) || LANG(?v) = \"\")"
+        return 'FILTER (!isLiteral(?v) || LANG(?v) = "")'
     if datatype in _CASTS:
         return f"BIND (<{datatype}>(?v) AS ?cast) FILTER ({base} || !BOUND(?cast))"
     return f"FILTER ({base})"  # only xsd:string reaches here (see _value_plan)
@@ -247,8 +290,14 @@ _THIS = re.compile(r"\$this\b")
 _OTHER_PREBOUND = re.compile(r"\$(currentShape|shapesGraph|PATH)\b")
 
 
-def _sparql_plan(g: rdflib.Graph, shape: rdflib.term.Node, constraint: rdflib.term.Node, focus: str,
-                 severity: rdflib.URIRef, message: str | None) -> _Plan | None:
+def _sparql_plan(
+    g: rdflib.Graph,
+    shape: rdflib.term.Node,
+    constraint: rdflib.term.Node,
+    focus: str,
+    severity: rdflib.URIRef,
+    message: str | None,
+) -> _Plan | None:
     select = g.value(constraint, SH.select)
     if select is None or g.value(constraint, SH.deactivated) is not None:
         return None
@@ -263,8 +312,16 @@ def _sparql_plan(g: rdflib.Graph, shape: rdflib.term.Node, constraint: rdflib.te
         ox.Store().query(query)  # a syntax check on an empty store (SERVICE was refused above)
     except (SyntaxError, ValueError, RuntimeError, OSError):
         return None
-    return _Plan(query, shape, SH.SPARQLConstraintComponent, severity,
-                 str(own_message) if own_message is not None else message, None, constraint, sparql=True)
+    return _Plan(
+        query,
+        shape,
+        SH.SPARQLConstraintComponent,
+        severity,
+        str(own_message) if own_message is not None else message,
+        None,
+        constraint,
+        sparql=True,
+    )
 
 
 def _prefixes(g: rdflib.Graph, constraint: rdflib.term.Node) -> Iterable[tuple[str, str]]:
@@ -324,9 +381,14 @@ def _group_binds_this(masked: str, start: int) -> bool:
         if ch == "{":
             depth += 1
             sub = re.match(r"\{\s*SELECT\b([^{]*)", masked[i:], re.IGNORECASE)
-            if depth == 2 and parens == 0 and sub and _THIS.search(sub.group(1)):
-                if _group_binds_this(masked, i + sub.end()):
-                    return True
+            if (
+                depth == 2
+                and parens == 0
+                and sub
+                and _THIS.search(sub.group(1))
+                and _group_binds_this(masked, i + sub.end())
+            ):
+                return True
         elif ch == "}":
             depth -= 1
             if depth == 0:
@@ -349,8 +411,14 @@ def _result(plan: _Plan, s: ox.QuerySolution) -> RawResult:
         path = s["path"] if "path" in _names(s) and isinstance(s["path"], ox.NamedNode) else plan.path
         value = s["value"] if "value" in _names(s) else (focus if plan.path is None else None)
         message = _VAR.sub(lambda m: _text(s, m.group(1), focus), plan.message) if plan.message else None
-        return RawResult(focus, path, value, plan.shape, plan.component, plan.severity, message, plan.constraint)
-    value = s["v"] if plan.component not in (SH.MinCountConstraintComponent, SH.MaxCountConstraintComponent) else None
+        return RawResult(
+            focus, path, value, plan.shape, plan.component, plan.severity, message, plan.constraint
+        )
+    value = (
+        s["v"]
+        if plan.component not in (SH.MinCountConstraintComponent, SH.MaxCountConstraintComponent)
+        else None
+    )
     return RawResult(focus, plan.path, value, plan.shape, plan.component, plan.severity, plan.message)
 
 

@@ -52,8 +52,9 @@ class ShapesError(ConfigError):
     """A shapes graph that SHACL cannot use (e.g. a SPARQL constraint with MINUS)."""
 
 
-def run_shacl(data: ox.Store | Sequence[ox.Triple], shapes: rdflib.Graph,
-              compiled: CompiledShapes | None | bool = True) -> tuple[bool, rdflib.Graph]:
+def run_shacl(
+    data: ox.Store | Sequence[ox.Triple], shapes: rdflib.Graph, compiled: CompiledShapes | None | bool = True
+) -> tuple[bool, rdflib.Graph]:
     """SHACL validation of the store's default graph; returns (conforms, sh:ValidationReport graph),
     with SHACL's own meaning of conforms (any result, whatever its severity, means it does not).
 
@@ -136,8 +137,13 @@ class CurriculumValidator:
     Build it once (it parses the shapes and indexes the framework) and call ``validate`` per file.
     """
 
-    def __init__(self, ontology: Sequence[ox.Triple], framework: Sequence[ox.Triple],
-                 framework_version: str | None = None, shapes: Path | None = None) -> None:
+    def __init__(
+        self,
+        ontology: Sequence[ox.Triple],
+        framework: Sequence[ox.Triple],
+        framework_version: str | None = None,
+        shapes: Path | None = None,
+    ) -> None:
         self.framework_version = framework_version
         self.framework = list(framework)
         self._lock = threading.Lock()
@@ -146,7 +152,9 @@ class CurriculumValidator:
         self.rules = _rules(self.shapes)
         self.compiled = compile_shapes(self.shapes)
         caps = {t.subject for t in framework if t.predicate == _TYPE and t.object == _CAPABILITY}
-        self.notations = sorted(t.object.value for t in framework if t.subject in caps and t.predicate == _NOTATION)
+        self.notations = sorted(
+            t.object.value for t in framework if t.subject in caps and t.predicate == _NOTATION
+        )
 
     def validate(self, submission: Submission) -> Report:
         """The report for one submission; non-conformance is data, never an exception. One at a time
@@ -163,21 +171,32 @@ class CurriculumValidator:
 
     def report(self, submission: Submission, graph: rdflib.Graph) -> Report:
         items = describe_items(submission)
-        results = [self._result(graph, node, submission, items) for node in graph.subjects(SH.resultSeverity, None)]
+        results = [
+            self._result(graph, node, submission, items) for node in graph.subjects(SH.resultSeverity, None)
+        ]
         order: dict[str, int] = {}
         for location in submission.sources.places.values():
             order.setdefault(str(location), len(order))
-        return Report(submission.source, submission.format, submission.curriculum_id,
-                      sorted_results(results, order),
-                      self.framework_version, graph.serialize(format="turtle"))
+        return Report(
+            submission.source,
+            submission.format,
+            submission.curriculum_id,
+            sorted_results(results, order),
+            self.framework_version,
+            graph.serialize(format="turtle"),
+        )
 
-    def _result(self, g: rdflib.Graph, node: rdflib.term.Node, submission: Submission,
-                items: dict[str, Item]) -> Result:
+    def _result(
+        self, g: rdflib.Graph, node: rdflib.term.Node, submission: Submission, items: dict[str, Item]
+    ) -> Result:
         focus = g.value(node, SH.focusNode)
         path = g.value(node, SH.resultPath)
         value = g.value(node, SH.value)
-        rule = self.rules.get(g.value(node, SH.sourceConstraint)) or self.rules.get(g.value(node, SH.sourceShape)) \
+        rule = (
+            self.rules.get(g.value(node, SH.sourceConstraint))
+            or self.rules.get(g.value(node, SH.sourceShape))
             or Rule(str(g.value(node, SH.sourceShape)), "")
+        )
         focus_nt = _nt(focus)
         path_nt = _nt(path) if isinstance(path, rdflib.URIRef) else None
         value_nt = _nt(value) if value is not None else None
@@ -191,9 +210,19 @@ class CurriculumValidator:
         hint = rule.hint
         if rule.id == "unknown-capability" and shown:
             hint = f"{hint} Nearest existing codes: {', '.join(nearest_codes(shown, self.notations))}."
-        item = items.get(focus_nt) or Item("item", str(focus) if isinstance(focus, rdflib.URIRef) else None, None)
-        return Result(_SEVERITY.get(g.value(node, SH.resultSeverity), Severity.VIOLATION), rule.id, message, item,
-                      shown, hint, location, compact(str(path)) if path_nt else None)
+        item = items.get(focus_nt) or Item(
+            "item", str(focus) if isinstance(focus, rdflib.URIRef) else None, None
+        )
+        return Result(
+            _SEVERITY.get(g.value(node, SH.resultSeverity), Severity.VIOLATION),
+            rule.id,
+            message,
+            item,
+            shown,
+            hint,
+            location,
+            compact(str(path)) if path_nt else None,
+        )
 
 
 def _nt(term: rdflib.term.Node | None) -> str:
@@ -275,6 +304,11 @@ def _framework_key(store: object) -> tuple[object, ...]:
 
     if not isinstance(store, Store):
         return ("bundled",)
-    entries = sorted((e.kind, e.graph, e.version or "") for e in store.catalog()
-                     if e.active and e.kind in ("framework", "ontology"))
-    return tuple((kind, graph, version, store.count(graph)) for kind, graph, version in entries) or ("bundled",)
+    entries = sorted(
+        (e.kind, e.graph, e.version or "")
+        for e in store.catalog()
+        if e.active and e.kind in ("framework", "ontology")
+    )
+    return tuple((kind, graph, version, store.count(graph)) for kind, graph, version in entries) or (
+        "bundled",
+    )

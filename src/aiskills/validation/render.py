@@ -16,9 +16,11 @@ _RESET = "\033[0m"
 def headline(report: Report) -> str:
     """``FILE: conforms|does not conform (N violations, N warnings, N info)``."""
     verdict = "conforms" if report.conforms else "does not conform"
-    counts = (f"{report.count(Severity.VIOLATION)} violation{'s' if report.count(Severity.VIOLATION) != 1 else ''}, "
-              f"{report.count(Severity.WARNING)} warning{'s' if report.count(Severity.WARNING) != 1 else ''}, "
-              f"{report.count(Severity.INFO)} info")
+    counts = (
+        f"{report.count(Severity.VIOLATION)} violation{'s' if report.count(Severity.VIOLATION) != 1 else ''}, "
+        f"{report.count(Severity.WARNING)} warning{'s' if report.count(Severity.WARNING) != 1 else ''}, "
+        f"{report.count(Severity.INFO)} info"
+    )
     version = f"; framework {report.framework_version}" if report.framework_version else ""
     return f"{report.source}: {verdict} ({counts}{version})"
 
@@ -69,18 +71,24 @@ def as_turtle(report: Report) -> str:
 def as_html(report: Report) -> str:
     """An HTML fragment: summary, then a table per item. Every value is escaped."""
     e = html.escape
-    parts = [f'<section class="report" data-conforms="{str(report.conforms).lower()}">',
-             f'<p class="summary">{e(headline(report))}</p>']
+    parts = [
+        f'<section class="report" data-conforms="{str(report.conforms).lower()}">',
+        f'<p class="summary">{e(headline(report))}</p>',
+    ]
     ordered = sorted(report.results, key=lambda r: (_first_place(report, r), r.severity.order))
     for _, group in groupby(ordered, key=_item_key):
         results = list(group)
         parts.append(f"<h3>{e(results[0].item.label())}</h3>")
-        parts.append("<table><thead><tr><th>severity</th><th>rule</th><th>where</th><th>message</th>"
-                     "<th>value</th><th>fix</th></tr></thead><tbody>")
+        parts.append(
+            "<table><thead><tr><th>severity</th><th>rule</th><th>where</th><th>message</th>"
+            "<th>value</th><th>fix</th></tr></thead><tbody>"
+        )
         for r in results:
-            parts.append(f'<tr class="{r.severity.value}"><td>{r.severity.value}</td><td>{e(r.rule)}</td>'
-                         f"<td>{e(str(r.location or ''))}</td><td>{e(r.message)}</td>"
-                         f"<td>{e(r.value or '')}</td><td>{e(r.hint)}</td></tr>")
+            parts.append(
+                f'<tr class="{r.severity.value}"><td>{r.severity.value}</td><td>{e(r.rule)}</td>'
+                f"<td>{e(str(r.location or ''))}</td><td>{e(r.message)}</td>"
+                f"<td>{e(r.value or '')}</td><td>{e(r.hint)}</td></tr>"
+            )
         parts.append("</tbody></table>")
     parts.append("</section>")
     return "\n".join(parts) + "\n"

@@ -51,10 +51,16 @@ class Result:
     path: str | None = None  # the property, as a compact name
 
     def as_dict(self) -> dict[str, object]:
-        return {"severity": self.severity.value, "rule": self.rule, "message": self.message,
-                "item": {"kind": self.item.kind, "id": self.item.id, "title": self.item.title},
-                "value": self.value, "hint": self.hint, "path": self.path,
-                "location": self.location.as_dict() if self.location else None}
+        return {
+            "severity": self.severity.value,
+            "rule": self.rule,
+            "message": self.message,
+            "item": {"kind": self.item.kind, "id": self.item.id, "title": self.item.title},
+            "value": self.value,
+            "hint": self.hint,
+            "path": self.path,
+            "location": self.location.as_dict() if self.location else None,
+        }
 
 
 @dataclass
@@ -80,17 +86,32 @@ class Report:
         return sorted({r.rule for r in self.results if severity is None or r.severity is severity})
 
     def as_dict(self) -> dict[str, object]:
-        return {"source": self.source, "format": self.format, "curriculum": self.curriculum,
-                "frameworkVersion": self.framework_version, "conforms": self.conforms,
-                "summary": self.summary(), "results": [r.as_dict() for r in self.results]}
+        return {
+            "source": self.source,
+            "format": self.format,
+            "curriculum": self.curriculum,
+            "frameworkVersion": self.framework_version,
+            "conforms": self.conforms,
+            "summary": self.summary(),
+            "results": [r.as_dict() for r in self.results],
+        }
 
 
 # -- building results ------------------------------------------------------------------------------
 
-_KINDS = {ns.AIS + "Curriculum": "curriculum", ns.AIS + "Module": "module",
-          ns.AIS + "LearningOutcome": "outcome", ns.AIS + "Provider": "provider"}
+_KINDS = {
+    ns.AIS + "Curriculum": "curriculum",
+    ns.AIS + "Module": "module",
+    ns.AIS + "LearningOutcome": "outcome",
+    ns.AIS + "Provider": "provider",
+}
 _TITLES = (ns.DCT + "title", ns.AIS + "statement", ns.RDFS + "label")
-_PREFIXES = {ns.AIS: "ais:", ns.DCT: "dct:", ns.SKOS: "skos:", "https://w3id.org/aiskills/validation#": "aisv:"}
+_PREFIXES = {
+    ns.AIS: "ais:",
+    ns.DCT: "dct:",
+    ns.SKOS: "skos:",
+    "https://w3id.org/aiskills/validation#": "aisv:",
+}
 
 
 def describe_items(submission: Submission) -> dict[str, Item]:
@@ -104,9 +125,14 @@ def describe_items(submission: Submission) -> dict[str, Item]:
         elif t.predicate.value in _TITLES and s not in titles:
             titles[s] = t.object.value
     subjects = {str(t.subject): t.subject for t in submission.triples}
-    return {s: Item(kinds.get(s, "item"), node.value if node.__class__.__name__ == "NamedNode" else None,
-                    _short(titles.get(s)))
-            for s, node in subjects.items()}
+    return {
+        s: Item(
+            kinds.get(s, "item"),
+            node.value if node.__class__.__name__ == "NamedNode" else None,
+            _short(titles.get(s)),
+        )
+        for s, node in subjects.items()
+    }
 
 
 def _short(text: str | None, n: int = 80) -> str | None:
@@ -120,7 +146,7 @@ def compact(iri: str | None) -> str | None:
         return None
     for base, prefix in _PREFIXES.items():
         if iri.startswith(base):
-            return prefix + iri[len(base):]
+            return prefix + iri[len(base) :]
     return iri
 
 
@@ -131,7 +157,7 @@ def display_value(value: str | None) -> str | None:
     for kind in ("capability", "archetype", "bloom", "level"):
         prefix = f"{ns.ID}{kind}/"
         if value.startswith(prefix):
-            return value[len(prefix):]
+            return value[len(prefix) :]
     return value
 
 

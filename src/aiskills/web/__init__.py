@@ -9,6 +9,7 @@ from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
 from aiskills.config import Settings
 from aiskills.errors import AiskillsError, InputError
+from aiskills.resources import web_dir
 from aiskills.store import Store, open_store
 from aiskills.web.auth import guard_reads
 
@@ -17,7 +18,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     """Build the app: settings from ``AISKILLS_*`` unless given; the store opened once and kept in
     ``app.extensions["aiskills"]`` (pass ``store`` to share one, as the tests do)."""
     settings = settings or Settings.from_env()
-    app = Flask(__name__)
+    web = web_dir()
+    app = Flask(__name__, template_folder=str(web / "templates"), static_folder=str(web / "static"))
     app.config["MAX_CONTENT_LENGTH"] = settings.upload_max_bytes + 64 * 1024  # multipart overhead; 413 beyond
     store = store or open_store(settings)
     if settings.load_bundled_on_start and not store.catalog():
@@ -31,14 +33,18 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     validators = Validators()
     validators.for_store(store)  # built now, not by the first concurrent uploads (and pySHACL imported once)
-    app.extensions["aiskills"] = {"settings": settings, "store": store, "questions": questions,
-                                  "validators": validators}
+    app.extensions["aiskills"] = {
+        "settings": settings,
+        "store": store,
+        "questions": questions,
+        "validators": validators,
+    }
 
     from aiskills.web.alignment_pages import alignment_pages
     from aiskills.web.api import api
+    from aiskills.web.curricula_api import curricula_api
     from aiskills.web.graph_store import graph_store
     from aiskills.web.linked import linked
-    from aiskills.web.curricula_api import curricula_api
     from aiskills.web.openapi import openapi
     from aiskills.web.sparql import sparql
     from aiskills.web.validate import validate
@@ -61,9 +67,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
 def _security_headers(response: Any) -> Any:
     """On every response: no inline script or framing, no content sniffing, no referrer leaks."""
-    response.headers.setdefault("Content-Security-Policy",
-                                "default-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; "
-                                "base-uri 'none'; form-action 'self'")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; "
+        "base-uri 'none'; form-action 'self'",
+    )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
@@ -94,14 +102,18 @@ def _errors(app: Flask) -> None:
 
             wants_html = request.accept_mimetypes.best_match(["text/plain", "text/html"]) == "text/html"
             return page_not_found(None, "html" if wants_html else "text")  # the helpful page, not Werkzeug's
-        return jsonify(error=f"there is nothing at {request.path}",
-                       fix="GET /api/openapi.json describes every /api route"), 404
+        return jsonify(
+            error=f"there is nothing at {request.path}",
+            fix="GET /api/openapi.json describes every /api route",
+        ), 404
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(exc: RequestEntityTooLarge) -> tuple[Any, int]:
         limit = app.extensions["aiskills"]["settings"].upload_max_bytes
-        return jsonify(error=f"the request is larger than the limit of {limit / 1e6:.0f} MB",
-                       fix="send less: split the curriculum or remove what is not part of it"), 413
+        return jsonify(
+            error=f"the request is larger than the limit of {limit / 1e6:.0f} MB",
+            fix="send less: split the curriculum or remove what is not part of it",
+        ), 413
 
     @app.errorhandler(AiskillsError)
     def domain_error(exc: AiskillsError) -> tuple[Any, int]:

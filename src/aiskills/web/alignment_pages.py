@@ -60,21 +60,35 @@ def _ask(name: str, params: dict[str, str]) -> list[dict[str, object]]:
 def _picked(options: list[Choice], value: str) -> Choice | None:
     """The option a form value names (IRI or name, any case)."""
     v = value.strip().lower()
-    return next((c for c in options if v in (c.iri.lower(), c.label.lower(), c.iri.rsplit("/", 1)[-1].lower())),
-                None)
+    return next(
+        (c for c in options if v in (c.iri.lower(), c.label.lower(), c.iri.rsplit("/", 1)[-1].lower())), None
+    )
 
 
-def views(curriculum: str, archetype: str, role: str, level: str,
-          archetypes: list[Choice], roles: list[Choice], framework: list[Any]) -> list[ArchetypeView]:
+def views(
+    curriculum: str,
+    archetype: str,
+    role: str,
+    level: str,
+    archetypes: list[Choice],
+    roles: list[Choice],
+    framework: list[Any],
+) -> list[ArchetypeView]:
     """Answers for the chosen archetype, or for each archetype the chosen role maps to."""
     if archetype and role:
-        raise InputError("choose an archetype or a role, not both", source="role",
-                         fix="leave one of the two lists on '(none)'")
+        raise InputError(
+            "choose an archetype or a role, not both",
+            source="role",
+            fix="leave one of the two lists on '(none)'",
+        )
     if archetype:
         chosen = _picked(archetypes, archetype)
         if chosen is None:
-            raise InputError(f"there is no archetype {archetype!r}", source="archetype",
-                             fix="choose one of " + ", ".join(a.label for a in archetypes))
+            raise InputError(
+                f"there is no archetype {archetype!r}",
+                source="archetype",
+                fix="choose one of " + ", ".join(a.label for a in archetypes),
+            )
         targets = [chosen]
     else:
         picked_role = _picked(roles, role)
@@ -92,7 +106,9 @@ def views(curriculum: str, archetype: str, role: str, level: str,
             view.gaps = _ask("coverage-gaps", gap_params)
         else:
             view.ranking = _ask("curricula-for-archetype", {"archetype": a.iri})
-            view.untaught = [r for r in _ask("capability-provision", {"archetype": a.iri}) if r["curricula"] == 0]
+            view.untaught = [
+                r for r in _ask("capability-provision", {"archetype": a.iri}) if r["curricula"] == 0
+            ]
         out.append(view)
     return out
 
@@ -101,7 +117,9 @@ def views(curriculum: str, archetype: str, role: str, level: str,
 def alignment_page() -> tuple[str, int]:
     """The forms, and the answers for what was chosen (400 with the reason for an unknown choice)."""
     args = {k: (request.args.get(k) or "").strip() for k in ("curriculum", "archetype", "role", "level")}
-    framework = current_app.extensions["aiskills"]["validators"].for_store(store()).framework  # kept, not re-read
+    framework = (
+        current_app.extensions["aiskills"]["validators"].for_store(store()).framework
+    )  # kept, not re-read
     archetypes, roles = alignment.archetypes(framework), alignment.roles(framework)
     stored = curricula.records(store())
     error: InputError | None = None
@@ -110,17 +128,42 @@ def alignment_page() -> tuple[str, int]:
     if args["archetype"] or args["role"]:
         try:
             if args["level"] and args["level"] not in LEVELS:
-                raise InputError(f"there is no knowledge level {args['level']!r}", source="level",
-                                 fix="choose 1, 2, 3 or 4")
-            results = views(args["curriculum"], args["archetype"], args["role"], args["level"],
-                            archetypes, roles, framework)
+                raise InputError(
+                    f"there is no knowledge level {args['level']!r}",
+                    source="level",
+                    fix="choose 1, 2, 3 or 4",
+                )
+            results = views(
+                args["curriculum"],
+                args["archetype"],
+                args["role"],
+                args["level"],
+                archetypes,
+                roles,
+                framework,
+            )
             picked_role = _picked(roles, args["role"]) if args["role"] else None
         except InputError as exc:
             error = exc
     elif args["curriculum"]:
-        error = InputError("choose an archetype or a role to compare the curriculum with", source="archetype",
-                           fix="pick one from the lists below")
-    title = next((r.title or r.curriculum for r in stored if r.curriculum == args["curriculum"]), args["curriculum"])
-    return render_template("alignment.html", args=args, archetypes=archetypes, roles=roles, stored=stored,
-                           levels=LEVELS, results=results, error=error, curriculum_title=title,
-                           picked_role=picked_role, local_path=local_path), 400 if error else 200
+        error = InputError(
+            "choose an archetype or a role to compare the curriculum with",
+            source="archetype",
+            fix="pick one from the lists below",
+        )
+    title = next(
+        (r.title or r.curriculum for r in stored if r.curriculum == args["curriculum"]), args["curriculum"]
+    )
+    return render_template(
+        "alignment.html",
+        args=args,
+        archetypes=archetypes,
+        roles=roles,
+        stored=stored,
+        levels=LEVELS,
+        results=results,
+        error=error,
+        curriculum_title=title,
+        picked_role=picked_role,
+        local_path=local_path,
+    ), 400 if error else 200

@@ -16,11 +16,22 @@ api = Blueprint("api", __name__, url_prefix="/api")
 @api.get("/ask")
 def list_questions() -> Any:
     """Every question with its description, parameters and columns."""
-    return jsonify(questions=[{
-        "name": q.name, "title": q.title, "description": q.description,
-        "parameters": [{"name": p.name, "description": p.description, "optional": p.optional}
-                       for p in q.parameters],
-        "columns": list(q.columns), "href": f"/api/ask/{q.name}"} for q in _questions().values()])
+    return jsonify(
+        questions=[
+            {
+                "name": q.name,
+                "title": q.title,
+                "description": q.description,
+                "parameters": [
+                    {"name": p.name, "description": p.description, "optional": p.optional}
+                    for p in q.parameters
+                ],
+                "columns": list(q.columns),
+                "href": f"/api/ask/{q.name}",
+            }
+            for q in _questions().values()
+        ]
+    )
 
 
 @api.get("/ask/<name>")
@@ -32,8 +43,11 @@ def ask(name: str) -> Any:
     params = {k: v for k, v in request.args.items() if k != "format"}
     answer = alignment.ask(current_app.extensions["aiskills"]["store"], name, params, questions)
     if _wants_csv():
-        return Response(table_csv(answer.table), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+        return Response(
+            table_csv(answer.table),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
     return jsonify(answer.as_dict())
 
 

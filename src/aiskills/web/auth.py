@@ -24,7 +24,7 @@ REALM = 'Bearer realm="aiskills"'
 
 def token_for(settings: Settings, header: str | None) -> Token | None:
     """The token an ``Authorization`` header carries, or None. Compares against every token."""
-    if not header or not header[:7].lower() == "bearer ":
+    if not header or header[:7].lower() != "bearer ":
         return None
     digest = hash_secret(header[7:].strip())
     found: Token | None = None
@@ -51,8 +51,10 @@ def write_refusal() -> tuple[int, str] | None:
     """None when the request carries a write token; otherwise the status (403 or 401) and why."""
     settings: Settings = current_app.extensions["aiskills"]["settings"]
     if not writes_enabled(settings):
-        return 403, ("writes are disabled on this server: it has no write token "
-                     "(set AISKILLS_WRITE_TOKEN or AISKILLS_TOKENS_FILE)")
+        return 403, (
+            "writes are disabled on this server: it has no write token "
+            "(set AISKILLS_WRITE_TOKEN or AISKILLS_TOKENS_FILE)"
+        )
     token = token_for(settings, request.headers.get("Authorization"))
     if token is None:
         return 401, "this needs a write token: send 'Authorization: Bearer <token>'"

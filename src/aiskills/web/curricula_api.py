@@ -21,17 +21,38 @@ from aiskills.web.validate import Refused, check, parse_error, read_submission
 
 curricula_api = Blueprint("curricula_api", __name__, url_prefix="/api/curricula")
 
-CSV_COLUMNS = ("id", "curriculum", "title", "provider", "modules", "outcomes", "submitted", "source", "sha256",
-               "frameworkVersion", "graph")
+CSV_COLUMNS = (
+    "id",
+    "curriculum",
+    "title",
+    "provider",
+    "modules",
+    "outcomes",
+    "submitted",
+    "source",
+    "sha256",
+    "frameworkVersion",
+    "graph",
+)
 
 
 def record_dict(r: CurriculumRecord) -> dict[str, object]:
     """A stored curriculum as JSON: its key (``id``), IRI, graph, counts and provenance."""
     key = curricula.key_of(r.graph)
-    return {"id": key, "curriculum": r.curriculum, "title": r.title, "provider": r.provider,
-            "modules": r.modules, "outcomes": r.outcomes, "submitted": r.submitted, "source": r.source,
-            "sha256": r.sha256, "frameworkVersion": r.framework_version, "graph": r.graph,
-            "href": f"/api/curricula/{key}"}
+    return {
+        "id": key,
+        "curriculum": r.curriculum,
+        "title": r.title,
+        "provider": r.provider,
+        "modules": r.modules,
+        "outcomes": r.outcomes,
+        "submitted": r.submitted,
+        "source": r.source,
+        "sha256": r.sha256,
+        "frameworkVersion": r.framework_version,
+        "graph": r.graph,
+        "href": f"/api/curricula/{key}",
+    }
 
 
 @curricula_api.post("")
@@ -52,8 +73,13 @@ def submit() -> Any:
     except InputError as exc:
         return jsonify(parse_error(exc)), 400
     key = curricula.key_of(stored.graph)
-    response = jsonify(id=key, curriculum=stored.curriculum, graph=stored.graph, triples=stored.triples,
-                       replaced=stored.replaced)
+    response = jsonify(
+        id=key,
+        curriculum=stored.curriculum,
+        graph=stored.graph,
+        triples=stored.triples,
+        replaced=stored.replaced,
+    )
     response.status_code = 201
     response.headers["Location"] = f"{request.script_root}/api/curricula/{key}"
     return response
@@ -68,8 +94,11 @@ def list_curricula() -> Any:
         return jsonify(error=f"unknown format {fmt!r}", fix="use format=json or format=csv"), 400
     best = request.accept_mimetypes.best_match(["application/json", "text/csv"], default="application/json")
     if fmt == "csv" or (fmt is None and best == "text/csv"):
-        return Response(rows_csv(CSV_COLUMNS, ([r[c] for c in CSV_COLUMNS] for r in rows)), mimetype="text/csv",
-                        headers={"Content-Disposition": 'attachment; filename="curricula.csv"'})
+        return Response(
+            rows_csv(CSV_COLUMNS, ([r[c] for c in CSV_COLUMNS] for r in rows)),
+            mimetype="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="curricula.csv"'},
+        )
     return jsonify(rows)
 
 
@@ -81,10 +110,23 @@ def show(key: str) -> Any:
     if record is None:
         return _absent(key)
     out = record_dict(record)
-    out["modules"] = [{"id": m.id, "title": m.title, "notionalHours": m.notional_hours,
-                       "learningOutcomes": [{"id": o.id, "statement": o.statement, "bloomLevel": o.bloom_level,
-                                             "alignedTo": list(o.aligned_to)} for o in m.outcomes]}
-                      for m in curricula.outline(s.triples(record.graph), record.curriculum)]
+    out["modules"] = [
+        {
+            "id": m.id,
+            "title": m.title,
+            "notionalHours": m.notional_hours,
+            "learningOutcomes": [
+                {
+                    "id": o.id,
+                    "statement": o.statement,
+                    "bloomLevel": o.bloom_level,
+                    "alignedTo": list(o.aligned_to),
+                }
+                for o in m.outcomes
+            ],
+        }
+        for m in curricula.outline(s.triples(record.graph), record.curriculum)
+    ]
     out["moduleCount"] = record.modules
     return jsonify(out)
 
@@ -102,5 +144,9 @@ def remove(key: str) -> Any:
 
 
 def _absent(key: str) -> tuple[Any, int]:
-    return jsonify(error=f"no stored curriculum has the id {key!r}", source=None, place=None,
-                   fix="GET /api/curricula lists the stored ones with their ids"), 404
+    return jsonify(
+        error=f"no stored curriculum has the id {key!r}",
+        source=None,
+        place=None,
+        fix="GET /api/curricula lists the stored ones with their ids",
+    ), 404

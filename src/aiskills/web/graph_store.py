@@ -23,9 +23,9 @@ from flask import Blueprint, Response, request
 
 from aiskills.errors import InputError, QueryError, StoreError
 from aiskills.store.base import ProtocolUnsupported
+from aiskills.web.auth import check_write
 from aiskills.web.context import settings as _settings
 from aiskills.web.context import store as _store
-from aiskills.web.auth import check_write
 from aiskills.web.sparql import GRAPH, Format, ProtocolError, negotiate
 
 graph_store = Blueprint("graph_store", __name__)
@@ -33,21 +33,34 @@ graph_store = Blueprint("graph_store", __name__)
 METHODS = ("GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS")
 READS = ("GET", "HEAD", "OPTIONS")
 #: Media types a PUT or POST body may have, with their pyoxigraph format.
-BODY_FORMATS = {"text/turtle": ox.RdfFormat.TURTLE, "application/x-turtle": ox.RdfFormat.TURTLE,
-                "application/n-triples": ox.RdfFormat.N_TRIPLES, "text/plain": ox.RdfFormat.N_TRIPLES,
-                "application/rdf+xml": ox.RdfFormat.RDF_XML, "application/ld+json": ox.RdfFormat.JSON_LD}
+BODY_FORMATS = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/x-turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "text/plain": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+}
 
 
 @graph_store.route("/graph-store", methods=list(METHODS) + ["PATCH"])
 def endpoint() -> Response:
     """One URL, the graph named by its parameters."""
     if request.method == "OPTIONS":
-        return Response(status=204, headers={"Allow": ", ".join(METHODS),
-                                             "Access-Control-Allow-Methods": ", ".join(READS),
-                                             "Access-Control-Allow-Headers": "Accept"})
+        return Response(
+            status=204,
+            headers={
+                "Allow": ", ".join(METHODS),
+                "Access-Control-Allow-Methods": ", ".join(READS),
+                "Access-Control-Allow-Headers": "Accept",
+            },
+        )
     if request.method not in METHODS:
-        raise ProtocolError(405, f"{request.method} is not part of the Graph Store Protocol: use "
-                                 + ", ".join(METHODS), {"Allow": ", ".join(METHODS)})
+        raise ProtocolError(
+            405,
+            f"{request.method} is not part of the Graph Store Protocol: use " + ", ".join(METHODS),
+            {"Allow": ", ".join(METHODS)},
+        )
     graph = target()
     if request.method in ("GET", "HEAD"):
         return read(graph)
@@ -55,8 +68,12 @@ def endpoint() -> Response:
     if refused is not None:
         return refused
     if graph is None:
-        raise ProtocolError(405, "the default graph is the union of the stored graphs and cannot be "
-                                 "written: name a graph with ?graph=IRI", {"Allow": "GET, HEAD"})
+        raise ProtocolError(
+            405,
+            "the default graph is the union of the stored graphs and cannot be "
+            "written: name a graph with ?graph=IRI",
+            {"Allow": "GET, HEAD"},
+        )
     store = _store()
     if request.method == "DELETE":
         if not store.graph_delete(graph):
@@ -64,7 +81,9 @@ def endpoint() -> Response:
         return Response(status=204)
     created = store.graph_write(graph, body_triples(graph), replace=request.method == "PUT")
     if created:
-        return Response(status=201, headers={"Location": request.base_url + "?" + urlencode({"graph": graph})})
+        return Response(
+            status=201, headers={"Location": request.base_url + "?" + urlencode({"graph": graph})}
+        )
     return Response(status=204)
 
 
@@ -80,7 +99,9 @@ def target() -> str | None:
     graphs = request.args.getlist("graph")
     default = "default" in request.args
     if default == bool(graphs) or len(graphs) > 1:
-        raise ProtocolError(400, "name exactly one graph: ?graph=IRI (an absolute IRI, URL-encoded) or ?default")
+        raise ProtocolError(
+            400, "name exactly one graph: ?graph=IRI (an absolute IRI, URL-encoded) or ?default"
+        )
     if default:
         return None
     try:
@@ -97,10 +118,15 @@ def read(graph: str | None) -> Response:
         raise ProtocolError(404, f"there is no graph <{graph}> in this store")
     cap = _settings().result_max_rows
     if len(triples) > cap:
-        raise ProtocolError(400, f"the graph has {len(triples)} triples, more than the {cap} this server "
-                                 "returns at once: query it through /sparql with ORDER BY, LIMIT and OFFSET")
+        raise ProtocolError(
+            400,
+            f"the graph has {len(triples)} triples, more than the {cap} this server "
+            "returns at once: query it through /sparql with ORDER BY, LIMIT and OFFSET",
+        )
     body = ox.serialize(triples, format=fmt.rdf) or b""  # type: ignore[arg-type]
-    return Response(body, content_type=_content_type(fmt))  # for HEAD, Werkzeug sends the length, not the body
+    return Response(
+        body, content_type=_content_type(fmt)
+    )  # for HEAD, Werkzeug sends the length, not the body
 
 
 def body_triples(graph: str) -> list[ox.Triple]:
@@ -113,14 +139,14 @@ def body_triples(graph: str) -> list[ox.Triple]:
         parsed = ox.parse(request.get_data(), format=BODY_FORMATS[mimetype], base_iri=graph)
         return [q.triple if isinstance(q, ox.Quad) else q for q in parsed]
     except SyntaxError as exc:
-        raise ProtocolError(400, f"the {mimetype} body could not be parsed, nothing was written: {exc}") from exc
+        raise ProtocolError(
+            400, f"the {mimetype} body could not be parsed, nothing was written: {exc}"
+        ) from exc
 
 
 def _content_type(fmt: Format) -> str:
     textual = fmt.media_type.startswith("text/") or fmt.name in ("nt", "jsonld")
     return f"{fmt.media_type}; charset=utf-8" if textual else fmt.media_type
-
-
 
 
 @graph_store.errorhandler(ProtocolError)
@@ -145,4 +171,6 @@ def _store_error(exc: StoreError) -> Response:
 
 
 def _text(message: str, status: int, headers: dict[str, Any] | None = None) -> Response:
-    return Response(message + "\n", status=status, headers=headers or {}, content_type="text/plain; charset=utf-8")
+    return Response(
+        message + "\n", status=status, headers=headers or {}, content_type="text/plain; charset=utf-8"
+    )

@@ -33,15 +33,33 @@ linked = Blueprint("linked", __name__)
 
 #: Media types a client may ask for, in the order that breaks ties (HTML first, for browsers).
 ACCEPTED: dict[str, str] = {
-    "text/html": "html", "application/xhtml+xml": "html",
-    "text/turtle": "ttl", "application/x-turtle": "ttl",
-    "application/ld+json": "jsonld", "application/json": "jsonld",
-    "application/rdf+xml": "rdf", "application/xml": "rdf", "text/xml": "rdf",
-    "application/n-triples": "nt", "text/plain": "nt",
+    "text/html": "html",
+    "application/xhtml+xml": "html",
+    "text/turtle": "ttl",
+    "application/x-turtle": "ttl",
+    "application/ld+json": "jsonld",
+    "application/json": "jsonld",
+    "application/rdf+xml": "rdf",
+    "application/xml": "rdf",
+    "text/xml": "rdf",
+    "application/n-triples": "nt",
+    "text/plain": "nt",
 }
-NAMES: dict[str, str] = {"html": "html", "ttl": "ttl", "turtle": "ttl", "jsonld": "jsonld", "json-ld": "jsonld",
-                         "json": "jsonld", "rdf": "rdf", "rdfxml": "rdf", "xml": "rdf", "owl": "rdf",
-                         "nt": "nt", "ntriples": "nt", "n-triples": "nt"}
+NAMES: dict[str, str] = {
+    "html": "html",
+    "ttl": "ttl",
+    "turtle": "ttl",
+    "jsonld": "jsonld",
+    "json-ld": "jsonld",
+    "json": "jsonld",
+    "rdf": "rdf",
+    "rdfxml": "rdf",
+    "xml": "rdf",
+    "owl": "rdf",
+    "nt": "nt",
+    "ntriples": "nt",
+    "n-triples": "nt",
+}
 EXTENSIONS: dict[str, str] = {"html": "html", "ttl": "ttl", "jsonld": "jsonld", "rdf": "rdf", "nt": "nt"}
 
 
@@ -74,8 +92,6 @@ def _unacceptable(exc: Unacceptable) -> Response:
     return Response(exc.message + "\n", status=exc.status, content_type="text/plain; charset=utf-8")
 
 
-
-
 def _linker() -> Linker:
     return Linker(_settings().public_base)
 
@@ -97,9 +113,12 @@ def choose(offers: tuple[str, ...] = ("html", "ttl", "jsonld", "rdf", "nt")) -> 
     types = [t for t, f in ACCEPTED.items() if f in offers]
     best = accept.best_match(types)
     if best is None:
-        raise Unacceptable(406, f"cannot answer in any type the request accepts ({request.headers.get('Accept')}); "
-                                "this resource is available as " + ", ".join(
-                                    t for t in ("text/html", *MEDIA_TYPES.values()) if ACCEPTED[t] in offers))
+        raise Unacceptable(
+            406,
+            f"cannot answer in any type the request accepts ({request.headers.get('Accept')}); "
+            "this resource is available as "
+            + ", ".join(t for t in ("text/html", *MEDIA_TYPES.values()) if ACCEPTED[t] in offers),
+        )
     return ACCEPTED[best]
 
 
@@ -123,8 +142,11 @@ def rdf_response(triples: list[ox.Triple], fmt: str, path: str) -> Response:
 
 
 def html_response(template: str, page: Any, path: str | None, status: int = 200, **extra: Any) -> Response:
-    response = Response(render_template(template, page=page, page_path=path, **extra), status=status,
-                        content_type="text/html; charset=utf-8")
+    response = Response(
+        render_template(template, page=page, page_path=path, **extra),
+        status=status,
+        content_type="text/html; charset=utf-8",
+    )
     if path:
         response.headers["Link"] = _link_header(path)
     return response
@@ -134,13 +156,26 @@ def not_found(asked_iri: str | None, fmt: str) -> Response:
     """404: the nearest matches and a search form for a browser; a line of text for anyone else."""
     what = f"<{asked_iri}>" if asked_iri else request.path
     if fmt != "html":
-        return Response(f"not found: the framework holds no resource {what}; search with "
-                        f"{request.script_root}/search?q=...\n", status=404, content_type="text/plain; charset=utf-8")
+        return Response(
+            f"not found: the framework holds no resource {what}; search with "
+            f"{request.script_root}/search?q=...\n",
+            status=404,
+            content_type="text/plain; charset=utf-8",
+        )
     linker = _linker()
     suggestions = data.nearest(_store(), linker, asked_iri or request.path) if asked_iri else []
     hint = (asked_iri or request.path).rstrip("/").rsplit("/", 1)[-1]
-    return html_response("pages/not_found.html", None, None, 404, asked_path=request.path, asked_iri=asked_iri,
-                         suggestions=suggestions, search_hint=hint, id_base=linker.id_base)
+    return html_response(
+        "pages/not_found.html",
+        None,
+        None,
+        404,
+        asked_path=request.path,
+        asked_iri=asked_iri,
+        suggestions=suggestions,
+        search_hint=hint,
+        id_base=linker.id_base,
+    )
 
 
 # -- routes ----------------------------------------------------------------------------------------
@@ -240,11 +275,13 @@ def download(name: str, ext: str) -> Response:
     """The current framework (``framework``) or the ontology (``ontology``) as a file."""
     fmt = NAMES.get(ext.lower())
     if name not in ("framework", "ontology") or fmt is None or fmt == "html":
-        return Response("not found: downloads are framework.ttl|jsonld|rdf|nt and ontology.ttl|jsonld|rdf|nt\n",
-                        status=404, content_type="text/plain; charset=utf-8")
+        return Response(
+            "not found: downloads are framework.ttl|jsonld|rdf|nt and ontology.ttl|jsonld|rdf|nt\n",
+            status=404,
+            content_type="text/plain; charset=utf-8",
+        )
     store = _store()
     triples = ontology_triples(store) if name == "ontology" else framework_triples(store)
     response = Response(to_bytes(triples, fmt, _settings().public_base), content_type=_content_type(fmt))
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.{ext.lower()}"'
     return response
-

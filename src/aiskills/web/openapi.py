@@ -21,5 +21,8 @@ def _read_once(state: object) -> None:
 
 @openapi.get("/api/openapi.json")
 def openapi_json() -> Response:
-    return Response(current_app.extensions["aiskills"]["openapi"], mimetype="application/json",
-                    headers={"Access-Control-Allow-Origin": "*"})
+    return Response(
+        current_app.extensions["aiskills"]["openapi"],
+        mimetype="application/json",
+        headers={"Access-Control-Allow-Origin": "*"},
+    )

@@ -34,9 +34,9 @@ from aiskills.errors import AiskillsError, InputError, QueryError, StoreError
 from aiskills.store.base import ProtocolUnsupported, QueryResult, Store
 from aiskills.store.binding import mask, query_form
 from aiskills.store.isolated import QueryTimeout
+from aiskills.web.auth import REALM, write_refusal, writes_enabled
 from aiskills.web.context import settings as _settings
 from aiskills.web.context import store as _store
-from aiskills.web.auth import REALM, write_refusal, writes_enabled
 from aiskills.web.sparql_page import page_context
 
 sparql = Blueprint("sparql", __name__)
@@ -64,34 +64,60 @@ class Format:
     label: str = ""
 
 
-JSON = Format("json", "application/sparql-results+json", FORMATS_NS + "SPARQL_Results_JSON",
-              results=ox.QueryResultsFormat.JSON, label="JSON")
-XML = Format("xml", "application/sparql-results+xml", FORMATS_NS + "SPARQL_Results_XML",
-             results=ox.QueryResultsFormat.XML, label="XML")
-CSV = Format("csv", "text/csv", FORMATS_NS + "SPARQL_Results_CSV", results=ox.QueryResultsFormat.CSV,
-             label="CSV")
-TSV = Format("tsv", "text/tab-separated-values", FORMATS_NS + "SPARQL_Results_TSV",
-             results=ox.QueryResultsFormat.TSV, label="TSV")
+JSON = Format(
+    "json",
+    "application/sparql-results+json",
+    FORMATS_NS + "SPARQL_Results_JSON",
+    results=ox.QueryResultsFormat.JSON,
+    label="JSON",
+)
+XML = Format(
+    "xml",
+    "application/sparql-results+xml",
+    FORMATS_NS + "SPARQL_Results_XML",
+    results=ox.QueryResultsFormat.XML,
+    label="XML",
+)
+CSV = Format(
+    "csv", "text/csv", FORMATS_NS + "SPARQL_Results_CSV", results=ox.QueryResultsFormat.CSV, label="CSV"
+)
+TSV = Format(
+    "tsv",
+    "text/tab-separated-values",
+    FORMATS_NS + "SPARQL_Results_TSV",
+    results=ox.QueryResultsFormat.TSV,
+    label="TSV",
+)
 TURTLE = Format("turtle", "text/turtle", FORMATS_NS + "Turtle", rdf=ox.RdfFormat.TURTLE, label="Turtle")
-NTRIPLES = Format("nt", "application/n-triples", FORMATS_NS + "N-Triples", rdf=ox.RdfFormat.N_TRIPLES,
-                  label="N-Triples")
-JSONLD = Format("jsonld", "application/ld+json", FORMATS_NS + "JSON-LD", rdf=ox.RdfFormat.JSON_LD,
-                label="JSON-LD")
-RDFXML = Format("rdfxml", "application/rdf+xml", FORMATS_NS + "RDF_XML", rdf=ox.RdfFormat.RDF_XML,
-                label="RDF/XML")
+NTRIPLES = Format(
+    "nt", "application/n-triples", FORMATS_NS + "N-Triples", rdf=ox.RdfFormat.N_TRIPLES, label="N-Triples"
+)
+JSONLD = Format(
+    "jsonld", "application/ld+json", FORMATS_NS + "JSON-LD", rdf=ox.RdfFormat.JSON_LD, label="JSON-LD"
+)
+RDFXML = Format(
+    "rdfxml", "application/rdf+xml", FORMATS_NS + "RDF_XML", rdf=ox.RdfFormat.RDF_XML, label="RDF/XML"
+)
 #: The query page with the result as a table (``?format=html``, or a browser's ``Accept``).
 HTML = Format("html", "text/html", "", label="HTML table")
 
 TABULAR = (JSON, XML, CSV, TSV)  # the first is the default
 BOOLEAN = (JSON, XML)
 GRAPH = (TURTLE, NTRIPLES, JSONLD, RDFXML)
-ALIASES = {"application/json": JSON, "application/xml": XML, "text/xml": XML, "text/plain": NTRIPLES,
-           "application/x-turtle": TURTLE, "application/json+ld": JSONLD}
+ALIASES = {
+    "application/json": JSON,
+    "application/xml": XML,
+    "text/xml": XML,
+    "text/plain": NTRIPLES,
+    "application/x-turtle": TURTLE,
+    "application/json+ld": JSONLD,
+}
 
 _REFUSED = re.compile(r"(?<![\w:?$])(SERVICE|LOAD)(?![\w:\-])", re.IGNORECASE)
 _FROM = re.compile(r"(?<![\w:?$])FROM(?![\w:\-])", re.IGNORECASE)
-_FROM_TARGET = re.compile(r"(?:\s|#[^\n]*)*(NAMED(?![\w:\-]))?(?:\s|#[^\n]*)*(<[^<>]*>|[^\s{#]+)",
-                          re.IGNORECASE)
+_FROM_TARGET = re.compile(
+    r"(?:\s|#[^\n]*)*(NAMED(?![\w:\-]))?(?:\s|#[^\n]*)*(<[^<>]*>|[^\s{#]+)", re.IGNORECASE
+)
 
 
 class ProtocolError(Exception):
@@ -149,8 +175,11 @@ def endpoint() -> Response:
     if request.method == "OPTIONS":
         return _preflight()
     if request.method not in QUERY_METHODS:
-        raise ProtocolError(405, f"{request.method} is not allowed here: send a query by GET or POST",
-                            {"Allow": ", ".join(QUERY_METHODS)})
+        raise ProtocolError(
+            405,
+            f"{request.method} is not allowed here: send a query by GET or POST",
+            {"Allow": ", ".join(QUERY_METHODS)},
+        )
     settings = _settings()
     operation = read_request(request.method, settings)
     if operation is None:
@@ -170,13 +199,15 @@ def _cors(response: Response) -> Response:
 
 
 def _preflight() -> Response:
-    return Response(status=204, headers={
-        "Allow": ", ".join(QUERY_METHODS),
-        "Access-Control-Allow-Methods": ", ".join(QUERY_METHODS),
-        "Access-Control-Allow-Headers": "Content-Type, Accept",
-        "Access-Control-Max-Age": "86400"})
-
-
+    return Response(
+        status=204,
+        headers={
+            "Allow": ", ".join(QUERY_METHODS),
+            "Access-Control-Allow-Methods": ", ".join(QUERY_METHODS),
+            "Access-Control-Allow-Headers": "Content-Type, Accept",
+            "Access-Control-Max-Age": "86400",
+        },
+    )
 
 
 # -- reading the request -----------------------------------------------------------------------------
@@ -187,8 +218,12 @@ def read_request(method: str, settings: Settings) -> Operation | UpdateOperation
     if method == "GET":
         queries, updates = request.args.getlist("query"), request.args.getlist("update")
         if updates:
-            raise ProtocolError(405, "a SPARQL update must be sent by POST (form update=... or an "
-                                     f"{DIRECT_UPDATE} body), never by GET", {"Allow": "POST"})
+            raise ProtocolError(
+                405,
+                "a SPARQL update must be sent by POST (form update=... or an "
+                f"{DIRECT_UPDATE} body), never by GET",
+                {"Allow": "POST"},
+            )
     else:
         queries, updates = _post_operation()
     if queries and updates:
@@ -198,8 +233,9 @@ def read_request(method: str, settings: Settings) -> Operation | UpdateOperation
     if not queries:
         if method == "GET":
             return None
-        raise ProtocolError(400, "no query given: send it as the `query` parameter or as an "
-                                 f"{DIRECT_QUERY} body")
+        raise ProtocolError(
+            400, f"no query given: send it as the `query` parameter or as an {DIRECT_QUERY} body"
+        )
     if len(queries) > 1:
         raise ProtocolError(400, f"{len(queries)} `query` parameters given: send exactly one")
     query = queries[0]
@@ -215,33 +251,44 @@ def _update_operation(updates: list[str], settings: Settings) -> UpdateOperation
     if len(updates) > 1:
         raise ProtocolError(400, f"{len(updates)} `update` parameters given: send exactly one")
     _check_length(updates[0], settings, "update")
-    return UpdateOperation(updates[0], tuple(_params("using-graph-uri")), tuple(_params("using-named-graph-uri")))
+    return UpdateOperation(
+        updates[0], tuple(_params("using-graph-uri")), tuple(_params("using-named-graph-uri"))
+    )
 
 
 def _check_length(text: str, settings: Settings, what: str) -> None:
     if len(text) > settings.query_max_length:
-        raise ProtocolError(413, f"the {what} is {len(text)} characters long; this endpoint takes at most "
-                                 f"{settings.query_max_length}")
+        raise ProtocolError(
+            413,
+            f"the {what} is {len(text)} characters long; this endpoint takes at most "
+            f"{settings.query_max_length}",
+        )
 
 
 def _post_operation() -> tuple[list[str], list[str]]:
     """(queries, updates) from a POST body, by its media type."""
     mimetype = request.mimetype
     if mimetype == FORM:
-        return (request.args.getlist("query") + request.form.getlist("query"),
-                request.args.getlist("update") + request.form.getlist("update"))
+        return (
+            request.args.getlist("query") + request.form.getlist("query"),
+            request.args.getlist("update") + request.form.getlist("update"),
+        )
     if mimetype == DIRECT_UPDATE:
         if request.args.getlist("update") or request.args.getlist("query"):
-            raise ProtocolError(400, f"a {DIRECT_UPDATE} body and a `query` or `update` parameter: "
-                                     "send one operation")
+            raise ProtocolError(
+                400, f"a {DIRECT_UPDATE} body and a `query` or `update` parameter: send one operation"
+            )
         return [], [_utf8_body("update")]
     if mimetype == DIRECT_QUERY:
         if request.args.getlist("query"):
             raise ProtocolError(400, f"a {DIRECT_QUERY} body and a `query` parameter: send one query")
         return [_utf8_body("query")], request.args.getlist("update")
     given = f"a {mimetype} body" if mimetype else "a body without Content-Type"
-    raise ProtocolError(415, f"{given} cannot carry a query: use {FORM} (query=... or update=...), "
-                             f"{DIRECT_QUERY} or {DIRECT_UPDATE}")
+    raise ProtocolError(
+        415,
+        f"{given} cannot carry a query: use {FORM} (query=... or update=...), "
+        f"{DIRECT_QUERY} or {DIRECT_UPDATE}",
+    )
 
 
 def _utf8_body(what: str) -> str:
@@ -266,8 +313,11 @@ def _check_body_size(settings: Settings) -> None:
     """Refuse a body too long to hold an acceptable query before reading it (UTF-8, percent-encoded)."""
     limit = settings.query_max_length * 12 + 64 * 1024
     if request.content_length is not None and request.content_length > limit:
-        raise ProtocolError(413, f"the request body is {request.content_length} bytes; queries are limited "
-                                 f"to {settings.query_max_length} characters")
+        raise ProtocolError(
+            413,
+            f"the request body is {request.content_length} bytes; queries are limited "
+            f"to {settings.query_max_length} characters",
+        )
 
 
 # -- checking and running the query ------------------------------------------------------------------
@@ -276,8 +326,11 @@ def check_safe(query: str) -> None:
     found = _REFUSED.search(mask(query))
     if found:
         keyword = found.group(1).upper()
-        raise ProtocolError(400, f"{keyword} is not allowed on this endpoint: it never contacts other "
-                                 "servers or fetches remote data")
+        raise ProtocolError(
+            400,
+            f"{keyword} is not allowed on this endpoint: it never contacts other "
+            "servers or fetches remote data",
+        )
 
 
 def parse_check(query: str, base_iri: str) -> None:
@@ -293,11 +346,14 @@ def parse_check(query: str, base_iri: str) -> None:
 def query_dataset(query: str, base_iri: str) -> tuple[list[str], list[str]] | None:
     """The query's own FROM and FROM NAMED graphs as (default, named) IRIs, or ``None`` if it names none."""
     masked = mask(query)
-    found = [(m.group(1) is not None, m.group(2)) for m in
-             (_FROM_TARGET.match(query, f.end()) for f in _FROM.finditer(masked)) if m]
+    found = [
+        (m.group(1) is not None, m.group(2))
+        for m in (_FROM_TARGET.match(query, f.end()) for f in _FROM.finditer(masked))
+        if m
+    ]
     if not found:
         return None
-    prologue = query[:_form_start(query, masked)]
+    prologue = query[: _form_start(query, masked)]
     default = [_resolve(prologue, token, base_iri) for named, token in found if not named]
     named = [_resolve(prologue, token, base_iri) for named, token in found if named]
     return default, named
@@ -318,8 +374,9 @@ def _resolve(prologue: str, token: str, base_iri: str) -> str:
     return str(rows[0]["g"].value)
 
 
-def dataset_of(operation: Operation, store: Store, base_iri: str) -> tuple[Sequence[str] | None,
-                                                                            Sequence[str] | None]:
+def dataset_of(
+    operation: Operation, store: Store, base_iri: str
+) -> tuple[Sequence[str] | None, Sequence[str] | None]:
     """Check the query and work out its dataset; the dataset named by the protocol wins over the
     query's own. Runs in the server process: cheap, and it refuses before anything is forked."""
     check_safe(operation.query)
@@ -328,7 +385,10 @@ def dataset_of(operation: Operation, store: Store, base_iri: str) -> tuple[Seque
         # Graphs named by the protocol that this store does not hold are empty (never fetched);
         # a FROM in the query text naming one is refused (query_dataset) as a remote FROM.
         held = set(store.dataset())
-        return ([g for g in operation.default_graphs if g in held], [g for g in operation.named_graphs if g in held])
+        return (
+            [g for g in operation.default_graphs if g in held],
+            [g for g in operation.named_graphs if g in held],
+        )
     dataset = query_dataset(operation.query, base_iri)
     return dataset if dataset is not None else (None, None)
 
@@ -352,19 +412,32 @@ def answer(operation: Operation, settings: Settings, store: Store) -> Response:
         reply = store.run_query(evaluate, settings.query_timeout)
     except QueryTimeout as exc:
         if html:
-            return query_page(operation.query, error=str(exc), status=503, headers={"Retry-After": RETRY_AFTER})
+            return query_page(
+                operation.query, error=str(exc), status=503, headers={"Retry-After": RETRY_AFTER}
+            )
         raise
     if html:
         return query_page(operation.query, reply=reply)
-    return Response(reply.body, status=reply.status, content_type=reply.content_type, headers=list(reply.headers))
+    return Response(
+        reply.body, status=reply.status, content_type=reply.content_type, headers=list(reply.headers)
+    )
 
 
-def evaluate_reply(query: str, default: Sequence[str] | None, named: Sequence[str] | None, base_iri: str,
-                   store: Store, settings: Settings, html: bool) -> Reply:
+def evaluate_reply(
+    query: str,
+    default: Sequence[str] | None,
+    named: Sequence[str] | None,
+    base_iri: str,
+    store: Store,
+    settings: Settings,
+    html: bool,
+) -> Reply:
     """Run the query and render its answer; every error it expects becomes an error ``Reply`` (this
     runs in the query process, and only plain values travel back)."""
     try:
-        result = store.protocol_query(query, default, named, base_iri=base_iri, timeout=settings.query_timeout)
+        result = store.protocol_query(
+            query, default, named, base_iri=base_iri, timeout=settings.query_timeout
+        )
         return render(result, settings.result_max_rows, html)
     except ProtocolError as exc:
         return _error_reply(exc.status, exc.message, exc.headers)
@@ -391,8 +464,13 @@ def render(result: QueryResult, cap: int, html: bool) -> Reply:
 
 
 def _error_reply(status: int, message: str, headers: dict[str, str] | None = None) -> Reply:
-    return Reply(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"), "",
-                 tuple((headers or {}).items()))
+    return Reply(
+        status,
+        "text/plain; charset=utf-8",
+        (message + "\n").encode("utf-8"),
+        "",
+        tuple((headers or {}).items()),
+    )
 
 
 def _response(body: bytes | None, fmt: Format) -> Response:
@@ -427,8 +505,11 @@ def negotiate(offers: Sequence[Format]) -> Format:
     types = [f.media_type for f in offers] + [t for t, f in ALIASES.items() if f in offers]
     best = accept.best_match(types)
     if best is None:
-        raise ProtocolError(406, f"cannot answer in any type the request accepts ({request.headers.get('Accept')}); "
-                                 "this result can be: " + ", ".join(f.media_type for f in offers))
+        raise ProtocolError(
+            406,
+            f"cannot answer in any type the request accepts ({request.headers.get('Accept')}); "
+            "this result can be: " + ", ".join(f.media_type for f in offers),
+        )
     return ALIASES.get(best) or next(f for f in offers if f.media_type == best)
 
 
@@ -438,8 +519,9 @@ def _by_name(name: str, offers: Sequence[Format]) -> Format:
         raise ProtocolError(400, f"unknown format {name!r}: use one of {', '.join(known)}, html")
     fmt = known[name.lower()]
     if fmt not in offers:
-        raise ProtocolError(406, f"this result cannot be given as {name}: use one of "
-                                 + ", ".join(f.name for f in offers))
+        raise ProtocolError(
+            406, f"this result cannot be given as {name}: use one of " + ", ".join(f.name for f in offers)
+        )
     return fmt
 
 
@@ -474,8 +556,12 @@ def solutions_bytes(solutions: ox.QuerySolutions, fmt: Format, cap: int) -> byte
     tsv = b"".join(sink.chunks)
     if fmt is TSV:
         return tsv
-    return ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(  # type: ignore[union-attr]
-        format=fmt.results) or b""
+    return (
+        ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(  # type: ignore[union-attr]
+            format=fmt.results
+        )
+        or b""
+    )
 
 
 def triples_bytes(triples: Iterable[ox.Triple], fmt: Format, cap: int) -> bytes:
@@ -490,9 +576,12 @@ def triples_bytes(triples: Iterable[ox.Triple], fmt: Format, cap: int) -> bytes:
 
 
 def _too_large(cap: int, what: str) -> ProtocolError:
-    return ProtocolError(400, f"the result has more than {cap} {what}, the most this endpoint returns; "
-                              "nothing was cut: ask for pages with ORDER BY, LIMIT and OFFSET "
-                              f"(e.g. LIMIT {cap} OFFSET 0, then OFFSET {cap}, ...)")
+    return ProtocolError(
+        400,
+        f"the result has more than {cap} {what}, the most this endpoint returns; "
+        "nothing was cut: ask for pages with ORDER BY, LIMIT and OFFSET "
+        f"(e.g. LIMIT {cap} OFFSET 0, then OFFSET {cap}, ...)",
+    )
 
 
 # -- updates -----------------------------------------------------------------------------------------
@@ -500,10 +589,12 @@ def update(operation: UpdateOperation, store: Store) -> Response:
     """Apply an update (the write token was checked when the request was read): 204 when done."""
     check_safe(operation.update)
     protocol = bool(operation.using_graphs or operation.using_named_graphs)
-    store.protocol_update(operation.update,
-                          list(operation.using_graphs) if protocol else None,
-                          list(operation.using_named_graphs) if protocol else None,
-                          base_iri=request.base_url)
+    store.protocol_update(
+        operation.update,
+        list(operation.using_graphs) if protocol else None,
+        list(operation.using_named_graphs) if protocol else None,
+        base_iri=request.base_url,
+    )
     return Response(status=204)
 
 
@@ -521,8 +612,10 @@ def service_description() -> Response:
     offers = ["text/html"] + [f.media_type for f in GRAPH] + [t for t, f in ALIASES.items() if f in GRAPH]
     best = accept.best_match(offers)
     if best is None:
-        raise ProtocolError(406, "the service description is available as text/html or "
-                                 + ", ".join(f.media_type for f in GRAPH))
+        raise ProtocolError(
+            406,
+            "the service description is available as text/html or " + ", ".join(f.media_type for f in GRAPH),
+        )
     if best == "text/html":
         return query_page(None)
     return _description(ALIASES.get(best) or next(f for f in GRAPH if f.media_type == best))
@@ -553,8 +646,11 @@ def description_triples(endpoint_url: str, graphs: Sequence[str], *, writes: boo
     triples += [ox.Triple(service, sd("resultFormat"), ox.NamedNode(f.iri)) for f in TABULAR + GRAPH]
     for graph in graphs:
         named = ox.BlankNode()
-        triples += [ox.Triple(dataset, sd("namedGraph"), named), ox.Triple(named, a, sd("NamedGraph")),
-                    ox.Triple(named, sd("name"), ox.NamedNode(graph))]
+        triples += [
+            ox.Triple(dataset, sd("namedGraph"), named),
+            ox.Triple(named, a, sd("NamedGraph")),
+            ox.Triple(named, sd("name"), ox.NamedNode(graph)),
+        ]
     return triples
 
 
@@ -562,13 +658,27 @@ def description_triples(endpoint_url: str, graphs: Sequence[str], *, writes: boo
 _EXAMPLE = "SELECT ?s ?p ?o WHERE {\n  ?s ?p ?o\n}\nLIMIT 10"
 
 
-def query_page(query: str | None, *, reply: Reply | None = None, error: str | None = None,
-               status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def query_page(
+    query: str | None,
+    *,
+    reply: Reply | None = None,
+    error: str | None = None,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
     """The query page: the editor (with ``query``, or the example ``?example=`` names), the examples,
     and the answer as a table with download links, or the error."""
     settings, store = _settings(), _store()
-    context = page_context(query, request.args.get("example"), reply, error, store, settings,
-                           current_app.extensions["aiskills"]["questions"], _EXAMPLE)
+    context = page_context(
+        query,
+        request.args.get("example"),
+        reply,
+        error,
+        store,
+        settings,
+        current_app.extensions["aiskills"]["questions"],
+        _EXAMPLE,
+    )
     if reply is not None and reply.status != 200:
         status = reply.status
         headers = dict(reply.headers)
@@ -586,8 +696,16 @@ def _download_formats(query: str | None, reply: Reply | None) -> list[tuple[str,
     offers = {"boolean": BOOLEAN, "solutions": TABULAR, "graph": GRAPH}[reply.kind]
     keep = [("default-graph-uri", g) for g in request.args.getlist("default-graph-uri")]
     keep += [("named-graph-uri", g) for g in request.args.getlist("named-graph-uri")]
-    return [(f.label, request.script_root + request.path + "?" + urlencode([("query", query), *keep, ("format", f.name)]))
-            for f in offers]
+    return [
+        (
+            f.label,
+            request.script_root
+            + request.path
+            + "?"
+            + urlencode([("query", query), *keep, ("format", f.name)]),
+        )
+        for f in offers
+    ]
 
 
 # -- errors ------------------------------------------------------------------------------------------
@@ -618,6 +736,6 @@ def _store_error(exc: StoreError) -> Response:
 
 
 def _text(message: str, status: int, headers: dict[str, Any] | None = None) -> Response:
-    return Response(message + "\n", status=status, headers=headers or {},
-                    content_type="text/plain; charset=utf-8")
-
+    return Response(
+        message + "\n", status=status, headers=headers or {}, content_type="text/plain; charset=utf-8"
+    )

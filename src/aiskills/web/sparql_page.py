@@ -27,8 +27,13 @@ from aiskills.store.base import Store
 from aiskills.store.binding import bind
 
 #: The value each kind of required parameter gets in an example (None: the first the store holds).
-_DEFAULTS: dict[str, str | None] = {"archetype": "Embedder", "level": "2", "curriculum": None, "role": None,
-                                    "capability": None}
+_DEFAULTS: dict[str, str | None] = {
+    "archetype": "Embedder",
+    "level": "2",
+    "curriculum": None,
+    "role": None,
+    "capability": None,
+}
 _FIRST = {
     "curriculum": "SELECT ?x WHERE { ?x a <https://w3id.org/aiskills/ontology#Curriculum> } ORDER BY ?x LIMIT 1",
     "role": "SELECT ?x WHERE { ?x a <https://w3id.org/aiskills/ontology#Role> } ORDER BY ?x LIMIT 1",
@@ -59,15 +64,29 @@ class Cell:
     lang: str = ""  # a literal's language tag
 
 
-def page_context(query: str | None, example: str | None, reply: Any, error: str | None, store: Store,
-                 settings: Settings, questions: Mapping[str, NamedQuery], fallback: str) -> dict[str, Any]:
+def page_context(
+    query: str | None,
+    example: str | None,
+    reply: Any,
+    error: str | None,
+    store: Store,
+    settings: Settings,
+    questions: Mapping[str, NamedQuery],
+    fallback: str,
+) -> dict[str, Any]:
     """The template's variables."""
     examples = examples_for(store, questions)
     chosen = next((e for e in examples if e.name == example), None)
     context: dict[str, Any] = {
         "query": query if query is not None else (chosen.query if chosen else fallback),
-        "examples": examples, "error": error, "ran": query is not None, "columns": [], "rows": [],
-        "boolean": None, "kind": None, "count": 0,
+        "examples": examples,
+        "error": error,
+        "ran": query is not None,
+        "columns": [],
+        "rows": [],
+        "boolean": None,
+        "kind": None,
+        "count": 0,
     }
     if reply is not None:
         if reply.status != 200:
@@ -95,9 +114,17 @@ def examples_for(store: Store, questions: Mapping[str, NamedQuery]) -> list[Exam
                 bindings[p.name] = term
         text = bind(q.text, bindings)
         bound = tuple((k, v.value) for k, v in bindings.items())
-        found.append(Example(q.name, q.title, q.description, text, bound,
-                             "?" + urlencode({"query": text, "format": "html"}),
-                             "?" + urlencode({"example": q.name})))
+        found.append(
+            Example(
+                q.name,
+                q.title,
+                q.description,
+                text,
+                bound,
+                "?" + urlencode({"query": text, "format": "html"}),
+                "?" + urlencode({"example": q.name}),
+            )
+        )
     return found
 
 
@@ -131,8 +158,14 @@ def _table(kind: str, body: bytes, public_base: str) -> dict[str, Any]:
         rows = [[_json_cell(b.get(c), public_base) for c in columns] for b in doc["results"]["bindings"]]
         return {"kind": kind, "columns": columns, "rows": rows, "count": len(rows)}
     triples = list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
-    rows = [[_term_cell(t.subject, public_base), _term_cell(t.predicate, public_base),
-             _term_cell(t.object, public_base)] for t in triples]  # type: ignore[union-attr]
+    rows = [
+        [
+            _term_cell(t.subject, public_base),
+            _term_cell(t.predicate, public_base),
+            _term_cell(t.object, public_base),
+        ]
+        for t in triples
+    ]  # type: ignore[union-attr]
     return {"kind": kind, "columns": ["subject", "predicate", "object"], "rows": rows, "count": len(rows)}
 
 

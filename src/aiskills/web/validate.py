@@ -22,17 +22,30 @@ from aiskills.errors import InputError
 from aiskills.submission.model import Submission
 from aiskills.submission.readers import EXTENSIONS, read_bytes
 from aiskills.validation import render
-from aiskills.web.context import settings, store
 from aiskills.validation.report import Report, Result
+from aiskills.web.context import settings, store
 
 validate = Blueprint("validate", __name__)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MEDIA_TYPES = {"application/json": ".json", "application/ld+json": ".jsonld", "text/csv": ".csv",
-               "text/turtle": ".ttl", "application/rdf+xml": ".rdf", "application/n-triples": ".nt", XLSX: ".xlsx"}
+MEDIA_TYPES = {
+    "application/json": ".json",
+    "application/ld+json": ".jsonld",
+    "text/csv": ".csv",
+    "text/turtle": ".ttl",
+    "application/rdf+xml": ".rdf",
+    "application/n-triples": ".nt",
+    XLSX: ".xlsx",
+}
 FORMATS = {"json": ".json", "jsonld": ".jsonld", "csv": ".csv", "ttl": ".ttl", "rdf": ".rdf", "nt": ".nt"}
-FORMAT_NAMES = {"json": "JSON", "jsonld": "JSON-LD", "csv": "CSV", "ttl": "Turtle", "rdf": "RDF/XML",
-                "nt": "N-Triples"}
+FORMAT_NAMES = {
+    "json": "JSON",
+    "jsonld": "JSON-LD",
+    "csv": "CSV",
+    "ttl": "Turtle",
+    "rdf": "RDF/XML",
+    "nt": "N-Triples",
+}
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 FORM_SLACK = 64 * 1024  # multipart boundaries and headers around the file itself
 _CHUNK = 64 * 1024
@@ -49,19 +62,28 @@ class Refused(Exception):
         return {"error": self.error, "source": self.source, "place": None, "fix": self.fix}
 
 
-
-
 # -- reading the request ---------------------------------------------------------------------------
 
+
 def too_large(limit: int, source: str | None = None) -> Refused:
-    return Refused(413, f"the curriculum is larger than the limit of {limit / 1e6:.0f} MB", source=source,
-                   fix="split the curriculum or remove what is not part of it")
+    return Refused(
+        413,
+        f"the curriculum is larger than the limit of {limit / 1e6:.0f} MB",
+        source=source,
+        fix="split the curriculum or remove what is not part of it",
+    )
 
 
 def unsupported(what: str, source: str | None = None) -> Refused:
-    return Refused(415, f"{what} is not a curriculum format", source=source,
-                   fix="send a file named .json, .jsonld, .csv, .xlsx, .ttl, .nt or .rdf; paste with format "
-                       + ", ".join(FORMATS) + "; or a body typed " + ", ".join(MEDIA_TYPES))
+    return Refused(
+        415,
+        f"{what} is not a curriculum format",
+        source=source,
+        fix="send a file named .json, .jsonld, .csv, .xlsx, .ttl, .nt or .rdf; paste with format "
+        + ", ".join(FORMATS)
+        + "; or a body typed "
+        + ", ".join(MEDIA_TYPES),
+    )
 
 
 def read_capped(stream: Any, limit: int, source: str | None = None) -> bytes:
@@ -107,8 +129,12 @@ def _from_form(limit: int) -> tuple[bytes, str]:
         if len(data) > limit:
             raise too_large(limit, "pasted text")
         return data, f"pasted{FORMATS[fmt]}"
-    raise Refused(400, "no curriculum was sent", source=None,
-                  fix="upload a file in the field 'file', or paste it in 'text' and choose its 'format'")
+    raise Refused(
+        400,
+        "no curriculum was sent",
+        source=None,
+        fix="upload a file in the field 'file', or paste it in 'text' and choose its 'format'",
+    )
 
 
 def _from_body(limit: int) -> tuple[bytes, str]:
@@ -135,6 +161,7 @@ def parse_error(exc: InputError) -> dict[str, object]:
 
 
 # -- the report ------------------------------------------------------------------------------------
+
 
 @dataclass
 class Checked:
@@ -172,6 +199,7 @@ def api_validate() -> Any:
 
 # -- the page --------------------------------------------------------------------------------------
 
+
 @dataclass
 class Group:
     """The results about one item (the curriculum, a module or an outcome); outcomes nest in modules."""
@@ -189,8 +217,11 @@ class Group:
 
 def groups(checked: Checked) -> list[Group]:
     """Results grouped by item in file order; each outcome's group inside its module's."""
-    parent = {t.object.value: t.subject.value for t in checked.submission.triples
-              if t.predicate.value == ns.AIS + "hasLearningOutcome"}
+    parent = {
+        t.object.value: t.subject.value
+        for t in checked.submission.triples
+        if t.predicate.value == ns.AIS + "hasLearningOutcome"
+    }
     by_key: dict[tuple[str, str], Group] = {}
     top: list[Group] = []
     for r in checked.report.results:
@@ -217,12 +248,25 @@ def _module_label(checked: Checked, module_id: str) -> str:
     return f"module {module_id}"
 
 
-def page(checked: Checked | None = None, error: dict[str, object] | None = None, status: int = 200,
-         pasted: str = "", fmt: str = "json") -> tuple[str, int]:
-    return render_template("validate.html", checked=checked, groups=groups(checked) if checked else [],
-                           report=checked.report if checked else None, error=error, formats=FORMAT_NAMES,
-                           pasted=pasted, chosen=fmt, limit_mb=settings().upload_max_bytes / 1e6,
-                           headline=render.headline(checked.report) if checked else ""), status
+def page(
+    checked: Checked | None = None,
+    error: dict[str, object] | None = None,
+    status: int = 200,
+    pasted: str = "",
+    fmt: str = "json",
+) -> tuple[str, int]:
+    return render_template(
+        "validate.html",
+        checked=checked,
+        groups=groups(checked) if checked else [],
+        report=checked.report if checked else None,
+        error=error,
+        formats=FORMAT_NAMES,
+        pasted=pasted,
+        chosen=fmt,
+        limit_mb=settings().upload_max_bytes / 1e6,
+        headline=render.headline(checked.report) if checked else "",
+    ), status
 
 
 @validate.get("/validate")
@@ -247,7 +291,9 @@ def validate_page() -> tuple[str, int]:
 def _pasted() -> str:
     """The pasted text, to show again in the form (none when the body is too large to parse)."""
     length = request.content_length
-    if request.mimetype not in FORM_TYPES or (length is not None and length > settings().upload_max_bytes + FORM_SLACK):
+    if request.mimetype not in FORM_TYPES or (
+        length is not None and length > settings().upload_max_bytes + FORM_SLACK
+    ):
         return ""
     try:
         return request.form.get("text", "")
