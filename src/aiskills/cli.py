@@ -751,7 +751,7 @@ def framework_import(
         return
     with opened(store_dir, endpoint) as store:
         struct = bundle.structure(structure) if structure else loading.current_structure(store)
-        fw = loading.import_template(file, struct, version)
+        fw = loading.import_template(file, struct, version, loading.known_ctids(store))
         item = loading.load_framework(store, fw, str(file))
     click.echo(
         f"imported {file}: framework {item.version}, {item.triples} triples, now current in <{item.graph}>"

@@ -35,6 +35,7 @@ _FRAMEWORK = ox.NamedNode(ns.FRAMEWORK_IRI)
 _DEPRECATED = ox.NamedNode(ns.OWL + "deprecated")
 _REPLACED_BY = ox.NamedNode(ns.DCT + "isReplacedBy")
 _NO_REPLACEMENT = ox.NamedNode(ns.AIS + "noReplacement")
+_CTID = ox.NamedNode(ns.CETERMS + "ctid")
 _TRUE = ox.Literal("true", datatype=ox.NamedNode(ns.XSD + "boolean"))
 _SECTION_CLASSES = {ox.NamedNode(ns.AIS + c) for c in ("Domain", "SubDomain", "DomainGroup")}
 
@@ -101,6 +102,8 @@ def capability_triples(rows: Sequence[CapabilityRow], sections: dict[str, str]) 
             out.append(ox.Triple(cap, _BLOOM, ox.NamedNode(ns.bloom_iri(r.bloom_level))))
         if r.description:
             out.append(ox.Triple(cap, _DESCRIPTION, ox.Literal(r.description, language=LANG)))
+        if r.ctid:
+            out.append(ox.Triple(cap, _CTID, ox.Literal(r.ctid)))
         out += _deprecation_triples(cap, r)
     return out
 
@@ -166,6 +169,7 @@ def capability_rows(triples: Iterable[ox.Triple]) -> list[CapabilityRow]:
                     if one(_NO_REPLACEMENT) in ("true", "1")
                     else None
                 ),
+                ctid=one(_CTID),
             )
         )
     return sorted(rows, key=lambda r: notation_key(r.notation))
