@@ -319,9 +319,7 @@ def mint_ctids(rows: Sequence[CapabilityRow], known: dict[str, str] | None = Non
     from dataclasses import replace
 
     known = known or {}
-    return [
-        r if r.ctid else replace(r, ctid=known.get(r.notation) or f"ce-{uuid.uuid4()}") for r in rows
-    ]
+    return [r if r.ctid else replace(r, ctid=known.get(r.notation) or f"ce-{uuid.uuid4()}") for r in rows]
 
 
 def _xlsx_cells(path: Path) -> list[list[str]]:
