@@ -195,7 +195,14 @@ def _query_form(text: str) -> str:
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="turtle", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([*EXPORT_FORMATS, "ctdl-asn"]),
+    default="turtle",
+    show_default=True,
+    help="An RDF syntax, or ctdl-asn: the current framework (and stored curricula) as CTDL-ASN JSON-LD.",
+)
 @click.option(
     "--graph",
     "which",
@@ -209,7 +216,10 @@ def _query_form(text: str) -> str:
 )
 @store_options
 def export(fmt: str, which: str, out: Path | None, store_dir: Path | None, endpoint: str | None) -> None:
-    """Write the store's ontology and framework as RDF."""
+    """Write the store's ontology and framework as RDF, or the framework as CTDL-ASN."""
+    if fmt == "ctdl-asn":
+        _write(_ctdl_asn(store_dir, endpoint), out)
+        return
     with opened(store_dir, endpoint) as store:
         entries = [e for e in store.catalog() if e.active and (which == "all" or e.kind == which)]
         if not entries:
@@ -217,6 +227,20 @@ def export(fmt: str, which: str, out: Path | None, store_dir: Path | None, endpo
         triples = [t for e in entries for t in store.triples(e.graph)]
     data = serialize(dict.fromkeys(triples), format_named(fmt), ns.PREFIXES | _EXTRA_PREFIXES)
     _write(data, out)
+
+
+def _ctdl_asn(store_dir: Path | None, endpoint: str | None) -> bytes:
+    """The store's current framework, its crosswalk mappings and stored curricula as CTDL-ASN."""
+    from aiskills import loading
+    from aiskills.publishing import ctdl
+    from aiskills.publishing.case import store_mappings
+
+    with opened(store_dir, endpoint) as store:
+        current = loading.current_framework(store)
+        if current is None:
+            raise CliError("nothing to export: the store holds no framework (run `aiskills load` first)")
+        document = ctdl.ctdl_document(current.triples, store_mappings(store), ctdl.store_curricula(store))
+    return ctdl.as_bytes(document)
 
 
 _EXTRA_PREFIXES = {"aiscap": ns.ID + "capability/", "aisdom": ns.ID + "domain/"}

@@ -31,6 +31,7 @@ from aiskills.publishing.graph import (
     BLOOM_SCHEME,
     LEVELS_SCHEME,
     Facts,
+    bcp47,
     capabilities,
     change_date,
     issued_date,
@@ -151,7 +152,7 @@ class _Builder:
         self.current = current
         self.changed = _datetime(change_date(self.f))
         fw = ns.FRAMEWORK_IRI
-        self.language = _bcp47(self.f.language(fw, ns.DCT + "title") or "en-GB")
+        self.language = bcp47(self.f.language(fw, ns.DCT + "title") or "en-GB")
         self.licence = self.f.first_iri(fw, ns.DCT + "license")
         self.publisher = self.f.one(fw, ns.DCT + "publisher") or "aiskills"
         self.creator = self.f.one(fw, ns.DCT + "creator") or self.publisher
@@ -483,12 +484,6 @@ def concept_id(archetype: str) -> str:
 
 def _grouping_id(slug: str) -> str:
     return case_uuid(f"{ns.ID}case/grouping/{slug}")
-
-
-def _bcp47(tag: str) -> str:
-    """``en-gb`` as ``en-GB`` (RDF stores may lower-case language tags)."""
-    first, *rest = tag.split("-")
-    return "-".join([first.lower(), *(p.upper() if len(p) == 2 else p for p in rest)])
 
 
 def _iso(day: date | None) -> str | None:

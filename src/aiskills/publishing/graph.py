@@ -115,3 +115,9 @@ def parent(facts: Facts, iri: str) -> str | None:
         if found:
             return found[0]
     return None
+
+
+def bcp47(tag: str) -> str:
+    """``en-gb`` as ``en-GB`` (RDF stores may lower-case language tags)."""
+    first, *rest = tag.split("-")
+    return "-".join([first.lower(), *(p.upper() if len(p) == 2 else p for p in rest)])

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, abort, current_app, request
 
 from aiskills.errors import StoreError
 from aiskills.publishing.case import API_VERSIONS, KINDS, CaseIndex, api_base, for_api, store_packages
@@ -323,3 +323,42 @@ def discovery_document(host: str) -> dict[str, Any]:
         "servers": [{"url": f"{host}/ims/case/v1p1"}],
         "paths": paths,
     }
+
+
+# -- CTDL-ASN nodes --------------------------------------------------------------------------------
+
+ctdl = Blueprint("ctdl", __name__, url_prefix="/ctdl")
+
+
+def _ctdl_document() -> dict[str, Any]:
+    from aiskills.loading import current_framework
+    from aiskills.publishing.case import store_mappings
+    from aiskills.publishing.ctdl import ctdl_document, store_curricula
+
+    store = current_app.extensions["aiskills"]["store"]
+    framework = current_framework(store)
+    if framework is None:
+        abort(404)
+    return ctdl_document(framework.triples, store_mappings(store), store_curricula(store))
+
+
+@ctdl.get("")
+def ctdl_all() -> Response:
+    """The current framework (and stored curricula) as one CTDL-ASN JSON-LD document."""
+    return _jsonld(_ctdl_document())
+
+
+@ctdl.get("/<ctid>")
+def ctdl_node(ctid: str) -> Response:
+    """One CTDL-ASN node (the framework or a competency) by its CTID, with the CTDL-ASN context."""
+    document = _ctdl_document()
+    for node in document["@graph"]:
+        if node.get("ceterms:ctid") == ctid:
+            return _jsonld({"@context": document["@context"], **node})
+    abort(404)
+
+
+def _jsonld(body: dict[str, Any]) -> Response:
+    response = _json(body)
+    response.mimetype = "application/ld+json"
+    return response
