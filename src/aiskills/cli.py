@@ -1083,5 +1083,56 @@ def crosswalk_export(file: Path, out: Path | None) -> None:
     _write(write_sssom(sets[0]).encode("utf-8"), out)
 
 
+@crosswalk.command("import-case")
+@click.argument("source", metavar="FILE_OR_URL")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the concept scheme to FILE (format by extension) instead of loading it into the store.",
+)
+@store_options
+def crosswalk_import_case(
+    source: str, out: Path | None, store_dir: Path | None, endpoint: str | None
+) -> None:
+    """Load another publisher's CASE framework (a CFPackage, from a file or a URL you give) as a SKOS
+    concept scheme, so SSSOM crosswalks can map our capabilities to its items' IRIs."""
+    from aiskills.publishing import case_in
+    from aiskills.rdf import format_of
+
+    imported = case_in.scheme_triples(case_in.read_package(_read_source(source), source))
+    if out is not None:
+        _write(serialize(imported.triples, format_of(out), ns.PREFIXES), out)
+        return
+    with opened(store_dir, endpoint) as store:
+        case_in.load_scheme(store, imported)
+    click.echo(
+        f"imported {source}: <{imported.scheme}> ({imported.title}), {imported.concepts} concepts, "
+        f"in <{imported.graph}>"
+    )
+
+
+def _read_source(source: str) -> bytes:
+    """The bytes of a file, or of an http(s) URL the user named on the command line."""
+    if source.startswith(("http://", "https://")):
+        import urllib.error
+        import urllib.request
+
+        settings = Settings.from_env()
+        request = urllib.request.Request(source, headers={"Accept": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=settings.timeout) as response:
+                return bytes(response.read())
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise CliError(f"{source}: cannot fetch the package: {reason} (check the address)") from None
+    path = Path(source)
+    if not path.is_file():
+        raise CliError(f"{source}: no such file (give a CFPackage JSON file, or an http(s) URL of one)")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"{source}: cannot read the file: {exc.strerror}") from None
+
+
 if __name__ == "__main__":  # python -m aiskills.cli
     main()

@@ -30,6 +30,7 @@ from aiskills.crosswalk import MappingSet, mapping_triples, write_sssom
 from aiskills.errors import InputError
 from aiskills.framework.model import VERSION, Framework, capability_rows, framework_version
 from aiskills.framework.template import write_csv, write_xlsx
+from aiskills.publishing.ctdl import check_ctids
 from aiskills.rdf import canonical, format_named, read_triples, serialize
 from aiskills.resources import data_dir
 from aiskills.store.base import Store
@@ -272,6 +273,7 @@ def write_release(inputs: ReleaseInputs, out: Path, *, force: bool = False) -> R
     previous = read_release(inputs.previous) if inputs.previous is not None else None
     refuse_silent_removals(previous, inputs.framework)
     check_crosswalk_subjects(inputs.crosswalks, inputs.framework)
+    check_ctids(inputs.framework)  # the CTDL-ASN file needs every CTID: refused before anything is written
     _prepare(out, force, inputs.previous)
     prior = previous.version if previous else None
     ontology = versioned_ontology(inputs.ontology, version, inputs.issued, prior)

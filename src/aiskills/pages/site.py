@@ -180,6 +180,7 @@ def _downloads(w: SiteWriter) -> None:
 
 def _case_and_ctdl(w: SiteWriter) -> None:
     """Each capability's CASE item and CTDL-ASN node as a file, where its page links them."""
+    from aiskills.errors import InputError
     from aiskills.loading import current_framework
     from aiskills.publishing import case, ctdl
     from aiskills.publishing.ctdl import CONTEXT
@@ -195,9 +196,11 @@ def _case_and_ctdl(w: SiteWriter) -> None:
     for identifier in index.by_kind.get("CFItems", {}):
         item = index.get("CFItems", identifier)
         w.write(f"ims/case/v1p1/CFItems/{identifier}.json", _json(item))
-    if not ctdl.ctids(framework.triples):
-        return
-    for node in ctdl.ctdl_document(framework.triples, mappings)["@graph"]:
+    try:
+        document = ctdl.ctdl_document(framework.triples, mappings)
+    except InputError:
+        return  # a framework without CTIDs has no CTDL-ASN nodes (its pages link none)
+    for node in document["@graph"]:
         w.write(f"ctdl/{node['ceterms:ctid']}.json", _json({"@context": CONTEXT, **node}))
 
 

@@ -79,14 +79,7 @@ class _Builder:
         self.created = change_date(f).isoformat()
         self.sections = [iri for iri, _ in sections(f)]
         self.capabilities = capabilities(f)
-        missing = [iri for iri in [fw, *self.sections, *self.capabilities] if iri not in self.ctid]
-        if missing:
-            raise InputError(
-                f"{len(missing)} resource(s) have no CTID (ceterms:ctid), e.g. <{missing[0]}>",
-                source="framework",
-                fix="mint them once: capabilities get one on `aiskills framework import` (template column "
-                'ctid); give the framework and each section ceterms:ctid "ce-<UUID v4>" in its structure file',
-            )
+        require_ctids(self.f, self.ctid)
 
     def text(self, value: str | None) -> Json | None:
         return {self.lang: value} if value else None
@@ -187,6 +180,25 @@ class _Builder:
                 "ceterms:teaches": teaches,
             }
         )
+
+
+def require_ctids(facts: Facts, found: dict[str, str]) -> None:
+    """``InputError`` when the framework, a section or a capability has no CTID."""
+    needed = [ns.FRAMEWORK_IRI, *(iri for iri, _ in sections(facts)), *capabilities(facts)]
+    missing = [iri for iri in needed if iri not in found]
+    if missing:
+        raise InputError(
+            f"{len(missing)} resource(s) have no CTID (ceterms:ctid), e.g. <{missing[0]}>",
+            source="framework",
+            fix="mint them once: capabilities get one on `aiskills framework import` (template column "
+            'ctid); give the framework and each section ceterms:ctid "ce-<UUID v4>" in its structure file',
+        )
+
+
+def check_ctids(triples: Iterable[ox.Triple]) -> None:
+    """Refuse a framework that cannot be written as CTDL-ASN because some CTID is missing."""
+    triples = list(triples)
+    require_ctids(Facts.of(triples), ctids(triples))
 
 
 def _kind(f: Facts, iri: str) -> str:

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, request
 
-from aiskills.errors import StoreError
+from aiskills.errors import InputError, StoreError
 from aiskills.publishing.case import API_VERSIONS, KINDS, CaseIndex, api_base, for_api, store_packages
 
 case = Blueprint("case", __name__, url_prefix="/ims/case")
@@ -339,7 +339,10 @@ def _ctdl_document() -> dict[str, Any]:
     framework = current_framework(store)
     if framework is None:
         abort(404)
-    return ctdl_document(framework.triples, store_mappings(store), store_curricula(store))
+    try:
+        return ctdl_document(framework.triples, store_mappings(store), store_curricula(store))
+    except InputError:
+        abort(404)  # the framework has resources without a CTID: there are no CTDL-ASN nodes to serve
 
 
 @ctdl.get("")
