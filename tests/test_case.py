@@ -368,3 +368,18 @@ def test_the_discovery_document_names_the_twelve_official_operations(client: Any
     assert doc["servers"][0]["url"].endswith("/ims/case/v1p1")
     refs = re.findall(r'"\$ref": "[^"#]*#/components/schemas/(\w+)"', json.dumps(doc))
     assert refs and all(r in spec["components"]["schemas"] for r in refs)
+
+
+# -- both backends ---------------------------------------------------------------------------------
+
+
+def test_the_packages_are_the_same_from_either_store_backend(store: Any) -> None:
+    """The provider reads the store through its port only: an embedded store and a remote SPARQL server
+    (Virtuoso) holding the bundled framework give the very same CASE packages as the bundled files."""
+    from aiskills.publishing.case import store_packages
+
+    loading.load_bundled(store)
+    base = api_base("https://w3id.org/aiskills/")
+    fw = bundle.framework()
+    expected = [p.as_json() for p in build_packages(fw.triples, fw.version, base)]
+    assert [p.as_json() for p in store_packages(store, base)] == expected

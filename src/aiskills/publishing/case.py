@@ -275,7 +275,7 @@ class _Builder:
 
     def capability_fields(self, iri: str) -> Json:
         f = self.f
-        archetypes = f.iris(iri, ns.AIS + "archetype")
+        archetypes = f.ordered(f.iris(iri, ns.AIS + "archetype"))
         names = [f.one(a, ns.SKOS + "altLabel") or self.statement(a) for a in archetypes]
         facts = []
         level = f.first_iri(iri, ns.AIS + "level")
@@ -312,7 +312,7 @@ class _Builder:
                     "isRelatedTo", origin, self.node(bloom, self.statement(bloom)), None, "bloom-level"
                 )
             )
-        for a in f.iris(iri, ns.AIS + "archetype"):
+        for a in f.ordered(f.iris(iri, ns.AIS + "archetype")):
             out.append(
                 self.association("isRelatedTo", origin, self.node(a, self.statement(a)), None, "archetype")
             )
@@ -341,13 +341,7 @@ class _Builder:
         doc["frameworkType"] = "Scale"
         pkg = CasePackage(doc, version=self.version, main=False)
         doc_node = self.node(scheme, title)
-        concepts = sorted(
-            f.typed(ns.AIS + members),
-            key=lambda c: (
-                int(f.one(c, ns.AIS + "rank") or 0),
-                (f.iris(scheme, ns.SKOS + "hasTopConcept") + [c]).index(c),
-            ),
-        )
+        concepts = f.typed(ns.AIS + members)
         for n, c in enumerate(concepts, start=1):
             more = {
                 "notes": f.one(c, ns.SKOS + "definition"),
