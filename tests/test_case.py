@@ -383,3 +383,17 @@ def test_the_packages_are_the_same_from_either_store_backend(store: Any) -> None
     fw = bundle.framework()
     expected = [p.as_json() for p in build_packages(fw.triples, fw.version, base)]
     assert [p.as_json() for p in store_packages(store, base)] == expected
+
+
+def test_a_reloaded_version_answers_with_its_new_content_never_a_stale_one() -> None:
+    store = EmbeddedStore(None)
+    loading.load_bundled(store)
+    client = create_app(Settings.from_env({}), store=store).test_client()
+    url = f"/ims/case/v1p1/CFItems/{case_uuid(ns.capability_iri(REWORDED))}"
+    before = client.get(url).get_json()["fullStatement"]
+    fw = bundle.framework()
+    rows = [replace(r, statement=NEW_STATEMENT) if r.notation == REWORDED else r for r in capability_rows(fw.triples)]
+    loading.load_framework(store, build_framework(structure_only(fw.triples), rows, "test"), "test")
+    assert before != NEW_STATEMENT
+    assert client.get(url).get_json()["fullStatement"] == NEW_STATEMENT
+    store.close()
