@@ -1,4 +1,4 @@
-"""The CASE 1.1 provider under /ims/case/v1p1 and /ims/case/v1p0: every answer checked against the
+"""The CASE 1.1 provider under /ims/case/v1p1 and /ims/case/v1p0: its answers checked against the
 official CASE 1.1 OpenAPI description and CFPackage JSON Schema (read from the folder named by
 AISKILLS_CONFORMANCE_DIR, ``case/``; without it the guard test fails rather than the checks silently
 passing), identifiers, versions, the mapping, errors, paging, and a harvest done the way CaSS does it.
@@ -123,10 +123,7 @@ def conforms(spec: dict[str, Any], url: str, response: Any) -> Any:
     schema = declared["content"]["application/json"]["schema"]
     assert response.mimetype == "application/json", (url, response.mimetype)
     body = response.get_json()
-    registry = Registry().with_resource("spec", Resource.opaque(spec))
-    validator = OAS30Validator(
-        {"$ref": "spec#" + schema["$ref"][1:]}, registry=registry, format_checker=OAS30Validator.FORMAT_CHECKER
-    )
+    validator = _validator(spec, schema["$ref"])
     problems = [f"{list(e.absolute_path)}: {e.message[:300]}" for e in validator.iter_errors(body)]
     assert not problems, f"GET {url} ({status}) does not validate against {schema['$ref']}:\n" + "\n".join(
         problems[:10]
@@ -136,6 +133,19 @@ def conforms(spec: dict[str, Any], url: str, response: Any) -> Any:
     if api == "v1p0":
         assert not _keys(body) & ONLY_1P1, f"GET {url}: CASE 1.0 answer with 1.1-only fields"
     return body
+
+
+_VALIDATORS: dict[str, OAS30Validator] = {}
+
+
+def _validator(spec: dict[str, Any], ref: str) -> OAS30Validator:
+    """A validator for one schema of the official description (its $refs resolved inside it)."""
+    if ref not in _VALIDATORS:
+        registry = Registry().with_resource("spec", Resource.opaque(spec))
+        _VALIDATORS[ref] = OAS30Validator(
+            {"$ref": "spec#" + ref[1:]}, registry=registry, format_checker=OAS30Validator.FORMAT_CHECKER
+        )
+    return _VALIDATORS[ref]
 
 
 def _keys(obj: Any) -> set[str]:
@@ -167,14 +177,16 @@ def test_every_operation_answers_as_the_official_openapi_and_package_schema_say(
     base = f"/ims/case/{api}/"
     docs = _get(client, spec, base + "CFDocuments")["CFDocuments"]
     assert docs
+    # every definition, every section, level, Bloom level and archetype item, the first capability of
+    # each section (the package schema checks them all), and one association of each type
     kinds_seen: set[str] = set()
     for doc in docs:
         _get(client, spec, f"{base}CFDocuments/{doc['identifier']}")
         package = _get(client, spec, f"{base}CFPackages/{doc['identifier']}")
         problems = [f"{list(e.absolute_path)}: {e.message[:200]}" for e in package_schema.iter_errors(package)]
         assert not problems, f"the package of {doc['title']} breaks the CFPackage schema:\n" + "\n".join(problems[:10])
-        items = package["CFItems"]
-        for item in items[:3] + items[-3:]:
+        sample = [i for i in package["CFItems"] if i["CFItemType"] != "Capability" or i["humanCodingScheme"].endswith("-01")]
+        for item in sample:
             _get(client, spec, f"{base}CFItems/{item['identifier']}")
             _get(client, spec, f"{base}CFItemAssociations/{item['identifier']}")
         by_type: dict[str, dict[str, Any]] = {}
