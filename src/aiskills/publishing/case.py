@@ -206,13 +206,17 @@ class _Builder:
         item: Json = {
             "identifier": case_uuid(iri),
             "fullStatement": statement,
+            "alternativeLabel": item_type,  # the framework's own term for this kind of item
             "CFItemType": item_type,
             "uri": iri,
             "humanCodingScheme": self.f.one(iri, ns.SKOS + "notation"),
             "listEnumeration": str(position),
+            "subject": [s[1] for s in SUBJECTS],
+            "subjectURI": [self.link("CFSubjects", case_uuid(s[0]), s[1]) for s in SUBJECTS],
             "language": self.language,
             "CFItemTypeURI": self.item_type_link(item_type),
             "licenseURI": self.licence_link(),
+            "statusStartDate": _iso(issued_date(self.f)),
             "lastChangeDateTime": self.changed,
             **more,
         }
