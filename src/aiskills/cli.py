@@ -463,7 +463,7 @@ def serve(
     )
     from gunicorn.app.base import BaseApplication
 
-    class _Server(BaseApplication):  # type: ignore[misc]
+    class _Server(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
@@ -920,6 +920,7 @@ def release(
     N-Triples, JSON-LD and RDF/XML, the template as CSV and XLSX, crosswalks, an N-Quads dump, a
     change log (Markdown, HTML, RDF), DCAT and VoID descriptions and SHA256SUMS."""
     from aiskills import release as rel
+    from aiskills.changes import KINDS
     from aiskills.crosswalk import read_sssom
     from aiskills.framework import bundle
 
@@ -951,9 +952,7 @@ def release(
         f"{sum(summary.triples.values())} triples in {len(summary.triples)} graphs"
     )
     if summary.changes is not None:
-        counts = ", ".join(
-            f"{summary.changes.count(k)} {k}" for k in rel.changes.KINDS if summary.changes.count(k)
-        )
+        counts = ", ".join(f"{summary.changes.count(k)} {k}" for k in KINDS if summary.changes.count(k))
         click.echo(f"changes since {summary.changes.old_version}: {counts or 'none'}")
 
 

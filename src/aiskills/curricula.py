@@ -15,6 +15,7 @@ import pyoxigraph as ox
 from aiskills import namespaces as ns
 from aiskills.errors import InputError
 from aiskills.framework.model import natural_key
+from aiskills.rdf import term_value
 from aiskills.store.base import CatalogEntry, GraphData, Store
 from aiskills.submission.model import AISV, Submission
 from aiskills.validation.report import Report, Severity
@@ -92,18 +93,24 @@ def teaches(triples: list[ox.Triple]) -> list[ox.Triple]:
     The ontology's property chain (ais:hasModule o ais:hasLearningOutcome o ais:alignedTo) entails
     these; storing them lets coverage questions over many curricula read one pattern.
     """
-    by = {
-        p: [(t.subject, t.object) for t in triples if t.predicate.value == ns.AIS + p]
+    by: dict[str, list[tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode | ox.BlankNode]]] = {
+        p: [
+            (t.subject, t.object)
+            for t in triples
+            if term_value(t.predicate) == ns.AIS + p
+            and isinstance(t.subject, ox.NamedNode | ox.BlankNode)
+            and isinstance(t.object, ox.NamedNode | ox.BlankNode)
+        ]
         for p in ("hasModule", "hasLearningOutcome", "alignedTo")
     }
-    outcomes: dict[object, list[object]] = {}
+    outcomes: dict[ox.NamedNode | ox.BlankNode, list[ox.NamedNode | ox.BlankNode]] = {}
     for outcome, capability in by["alignedTo"]:
         outcomes.setdefault(outcome, []).append(capability)
-    modules: dict[object, set[object]] = {}
+    modules: dict[ox.NamedNode | ox.BlankNode, set[ox.NamedNode | ox.BlankNode]] = {}
     for module, outcome in by["hasLearningOutcome"]:
         modules.setdefault(module, set()).update(outcomes.get(outcome, []))
     taught = {(curriculum, cap) for curriculum, module in by["hasModule"] for cap in modules.get(module, ())}
-    return [ox.Triple(c, _TEACHES, cap) for c, cap in sorted(taught, key=str)]  # type: ignore[arg-type]
+    return [ox.Triple(c, _TEACHES, cap) for c, cap in sorted(taught, key=str)]
 
 
 def provenance(
@@ -264,7 +271,7 @@ def outline(triples: list[ox.Triple], curriculum: str) -> list[ModuleOutline]:
     in the order of their IRIs (numbers compared as numbers, so module/2 comes before module/10)."""
     values: dict[tuple[str, str], list[str]] = {}
     for t in triples:
-        values.setdefault((t.subject.value, t.predicate.value), []).append(t.object.value)
+        values.setdefault((term_value(t.subject), term_value(t.predicate)), []).append(term_value(t.object))
 
     def one(s: str, p: str) -> str | None:
         found = values.get((s, ns.AIS + p) if ":" not in p else (s, p))

@@ -14,6 +14,7 @@ import pyoxigraph as ox
 from aiskills import namespaces as ns
 from aiskills.errors import InputError
 from aiskills.framework.template import ARCHETYPES, NO_REPLACEMENT, CapabilityRow
+from aiskills.rdf import term_value
 
 LANG = "en-GB"
 
@@ -55,7 +56,7 @@ class Framework:
 
 def framework_version(triples: Iterable[ox.Triple], source: str) -> str:
     """The framework's ``dct:hasVersion``; it names the framework's graph, so it must be IRI-safe."""
-    versions = {t.object.value for t in triples if t.subject == _FRAMEWORK and t.predicate == _VERSION}
+    versions = {term_value(t.object) for t in triples if t.subject == _FRAMEWORK and t.predicate == _VERSION}
     if len(versions) != 1:
         raise InputError(
             f"the framework <{ns.FRAMEWORK_IRI}> must have exactly one dct:hasVersion, found {len(versions)}",
@@ -76,7 +77,9 @@ def section_codes(triples: Iterable[ox.Triple]) -> dict[str, str]:
     """Section code → section IRI, for every domain, sub-domain and group in ``triples``."""
     typed = {t.subject for t in triples if t.predicate == _A and t.object in _SECTION_CLASSES}
     return {
-        t.object.value: t.subject.value for t in triples if t.subject in typed and t.predicate == _NOTATION
+        term_value(t.object): term_value(t.subject)
+        for t in triples
+        if t.subject in typed and t.predicate == _NOTATION
     }
 
 
@@ -128,11 +131,18 @@ def capability_rows(triples: Iterable[ox.Triple]) -> list[CapabilityRow]:
     """The capabilities of a framework graph as template rows, in notation order."""
     triples = list(triples)
     codes = {iri: code for code, iri in section_codes(triples).items()}
-    caps = {t.subject for t in triples if t.predicate == _A and t.object == _CAPABILITY}
-    facts: dict[ox.NamedNode, dict[ox.NamedNode, list[ox.NamedNode | ox.Literal]]] = {c: {} for c in caps}
+    facts: dict[ox.NamedNode, dict[ox.NamedNode, list[ox.NamedNode | ox.Literal]]] = {
+        t.subject: {}
+        for t in triples
+        if isinstance(t.subject, ox.NamedNode) and t.predicate == _A and t.object == _CAPABILITY
+    }
     for t in triples:
-        if t.subject in facts:
-            facts[t.subject].setdefault(t.predicate, []).append(t.object)  # type: ignore[arg-type]
+        if (
+            isinstance(t.subject, ox.NamedNode)
+            and t.subject in facts
+            and isinstance(t.object, ox.NamedNode | ox.Literal)
+        ):
+            facts[t.subject].setdefault(t.predicate, []).append(t.object)
     slugs = {ns.archetype_iri(s): s for s in ARCHETYPES.values()}
     rows = []
     for cap, f in facts.items():

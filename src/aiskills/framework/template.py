@@ -334,7 +334,7 @@ def write_xlsx(rows: Iterable[CapabilityRow], when: datetime | None = None) -> b
     from openpyxl import Workbook
 
     book = Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]
     sheet.title = SHEET
     rows = list(rows)
     deprecation, header = _header(rows)

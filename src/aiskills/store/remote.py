@@ -43,7 +43,7 @@ from requests.auth import HTTPDigestAuth
 from aiskills.config import Settings
 from aiskills.errors import AiskillsError, ConfigError, InputError, QueryError, StoreError
 from aiskills.namespaces import CATALOG_GRAPH, GRAPH, STAGING_GRAPH_PREFIX, XSD
-from aiskills.store.base import CatalogEntry, GraphData, QueryResult, Store, Table, Term
+from aiskills.store.base import CatalogEntry, GraphData, Progress, QueryResult, Store, Table, Term
 from aiskills.store.binding import (
     bind,
     check_name,
@@ -193,7 +193,7 @@ class RemoteStore(Store):
         catalog: Sequence[CatalogEntry] = (),
         *,
         drop: Iterable[str] = (),
-        progress: bool = False,
+        progress: Progress | None = None,
     ) -> None:
         dropped = list(drop)
         uploads = [to_upload(item) for item in contents]
@@ -332,11 +332,9 @@ class RemoteStore(Store):
             default, named = active, active
         else:
             held = set(active)
-            for graph in [*(default_graphs or []), *(named_graphs or [])]:
-                if graph not in held:
-                    raise InputError(
-                        f"graph <{graph}> is not in this store (remote graphs are never fetched)"
-                    )
+            for name in [*(default_graphs or []), *(named_graphs or [])]:
+                if name not in held:
+                    raise InputError(f"graph <{name}> is not in this store (remote graphs are never fetched)")
             default, named = list(default_graphs or []), list(named_graphs or [])
         params = [("default-graph-uri", g) for g in default or [EMPTY_GRAPH]] + [
             ("named-graph-uri", g) for g in named or [EMPTY_GRAPH]
@@ -363,7 +361,7 @@ class RemoteStore(Store):
         try:
             if graph:
                 return list(ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))  # type: ignore[return-value]
-            return ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)  # type: ignore[return-value]
+            return ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
         except SyntaxError as exc:
             raise StoreError(f"{self.endpoint} answered with a malformed result: {exc}") from exc
 

@@ -13,6 +13,7 @@ import rdflib
 
 from aiskills import namespaces as ns
 from aiskills.errors import ConfigError
+from aiskills.rdf import term_value
 from aiskills.resources import data_dir
 from aiskills.submission.model import Submission
 from aiskills.validation.compiled import (
@@ -76,8 +77,10 @@ def run_shacl(
             check_sparql(str(select))  # refused before pySHACL could run it (SERVICE reaches the network)
         except InvalidSparqlConstraint as exc:
             raise ShapesError(f"the shapes could not be used: {exc}") from None
+    from pyshacl.graph_abstraction import DataGraph
+
     if isinstance(data, ox.Store):
-        target: object = data
+        target: DataGraph | rdflib.Graph = DataGraph.from_oxigraph_store(data)
         shapes = _typed_strings(shapes)
     else:  # an rdflib graph keeps every literal as written (Oxigraph's store canonicalises numbers)
         target = _rdflib_graph(data)
@@ -153,7 +156,7 @@ class CurriculumValidator:
         self.compiled = compile_shapes(self.shapes)
         caps = {t.subject for t in framework if t.predicate == _TYPE and t.object == _CAPABILITY}
         self.notations = sorted(
-            t.object.value for t in framework if t.subject in caps and t.predicate == _NOTATION
+            term_value(t.object) for t in framework if t.subject in caps and t.predicate == _NOTATION
         )
 
     def validate(self, submission: Submission) -> Report:
@@ -192,10 +195,10 @@ class CurriculumValidator:
         focus = g.value(node, SH.focusNode)
         path = g.value(node, SH.resultPath)
         value = g.value(node, SH.value)
-        rule = (
-            self.rules.get(g.value(node, SH.sourceConstraint))
-            or self.rules.get(g.value(node, SH.sourceShape))
-            or Rule(str(g.value(node, SH.sourceShape)), "")
+        sources = [g.value(node, SH.sourceConstraint), g.value(node, SH.sourceShape)]
+        rule = next(
+            (self.rules[s] for s in sources if s is not None and s in self.rules),
+            Rule(str(sources[1]), ""),
         )
         focus_nt = _nt(focus)
         path_nt = _nt(path) if isinstance(path, rdflib.URIRef) else None
@@ -214,7 +217,7 @@ class CurriculumValidator:
             "item", str(focus) if isinstance(focus, rdflib.URIRef) else None, None
         )
         return Result(
-            _SEVERITY.get(g.value(node, SH.resultSeverity), Severity.VIOLATION),
+            _severity(g.value(node, SH.resultSeverity)),
             rule.id,
             message,
             item,
@@ -223,6 +226,10 @@ class CurriculumValidator:
             location,
             compact(str(path)) if path_nt else None,
         )
+
+
+def _severity(term: rdflib.term.Node | None) -> Severity:
+    return _SEVERITY.get(term, Severity.VIOLATION) if isinstance(term, rdflib.URIRef) else Severity.VIOLATION
 
 
 def _nt(term: rdflib.term.Node | None) -> str:
@@ -242,7 +249,7 @@ def _nt(term: rdflib.term.Node | None) -> str:
 
 def _rules(shapes: rdflib.Graph) -> dict[rdflib.term.Node, Rule]:
     """Each shape or SPARQL constraint that carries a hint → its rule id (the local name) and hint."""
-    out = {}
+    out: dict[rdflib.term.Node, Rule] = {}
     for node, hint in shapes.subject_objects(HINT):
         if isinstance(node, rdflib.URIRef):
             out[node] = Rule(str(node).rsplit("#", 1)[-1], str(hint))

@@ -19,6 +19,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from aiskills import alignment
 from aiskills import namespaces as ns
 from aiskills.errors import InputError
+from aiskills.rdf import term_value
 from aiskills.submission.model import Submission
 from aiskills.submission.readers import EXTENSIONS, read_bytes
 from aiskills.validation import render
@@ -218,9 +219,9 @@ class Group:
 def groups(checked: Checked) -> list[Group]:
     """Results grouped by item in file order; each outcome's group inside its module's."""
     parent = {
-        t.object.value: t.subject.value
+        term_value(t.object): term_value(t.subject)
         for t in checked.submission.triples
-        if t.predicate.value == ns.AIS + "hasLearningOutcome"
+        if term_value(t.predicate) == ns.AIS + "hasLearningOutcome"
     }
     by_key: dict[tuple[str, str], Group] = {}
     top: list[Group] = []
@@ -243,8 +244,8 @@ def groups(checked: Checked) -> list[Group]:
 
 def _module_label(checked: Checked, module_id: str) -> str:
     for t in checked.submission.triples:
-        if t.subject.value == module_id and t.predicate.value == ns.DCT + "title":
-            return f"module '{t.object.value}'"
+        if term_value(t.subject) == module_id and term_value(t.predicate) == ns.DCT + "title":
+            return f"module '{term_value(t.object)}'"
     return f"module {module_id}"
 
 
