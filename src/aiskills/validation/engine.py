@@ -31,9 +31,9 @@ from aiskills.validation.report import (
     compact,
     describe_items,
     display_value,
-    nearest_codes,
     sorted_results,
 )
+from aiskills.validation.slips import recognise
 
 SH = rdflib.Namespace(ns.SH)
 HINT = rdflib.URIRef("https://w3id.org/aiskills/validation#hint")
@@ -41,6 +41,7 @@ _SEVERITY = {SH.Violation: Severity.VIOLATION, SH.Warning: Severity.WARNING, SH.
 _NOTATION = ox.NamedNode(ns.SKOS + "notation")
 _CAPABILITY = ox.NamedNode(ns.AIS + "Capability")
 _TYPE = ox.NamedNode(ns.RDF + "type")
+_PREF = ox.NamedNode(ns.SKOS + "prefLabel")
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,13 @@ class CurriculumValidator:
         self.notations = sorted(
             term_value(t.object) for t in framework if t.subject in caps and t.predicate == _NOTATION
         )
+        labels = {t.subject: t.object.value for t in framework if t.subject in caps and t.predicate == _PREF}
+        #: Each capability's code → its statement (reports link the codes they suggest with it).
+        self.statements = {
+            t.object.value: labels.get(t.subject, "")
+            for t in framework
+            if t.subject in caps and t.predicate == _NOTATION
+        }
 
     def validate(self, submission: Submission) -> Report:
         """The report for one submission; non-conformance is data, never an exception. One at a time
@@ -174,9 +182,13 @@ class CurriculumValidator:
 
     def report(self, submission: Submission, graph: rdflib.Graph) -> Report:
         items = describe_items(submission)
-        results = [
-            self._result(graph, node, submission, items) for node in graph.subjects(SH.resultSeverity, None)
-        ]
+        results = recognise(
+            (
+                self._result(graph, node, submission, items)
+                for node in graph.subjects(SH.resultSeverity, None)
+            ),
+            self.notations,
+        )
         order: dict[str, int] = {}
         for location in submission.sources.places.values():
             order.setdefault(str(location), len(order))
@@ -211,8 +223,6 @@ class CurriculumValidator:
         if original and coded and original != coded:
             message = message.replace(coded, original)  # values in messages as the user typed them
         hint = rule.hint
-        if rule.id == "unknown-capability" and shown:
-            hint = f"{hint} Nearest existing codes: {', '.join(nearest_codes(shown, self.notations))}."
         item = items.get(focus_nt) or Item(
             "item", str(focus) if isinstance(focus, rdflib.URIRef) else None, None
         )

@@ -171,6 +171,7 @@ class Checked:
     submission: Submission
     report: Report
     coverage: list[alignment.Coverage]
+    statements: dict[str, str] = field(default_factory=dict)  # capability code → statement
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = json.loads(render.as_json(self.report))
@@ -183,7 +184,12 @@ def check(submission: Submission) -> Checked:
     s = store()
     validator = current_app.extensions["aiskills"]["validators"].for_store(s)
     report = validator.validate(submission)
-    return Checked(submission, report, alignment.submission_coverage(validator.framework, submission.triples))
+    return Checked(
+        submission,
+        report,
+        alignment.submission_coverage(validator.framework, submission.triples),
+        validator.statements,
+    )
 
 
 @validate.post("/api/validate")
