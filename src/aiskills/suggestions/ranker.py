@@ -189,7 +189,9 @@ class Suggester:
         w = self.weights
         n = len(self.caps)
         matched = self._match_labels(text)
-        expansions = [self._expansions[k] for k in matched if k in self._expansions]
+        expansions = [
+            self._expansions[k] for k in matched if k in self._expansions and self._specificity[k] >= 0.5
+        ]
         query = " ".join([text, *expansions])
         qterms = list(dict.fromkeys(tx.terms(query)))
         lex = np.zeros(n)
@@ -221,15 +223,17 @@ class Suggester:
             w.lexical * lexnorm + w.meaning * cos + w.alias * alias - w.bloom * gaps / 5 + w.archetype * arch
         )
         order = sorted(range(n), key=lambda i: (-fused[i], self.caps[i].notation))
-        words = _surface(text, expansions)
+        words = _surface(text)
         evidence = [
             Evidence(
-                words=[words.get(t, t) for t in hits[i]],
+                words=[words[t] for t in hits[i] if t in words],
                 aliases=alias_hits[i],
                 expanded={
                     self._label_text.get(k, " ".join(k)): self._expansions[k]
                     for k in matched
-                    if k in self._expansions and i in self._label_caps.get(k, set())
+                    if k in self._expansions
+                    and i in self._label_caps.get(k, set())
+                    and self._specificity[k] >= 0.5
                 },
                 cos=float(cos[i]),
                 gap=None if ob is None or self.caps[i].bloom is None else int(gaps[i]),
@@ -377,10 +381,10 @@ def _content(text: str) -> str:
     return " ".join(t for t in tx.tokens(text) if t.lower() not in tx.STOPWORDS)
 
 
-def _surface(text: str, expansions: Sequence[str]) -> dict[str, str]:
-    """Stemmed term → a word as written, for reasons."""
+def _surface(text: str) -> dict[str, str]:
+    """The outcome's stemmed terms → each word as written, for reasons."""
     out: dict[str, str] = {}
-    for t in tx.tokens(" ".join([text, *expansions])):
+    for t in tx.tokens(text):
         out.setdefault(tx.stem(t.lower()), t if tx.is_acronym(t) else t.lower())
     return out
 
