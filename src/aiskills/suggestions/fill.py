@@ -24,9 +24,9 @@ _PATH = re.compile(r"\$\.modules\[(\d+)\]\.learningOutcomes\[(\d+)\]$")
 
 
 def fill(data: bytes, submission: Submission, choices: Mapping[str, Sequence[str]]) -> bytes:
-    """``data`` (the file ``submission`` was read from) with the notations in ``choices`` (outcome
-    subject in N-Triples → notations) added to those outcomes; codes already there are kept once."""
-    by_node = {o.node: o for o in outcomes(submission)}
+    """``data`` (the file ``submission`` was read from) with the notations in ``choices`` (``Outcome.key``
+    → notations) added to those outcomes; codes already there are kept once."""
+    by_node = {o.key: o for o in outcomes(submission)}
     chosen = {
         node: [c for c in dict.fromkeys(codes) if c] for node, codes in choices.items() if node in by_node
     }
@@ -123,12 +123,13 @@ def _rdf(
     data: bytes, submission: Submission, by_node: dict[str, Outcome], chosen: dict[str, list[str]]
 ) -> bytes:
     lines = []
-    for node, codes in chosen.items():
+    for key, codes in chosen.items():
+        node = by_node[key].node
         if not node.startswith("<"):
             raise InputError(
                 "a learning outcome without an IRI cannot be given alignments in its file",
                 source=submission.source,
-                place=str(by_node[node].place or ""),
+                place=str(by_node[key].place or ""),
                 fix="give the outcome an IRI, or add the alignments by hand",
             )
         for code in codes:

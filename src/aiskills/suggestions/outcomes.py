@@ -43,6 +43,11 @@ class Outcome:
     place: Location | None
     aligned: list[str] = field(default_factory=list)  # notations (or IRIs as given when not ours)
 
+    @property
+    def key(self) -> str:
+        """Names the outcome in its file across reads: its place (row, JSON path, line), else its node."""
+        return str(self.place) if self.place is not None and str(self.place) else self.node
+
 
 @dataclass
 class OutcomeSuggestions:
@@ -86,7 +91,12 @@ def outcomes(submission: Submission) -> list[Outcome]:
         facts.setdefault(s, {}).setdefault(t.predicate.value, []).append(t.object)
     order = {key[0]: n for n, key in enumerate(submission.sources.places) if key[1] is None}
     out = []
-    for s in sorted(kinds, key=lambda k: (order.get(k, len(order)), k)):
+    def position(k: str) -> tuple[int, int, str]:
+        loc = submission.sources.find(k)
+        line = (loc.row or loc.line) if loc is not None else None
+        return (line or 0, order.get(k, len(order)), k)  # rows and lines, else the document's order
+
+    for s in sorted(kinds, key=position):
         f = facts.get(s, {})
         node = subjects[s]
         given = f.get(m.IDENTIFIER.value, [])
