@@ -91,6 +91,7 @@ def outcomes(submission: Submission) -> list[Outcome]:
         facts.setdefault(s, {}).setdefault(t.predicate.value, []).append(t.object)
     order = {key[0]: n for n, key in enumerate(submission.sources.places) if key[1] is None}
     out = []
+
     def position(k: str) -> tuple[int, int, str]:
         loc = submission.sources.find(k)
         line = (loc.row or loc.line) if loc is not None else None
