@@ -601,16 +601,18 @@ def suggest(
     look wrong or far from the outcome's Bloom level. Advice only: the file is not changed."""
     import json
 
+    from aiskills import loading, suggestions
+    from aiskills.framework import bundle
     from aiskills.submission.readers import read_submission
     from aiskills.suggestions import outcomes as so
-    from aiskills.validation.engine import validator_for
 
     submission = read_submission(file)
-    if bundled:
-        suggester = validator_for(None).suggester()
-    else:
+    current = None
+    if not bundled:
         with opened(store_dir, endpoint) as store:
-            suggester = validator_for(store).suggester()
+            current = loading.current_framework(store)
+    framework = current or bundle.framework()
+    suggester = suggestions.build(framework.triples, framework.version)
     results = so.suggest(submission, suggester, top)
     if fmt == "json":
         click.echo(json.dumps(so.as_json(results, suggester), indent=2, ensure_ascii=False))

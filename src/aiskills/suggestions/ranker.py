@@ -5,8 +5,8 @@ archetype fit, and turned into a score from 0 to 1 that means the same for every
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -81,12 +81,18 @@ class Evidence:
 
 @dataclass
 class Ranking:
-    """Every capability's fused value for one outcome, best first, and why."""
+    """Every capability's fused value for one outcome, best first; ``evidence(i)`` says why."""
 
     bloom: str | None
     order: list[int]
     fused: list[float]
-    evidence: list[Evidence] = field(default_factory=list)
+    build: Callable[[int], Evidence]
+    _cache: dict[int, Evidence] = field(default_factory=dict)
+
+    def evidence(self, i: int) -> Evidence:
+        if i not in self._cache:
+            self._cache[i] = self.build(i)
+        return self._cache[i]
 
 
 _K1, _B = 1.2, 0.75
@@ -110,6 +116,12 @@ class Suggester:
         self.by_iri = {c.iri: c for c in framework.capabilities}
         self.caps = [c for c in framework.capabilities if not c.deprecated]
         self._index = {c.notation: i for i, c in enumerate(self.caps)}
+        self._notation_rank = np.arange(len(self.caps))  # caps are in notation order: ties by notation
+        self._bloom_index = np.array([BLOOM_ORDER.index(c.bloom) if c.bloom else -1 for c in self.caps])
+        self._badged = {
+            a: np.array([a in c.archetypes for c in self.caps], dtype=bool)
+            for a in {a for c in self.caps for a in c.archetypes}
+        }
         self._lexicon()
         self._labels()
         self._embedder = embedder or Embedder()
@@ -195,7 +207,7 @@ class Suggester:
         query = " ".join([text, *expansions])
         qterms = list(dict.fromkeys(tx.terms(query)))
         lex = np.zeros(n)
-        hits: list[list[str]] = [[] for _ in range(n)]
+        hits: defaultdict[int, list[str]] = defaultdict(list)
         for t in qterms:
             idf = self._idf.get(t, 0.0)
             for i, part in self._postings.get(t, []):
@@ -206,7 +218,7 @@ class Suggester:
         qv = self._embedder.embed([_content(query) or query])[0]
         cos = self._vectors @ qv
         alias = np.zeros(n)
-        alias_hits: list[list[str]] = [[] for _ in range(n)]
+        alias_hits: defaultdict[int, list[str]] = defaultdict(list)
         for key in matched:
             caps = self._label_caps[key]
             for i in caps:
@@ -214,18 +226,24 @@ class Suggester:
                 alias_hits[i].append(self._label_text[key])
         alias = np.minimum(alias, 1.0)
         ob = self.outcome_bloom(text, bloom)
-        gaps = np.array([_gap(ob, c.bloom) for c in self.caps], dtype=float)
+        gaps = np.zeros(n)
+        if ob is not None:
+            known = self._bloom_index >= 0
+            gaps[known] = np.abs(self._bloom_index[known] - BLOOM_ORDER.index(ob))
         arch = np.zeros(n)
         if archetypes:
-            wanted = set(archetypes)
-            arch = np.array([0.0 if wanted & set(c.archetypes) else -1.0 for c in self.caps])
+            badged = np.zeros(n, dtype=bool)
+            for a in archetypes:
+                badged |= self._badged.get(a, np.zeros(n, dtype=bool))
+            arch = np.where(badged, 0.0, -1.0)
         fused = (
             w.lexical * lexnorm + w.meaning * cos + w.alias * alias - w.bloom * gaps / 5 + w.archetype * arch
         )
-        order = sorted(range(n), key=lambda i: (-fused[i], self.caps[i].notation))
+        order = np.lexsort((self._notation_rank, -fused)).tolist()
         words = _surface(text)
-        evidence = [
-            Evidence(
+
+        def evidence(i: int) -> Evidence:
+            return Evidence(
                 words=[words[t] for t in hits[i] if t in words],
                 aliases=alias_hits[i],
                 expanded={
@@ -239,9 +257,8 @@ class Suggester:
                 gap=None if ob is None or self.caps[i].bloom is None else int(gaps[i]),
                 archetype=None if not archetypes else bool(arch[i] == 0),
             )
-            for i in range(n)
-        ]
-        return Ranking(ob, order, [float(x) for x in fused], evidence)
+
+        return Ranking(ob, order, fused.tolist(), evidence)
 
     def score(self, fused: float) -> float:
         """A fused value as a score from 0 to 1 (the same scale for every outcome)."""
@@ -317,13 +334,13 @@ class Suggester:
                         top.notation,
                     )
                 )
-            gap = ranking.evidence[i].gap
+            gap = ranking.evidence(i).gap
             if gap is not None and gap >= w.level_gap and ranking.bloom and c.bloom:
                 closer = next(
                     (
                         self.caps[j].notation
                         for j in ranking.order[:5]
-                        if (g := ranking.evidence[j].gap) is not None
+                        if (g := ranking.evidence(j).gap) is not None
                         and g <= 1
                         and self.score(ranking.fused[j]) >= w.threshold
                     ),
@@ -345,7 +362,7 @@ class Suggester:
         return sorted(k for k in self._label_caps if k in found)
 
     def _reason(self, c: Capability, ranking: Ranking, i: int) -> str:
-        e = ranking.evidence[i]
+        e = ranking.evidence(i)
         parts = []
         words = list(dict.fromkeys(e.words))
         if words:
