@@ -16,7 +16,7 @@ import pyoxigraph as ox
 from aiskills import namespaces as ns
 from aiskills.config import Settings
 from aiskills.errors import AiskillsError
-from aiskills.output import table_csv, table_json, table_text
+from aiskills.output import rows_csv, table_csv, table_json, table_text
 from aiskills.rdf import EXPORT_FORMATS, format_named, read_triples, serialize
 from aiskills.store import Store, open_store
 
@@ -581,6 +581,45 @@ def validate(file: Path, fmt: str, bundled: bool, store_dir: Path | None, endpoi
             report = validator_for(store).validate(submission)
     _report(report, fmt)
     sys.exit(0 if report.conforms else 1)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--top", type=click.IntRange(1, 50), default=5, show_default=True, help="Suggestions per outcome."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True
+)
+@click.option("--bundled", is_flag=True, help="Suggest from the bundled framework, not the store's.")
+@store_options
+def suggest(
+    file: Path, top: int, fmt: str, bundled: bool, store_dir: Path | None, endpoint: str | None
+) -> None:
+    """For every learning outcome of a curriculum file (any submission format), the capabilities it
+    most likely serves, best first, with a score from 0 to 1 and the reason; flags on alignments that
+    look wrong or far from the outcome's Bloom level. Advice only: the file is not changed."""
+    import json
+
+    from aiskills import loading, suggestions
+    from aiskills.framework import bundle
+    from aiskills.submission.readers import read_submission
+    from aiskills.suggestions import outcomes as so
+
+    submission = read_submission(file)
+    current = None
+    if not bundled:
+        with opened(store_dir, endpoint) as store:
+            current = loading.current_framework(store)
+    framework = current or bundle.framework()
+    suggester = suggestions.build(framework.triples, framework.version)
+    results = so.suggest(submission, suggester, top)
+    if fmt == "json":
+        click.echo(json.dumps(so.as_json(results, suggester), indent=2, ensure_ascii=False))
+    elif fmt == "csv":
+        click.echo(rows_csv(so.CSV_COLUMNS, so.csv_rows(results)), nl=False)
+    else:
+        click.echo(so.as_text(results, submission.source), nl=False)
 
 
 @main.command()

@@ -2,8 +2,11 @@
 
 Columns (a public contract, documented in ``ontology/templates/README.md``)::
 
-    notation, statement, level, domain, archetypes, bloom_level, description, deprecated, replaced_by
+    notation, statement, level, domain, archetypes, bloom_level, description,
+    alt_labels, hidden_labels, deprecated, replaced_by
 
+``alt_labels`` and ``hidden_labels`` are optional (``skos:altLabel`` and ``skos:hiddenLabel``: other
+names and the acronyms curricula use, separated by ``;``), written when some capability has one.
 The last two are optional, and written only when some capability is deprecated: ``deprecated`` is
 ``true`` for a withdrawn capability, and ``replaced_by`` names its successor's notation, or ``none`` for
 an explicit "no replacement".
@@ -24,6 +27,7 @@ from pathlib import Path
 from aiskills.errors import InputError, ProblemsError
 
 COLUMNS = ("notation", "statement", "level", "domain", "archetypes", "bloom_level", "description")
+LABEL_COLUMNS = ("alt_labels", "hidden_labels")  # optional; written when a capability has labels
 DEPRECATION_COLUMNS = ("deprecated", "replaced_by")  # optional; written when a capability is deprecated
 REQUIRED = ("notation", "statement", "level", "domain", "archetypes")
 SHEET = "capabilities"
@@ -50,9 +54,12 @@ class CapabilityRow:
     row: int | None = None  # where it was read from, if read from a file
     deprecated: bool = False
     replaced_by: str | None = None  # the successor's notation, or NO_REPLACEMENT
+    alt_labels: tuple[str, ...] = ()  # skos:altLabel: other names curricula use
+    hidden_labels: tuple[str, ...] = ()  # skos:hiddenLabel: acronyms and variants, matched not shown
 
-    def cells(self, deprecation: bool = False) -> list[str]:
-        """The row's cells in ``COLUMNS`` order, then the ``DEPRECATION_COLUMNS`` when asked."""
+    def cells(self, deprecation: bool = False, labels: bool = False) -> list[str]:
+        """The row's cells in ``COLUMNS`` order, then the ``LABEL_COLUMNS`` and the
+        ``DEPRECATION_COLUMNS`` when asked."""
         badges = ";".join(b for b in BADGE_ORDER if ARCHETYPES[b] in self.archetypes)
         cells = [
             self.notation,
@@ -63,6 +70,8 @@ class CapabilityRow:
             self.bloom_level or "",
             self.description or "",
         ]
+        if labels:
+            cells += ["; ".join(self.alt_labels), "; ".join(self.hidden_labels)]
         if deprecation:
             cells += ["true" if self.deprecated else "", self.replaced_by or ""]
         return cells
@@ -120,7 +129,9 @@ def parse_cells(table: Sequence[Sequence[str]], sections: Iterable[str], source:
             place="row 1",
             fix="the header row must name: " + ", ".join(COLUMNS),
         )
-    index = {name: header.index(name) for name in COLUMNS + DEPRECATION_COLUMNS if name in header}
+    index = {
+        name: header.index(name) for name in COLUMNS + LABEL_COLUMNS + DEPRECATION_COLUMNS if name in header
+    }
     known = set(sections)
     rows: list[CapabilityRow] = []
     problems: list[Problem] = []
@@ -209,7 +220,14 @@ def _parse_row(n: int, r: dict[str, str], sections: set[str]) -> tuple[Capabilit
         n,
         deprecated,
         replaced_by,
+        _labels(r.get("alt_labels", "")),
+        _labels(r.get("hidden_labels", "")),
     ), problems
+
+
+def _labels(text: str) -> tuple[str, ...]:
+    """Labels separated by ``;`` (or new lines), trimmed, without repeats."""
+    return tuple(dict.fromkeys(p.strip() for p in re.split(r"[;\n]", text) if p.strip()))
 
 
 def _deprecation(r: dict[str, str], bad) -> tuple[bool, str | None]:  # type: ignore[no-untyped-def]
@@ -312,19 +330,22 @@ def _cell_text(value: object) -> str:
 # -- writing -------------------------------------------------------------------------------------
 
 
-def _header(rows: Sequence[CapabilityRow]) -> tuple[bool, tuple[str, ...]]:
-    """Whether the deprecation columns are written (some row is deprecated), and the header."""
+def _header(rows: Sequence[CapabilityRow]) -> tuple[bool, bool, tuple[str, ...]]:
+    """Whether the deprecation columns are written (some row is deprecated), whether the label
+    columns are (some row has labels), and the header."""
     deprecation = any(r.deprecated for r in rows)
-    return deprecation, COLUMNS + DEPRECATION_COLUMNS if deprecation else COLUMNS
+    labels = any(r.alt_labels or r.hidden_labels for r in rows)
+    header = COLUMNS + (LABEL_COLUMNS if labels else ()) + (DEPRECATION_COLUMNS if deprecation else ())
+    return deprecation, labels, header
 
 
 def write_csv(rows: Iterable[CapabilityRow]) -> bytes:
     rows = list(rows)
-    deprecation, header = _header(rows)
+    deprecation, labels, header = _header(rows)
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(r.cells(deprecation) for r in rows)
+    writer.writerows(r.cells(deprecation, labels) for r in rows)
     return out.getvalue().encode("utf-8")
 
 
@@ -337,10 +358,10 @@ def write_xlsx(rows: Iterable[CapabilityRow], when: datetime | None = None) -> b
     sheet = book.worksheets[0]
     sheet.title = SHEET
     rows = list(rows)
-    deprecation, header = _header(rows)
+    deprecation, labels, header = _header(rows)
     sheet.append(list(header))
     for n, r in enumerate(rows, start=2):
-        for col, value in enumerate(r.cells(deprecation), start=1):
+        for col, value in enumerate(r.cells(deprecation, labels), start=1):
             cell = sheet.cell(row=n, column=col, value=_safe_cell(value))
             if isinstance(cell.value, str) and cell.value.startswith("="):
                 cell.data_type = "s"  # text, never a formula

@@ -12,10 +12,13 @@ import pyoxigraph as ox
 import rdflib
 
 from aiskills import namespaces as ns
+from aiskills import suggestions
 from aiskills.errors import ConfigError
 from aiskills.rdf import term_value
 from aiskills.resources import data_dir
 from aiskills.submission.model import Submission
+from aiskills.suggestions import Suggester
+from aiskills.suggestions.outcomes import targets as outcome_targets
 from aiskills.validation.compiled import (
     CompiledShapes,
     InvalidSparqlConstraint,
@@ -155,6 +158,8 @@ class CurriculumValidator:
         self.shapes = load_shapes(shapes or curriculum_shapes_path())
         self.rules = _rules(self.shapes)
         self.compiled = compile_shapes(self.shapes)
+        self._suggester: Suggester | None = None
+        self._suggester_lock = threading.Lock()
         caps = {t.subject for t in framework if t.predicate == _TYPE and t.object == _CAPABILITY}
         self.notations = sorted(
             term_value(t.object) for t in framework if t.subject in caps and t.predicate == _NOTATION
@@ -166,6 +171,36 @@ class CurriculumValidator:
             for t in framework
             if t.subject in caps and t.predicate == _NOTATION
         }
+
+    def suggester(self) -> Suggester:
+        """The alignment suggester for this validator's framework, built on first use and kept."""
+        with self._suggester_lock:
+            if self._suggester is None:
+                self._suggester = suggestions.build(self.framework, self.framework_version)
+            return self._suggester
+
+    def _suggested_fix(self, submission: Submission, focus: str) -> str:
+        """The top suggestions for an outcome without alignment, as a sentence (empty when none)."""
+        statement = next(
+            (
+                t.object.value
+                for t in submission.triples
+                if str(t.subject) == focus
+                and t.predicate.value == ns.AIS + "statement"
+                and isinstance(t.object, ox.Literal)
+            ),
+            "",
+        )
+        if not statement.strip():
+            return ""
+        found = self.suggester().rank(statement, top=3, archetype=outcome_targets(submission))
+        if not found:
+            return " No capability fits its statement well enough to suggest one."
+        return (
+            " Suggested by its statement: "
+            + "; ".join(f"{s.notation} ({s.label.rstrip('.')}, score {s.score:.2f})" for s in found)
+            + "."
+        )
 
     def validate(self, submission: Submission) -> Report:
         """The report for one submission; non-conformance is data, never an exception. One at a time
@@ -223,6 +258,8 @@ class CurriculumValidator:
         if original and coded and original != coded:
             message = message.replace(coded, original)  # values in messages as the user typed them
         hint = rule.hint
+        if rule.id == "outcome-alignment":
+            hint += self._suggested_fix(submission, focus_nt)
         item = items.get(focus_nt) or Item(
             "item", str(focus) if isinstance(focus, rdflib.URIRef) else None, None
         )

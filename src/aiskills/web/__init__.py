@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     from aiskills.web.linked import linked
     from aiskills.web.openapi import openapi
     from aiskills.web.sparql import sparql
+    from aiskills.web.suggest import suggest
     from aiskills.web.validate import validate
 
     app.register_blueprint(api)
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.register_blueprint(graph_store)
     app.register_blueprint(linked)
     app.register_blueprint(validate)
+    app.register_blueprint(suggest)
     app.register_blueprint(curricula_api)
     app.register_blueprint(alignment_pages)
     app.register_blueprint(openapi)

@@ -8,6 +8,7 @@ text (form fields ``text`` and ``format``), or as a raw body whose ``Content-Typ
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,8 @@ from aiskills.errors import InputError
 from aiskills.rdf import term_value
 from aiskills.submission.model import Submission
 from aiskills.submission.readers import EXTENSIONS, read_bytes
+from aiskills.suggestions import outcomes as suggested
+from aiskills.suggestions.outcomes import OutcomeSuggestions
 from aiskills.validation import render
 from aiskills.validation.report import Report, Result
 from aiskills.web.context import settings, store
@@ -172,6 +175,8 @@ class Checked:
     report: Report
     coverage: list[alignment.Coverage]
     statements: dict[str, str] = field(default_factory=dict)  # capability code → statement
+    advice: list[OutcomeSuggestions] = field(default_factory=list)  # outcomes to offer suggestions for
+    original: str = ""  # the file as sent, base64, for the form that fills in the chosen suggestions
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = json.loads(render.as_json(self.report))
@@ -288,11 +293,17 @@ def validate_page() -> tuple[str, int]:
     pasted = _pasted()
     fmt = request.form.get("format", "json") if pasted else "json"
     try:
-        return page(check(read_submission()), pasted=pasted, fmt=fmt)
+        data, name = incoming()
+        checked = check(read_bytes(data, name, settings().upload_max_bytes))
     except Refused as exc:
         return page(error=exc.as_dict(), status=exc.status, pasted=pasted, fmt=fmt)
     except InputError as exc:
         return page(error=parse_error(exc), status=400, pasted=pasted, fmt=fmt)
+    validator = current_app.extensions["aiskills"]["validators"].for_store(store())
+    found = suggested.suggest(checked.submission, validator.suggester())
+    checked.advice = [r for r in found if r.needs_attention]
+    checked.original = base64.b64encode(data).decode("ascii") if checked.advice else ""
+    return page(checked, pasted=pasted, fmt=fmt)
 
 
 def _pasted() -> str:
