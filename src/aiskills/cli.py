@@ -195,7 +195,14 @@ def _query_form(text: str) -> str:
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="turtle", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([*EXPORT_FORMATS, "ctdl-asn"]),
+    default="turtle",
+    show_default=True,
+    help="An RDF syntax, or ctdl-asn: the current framework (and stored curricula) as CTDL-ASN JSON-LD.",
+)
 @click.option(
     "--graph",
     "which",
@@ -209,7 +216,10 @@ def _query_form(text: str) -> str:
 )
 @store_options
 def export(fmt: str, which: str, out: Path | None, store_dir: Path | None, endpoint: str | None) -> None:
-    """Write the store's ontology and framework as RDF."""
+    """Write the store's ontology and framework as RDF, or the framework as CTDL-ASN."""
+    if fmt == "ctdl-asn":
+        _write(_ctdl_asn(store_dir, endpoint), out)
+        return
     with opened(store_dir, endpoint) as store:
         entries = [e for e in store.catalog() if e.active and (which == "all" or e.kind == which)]
         if not entries:
@@ -217,6 +227,20 @@ def export(fmt: str, which: str, out: Path | None, store_dir: Path | None, endpo
         triples = [t for e in entries for t in store.triples(e.graph)]
     data = serialize(dict.fromkeys(triples), format_named(fmt), ns.PREFIXES | _EXTRA_PREFIXES)
     _write(data, out)
+
+
+def _ctdl_asn(store_dir: Path | None, endpoint: str | None) -> bytes:
+    """The store's current framework, its crosswalk mappings and stored curricula as CTDL-ASN."""
+    from aiskills import loading
+    from aiskills.publishing import ctdl
+    from aiskills.publishing.case import store_mappings
+
+    with opened(store_dir, endpoint) as store:
+        current = loading.current_framework(store)
+        if current is None:
+            raise CliError("nothing to export: the store holds no framework (run `aiskills load` first)")
+        document = ctdl.ctdl_document(current.triples, store_mappings(store), ctdl.store_curricula(store))
+    return ctdl.as_bytes(document)
 
 
 _EXTRA_PREFIXES = {"aiscap": ns.ID + "capability/", "aisdom": ns.ID + "domain/"}
@@ -790,7 +814,7 @@ def framework_import(
         return
     with opened(store_dir, endpoint) as store:
         struct = bundle.structure(structure) if structure else loading.current_structure(store)
-        fw = loading.import_template(file, struct, version)
+        fw = loading.import_template(file, struct, version, loading.known_ctids(store))
         item = loading.load_framework(store, fw, str(file))
     click.echo(
         f"imported {file}: framework {item.version}, {item.triples} triples, now current in <{item.graph}>"
@@ -1095,6 +1119,57 @@ def crosswalk_export(file: Path, out: Path | None) -> None:
     if len(sets) != 1:
         raise CliError(f"{file}: holds {len(sets)} mapping sets; export needs exactly one")
     _write(write_sssom(sets[0]).encode("utf-8"), out)
+
+
+@crosswalk.command("import-case")
+@click.argument("source", metavar="FILE_OR_URL")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the concept scheme to FILE (format by extension) instead of loading it into the store.",
+)
+@store_options
+def crosswalk_import_case(
+    source: str, out: Path | None, store_dir: Path | None, endpoint: str | None
+) -> None:
+    """Load another publisher's CASE framework (a CFPackage, from a file or a URL you give) as a SKOS
+    concept scheme, so SSSOM crosswalks can map our capabilities to its items' IRIs."""
+    from aiskills.publishing import case_in
+    from aiskills.rdf import format_of
+
+    imported = case_in.scheme_triples(case_in.read_package(_read_source(source), source))
+    if out is not None:
+        _write(serialize(imported.triples, format_of(out), ns.PREFIXES), out)
+        return
+    with opened(store_dir, endpoint) as store:
+        case_in.load_scheme(store, imported)
+    click.echo(
+        f"imported {source}: <{imported.scheme}> ({imported.title}), {imported.concepts} concepts, "
+        f"in <{imported.graph}>"
+    )
+
+
+def _read_source(source: str) -> bytes:
+    """The bytes of a file, or of an http(s) URL the user named on the command line."""
+    if source.startswith(("http://", "https://")):
+        import urllib.error
+        import urllib.request
+
+        settings = Settings.from_env()
+        request = urllib.request.Request(source, headers={"Accept": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=settings.timeout) as response:
+                return bytes(response.read())
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise CliError(f"{source}: cannot fetch the package: {reason} (check the address)") from None
+    path = Path(source)
+    if not path.is_file():
+        raise CliError(f"{source}: no such file (give a CFPackage JSON file, or an http(s) URL of one)")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"{source}: cannot read the file: {exc.strerror}") from None
 
 
 if __name__ == "__main__":  # python -m aiskills.cli

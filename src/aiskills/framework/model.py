@@ -38,6 +38,7 @@ _FRAMEWORK = ox.NamedNode(ns.FRAMEWORK_IRI)
 _DEPRECATED = ox.NamedNode(ns.OWL + "deprecated")
 _REPLACED_BY = ox.NamedNode(ns.DCT + "isReplacedBy")
 _NO_REPLACEMENT = ox.NamedNode(ns.AIS + "noReplacement")
+_CTID = ox.NamedNode(ns.CETERMS + "ctid")
 _TRUE = ox.Literal("true", datatype=ox.NamedNode(ns.XSD + "boolean"))
 _SECTION_CLASSES = {ox.NamedNode(ns.AIS + c) for c in ("Domain", "SubDomain", "DomainGroup")}
 
@@ -108,6 +109,8 @@ def capability_triples(rows: Sequence[CapabilityRow], sections: dict[str, str]) 
             out.append(ox.Triple(cap, _DESCRIPTION, ox.Literal(r.description, language=LANG)))
         out += [ox.Triple(cap, _ALT, ox.Literal(label, language=LANG)) for label in r.alt_labels]
         out += [ox.Triple(cap, _HIDDEN, ox.Literal(label, language=LANG)) for label in r.hidden_labels]
+        if r.ctid:
+            out.append(ox.Triple(cap, _CTID, ox.Literal(r.ctid)))
         out += _deprecation_triples(cap, r)
     return out
 
@@ -182,6 +185,7 @@ def capability_rows(triples: Iterable[ox.Triple]) -> list[CapabilityRow]:
                     if one(_NO_REPLACEMENT) in ("true", "1")
                     else None
                 ),
+                ctid=one(_CTID),
             )
         )
     return sorted(rows, key=lambda r: notation_key(r.notation))
