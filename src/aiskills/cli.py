@@ -30,7 +30,26 @@ class CliError(click.ClickException):
         click.echo(f"aiskills: error: {self.format_message()}", err=True)
 
 
+def _remember_backend(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.meta["aiskills.backend"] = value
+
+
+def settings_from_env(**overrides: Any) -> Settings:
+    """``Settings.from_env`` with the command's ``--backend``, when given."""
+    ctx = click.get_current_context(silent=True)
+    backend = ctx.meta.get("aiskills.backend") if ctx is not None else None
+    return Settings.from_env(backend=backend, **overrides)
+
+
 def store_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option(
+        "--backend",
+        type=click.Choice(["embedded", "sparql"]),
+        expose_value=False,
+        callback=_remember_backend,
+        help="The store: embedded (default) or a SPARQL 1.1 server (sparql; also AISKILLS_BACKEND).",
+    )(f)
     f = click.option(
         "--endpoint",
         metavar="URL",
@@ -50,7 +69,7 @@ def store_options(f: Callable[..., Any]) -> Callable[..., Any]:
 @contextmanager
 def opened(store_dir: Path | None, endpoint: str | None) -> Iterator[Store]:
     """Settings from the environment and options, then the store they name."""
-    settings = Settings.from_env(store_path=store_dir, endpoint=endpoint)
+    settings = settings_from_env(store_path=store_dir, endpoint=endpoint)
     with open_store(settings) as store:
         yield store
 
@@ -344,7 +363,7 @@ def _check_inputs(
             framework = bundle.framework().triples
         return ontology, framework, ", ".join(str(p) for p in files)
     if not bundled:
-        settings = Settings.from_env(store_path=store_dir, endpoint=endpoint)
+        settings = settings_from_env(store_path=store_dir, endpoint=endpoint)
         with open_store(settings) as store:
             current = loading.current_framework(store)
             if current is not None:
@@ -467,7 +486,7 @@ def serve(
     bundled framework is loaded first."""
     from aiskills.web import create_app
 
-    settings = Settings.from_env(store_path=store_dir, endpoint=endpoint, load_bundled_on_start=True)
+    settings = settings_from_env(store_path=store_dir, endpoint=endpoint, load_bundled_on_start=True)
     if workers > 1 and not settings.endpoint:
         raise CliError(
             f"--workers {workers}: the embedded store at {settings.store_path} can be opened by "

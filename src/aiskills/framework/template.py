@@ -21,11 +21,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from typing import NamedTuple
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from aiskills.errors import InputError, ProblemsError
 
