@@ -526,6 +526,7 @@ def _start_engine(settings: Settings) -> subprocess.Popen[bytes]:
     engine = subprocess.Popen(command, stdout=subprocess.PIPE)
     assert engine.stdout is not None
     line = engine.stdout.readline()
+    engine.stdout.close()  # it says nothing more
     if line.strip() != b"ready":
         engine.wait()
         raise CliError(f"{settings.store_path}: the store could not be served (see the message above)")
@@ -555,9 +556,19 @@ def engine(store_dir: Path, grace: float, load_bundled: bool) -> None:
         served = Engine(store, store_dir, grace)
         signal.signal(signal.SIGTERM, lambda *_: served.stop())
         signal.signal(signal.SIGINT, lambda *_: served.stop())
-        served.serve(ready=lambda: click.echo("ready"))
+        served.serve(ready=_say_ready)
     finally:
         store.close()
+
+
+def _say_ready() -> None:
+    """The engine's one line on its output (its parent then closes the pipe): anything later goes
+    to standard error."""
+    import os
+
+    click.echo("ready")
+    sys.stdout.flush()
+    os.dup2(2, 1)
 
 
 def _prepare_store(settings: Settings) -> None:

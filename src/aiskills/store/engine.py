@@ -189,6 +189,10 @@ class EngineStore(Store):
             store._pool = ReaderPool(store_path, pool_size, preload)
         return store
 
+    def wait_started(self, timeout: float = 120.0) -> bool:
+        """Wait until every query process has started and none is busy (for tests and benchmarks)."""
+        return self._pool.wait_started(timeout) if self._pool is not None else True
+
     def query_pids(self) -> list[int]:
         """Ids of the idle query processes (for monitoring and tests)."""
         return self._pool.pids() if self._pool is not None else []

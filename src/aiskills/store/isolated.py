@@ -78,6 +78,12 @@ class _Process:
     def pid(self) -> int:
         return self.proc.pid
 
+    def poll_ready(self) -> bool:
+        """Whether it has started (without waiting)."""
+        if not self.ready and select.select([self.out], [], [], 0)[0]:
+            self.wait_ready()
+        return self.ready
+
     def wait_ready(self) -> None:
         if self.ready:
             return
@@ -87,8 +93,9 @@ class _Process:
         self.ready = True
 
     def send(self, message: bytes) -> None:
-        self.stdin.write(_HEADER.pack(len(message)) + message)
-        self.stdin.flush()
+        view = memoryview(_HEADER.pack(len(message)) + message)
+        while view:
+            view = view[os.write(self.stdin.fileno(), view) :]
 
     def receive(self, deadline: float) -> bytes:
         (size,) = _HEADER.unpack(_read_exact(self.out, _HEADER.size, deadline))
@@ -124,6 +131,16 @@ class ReaderPool:
         for _ in range(self.size):  # started now, so the first queries do not wait for interpreters
             self._idle.append(_Process(store_path, self.preload))
             self._count += 1
+
+    def wait_started(self, timeout: float = START_TIMEOUT) -> bool:
+        """Wait until every idle query process has started; False if some had not within ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._cond:
+                if all(p.poll_ready() for p in self._idle) and len(self._idle) == self._count:
+                    return True
+            time.sleep(0.05)
+        return False
 
     def pids(self) -> list[int]:
         """The process ids of the query processes (for monitoring and tests)."""
@@ -173,8 +190,11 @@ class ReaderPool:
                 self._cond.wait()
             if self._closed:
                 raise StoreError("the server is shutting down")
-            if self._idle:
-                return self._idle.pop()
+            if self._idle:  # one that has started, if any: a fresh one may still be importing
+                started = [p for p in self._idle if p.poll_ready()]
+                chosen = started[-1] if started else self._idle[-1]
+                self._idle.remove(chosen)
+                return chosen
             self._count += 1
         try:
             return _Process(self.store_path, self.preload)

@@ -21,6 +21,7 @@ Updates (form ``update=`` or ``application/sparql-update``, with ``using-graph-u
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from aiskills.config import Settings
 from aiskills.errors import AiskillsError, InputError, QueryError, StoreError
@@ -460,6 +463,13 @@ Choices = Mapping[str, "str | tuple[int, str]"]
 
 def negotiated(html: bool) -> dict[str, str | tuple[int, str]]:
     """The format of each kind of result for this request (the query page: JSON, or N-Triples)."""
+    return dict(_negotiated(request.args.get("format"), request.headers.get("Accept"), html))
+
+
+@functools.lru_cache(maxsize=512)
+def _negotiated(
+    name: str | None, header: str | None, html: bool
+) -> tuple[tuple[str, str | tuple[int, str]], ...]:
     choices: dict[str, str | tuple[int, str]] = {}
     for kind, offers, page in (
         ("boolean", BOOLEAN, JSON),
@@ -467,10 +477,10 @@ def negotiated(html: bool) -> dict[str, str | tuple[int, str]]:
         ("graph", GRAPH, NTRIPLES),
     ):
         try:
-            choices[kind] = page.name if html else negotiate(offers).name
+            choices[kind] = page.name if html else _negotiate(name, header, offers).name
         except ProtocolError as exc:
             choices[kind] = (exc.status, exc.message)
-    return choices
+    return tuple(choices.items())
 
 
 @dataclass(frozen=True)
@@ -561,10 +571,16 @@ def wants_html() -> bool:
 
 def negotiate(offers: Sequence[Format]) -> Format:
     """The format ``?format=`` names, else the best of ``offers`` for ``Accept``; 406 if none fits."""
-    name = request.args.get("format")
+    return _negotiate(request.args.get("format"), request.headers.get("Accept"), tuple(offers))
+
+
+@functools.lru_cache(maxsize=512)
+def _negotiate(name: str | None, header: str | None, offers: tuple[Format, ...]) -> Format:
+    """``negotiate`` for a ``format`` parameter and an ``Accept`` header (a pure function, memoised:
+    clients send the same few headers again and again)."""
     if name:
         return _by_name(name, offers)
-    accept = request.accept_mimetypes
+    accept = parse_accept_header(header, MIMEAccept)
     if not accept:
         return offers[0]
     types = [f.media_type for f in offers] + [t for t, f in ALIASES.items() if f in offers]
@@ -572,7 +588,7 @@ def negotiate(offers: Sequence[Format]) -> Format:
     if best is None:
         raise ProtocolError(
             406,
-            f"cannot answer in any type the request accepts ({request.headers.get('Accept')}); "
+            f"cannot answer in any type the request accepts ({header}); "
             "this result can be: " + ", ".join(f.media_type for f in offers),
         )
     return ALIASES.get(best) or next(f for f in offers if f.media_type == best)
@@ -585,7 +601,7 @@ def _by_name(name: str, offers: Sequence[Format]) -> Format:
     if names is None and key not in by_type:
         raise ProtocolError(400, f"unknown format {name!r}: use one of {', '.join(FORMAT_NAMES)}, html")
     if names is not None:
-        fmt = names[1] if offers is GRAPH else names[0]
+        fmt = names[1] if offers == GRAPH else names[0]
     else:
         fmt = by_type[key]
     if fmt is None or fmt not in offers:
