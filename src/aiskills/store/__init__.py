@@ -31,11 +31,19 @@ def backend_of(settings: Settings) -> str:
 
 
 def open_store(settings: Settings) -> Store:
-    """The backend the settings name (see ``backend_of``)."""
+    """The backend the settings name (see ``backend_of``). An embedded store that ``aiskills serve``
+    holds is used through its engine (``aiskills.store.engine``)."""
     if backend_of(settings) == "sparql":
         from aiskills.store.remote import RemoteStore
 
         return RemoteStore.from_settings(settings)
     from aiskills.store.embedded import EmbeddedStore
+
+    if settings.store_path is not None:
+        from aiskills.store.engine import EngineStore
+
+        served = EngineStore.connect(settings.store_path, timeout=settings.query_timeout)
+        if served is not None:
+            return served
 
     return EmbeddedStore(settings.store_path)
