@@ -371,9 +371,9 @@ class Taught:
         caps, providers = set(), set()
         for t in triples:
             if t.predicate == _TEACHES:
-                caps.add(t.object.value)
+                caps.add(term_value(t.object))
             elif t.predicate.value == ns.AIS + "provider":
-                providers.add(t.object.value)
+                providers.add(term_value(t.object))
         return cls(frozenset(caps), frozenset(providers))
 
 
@@ -548,7 +548,7 @@ def refresh(store: Store, batch: int = 500) -> int:
         for graph in part:
             kept = [t for t in store.triples(graph) if not _is_coverage(t)]
             taught = Taught.of(kept)
-            curriculum = next((t.object.value for t in kept if t.predicate.value == _SUBJECT), "")
+            curriculum = next((term_value(t.object) for t in kept if t.predicate.value == _SUBJECT), "")
             provision.add(taught, +1)
             assert framework is not None
             triples = kept + framework.coverage(graph, curriculum, taught)

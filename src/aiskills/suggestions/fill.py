@@ -82,7 +82,7 @@ def _table(
 
 
 def _xlsx(data: bytes, by_node: dict[str, Outcome], chosen: dict[str, list[str]]) -> bytes:
-    from openpyxl import load_workbook  # type: ignore[import-untyped]
+    from openpyxl import load_workbook
 
     book = load_workbook(io.BytesIO(data))
     sheet = book[TABLE_SHEET] if TABLE_SHEET in book.sheetnames else book.worksheets[0]

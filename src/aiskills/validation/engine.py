@@ -164,10 +164,12 @@ class CurriculumValidator:
         self.notations = sorted(
             term_value(t.object) for t in framework if t.subject in caps and t.predicate == _NOTATION
         )
-        labels = {t.subject: t.object.value for t in framework if t.subject in caps and t.predicate == _PREF}
+        labels = {
+            t.subject: term_value(t.object) for t in framework if t.subject in caps and t.predicate == _PREF
+        }
         #: Each capability's code → its statement (reports link the codes they suggest with it).
         self.statements = {
-            t.object.value: labels.get(t.subject, "")
+            term_value(t.object): labels.get(t.subject, "")
             for t in framework
             if t.subject in caps and t.predicate == _NOTATION
         }
