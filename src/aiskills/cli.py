@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,9 +17,9 @@ import pyoxigraph as ox
 from aiskills import namespaces as ns
 from aiskills.config import Settings
 from aiskills.errors import AiskillsError
-from aiskills.output import table_csv, table_json, table_text
+from aiskills.output import rows_csv, table_csv, table_json, table_text
 from aiskills.rdf import EXPORT_FORMATS, format_named, read_triples, serialize
-from aiskills.store import Store, open_store
+from aiskills.store import Store, backend_of, open_store
 
 
 class CliError(click.ClickException):
@@ -30,7 +31,26 @@ class CliError(click.ClickException):
         click.echo(f"aiskills: error: {self.format_message()}", err=True)
 
 
+def _remember_backend(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.meta["aiskills.backend"] = value
+
+
+def settings_from_env(**overrides: Any) -> Settings:
+    """``Settings.from_env`` with the command's ``--backend``, when given."""
+    ctx = click.get_current_context(silent=True)
+    backend = ctx.meta.get("aiskills.backend") if ctx is not None else None
+    return Settings.from_env(backend=backend, **overrides)
+
+
 def store_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option(
+        "--backend",
+        type=click.Choice(["embedded", "sparql"]),
+        expose_value=False,
+        callback=_remember_backend,
+        help="The store: embedded (default) or a SPARQL 1.1 server (sparql; also AISKILLS_BACKEND).",
+    )(f)
     f = click.option(
         "--endpoint",
         metavar="URL",
@@ -50,7 +70,7 @@ def store_options(f: Callable[..., Any]) -> Callable[..., Any]:
 @contextmanager
 def opened(store_dir: Path | None, endpoint: str | None) -> Iterator[Store]:
     """Settings from the environment and options, then the store they name."""
-    settings = Settings.from_env(store_path=store_dir, endpoint=endpoint)
+    settings = settings_from_env(store_path=store_dir, endpoint=endpoint)
     with open_store(settings) as store:
         yield store
 
@@ -344,7 +364,7 @@ def _check_inputs(
             framework = bundle.framework().triples
         return ontology, framework, ", ".join(str(p) for p in files)
     if not bundled:
-        settings = Settings.from_env(store_path=store_dir, endpoint=endpoint)
+        settings = settings_from_env(store_path=store_dir, endpoint=endpoint)
         with open_store(settings) as store:
             current = loading.current_framework(store)
             if current is not None:
@@ -444,12 +464,15 @@ def restore(source: Path, store_dir: Path | None, endpoint: str | None) -> None:
     default=1,
     show_default=True,
     type=click.IntRange(min=1),
-    help="gunicorn worker processes. An embedded store is held by one process, so more than one "
-    "needs a remote store (--endpoint); queries on an embedded store already run in parallel, "
-    "each in its own forked process.",
+    help="gunicorn worker processes (web requests). On an embedded store one engine process writes and "
+    "every query runs in a query process of its own, so more workers use more cores for the web side.",
 )
 @click.option(
-    "--threads", default=4, show_default=True, type=click.IntRange(min=1), help="Request threads per worker."
+    "--threads",
+    default=4,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Request threads per worker (and query processes per worker on an embedded store).",
 )
 @click.option("--debug", is_flag=True, help="Flask's development server, with reloading and tracebacks.")
 @store_options
@@ -464,30 +487,59 @@ def serve(
 ) -> None:
     """Serve the web app (gunicorn): the pages at /, every IRI at /id/… and /ontology, /validate,
     /alignment, the SPARQL endpoint at /sparql, the API under /api. On an empty embedded store the
-    bundled framework is loaded first."""
+    bundled framework is loaded first. While it runs, other aiskills commands on the same store go
+    through it."""
+    settings = settings_from_env(store_path=store_dir, endpoint=endpoint, load_bundled_on_start=True)
+    remote = backend_of(settings) == "sparql"
+    where = settings.endpoint if remote else settings.store_path
+    engine = None if remote else _start_engine(settings)
+    try:
+        _serve(settings, host, port, workers, threads, debug, str(where))
+    finally:
+        if engine is not None:
+            engine.terminate()
+            try:
+                engine.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                engine.kill()
+                engine.wait()
+
+
+def _serve(
+    settings: Settings, host: str, port: int, workers: int, threads: int, debug: bool, where: str
+) -> None:
     from aiskills.web import create_app
 
-    settings = Settings.from_env(store_path=store_dir, endpoint=endpoint, load_bundled_on_start=True)
-    if workers > 1 and not settings.endpoint:
-        raise CliError(
-            f"--workers {workers}: the embedded store at {settings.store_path} can be opened by "
-            "one process only (its files are locked). Serve it with --workers 1 and raise "
-            "--threads instead (each SPARQL query already runs in its own forked process, so "
-            "queries use every core), or serve a remote store (--endpoint URL) with more workers"
+    remote = backend_of(settings) == "sparql"
+
+    def app() -> Any:  # in the worker: it holds no store of its own, only the engine's client
+        if remote:
+            return create_app(replace(settings, load_bundled_on_start=False))
+        from aiskills.store.engine import EngineStore
+
+        assert settings.store_path is not None
+        store = EngineStore.connect(
+            settings.store_path,
+            pool_size=threads,
+            timeout=settings.query_timeout,
+            preload=("aiskills.web.sparql", "aiskills.alignment"),
         )
-    where = settings.endpoint or settings.store_path
+        if store is None:
+            raise CliError(f"the engine serving {settings.store_path} stopped: see the messages above")
+        return create_app(replace(settings, load_bundled_on_start=False), store)
+
+    if remote:
+        _prepare_store(settings)
     if debug:
-        app = create_app(settings)
         click.echo(f"serving {where} on http://{host}:{port}/ (development server)", err=True)
-        app.run(host=host, port=port, debug=True, use_reloader=False)
+        app().run(host=host, port=port, debug=True, use_reloader=False)
         return
-    _prepare_store(settings)
     click.echo(
         f"serving {where} on http://{host}:{port}/ with {workers} worker(s) x {threads} thread(s)", err=True
     )
     from gunicorn.app.base import BaseApplication
 
-    class _Server(BaseApplication):  # type: ignore[misc]
+    class _Server(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
@@ -495,36 +547,83 @@ def serve(
             self.cfg.set("accesslog", "-")
             self.cfg.set("graceful_timeout", 5)
 
-        def load(self) -> Any:  # in the worker: it alone opens the embedded store, already prepared
-            return create_app(replace(settings, load_bundled_on_start=False))
+        def load(self) -> Any:
+            return app()
 
     _Server().run()
 
 
-def _prepare_store(settings: Settings) -> None:
-    """Open the store once before serving, so a store that cannot be opened is a clear error here (not
-    a worker failing to boot), and load the bundled framework into an empty one. This runs in a fresh
-    (spawned) process: RocksDB's background threads belong to the process, and a worker forked from a
-    master that had opened the store would inherit a thread pool without its threads, so every write
-    that needs a flush would wait for ever."""
-    import multiprocessing
+def _start_engine(settings: Settings) -> subprocess.Popen[bytes]:
+    """The engine process that holds the embedded store (``aiskills.store.engine``), a fresh
+    interpreter; it loads the bundled framework into an empty store. Returns once it serves."""
+    from aiskills.store.engine import EngineStore
 
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
-        error = pool.apply(_prepare_store_here, (settings,))
-    if error:
-        raise CliError(error)
+    assert settings.store_path is not None
+    running = EngineStore.connect(settings.store_path)
+    if running is not None:
+        running.close()
+        raise CliError(
+            f"{settings.store_path}: this store is already being served by another `aiskills serve`; "
+            "stop it first, or serve another store (--store DIR)"
+        )
+    grace = max(60.0, 2 * settings.query_timeout + 10)
+    command = [sys.executable, "-m", "aiskills.cli", "engine", "--store", str(settings.store_path)]
+    command += ["--grace", str(grace), "--load-bundled"]
+    engine = subprocess.Popen(command, stdout=subprocess.PIPE)
+    assert engine.stdout is not None
+    line = engine.stdout.readline()
+    engine.stdout.close()  # it says nothing more
+    if line.strip() != b"ready":
+        engine.wait()
+        raise CliError(f"{settings.store_path}: the store could not be served (see the message above)")
+    return engine
 
 
-def _prepare_store_here(settings: Settings) -> str | None:
+@main.command(hidden=True)
+@click.option("--store", "store_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--grace", type=float, default=60.0)
+@click.option("--load-bundled", is_flag=True)
+def engine(store_dir: Path, grace: float, load_bundled: bool) -> None:
+    """The engine process of `aiskills serve` (started by it): holds the embedded store, writes it for
+    the web app and the command line, and publishes read snapshots for the query processes."""
+    import signal
+
+    from aiskills.store.embedded import EmbeddedStore
+    from aiskills.store.engine import Engine
+    from aiskills.store.isolated import die_with_parent
+
+    die_with_parent()
+    store = EmbeddedStore(store_dir)
     try:
-        with open_store(settings) as store:
-            if not store.catalog():  # once, here: not by each worker, racing on a remote store
-                from aiskills.loading import load_bundled
+        if load_bundled and not store.catalog():
+            from aiskills.loading import load_bundled as load
 
-                load_bundled(store)
-    except AiskillsError as exc:
-        return str(exc)
-    return None
+            load(store)
+        served = Engine(store, store_dir, grace)
+        signal.signal(signal.SIGTERM, lambda *_: served.stop())
+        signal.signal(signal.SIGINT, lambda *_: served.stop())
+        served.serve(ready=_say_ready)
+    finally:
+        store.close()
+
+
+def _say_ready() -> None:
+    """The engine's one line on its output (its parent then closes the pipe): anything later goes
+    to standard error."""
+    import os
+
+    click.echo("ready")
+    sys.stdout.flush()
+    os.dup2(2, 1)
+
+
+def _prepare_store(settings: Settings) -> None:
+    """Load the bundled framework into an empty remote store, once, before the workers start."""
+    with open_store(settings) as store:
+        if not store.catalog():  # once, here: not by each worker, racing on a remote store
+            from aiskills.loading import load_bundled
+
+            load_bundled(store)
 
 
 # -- alignment questions ---------------------------------------------------------------------------
@@ -605,6 +704,45 @@ def validate(file: Path, fmt: str, bundled: bool, store_dir: Path | None, endpoi
             report = validator_for(store).validate(submission)
     _report(report, fmt)
     sys.exit(0 if report.conforms else 1)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--top", type=click.IntRange(1, 50), default=5, show_default=True, help="Suggestions per outcome."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True
+)
+@click.option("--bundled", is_flag=True, help="Suggest from the bundled framework, not the store's.")
+@store_options
+def suggest(
+    file: Path, top: int, fmt: str, bundled: bool, store_dir: Path | None, endpoint: str | None
+) -> None:
+    """For every learning outcome of a curriculum file (any submission format), the capabilities it
+    most likely serves, best first, with a score from 0 to 1 and the reason; flags on alignments that
+    look wrong or far from the outcome's Bloom level. Advice only: the file is not changed."""
+    import json
+
+    from aiskills import loading, suggestions
+    from aiskills.framework import bundle
+    from aiskills.submission.readers import read_submission
+    from aiskills.suggestions import outcomes as so
+
+    submission = read_submission(file)
+    current = None
+    if not bundled:
+        with opened(store_dir, endpoint) as store:
+            current = loading.current_framework(store)
+    framework = current or bundle.framework()
+    suggester = suggestions.build(framework.triples, framework.version)
+    results = so.suggest(submission, suggester, top)
+    if fmt == "json":
+        click.echo(json.dumps(so.as_json(results, suggester), indent=2, ensure_ascii=False))
+    elif fmt == "csv":
+        click.echo(rows_csv(so.CSV_COLUMNS, so.csv_rows(results)), nl=False)
+    else:
+        click.echo(so.as_text(results, submission.source), nl=False)
 
 
 @main.command()
@@ -944,6 +1082,7 @@ def release(
     N-Triples, JSON-LD and RDF/XML, the template as CSV and XLSX, crosswalks, an N-Quads dump, a
     change log (Markdown, HTML, RDF), DCAT and VoID descriptions and SHA256SUMS."""
     from aiskills import release as rel
+    from aiskills.changes import KINDS
     from aiskills.crosswalk import read_sssom
     from aiskills.framework import bundle
 
@@ -975,9 +1114,7 @@ def release(
         f"{sum(summary.triples.values())} triples in {len(summary.triples)} graphs"
     )
     if summary.changes is not None:
-        counts = ", ".join(
-            f"{summary.changes.count(k)} {k}" for k in rel.changes.KINDS if summary.changes.count(k)
-        )
+        counts = ", ".join(f"{summary.changes.count(k)} {k}" for k in KINDS if summary.changes.count(k))
         click.echo(f"changes since {summary.changes.old_version}: {counts or 'none'}")
 
 

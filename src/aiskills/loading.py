@@ -13,6 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from aiskills import namespaces as ns
+from aiskills.curricula import refresh
 from aiskills.errors import InputError
 from aiskills.framework import bundle
 from aiskills.framework.model import (
@@ -68,6 +69,7 @@ def load_ontology_and_framework(
         *_framework_entries(store, framework),
     ]
     store.replace_graphs(contents, entries, progress=progress)
+    refresh(store)
     return [
         Loaded(ns.ONTOLOGY_GRAPH, "ontology", onto_version, len(onto_triples), source),
         Loaded(framework.graph, "framework", framework.version, len(framework.triples), source),
@@ -83,6 +85,7 @@ def load_framework(
         _framework_entries(store, framework),
         progress=progress,
     )
+    refresh(store)
     return Loaded(framework.graph, "framework", framework.version, len(framework.triples), source)
 
 

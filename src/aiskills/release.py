@@ -31,7 +31,7 @@ from aiskills.errors import InputError
 from aiskills.framework.model import VERSION, Framework, capability_rows, framework_version
 from aiskills.framework.template import write_csv, write_xlsx
 from aiskills.publishing.ctdl import check_ctids
-from aiskills.rdf import canonical, format_named, read_triples, serialize
+from aiskills.rdf import canonical, format_named, read_triples, serialize, term_value
 from aiskills.resources import data_dir
 from aiskills.store.base import Store
 
@@ -147,7 +147,7 @@ def release_date(given: str | None, framework: Sequence[ox.Triple]) -> date:
                 fix="write YYYY-MM-DD, e.g. 2026-03-01, or 'today'",
             ) from None
     issued = [
-        t.object.value
+        term_value(t.object)
         for t in framework
         if t.subject == _n(ns.FRAMEWORK_IRI) and t.predicate == _n(ns.DCT + "issued")
     ]
@@ -218,7 +218,7 @@ def versioned_framework(
         t
         for t in canonical(triples)
         if not (t.subject == fw and t.predicate in replaced)
-        and not t.subject.value.startswith(FRAMEWORK_VERSION_PREFIX)
+        and not term_value(t.subject).startswith(FRAMEWORK_VERSION_PREFIX)
     ]
     vi = _n(FRAMEWORK_VERSION_PREFIX + version)
     out += [
@@ -255,7 +255,11 @@ def refuse_silent_removals(previous: PreviousRelease | None, framework: Sequence
 
 def check_crosswalk_subjects(sets: Sequence[tuple[MappingSet, str]], framework: Sequence[ox.Triple]) -> None:
     """Every crosswalk maps capabilities the framework has."""
-    caps = {t.subject.value for t in framework if t.predicate == _A and t.object == _n(ns.AIS + "Capability")}
+    caps = {
+        term_value(t.subject)
+        for t in framework
+        if t.predicate == _A and t.object == _n(ns.AIS + "Capability")
+    }
     for ms, name in sets:
         unknown = sorted({m.subject_id for m in ms.mappings} - caps)
         if unknown:
@@ -475,7 +479,7 @@ def _publisher(framework: Sequence[ox.Triple], dataset: str) -> list[ox.Triple]:
     for value in values[:1]:
         if isinstance(value, ox.NamedNode):
             out.append(ox.Triple(_n(dataset), _n(ns.DCT + "publisher"), value))
-        else:
+        elif isinstance(value, ox.Literal):
             agent = _n(dataset + "#publisher")
             out += [
                 ox.Triple(_n(dataset), _n(ns.DCT + "publisher"), agent),
@@ -487,9 +491,15 @@ def _publisher(framework: Sequence[ox.Triple], dataset: str) -> list[ox.Triple]:
 
 def _framework_facts(framework: Sequence[ox.Triple], predicate: str) -> list[ox.NamedNode | ox.Literal]:
     return sorted(
-        (t.object for t in framework if t.subject == _n(ns.FRAMEWORK_IRI) and t.predicate == _n(predicate)),
+        (
+            t.object
+            for t in framework
+            if t.subject == _n(ns.FRAMEWORK_IRI)
+            and t.predicate == _n(predicate)
+            and isinstance(t.object, ox.NamedNode | ox.Literal)
+        ),
         key=str,
-    )  # type: ignore[misc]
+    )
 
 
 def dcat_triples(
@@ -574,7 +584,7 @@ def void_triples(
     typed: dict[str, set[str]] = {}
     for t in every:
         if t.predicate == _A and isinstance(t.object, ox.NamedNode):
-            typed.setdefault(t.object.value, set()).add(t.subject.value)
+            typed.setdefault(term_value(t.object), set()).add(term_value(t.subject))
     out = [
         ox.Triple(d, _A, _n(VOID + "Dataset")),
         ox.Triple(d, _n(VOID + "triples"), _int(sum(len(set(ts)) for ts in graphs.values()))),
@@ -615,7 +625,7 @@ def void_triples(
 def _linkset(sub: ox.NamedNode, triples: Sequence[ox.Triple]) -> list[ox.Triple]:
     """A crosswalk graph is also a ``void:Linkset``: its SKOS mapping properties as link predicates."""
     mapping = {ns.SKOS + p for p in ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")}
-    used = sorted({t.predicate.value for t in triples if t.predicate.value in mapping})
+    used = sorted({term_value(t.predicate) for t in triples if term_value(t.predicate) in mapping})
     if not used:
         return []
     return [ox.Triple(sub, _A, _n(VOID + "Linkset"))] + [

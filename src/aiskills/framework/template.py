@@ -2,8 +2,11 @@
 
 Columns (a public contract, documented in ``ontology/templates/README.md``)::
 
-    notation, statement, level, domain, archetypes, bloom_level, description, deprecated, replaced_by, ctid
+    notation, statement, level, domain, archetypes, bloom_level, description,
+    alt_labels, hidden_labels, deprecated, replaced_by, ctid
 
+``alt_labels`` and ``hidden_labels`` are optional (``skos:altLabel`` and ``skos:hiddenLabel``: other
+names and the acronyms curricula use, separated by ``;``), written when some capability has one.
 ``deprecated`` and ``replaced_by`` are optional, and written only when some capability is deprecated:
 ``deprecated`` is ``true`` for a withdrawn capability, and ``replaced_by`` names its successor's
 notation, or ``none`` for an explicit "no replacement". ``ctid`` (optional, always the last column) is
@@ -22,10 +25,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from aiskills.errors import InputError, ProblemsError
 
 COLUMNS = ("notation", "statement", "level", "domain", "archetypes", "bloom_level", "description")
+LABEL_COLUMNS = ("alt_labels", "hidden_labels")  # optional; written when a capability has labels
 DEPRECATION_COLUMNS = ("deprecated", "replaced_by")  # optional; written when a capability is deprecated
 CTID_COLUMN = "ctid"  # optional; the last column, written when some capability has a CTID
 REQUIRED = ("notation", "statement", "level", "domain", "archetypes")
@@ -54,11 +59,13 @@ class CapabilityRow:
     row: int | None = None  # where it was read from, if read from a file
     deprecated: bool = False
     replaced_by: str | None = None  # the successor's notation, or NO_REPLACEMENT
+    alt_labels: tuple[str, ...] = ()  # skos:altLabel: other names curricula use
+    hidden_labels: tuple[str, ...] = ()  # skos:hiddenLabel: acronyms and variants, matched not shown
     ctid: str | None = None  # "ce-" + UUID: the Credential Engine identifier, minted once
 
-    def cells(self, deprecation: bool = False, ctid: bool = False) -> list[str]:
-        """The row's cells in ``COLUMNS`` order, then the ``DEPRECATION_COLUMNS`` and the ``ctid``
-        when asked."""
+    def cells(self, deprecation: bool = False, labels: bool = False, ctid: bool = False) -> list[str]:
+        """The row's cells in ``COLUMNS`` order, then the ``LABEL_COLUMNS``, the
+        ``DEPRECATION_COLUMNS`` and the ``ctid`` when asked."""
         badges = ";".join(b for b in BADGE_ORDER if ARCHETYPES[b] in self.archetypes)
         cells = [
             self.notation,
@@ -69,6 +76,8 @@ class CapabilityRow:
             self.bloom_level or "",
             self.description or "",
         ]
+        if labels:
+            cells += ["; ".join(self.alt_labels), "; ".join(self.hidden_labels)]
         if deprecation:
             cells += ["true" if self.deprecated else "", self.replaced_by or ""]
         if ctid:
@@ -129,7 +138,9 @@ def parse_cells(table: Sequence[Sequence[str]], sections: Iterable[str], source:
             fix="the header row must name: " + ", ".join(COLUMNS),
         )
     index = {
-        name: header.index(name) for name in (*COLUMNS, *DEPRECATION_COLUMNS, CTID_COLUMN) if name in header
+        name: header.index(name)
+        for name in (*COLUMNS, *LABEL_COLUMNS, *DEPRECATION_COLUMNS, CTID_COLUMN)
+        if name in header
     }
     known = set(sections)
     rows: list[CapabilityRow] = []
@@ -239,8 +250,15 @@ def _parse_row(n: int, r: dict[str, str], sections: set[str]) -> tuple[Capabilit
         n,
         deprecated,
         replaced_by,
+        _labels(r.get("alt_labels", "")),
+        _labels(r.get("hidden_labels", "")),
         ctid,
     ), problems
+
+
+def _labels(text: str) -> tuple[str, ...]:
+    """Labels separated by ``;`` (or new lines), trimmed, without repeats."""
+    return tuple(dict.fromkeys(p.strip() for p in re.split(r"[;\n]", text) if p.strip()))
 
 
 def _deprecation(r: dict[str, str], bad) -> tuple[bool, str | None]:  # type: ignore[no-untyped-def]
@@ -353,22 +371,34 @@ def _cell_text(value: object) -> str:
 # -- writing -------------------------------------------------------------------------------------
 
 
-def _header(rows: Sequence[CapabilityRow]) -> tuple[bool, bool, tuple[str, ...]]:
-    """Whether the deprecation columns are written (some row is deprecated), whether the ``ctid``
-    column is (some row has one), and the header."""
+class _Optional(NamedTuple):
+    deprecation: bool
+    labels: bool
+    ctid: bool
+
+
+def _header(rows: Sequence[CapabilityRow]) -> tuple[_Optional, tuple[str, ...]]:
+    """Which optional columns are written: the label columns (some row has labels), the deprecation
+    columns (some row is deprecated), the ``ctid`` column (some row has one); and the header."""
+    labels = any(r.alt_labels or r.hidden_labels for r in rows)
     deprecation = any(r.deprecated for r in rows)
     ctid = any(r.ctid for r in rows)
-    header = COLUMNS + (DEPRECATION_COLUMNS if deprecation else ()) + ((CTID_COLUMN,) if ctid else ())
-    return deprecation, ctid, header
+    header = (
+        COLUMNS
+        + (LABEL_COLUMNS if labels else ())
+        + (DEPRECATION_COLUMNS if deprecation else ())
+        + ((CTID_COLUMN,) if ctid else ())
+    )
+    return _Optional(deprecation, labels, ctid), header
 
 
 def write_csv(rows: Iterable[CapabilityRow]) -> bytes:
     rows = list(rows)
-    deprecation, ctid, header = _header(rows)
+    optional, header = _header(rows)
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(r.cells(deprecation, ctid) for r in rows)
+    writer.writerows(r.cells(*optional) for r in rows)
     return out.getvalue().encode("utf-8")
 
 
@@ -378,13 +408,13 @@ def write_xlsx(rows: Iterable[CapabilityRow], when: datetime | None = None) -> b
     from openpyxl import Workbook
 
     book = Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]
     sheet.title = SHEET
     rows = list(rows)
-    deprecation, ctid, header = _header(rows)
+    optional, header = _header(rows)
     sheet.append(list(header))
     for n, r in enumerate(rows, start=2):
-        for col, value in enumerate(r.cells(deprecation, ctid), start=1):
+        for col, value in enumerate(r.cells(*optional), start=1):
             cell = sheet.cell(row=n, column=col, value=_safe_cell(value))
             if isinstance(cell.value, str) and cell.value.startswith("="):
                 cell.data_type = "s"  # text, never a formula
