@@ -79,7 +79,7 @@ def test_framework_import_export_round_trip(runner: CliRunner, env: Path, tmp_pa
     info = _ok(runner, "info")
     assert "2026.1     kept" in info and "2026.2     current" in info
     exported = (tmp_path / "again.csv").read_text(encoding="utf-8").splitlines()
-    assert exported[0] == "notation,statement,level,domain,archetypes,bloom_level,description,ctid"
+    assert exported[0] == "notation,statement,level,domain,archetypes,bloom_level,description,alt_labels,hidden_labels,ctid"
     assert len(exported) > 150
 
 
