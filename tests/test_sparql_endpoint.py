@@ -414,9 +414,13 @@ def test_a_query_past_the_timeout_is_503_and_the_server_goes_on(store: EmbeddedS
 
 
 def test_a_slow_query_does_not_stall_other_requests(store: EmbeddedStore) -> None:
-    """One thread runs a cross product with a 2 s timeout; meanwhile another request is answered in
-    well under that, by the same app in the same process."""
-    client = _client(store, query_timeout=2)  # type: ignore[arg-type]
+    """One thread runs a cross product with a timeout ten times what a quick request takes here (at
+    least 2 s); meanwhile another request is answered, by the same app in the same process."""
+    started = time.monotonic()
+    assert _capability_count(_client(store, query_timeout=60)) == 187  # type: ignore[arg-type]
+    quick = time.monotonic() - started
+    limit = max(2, round(10 * quick))
+    client = _client(store, query_timeout=limit)  # type: ignore[arg-type]
     slow: dict[str, object] = {}
 
     def run_slow() -> None:
@@ -424,10 +428,10 @@ def test_a_slow_query_does_not_stall_other_requests(store: EmbeddedStore) -> Non
 
     thread = threading.Thread(target=run_slow)
     thread.start()
-    time.sleep(0.3)  # the slow query is running
-    assert _capability_count(_client(store, query_timeout=2)) == 187  # type: ignore[arg-type]
+    time.sleep(quick)  # the slow query is running
+    assert _capability_count(_client(store, query_timeout=60)) == 187  # type: ignore[arg-type]
     assert thread.is_alive(), "the slow query ended before the fast one was answered"
-    thread.join(10)
+    thread.join(limit + 30)
     assert slow["response"].status_code == 503  # type: ignore[attr-defined]
 
 
