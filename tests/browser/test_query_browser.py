@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 from urllib.request import urlopen
 
-from browser.conftest import SCREENSHOTS
+from browser.conftest import screenshot
 
 
 def test_run_an_example_and_download_its_csv(page, live_server: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -29,9 +29,8 @@ def test_run_an_example_and_download_its_csv(page, live_server: str, tmp_path: P
     first_link = page.locator("table.sparql-results tbody tr >> nth=0 >> td >> nth=0 >> a")
     assert first_link.get_attribute("href").startswith("/id/capability/")  # an IRI of ours links here
     page.set_viewport_size({"width": 1280, "height": 1000})
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)  # the editor and the first rows, not all 100+ rows
-    page.screenshot(path=str(SCREENSHOTS / "sparql-query.png"), full_page=False)
-    assert (SCREENSHOTS / "sparql-query.png").stat().st_size > 10_000
+    # the editor and the first rows, not all 100+ rows
+    assert len(screenshot(page, "sparql-query", full_page=False)) > 10_000
 
     with page.expect_download() as info:
         page.click('a.download[data-format="CSV"]')
@@ -74,4 +73,4 @@ def test_the_query_page_fits_a_375_px_phone_and_works_by_keyboard(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     assert page.locator("table.sparql-results tbody tr").count() > 0
     page.locator("#results-heading").scroll_into_view_if_needed()
-    page.screenshot(path=str(SCREENSHOTS / "sparql-query-phone.png"), full_page=False)
+    screenshot(page, "sparql-query-phone", full_page=False)
