@@ -209,7 +209,14 @@ def home(store: Store, linker: Linker) -> dict[str, Any]:
         for a in archetypes:
             n = counts.get((d["section"], a["archetype"]), 0)
             shade = 0 if n == 0 or top == 0 else max(1, round(HEAT_CLASSES * n / top))
-            cells.append({"count": n, "shade": shade, "archetype": a["label"]})
+            cells.append(
+                {
+                    "count": n,
+                    "shade": shade,
+                    "archetype": a["label"],
+                    "path": f"{linker.path(a['archetype'] or '')}#g-{d['notation']}",
+                }
+            )
         heat.append(
             {
                 "domain": ref(linker, d["section"], d["label"], d["notation"]),
