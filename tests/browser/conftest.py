@@ -1,10 +1,12 @@
 """Browser tests: the real app served on loopback by a real WSGI server, driven by Playwright in
 Debian's Chromium (``/usr/bin/chromium``, installed by ``make test``; Playwright's own download cannot
-work here). Screenshots of the main pages go to ``docs/screenshots/``."""
+work here). Screenshots go to ``$AISKILLS_SCREENSHOTS`` when it is set (``make screenshots`` sets it to
+``docs/screenshots``), else to a temporary folder: a test run does not rewrite the documentation."""
 
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from aiskills.config import Settings
 from aiskills.store.embedded import EmbeddedStore
 from aiskills.web import create_app
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = Path(os.environ.get("AISKILLS_SCREENSHOTS") or Path(tempfile.gettempdir()) / "aiskills-screenshots")
 WRITE_TOKEN = "browser-test-write-token"
 
 
@@ -57,7 +59,7 @@ def page(browser: object, live_server: str, tmp_path: Path) -> Iterator[object]:
 
 
 def screenshot(page: object, name: str) -> Path:
-    """Save a full-page PNG of the page as ``docs/screenshots/<name>.png``."""
+    """Save a full-page PNG of the page as ``<SCREENSHOTS>/<name>.png``."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]

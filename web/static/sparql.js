@@ -53,14 +53,27 @@
       populateFromUrl: false,
       autofocus: false,
       yasqe: { value: editor.value, resizeable: true, persistenceId: null },
-      yasr: { prefixes: prefixes, persistenceId: null }
+      yasr: { prefixes: longest(prefixes), persistenceId: null }
     });
     var yasqe = instance.getTab().getYasqe();
     yasqe.addPrefixes(usedPrefixes(editor.value));
+    // One tab and one endpoint here: their controls are hidden (sparql.css); the editor is labelled.
+    var area = holder.querySelector(".CodeMirror textarea");
+    if (area) { area.setAttribute("aria-label", "SPARQL query"); }
     form.hidden = true;
     holder.setAttribute("data-ready", "true");
     window.aiskillsYasgui = instance;
     return true;
+  }
+
+  function longest(all) {
+    // For showing IRIs: leave out a prefix whose namespace holds another's (aisid: holds capability:).
+    var out = {};
+    Object.keys(all).forEach(function (p) {
+      var wider = Object.keys(all).some(function (q) { return q !== p && all[q].length > all[p].length && all[q].indexOf(all[p]) === 0; });
+      if (!wider) { out[p] = all[p]; }
+    });
+    return out;
   }
 
   function usedPrefixes(text) {
