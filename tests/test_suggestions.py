@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from support.curricula import WRITERS, base
 
 from aiskills import loading, suggestions
 from aiskills.config import Settings
@@ -27,7 +28,6 @@ from aiskills.suggestions.ranker import Suggester
 from aiskills.validation.engine import validator_for
 from aiskills.web import create_app
 from aiskills.web.suggest import GET_PARAMETERS
-from support.curricula import WRITERS, base
 
 
 @pytest.fixture(scope="module")
