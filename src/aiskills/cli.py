@@ -1260,6 +1260,8 @@ def _read_source(source: str) -> bytes:
             with urllib.request.urlopen(request, timeout=settings.timeout) as response:
                 return bytes(response.read())
         except (urllib.error.URLError, OSError, ValueError) as exc:
+            if isinstance(exc, urllib.error.HTTPError):
+                exc.close()  # an HTTP error answer holds its connection open until closed
             reason = getattr(exc, "reason", exc)
             raise CliError(f"{source}: cannot fetch the package: {reason} (check the address)") from None
     path = Path(source)
