@@ -96,7 +96,7 @@ class Dialect:
 @dataclass(frozen=True)
 class Virtuoso(Dialect):
     name: str = "virtuoso"
-    graphs_per_update: int | None = 100
+    graphs_per_update: int | None = 200
     row_cap: bool = True
 
     def auth(self, user: str, password: str) -> AuthBase:
