@@ -128,10 +128,13 @@ def test_a_killed_submission_leaves_the_old_or_the_new_curriculum_whole(tmp_path
     versions = {"old": to_json(base()), "new": big(600)}
     sha = {name: hashlib.sha256(data).hexdigest() for name, data in versions.items()}
     content: dict[str, frozenset[str]] = {}
+    took = 0.0
     for name in ("new", "old"):  # each stored once, whole, to know its content; the old one stays
         server = Server(path)
         try:
+            began = time.monotonic()
             server.submit(versions[name])
+            took = max(took, time.monotonic() - began)
         except TimeoutError:
             pytest.fail("`aiskills serve` answered no write within 60 s: the embedded store must be opened "
                         "in the gunicorn worker, after the fork, not in the master before it")
@@ -144,7 +147,9 @@ def test_a_killed_submission_leaves_the_old_or_the_new_curriculum_whole(tmp_path
     rng = random.Random(7)
     outcomes = []
     current = "old"
-    for moment in [rng.uniform(0.05, 3.0) for _ in range(5)]:
+    # kills from just after the start to past the longest submission measured above (so some land
+    # after one has finished, however fast this machine is today)
+    for moment in [rng.uniform(0.05, max(3.0, 1.5 * took)) for _ in range(5)]:
         server = Server(path)
         other = "new" if current == "old" else "old"
         thread = threading.Thread(target=_quietly, args=(server, versions[other]), daemon=True)
