@@ -23,7 +23,7 @@ from requests.auth import HTTPDigestAuth
 from aiskills import namespaces as ns
 from aiskills.config import Settings
 from aiskills.errors import InputError, StoreError
-from aiskills.rdf import read_triples
+from aiskills.rdf import read_triples, term_value
 from aiskills.release import read_release
 from aiskills.store.base import CatalogEntry
 from aiskills.store.catalog import catalog_triples, merge_catalog
@@ -177,8 +177,8 @@ def _put(session: requests.Session, settings: Settings, graph: str, data: bytes)
 
 def _manifest(triples: list[ox.Triple]) -> dict[str, tuple[str, int]]:
     """Graph IRI → (SHA-256, triple count) as the manifest graph records them."""
-    sha = {t.subject.value: t.object.value for t in triples if t.predicate == _SHA}
-    count = {t.subject.value: int(t.object.value) for t in triples if t.predicate == _TRIPLES}
+    sha = {term_value(t.subject): term_value(t.object) for t in triples if t.predicate == _SHA}
+    count = {term_value(t.subject): int(term_value(t.object)) for t in triples if t.predicate == _TRIPLES}
     return {g: (sha[g], count[g]) for g in sha if g in count}
 
 

@@ -22,6 +22,7 @@ from aiskills.framework.template import BADGE_ORDER
 from aiskills.output import is_number
 from aiskills.pages.links import Linker
 from aiskills.pages.rdf import describe, page_query
+from aiskills.publishing.case import case_uuid
 from aiskills.store.base import Store
 
 SCHEMA = "https://schema.org/"
@@ -372,6 +373,8 @@ def capability(store: Store, linker: Linker, iri: str, *, curricula: bool = True
         "roles": roles,
         "mappings": mappings,
         "curricula": taught,
+        "case_id": case_uuid(iri),  # its CASE CFItem identifier
+        "ctid": next((c["ctid"] for c in rows(store, "ctid", resource=iri)), None),  # its CTDL-ASN node
     }
 
 
@@ -403,7 +406,7 @@ def role(store: Store, linker: Linker, iri: str) -> dict[str, Any]:
 
 def resource(store: Store, linker: Linker, iri: str, types: set[str]) -> dict[str, Any]:
     """Any other resource (the framework, a level, a Bloom level, a scheme): its description as a
-    table of properties, and for a knowledge level its capabilities."""
+    table of properties, for a knowledge level its capabilities, for a concept scheme its members."""
     info = concept(store, linker, iri) or {"iri": iri, "label": iri}
     triples = [t for t in describe(store, iri) if t.subject == ox.NamedNode(iri)]
     labels = {r["iri"]: r["label"] for r in rows(store, "labels", s=iri)}
@@ -428,13 +431,78 @@ def resource(store: Store, linker: Linker, iri: str, types: set[str]) -> dict[st
             c for c in capability_rows(linker, rows(store, "capabilities")) if c.level == info.get("notation")
         ]
     kind = next((KIND_LABELS[t] for t in sorted(types) if t in KIND_LABELS), "Resource")
+    members = scheme_members(store, linker, iri) if ns.SKOS + "ConceptScheme" in types else []
     return {
         **info,
         "kind": kind,
+        "members": members,
         "properties": list(props.values()),
         "capabilities": caps,
         "groups": by_domain_and_level([c for c in caps if not c.deprecated]),
     }
+
+
+def scheme_members(store: Store, linker: Linker, iri: str) -> list[dict[str, Any]]:
+    """The concepts of a scheme, in notation then label order."""
+    found = [
+        {
+            "ref": ref(linker, r["member"], r["label"], r["notation"]),
+            "kind": next((KIND_LABELS[t] for t in KIND_LABELS if t in (r["type"] or "").split()), "Concept"),
+        }
+        for r in rows(store, "scheme-members", scheme=iri)
+        if r["member"]
+    ]
+    return sorted(found, key=lambda m: (natural_key(m["ref"].notation), m["ref"].label.lower()))
+
+
+#: The kinds of framework IRI (``{public_base}id/<kind>/…``) and the index page that lists each kind.
+KIND_INDEXES: dict[str, str] = {
+    "capability": "Capabilities",
+    "domain": "Domains, sub-domains and groups",
+    "archetype": "Archetypes",
+    "role": "Roles",
+    "level": "Knowledge levels",
+    "bloom": "Bloom levels",
+    "scheme": "Concept schemes",
+}
+
+
+def kind_index(store: Store, linker: Linker, kind: str) -> dict[str, Any] | None:
+    """``/id/<kind>``: every resource whose IRI is under ``{id_base}<kind>/``, with its archetype
+    badges for roles and capabilities; None for a kind that does not exist."""
+    if kind not in KIND_INDEXES:
+        return None
+    prefix = f"{linker.id_base}{kind}/"
+    entries = [e for e in index(store, linker) if e["ref"].iri.startswith(prefix)]
+    badges: dict[str, set[str]] = {}
+    if kind == "role":
+        for r in rows(store, "roles"):
+            badges.setdefault(r["role"] or "", set()).add(r["badge"] or "")
+    elif kind == "capability":
+        for c in capability_rows(linker, rows(store, "capabilities")):
+            badges[c.ref.iri] = set(c.badges)
+    entries.sort(key=lambda e: (natural_key(e["notation"]), e["label"].lower()))
+    return {
+        "kind": kind,
+        "title": KIND_INDEXES[kind],
+        "iri": prefix,
+        "label": KIND_INDEXES[kind],
+        "entries": [
+            {**e, "badges": sorted(badges.get(e["ref"].iri, set()) - {""}, key=badge_key)} for e in entries
+        ],
+    }
+
+
+def kinds_overview(store: Store, linker: Linker) -> list[dict[str, Any]]:
+    """``/id/``: each kind of framework IRI with how many resources it has."""
+    counts: dict[str, int] = {}
+    for e in index(store, linker):
+        kind = e["ref"].iri[len(linker.id_base) :].split("/", 1)[0]
+        counts[kind] = counts.get(kind, 0) + 1
+    return [
+        {"kind": k, "title": t, "count": counts.get(k, 0), "path": f"/id/{k}"}
+        for k, t in KIND_INDEXES.items()
+    ]
 
 
 def _curie(iri: str) -> str:
@@ -635,6 +703,31 @@ def nearest(store: Store, linker: Linker, asked: str, *, n: int = 6) -> list[dic
     return [e for _, _, e in scored[:n]]
 
 
+# -- downloads -------------------------------------------------------------------------------------
+def downloads(store: Store, linker: Linker) -> dict[str, Any]:
+    """What ``/downloads`` offers: the current framework and ontology in every RDF syntax and the
+    framework as a spreadsheet, the JSON-LD context, the blank templates; each graph's version."""
+    framework = (rows(store, "framework") or [{}])[0]
+    meta = (rows(store, "ontology", ontology=linker.ontology) or [{}])[0]
+    graphs = [
+        {"graph": e.graph, "kind": e.kind, "version": e.version, "triples": store.count(e.graph)}
+        for e in store.catalog()
+        if e.active and e.kind in ("framework", "ontology")
+    ]
+    return {
+        "framework_version": framework.get("version"),
+        "ontology_version": meta.get("version"),
+        "ontology_version_iri": meta.get("version_iri"),
+        "graphs": sorted(graphs, key=lambda g: (g["kind"], g["graph"])),
+        "templates": [
+            ("curriculum-template.csv", "Curriculum template (CSV)"),
+            ("curriculum-template.xlsx", "Curriculum template (Excel)"),
+            ("framework-template.csv", "Framework template, blank (CSV)"),
+            ("framework-template.xlsx", "Framework template, blank (Excel)"),
+        ],
+    }
+
+
 # -- the ontology ----------------------------------------------------------------------------------
 def ontology(store: Store, linker: Linker) -> dict[str, Any]:
     """The ontology: its metadata and every class and property with relations, by kind."""
@@ -689,9 +782,13 @@ def ontology(store: Store, linker: Linker) -> dict[str, Any]:
         }
         for k in kinds_order
     ]
+    version_iri = meta.get("version_iri") or ""
     return {
         "iri": linker.ontology,
         "meta": meta,
+        "version_path": "/ontology/" + version_iri[len(linker.ontology) + 1 :]
+        if version_iri.startswith(linker.ontology + "/")
+        else None,
         "groups": [g for g in groups if g["terms"]],
         "terms": terms,
         "namespace": linker.vocab,

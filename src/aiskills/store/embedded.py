@@ -102,7 +102,9 @@ class EmbeddedStore(Store):
         return store
 
     # -- reads -----------------------------------------------------------------------------------
-    def _query(self, query: str, bindings: Mapping[str, Term] | None, union: bool = False):  # type: ignore[no-untyped-def]
+    def _query(
+        self, query: str, bindings: Mapping[str, Term] | None, union: bool = False
+    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         store = self._combined() if union and _has_graphs(self._archive) else self._active
         try:
             return store.query(bind(query, bindings), use_default_graph_as_union=True)
@@ -256,7 +258,9 @@ class EmbeddedStore(Store):
     def catalog(self) -> list[CatalogEntry]:
         """Read off the graphs: the active store's are active, the archive's are kept."""
         facts: dict[str, tuple[str | None, str | None]] = {}
-        for row in self._active.query(_CATALOG_QUERY):
+        rows = self._active.query(_CATALOG_QUERY)
+        assert isinstance(rows, ox.QuerySolutions)  # a SELECT query
+        for row in rows:
             g, version, subject = row["g"], row["version"], row["subject"]
             facts[g.value] = (
                 version.value if version is not None else None,

@@ -7,12 +7,14 @@ the user typed it, and the fix.
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 
+import pyoxigraph as ox
+
 from aiskills import namespaces as ns
+from aiskills.rdf import term_value
 from aiskills.submission.model import Location, Submission
 
 
@@ -49,6 +51,8 @@ class Result:
     hint: str
     location: Location | None
     path: str | None = None  # the property, as a compact name
+    candidates: tuple[str, ...] = ()  # framework codes the value may have meant, the likeliest first
+    slip: str | None = None  # a common slip recognised in the value: comma, typo, form
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -60,6 +64,8 @@ class Result:
             "hint": self.hint,
             "path": self.path,
             "location": self.location.as_dict() if self.location else None,
+            "candidates": list(self.candidates),
+            "slip": self.slip,
         }
 
 
@@ -120,15 +126,15 @@ def describe_items(submission: Submission) -> dict[str, Item]:
     titles: dict[str, str] = {}
     for t in submission.triples:
         s = str(t.subject)
-        if t.predicate.value == ns.RDF + "type" and t.object.value in _KINDS:
-            kinds[s] = _KINDS[t.object.value]
-        elif t.predicate.value in _TITLES and s not in titles:
-            titles[s] = t.object.value
+        if term_value(t.predicate) == ns.RDF + "type" and term_value(t.object) in _KINDS:
+            kinds[s] = _KINDS[term_value(t.object)]
+        elif term_value(t.predicate) in _TITLES and s not in titles:
+            titles[s] = term_value(t.object)
     subjects = {str(t.subject): t.subject for t in submission.triples}
     return {
         s: Item(
             kinds.get(s, "item"),
-            node.value if node.__class__.__name__ == "NamedNode" else None,
+            node.value if isinstance(node, ox.NamedNode) else None,
             _short(titles.get(s)),
         )
         for s, node in subjects.items()
@@ -159,15 +165,6 @@ def display_value(value: str | None) -> str | None:
         if value.startswith(prefix):
             return value[len(prefix) :]
     return value
-
-
-def nearest_codes(code: str, notations: Sequence[str], n: int = 3) -> list[str]:
-    """Framework notations closest to ``code``: same section first, then by similarity."""
-    section = code.split("-")[0]
-    same = [c for c in notations if c.split("-")[0] == section]
-    pool = same or list(notations)
-    close = difflib.get_close_matches(code, pool, n=n, cutoff=0.0)
-    return close or pool[:n]
 
 
 def sort_key(result: Result, order: dict[str, int] | None = None) -> tuple[object, ...]:

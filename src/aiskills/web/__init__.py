@@ -43,11 +43,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     from aiskills.web.alignment_pages import alignment_pages
     from aiskills.web.api import api
+    from aiskills.web.case import case, ctdl
     from aiskills.web.curricula_api import curricula_api
     from aiskills.web.graph_store import graph_store
     from aiskills.web.linked import linked
     from aiskills.web.openapi import openapi
     from aiskills.web.sparql import sparql
+    from aiskills.web.suggest import suggest
     from aiskills.web.validate import validate
 
     app.register_blueprint(api)
@@ -55,9 +57,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.register_blueprint(graph_store)
     app.register_blueprint(linked)
     app.register_blueprint(validate)
+    app.register_blueprint(suggest)
     app.register_blueprint(curricula_api)
     app.register_blueprint(alignment_pages)
     app.register_blueprint(openapi)
+    app.register_blueprint(case)
+    app.register_blueprint(ctdl)
     _errors(app)
     app.before_request(guard_reads)
     _template_links(app)

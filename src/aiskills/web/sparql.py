@@ -651,12 +651,7 @@ def solutions_bytes(solutions: ox.QuerySolutions, fmt: Format, cap: int) -> byte
     tsv = b"".join(sink.chunks)
     if fmt is TSV:
         return tsv
-    return (
-        ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(  # type: ignore[union-attr]
-            format=fmt.results
-        )
-        or b""
-    )
+    return ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(format=fmt.results) or b""
 
 
 def triples_bytes(triples: Iterable[ox.Triple], fmt: Format, cap: int) -> bytes:
@@ -667,7 +662,7 @@ def triples_bytes(triples: Iterable[ox.Triple], fmt: Format, cap: int) -> bytes:
         raise QueryError(f"query failed: {exc}") from exc
     if len(kept) > cap:
         raise _too_large(cap, "triples")
-    return ox.serialize(kept, format=fmt.rdf) or b""  # type: ignore[arg-type]
+    return ox.serialize(kept, format=fmt.rdf) or b""
 
 
 def _too_large(cap: int, what: str) -> ProtocolError:
@@ -718,14 +713,18 @@ def service_description() -> Response:
 
 def _description(fmt: Format) -> Response:
     triples = description_triples(request.base_url, _store().dataset(), writes=writes_enabled(_settings()))
-    return _response(ox.serialize(triples, format=fmt.rdf), fmt)  # type: ignore[arg-type]
+    return _response(ox.serialize(triples, format=fmt.rdf), fmt)
 
 
 def description_triples(endpoint_url: str, graphs: Sequence[str], *, writes: bool = False) -> list[ox.Triple]:
     """``sd:Service`` for this endpoint: languages (Update only when writes are enabled), result
     formats, features and its default dataset."""
     service, dataset, default = ox.BlankNode(), ox.BlankNode(), ox.BlankNode()
-    a, sd = ox.NamedNode(RDF_TYPE), (lambda local: ox.NamedNode(SD + local))
+    a = ox.NamedNode(RDF_TYPE)
+
+    def sd(local: str) -> ox.NamedNode:
+        return ox.NamedNode(SD + local)
+
     triples = [
         ox.Triple(service, a, sd("Service")),
         ox.Triple(service, sd("endpoint"), ox.NamedNode(endpoint_url)),
