@@ -371,3 +371,14 @@ def test_a_second_server_on_a_served_store_is_refused_clearly(tmp_path: Path) ->
         second = subprocess.run([sys.executable, "-m", "aiskills.cli", "serve", "--store", str(store),
                                  "--port", "1"], check=False, capture_output=True, text=True, timeout=120)
     assert second.returncode == 2 and "already being served" in second.stderr
+
+
+def test_nothing_in_the_package_forks() -> None:
+    """No process forks while it holds a store open, and the simplest way to keep to that: nothing in
+    the package calls fork (query and engine processes are new interpreters)."""
+    import re
+
+    calls = re.compile(r"\bos\.fork\b|\bforkpty\b|get_context\([\"']fork")
+    found = [f"{p}: {line.strip()}" for p in (ROOT / "src").rglob("*.py")
+             for line in p.read_text(encoding="utf-8").splitlines() if calls.search(line)]
+    assert found == []

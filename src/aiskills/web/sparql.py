@@ -405,7 +405,7 @@ def dataset_of(
     operation: Operation, store: Store, base_iri: str
 ) -> tuple[Sequence[str] | None, Sequence[str] | None]:
     """Check the query and work out its dataset; the dataset named by the protocol wins over the
-    query's own. Runs in the server process: cheap, and it refuses before anything is forked."""
+    query's own. Runs in the web process: cheap, and it refuses before a query process is asked."""
     check_safe(operation.query)
     parse_check(operation.query, base_iri)
     if operation.names_dataset:
