@@ -27,7 +27,8 @@ Remote: ``--backend remote`` starts a private Virtuoso (tests/support/virtuoso.p
 AISKILLS_PASSWORD to load it), loads the same data there, and starts the server with ``--endpoint``.
 
 Usage: python benchmarks/bench_load.py [--mix alignment|full] [--clients 20] [--seconds 30]
-       [--threads N] [--backend embedded|remote] [--server virtuoso|oxigraph] [--endpoint URL] [--data DIR]
+       [--threads N] [--workers N] [--backend embedded|remote] [--server virtuoso|oxigraph] [--endpoint URL]
+       [--data DIR]
 """
 
 from __future__ import annotations
@@ -344,7 +345,7 @@ def run_embedded(a: argparse.Namespace, first: str) -> None:
     calls = mix(a.mix, first)
     rows = []
     slow = Tally()
-    with server(["--store", str(path)], a.threads, a.data / "server.log", {}) as base:
+    with server(["--store", str(path), "--workers", str(a.workers)], a.threads, a.data / "server.log", {}) as base:
         hammer(calls, base, min(a.clients, 4), 2)  # warm-up, not counted
         alone = hammer(calls, base, a.clients, a.seconds)
         rows.append(alone.row(f"HTTP `{a.mix}`, {a.clients} clients, embedded"))
@@ -455,6 +456,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--threads", type=int, help="server request threads (default: --clients)")
     parser.add_argument("--curricula", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=1, help="embedded: server worker processes (--workers)")
     parser.add_argument("--backend", choices=["embedded", "remote"], default="embedded")
     parser.add_argument("--endpoint", help="remote: an existing SPARQL endpoint instead of a private server")
     parser.add_argument("--server", choices=["virtuoso", "oxigraph"], default="virtuoso",

@@ -521,12 +521,14 @@ def _serve(
         store = EngineStore.connect(
             settings.store_path,
             pool_size=threads,
-            timeout=settings.query_timeout,
+            timeout=max(settings.query_timeout, 120.0),  # the app's own start-up reads
             preload=("aiskills.web.sparql", "aiskills.alignment"),
         )
         if store is None:
             raise CliError(f"the engine serving {settings.store_path} stopped: see the messages above")
-        return create_app(replace(settings, load_bundled_on_start=False), store)
+        web = create_app(replace(settings, load_bundled_on_start=False), store)
+        store.timeout = settings.query_timeout  # every request's reads, from here on
+        return web
 
     if remote:
         _prepare_store(settings)
