@@ -17,8 +17,17 @@ Oxigraph's. The goals the endpoint is held to are printed beside them.
 Queries: ``ASK { ?s ?p ?o }``; outcomes per capability (GROUP BY / COUNT over every stored outcome);
 the capability-provision question's text (queries/alignment/capability-provision.rq, no parameter).
 
+Two endurance runs against aiskills alone (with a write token), after the side-by-side one:
+
+- ``--soak N``: the W3C SPARQL 1.1 Protocol suite (34 exchanges, updates included; the folder named by
+  AISKILLS_CONFORMANCE_DIR) replayed N times back to back, each case on its own graphs: counts the
+  requests without an answer and the answers not as the suite expects;
+- ``--readwrite SECONDS``: ``--rw-clients`` clients (default 20) for SECONDS, each writing a triple
+  to its own graph and reading its graph back at once: counts errors and reads that miss a write.
+
 Usage: python benchmarks/bench_endpoint.py [--curricula 100] [--seconds 20] [--connections 20]
-       [--workers 2] [--threads 4] [--data DIR]
+       [--workers 2] [--threads 4] [--data DIR] [--soak 200] [--readwrite 60 [--rw-clients 20]]
+       [--skip-compare]
 """
 
 from __future__ import annotations
@@ -40,6 +49,7 @@ import requests
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT / "tests"))
 from bench_load import free_port, prepare_embedded  # noqa: E402
 
 from aiskills.queries import load_query  # noqa: E402
@@ -120,6 +130,72 @@ def wrk(url: str, query: str, connections: int, seconds: float) -> dict[str, flo
     }
 
 
+TOKEN = "bench-endpoint-token"
+
+
+def soak(base: str, rounds: int) -> None:
+    """The W3C protocol suite replayed ``rounds`` times against ``base``."""
+    from support import w3c_protocol as w3c
+    from test_query_engine import replay_suite
+
+    folder = w3c.conformance_dir()
+    if folder is None:
+        raise SystemExit(w3c.missing_dir_message())
+    cases = w3c.collect(folder / w3c.MANIFEST)
+    began = time.monotonic()
+    problems = replay_suite(base, cases, rounds=rounds, token=TOKEN)
+    took = time.monotonic() - began
+    requests_sent = rounds * sum(len(c.requests) + 1 + len(c.graphs) for c in cases)
+    unanswered = [p for p in problems if "no answer" in p]
+    print(f"\n## soak: the W3C protocol suite {rounds} times back to back ({requests_sent:,} requests, "
+          f"{took:.0f} s)\n\nunanswered: {len(unanswered)}; answers not as the suite expects: "
+          f"{len(problems) - len(unanswered)}")
+    for problem in problems[:10]:
+        print("  " + problem.splitlines()[0][:200])
+
+
+def readwrite(base: str, clients: int, seconds: float) -> None:
+    """``clients`` clients writing and reading back for ``seconds``."""
+    import threading
+
+    stop = time.monotonic() + seconds
+    counts = {"writes": 0, "reads": 0, "errors": 0, "stale": 0}
+    lock = threading.Lock()
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+
+    def client(i: int) -> None:
+        session = requests.Session()
+        graph = f"urn:x-bench:rw-{i}"
+        session.post(f"{base}/sparql", data={"update": f"DROP SILENT GRAPH <{graph}>"}, headers=auth, timeout=120)
+        n = 0
+        while time.monotonic() < stop:
+            update = f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:x-bench:s> <urn:x-bench:n> {n} }} }}"
+            query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+            try:
+                w = session.post(f"{base}/sparql", data={"update": update}, headers=auth, timeout=120)
+                r = session.get(f"{base}/sparql", params={"query": query}, headers={"Accept": JSON}, timeout=120)
+                seen = int(r.json()["results"]["bindings"][0]["n"]["value"]) if r.status_code == 200 else -1
+                with lock:
+                    counts["writes"] += 1
+                    counts["reads"] += 1
+                    counts["errors"] += (w.status_code != 204) + (r.status_code != 200)
+                    counts["stale"] += 0 <= seen != n + 1
+            except requests.RequestException:
+                with lock:
+                    counts["errors"] += 1
+            n += 1
+        session.post(f"{base}/sparql", data={"update": f"DROP SILENT GRAPH <{graph}>"}, headers=auth, timeout=120)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print(f"\n## readers and writers: {clients} clients x {seconds:g} s\n\n{counts['writes']:,} writes and "
+          f"{counts['reads']:,} reads ({(counts['writes'] + counts['reads']) / seconds:,.0f} req/s); "
+          f"errors: {counts['errors']}; reads that missed a write: {counts['stale']}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--curricula", type=int, default=100)
@@ -128,7 +204,15 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--data", type=Path, default=Path("/tmp/aiskills-bench-endpoint"))
+    parser.add_argument("--soak", type=int, default=0, metavar="N")
+    parser.add_argument("--readwrite", type=float, default=0, metavar="SECONDS")
+    parser.add_argument("--rw-clients", type=int, default=20)
+    parser.add_argument("--skip-compare", action="store_true")
     a = parser.parse_args()
+    if a.soak or a.readwrite:
+        endurance(a)
+    if a.skip_compare:
+        return
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: run scripts/install-system.sh (Debian's wrk)")
     oxigraph = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
@@ -173,6 +257,25 @@ def main() -> None:
         errors = int(o["non2xx"] + o["errors"])
         print(f"| {label} | {o['rps']:,.0f} | {o['p50']:.1f} | {o['p99']:.1f} | {errors} | {t['rps']:,.0f} "
               f"| {t['p50']:.1f} | {t['p99']:.1f} | {ratio:.2f} | {p99:.2f} | {'; '.join(goal)} |")
+
+
+def endurance(a: argparse.Namespace) -> None:
+    """The soak and the readers-and-writers run, on a store of their own."""
+    store = a.data / "endurance-store"
+    shutil.rmtree(store, ignore_errors=True)
+    port = free_port()
+    cmd = [sys.executable, "-m", "aiskills.cli", "serve", "--store", str(store), "--port", str(port),
+           "--workers", str(a.workers), "--threads", str(a.threads)]
+    os.environ["AISKILLS_WRITE_TOKEN"] = TOKEN
+    try:
+        with started(cmd, f"http://127.0.0.1:{port}/sparql", a.data / "aiskills-endurance.log"):
+            base = f"http://127.0.0.1:{port}"
+            if a.soak:
+                soak(base, a.soak)
+            if a.readwrite:
+                readwrite(base, a.rw_clients, a.readwrite)
+    finally:
+        del os.environ["AISKILLS_WRITE_TOKEN"]
 
 
 if __name__ == "__main__":

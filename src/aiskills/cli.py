@@ -521,12 +521,14 @@ def _serve(
         store = EngineStore.connect(
             settings.store_path,
             pool_size=threads,
-            timeout=settings.query_timeout,
+            timeout=max(settings.query_timeout, 120.0),  # the app's own start-up reads
             preload=("aiskills.web.sparql", "aiskills.alignment"),
         )
         if store is None:
             raise CliError(f"the engine serving {settings.store_path} stopped: see the messages above")
-        return create_app(replace(settings, load_bundled_on_start=False), store)
+        web = create_app(replace(settings, load_bundled_on_start=False), store)
+        store.timeout = settings.query_timeout  # every request's reads, from here on
+        return web
 
     if remote:
         _prepare_store(settings)
@@ -1137,12 +1139,14 @@ def _store_sources(
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--endpoint", required=True, metavar="URL", help="SPARQL 1.1 query endpoint of the store.")
 @click.option(
-    "--graph-store", required=True, metavar="URL", help="Graph Store Protocol endpoint of the store."
+    "--graph-store",
+    metavar="URL",
+    help="Graph Store Protocol endpoint of the store (default: AISKILLS_GRAPH_STORE, or the dialect's).",
 )
-def publish(folder: Path, endpoint: str, graph_store: str) -> None:
-    """Push a release folder to a remote store through the Graph Store Protocol, one named graph per
-    artefact; graphs that are already there unchanged are left alone; triple counts are verified.
-    Credentials from AISKILLS_USER and AISKILLS_PASSWORD."""
+def publish(folder: Path, endpoint: str, graph_store: str | None) -> None:
+    """Push a release folder to a SPARQL 1.1 store, one named graph per artefact, through the same
+    storage interface as every write; graphs that are already there unchanged are left alone; triple
+    counts are verified. Credentials from AISKILLS_USER and AISKILLS_PASSWORD."""
     from aiskills.publish import publish as push
 
     settings = Settings.from_env(endpoint=endpoint, graph_store=graph_store)

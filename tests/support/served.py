@@ -81,7 +81,7 @@ def aiskills_serve(store_path: Path, env: dict[str, str] | None = None,
         while True:
             assert proc.poll() is None, f"aiskills serve exited: {log.read_text()[-2000:]}"
             try:
-                if requests.get(f"{base}/sparql", params={"query": "ASK {}"}, timeout=5).status_code == 200:
+                if requests.get(f"{base}/sparql", params={"query": "ASK {}"}, timeout=5).status_code in (200, 503):
                     break
             except requests.RequestException:
                 pass

@@ -165,8 +165,9 @@ class EngineStore(Store):
         preload: Sequence[str] = (),
     ) -> None:
         self.path = store_path
+        #: Seconds a read in a query process may take (``QueryTimeout`` after); may be changed.
+        self.timeout = timeout
         self._address = address
-        self._timeout = timeout
         self._reader = Reader(store_path)
         self._pool = ReaderPool(store_path, pool_size, preload) if pool_size > 0 else None
         self._local = threading.local()
@@ -200,7 +201,7 @@ class EngineStore(Store):
     # -- reads -------------------------------------------------------------------------------------
     def _read(self, method: str, *args: Any, **kwargs: Any) -> Any:
         if self._pool is not None:
-            return self._pool.call(method, args, kwargs, self._timeout)
+            return self._pool.call(method, args, kwargs, self.timeout)
         return getattr(self._reader.store(), method)(*args, **kwargs)
 
     def select(self, query: str, bindings: Mapping[str, Term] | None = None, *, union: bool = False) -> Table:

@@ -405,7 +405,7 @@ def dataset_of(
     operation: Operation, store: Store, base_iri: str
 ) -> tuple[Sequence[str] | None, Sequence[str] | None]:
     """Check the query and work out its dataset; the dataset named by the protocol wins over the
-    query's own. Runs in the server process: cheap, and it refuses before anything is forked."""
+    query's own. Runs in the web process: cheap, and it refuses before a query process is asked."""
     check_safe(operation.query)
     parse_check(operation.query, base_iri)
     if operation.names_dataset:
@@ -463,7 +463,7 @@ Choices = Mapping[str, "str | tuple[int, str]"]
 
 def negotiated(html: bool) -> dict[str, str | tuple[int, str]]:
     """The format of each kind of result for this request (the query page: JSON, or N-Triples)."""
-    return dict(_negotiated(request.args.get("format"), request.headers.get("Accept"), html))
+    return dict(_negotiated(format_param(), request.headers.get("Accept"), html))
 
 
 @functools.lru_cache(maxsize=512)
@@ -559,7 +559,7 @@ def _content_type(fmt: Format) -> str:
 
 def wants_html() -> bool:
     """``?format=html``, or no ``format`` and an ``Accept`` that names text/html (a browser) first."""
-    name = request.args.get("format")
+    name = format_param()
     if name:
         return name.lower() == "html"
     header = request.headers.get("Accept", "")
@@ -571,7 +571,16 @@ def wants_html() -> bool:
 
 def negotiate(offers: Sequence[Format]) -> Format:
     """The format ``?format=`` names, else the best of ``offers`` for ``Accept``; 406 if none fits."""
-    return _negotiate(request.args.get("format"), request.headers.get("Accept"), tuple(offers))
+    return _negotiate(format_param(), request.headers.get("Accept"), tuple(offers))
+
+
+def format_param() -> str | None:
+    """``format`` from the URL, or from a form body (where SPARQLWrapper and others put it with POST);
+    the first when repeated (SPARQLWrapper sends ``format=tsv&format=text/tab-separated-values``)."""
+    name = request.args.get("format")
+    if name is None and request.method == "POST" and request.mimetype == FORM:
+        name = request.form.get("format")
+    return name
 
 
 @functools.lru_cache(maxsize=512)
