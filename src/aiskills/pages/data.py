@@ -254,6 +254,20 @@ def home(store: Store, linker: Linker) -> dict[str, Any]:
     }
 
 
+def _below(sections: list[Row], iri: str) -> set[str]:
+    """``iri`` and every section under it, from the sections' parent links (worked out here rather than
+    with a ``skos:broader*`` path bound to the section: Virtuoso 7 answers that with no rows once the
+    query also has OPTIONAL patterns)."""
+    below, frontier = {iri}, [iri]
+    while frontier:
+        parent = frontier.pop()
+        for r in sections:
+            if r["parent"] == parent and r["section"] not in below:
+                below.add(r["section"])
+                frontier.append(r["section"])
+    return below
+
+
 def _children(linker: Linker, sections: list[Row], parent: str | None) -> list[dict[str, Any]]:
     kids = sorted((r for r in sections if r["parent"] == parent), key=lambda r: natural_key(r["notation"]))
     return [
@@ -304,7 +318,8 @@ def section(store: Store, linker: Linker, iri: str) -> dict[str, Any]:
         trail.insert(0, ref(linker, p["section"], p["label"], p["notation"]))
         parent = p["parent"]
     kind = by_iri.get(iri, {}).get("kind") or ""
-    caps = [c for c in capability_rows(linker, rows(store, "section-capabilities", within=iri))]
+    below = _below(sections, iri)
+    caps = [c for c in capability_rows(linker, rows(store, "section-capabilities")) if c.section.iri in below]
     grouped: dict[str, dict[str, Any]] = {}
     for c in caps:
         grouped.setdefault(c.section.iri, {"section": c.section, "capabilities": []})["capabilities"].append(
