@@ -331,10 +331,12 @@ def test_the_page_shows_the_results_as_a_table_with_links_and_downloads(client: 
     res = client.get("/sparql", query_string={"query": query, "format": "html"})
     page = res.get_data(as_text=True)
     assert res.status_code == 200 and res.mimetype == "text/html"
-    assert '<th scope="col">c</th><th scope="col">notation</th>' in page and "3 rows" in page
+    headers = re.findall(r'<th scope="col"[^>]*><a href="[^"]*sort=[^"]*"[^>]*>([^<]+)</a></th>', page)
+    assert headers == ["c", "notation"] and "3 rows" in page  # each heading sorts by its column
     first = json.loads(client.get("/sparql", query_string={"query": query}).data)["results"]["bindings"][0]
     local = first["c"]["value"].removeprefix("https://w3id.org/aiskills/")
-    assert f'<a href="/{local}">{first["c"]["value"]}</a>' in page  # an IRI of ours links to its page here
+    short = "capability:" + first["c"]["value"].rsplit("/", 1)[-1]
+    assert f'<a href="/{local}" title="{first["c"]["value"]}">{short}</a>' in page  # ours: its page, a prefixed name
     links = dict(re.findall(r'<a href="([^"]+)" download class="download" data-format="([^"]+)"', page))
     assert sorted(links.values()) == ["CSV", "JSON", "TSV", "XML"]
     csv_link = next(k for k, v in links.items() if v == "CSV").replace("&amp;", "&")

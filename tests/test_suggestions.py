@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from support.curricula import WRITERS, base
 
 from aiskills import loading, suggestions
 from aiskills.config import Settings
@@ -27,7 +28,6 @@ from aiskills.suggestions.ranker import Suggester
 from aiskills.validation.engine import validator_for
 from aiskills.web import create_app
 from aiskills.web.suggest import GET_PARAMETERS
-from support.curricula import WRITERS, base
 
 
 @pytest.fixture(scope="module")
@@ -246,3 +246,17 @@ def test_the_fill_form_returns_the_file_with_the_ticked_choices(client: FlaskCli
     assert so.outcomes(read_bytes(r.data, "course.csv"))[-1].aligned == ["3.2-09"]
     bad = client.post("/validate/fill", data={"name": "course.csv", "data": data, "choice": ["row 99|3.2-09"]})
     assert bad.status_code == 400 and "row 99" in bad.get_json()["error"]
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+REALISTIC = ["creator-clinical-ml-msc.json", "shaper-board-ai-strategy.json", "driver-ai-commissioning.csv",
+             "user-ai-foundations.ttl", "embedder-ai-deployment-safety.xlsx", "user-embedder-radiology-ai-go-live.json"]
+
+
+@pytest.mark.parametrize("name", REALISTIC)
+def test_the_realistic_examples_get_no_flag_and_their_own_alignments_suggested(suggester: Suggester, name: str) -> None:
+    submission = read_bytes((EXAMPLES / name).read_bytes(), name)
+    results = so.suggest(submission, suggester, 5)
+    assert [f.as_dict() for r in results for f in r.flags] == []
+    suggested = [r for r in results if {s.notation for s in r.suggestions} & set(r.outcome.aligned)]
+    assert len(suggested) >= 0.9 * len(results)

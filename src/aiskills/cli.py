@@ -1139,12 +1139,14 @@ def _store_sources(
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--endpoint", required=True, metavar="URL", help="SPARQL 1.1 query endpoint of the store.")
 @click.option(
-    "--graph-store", required=True, metavar="URL", help="Graph Store Protocol endpoint of the store."
+    "--graph-store",
+    metavar="URL",
+    help="Graph Store Protocol endpoint of the store (default: AISKILLS_GRAPH_STORE, or the dialect's).",
 )
-def publish(folder: Path, endpoint: str, graph_store: str) -> None:
-    """Push a release folder to a remote store through the Graph Store Protocol, one named graph per
-    artefact; graphs that are already there unchanged are left alone; triple counts are verified.
-    Credentials from AISKILLS_USER and AISKILLS_PASSWORD."""
+def publish(folder: Path, endpoint: str, graph_store: str | None) -> None:
+    """Push a release folder to a SPARQL 1.1 store, one named graph per artefact, through the same
+    storage interface as every write; graphs that are already there unchanged are left alone; triple
+    counts are verified. Credentials from AISKILLS_USER and AISKILLS_PASSWORD."""
     from aiskills.publish import publish as push
 
     settings = Settings.from_env(endpoint=endpoint, graph_store=graph_store)
@@ -1262,6 +1264,8 @@ def _read_source(source: str) -> bytes:
             with urllib.request.urlopen(request, timeout=settings.timeout) as response:
                 return bytes(response.read())
         except (urllib.error.URLError, OSError, ValueError) as exc:
+            if isinstance(exc, urllib.error.HTTPError):
+                exc.close()  # an HTTP error answer holds its connection open until closed
             reason = getattr(exc, "reason", exc)
             raise CliError(f"{source}: cannot fetch the package: {reason} (check the address)") from None
     path = Path(source)

@@ -371,9 +371,9 @@ class Taught:
         caps, providers = set(), set()
         for t in triples:
             if t.predicate == _TEACHES:
-                caps.add(term_value(t.object))
+                caps.add(_text(t.object))
             elif t.predicate.value == ns.AIS + "provider":
-                providers.add(term_value(t.object))
+                providers.add(_text(t.object))
         return cls(frozenset(caps), frozenset(providers))
 
 
@@ -548,7 +548,7 @@ def refresh(store: Store, batch: int = 500) -> int:
         for graph in part:
             kept = [t for t in store.triples(graph) if not _is_coverage(t)]
             taught = Taught.of(kept)
-            curriculum = next((term_value(t.object) for t in kept if t.predicate.value == _SUBJECT), "")
+            curriculum = next((str(_text(t.object)) for t in kept if t.predicate.value == _SUBJECT), "")
             provision.add(taught, +1)
             assert framework is not None
             triples = kept + framework.coverage(graph, curriculum, taught)
@@ -558,6 +558,11 @@ def refresh(store: Store, batch: int = 500) -> int:
     if graphs or store.count(PROVISION_GRAPH):
         store.replace_graphs([provision.graph_data()], [CatalogEntry(PROVISION_GRAPH, "provision")])
     return len(graphs)
+
+
+def _text(term: object) -> str:
+    """An IRI's or literal's text."""
+    return term.value if isinstance(term, ox.NamedNode | ox.Literal | ox.BlankNode) else str(term)
 
 
 def _is_coverage(t: ox.Triple) -> bool:

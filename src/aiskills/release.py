@@ -460,7 +460,7 @@ def _write_docs(store: Store, out_dir: Path, public_base: str) -> None:
     from aiskills.pages.site import write_site
 
     try:
-        write_site(store, out_dir, public_base=public_base)
+        write_site(store, out_dir, public_base=public_base, in_release=True)
     finally:
         store.close()
 

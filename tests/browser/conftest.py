@@ -1,6 +1,7 @@
 """Browser tests: the real app served on loopback by a real WSGI server, driven by Playwright in
 Debian's Chromium (``/usr/bin/chromium``, installed by ``make test``; Playwright's own download cannot
-work here). Screenshots of the main pages go to ``docs/screenshots/``."""
+work here). Screenshots of the main pages are taken on every run, and written only when
+``AISKILLS_SCREENSHOTS`` names a folder (``make screenshots`` sets it to ``docs/screenshots``)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from aiskills.config import Settings
 from aiskills.store.embedded import EmbeddedStore
 from aiskills.web import create_app
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WRITE_TOKEN = "browser-test-write-token"
 
 
@@ -56,9 +56,12 @@ def page(browser: object, live_server: str, tmp_path: Path) -> Iterator[object]:
     assert not errors, f"the page logged errors: {errors}"
 
 
-def screenshot(page: object, name: str) -> Path:
-    """Save a full-page PNG of the page as ``docs/screenshots/<name>.png``."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
-    return path
+def screenshot(page: object, name: str, *, full_page: bool = True) -> bytes:
+    """A PNG of the page; saved as ``<name>.png`` in the folder ``AISKILLS_SCREENSHOTS`` names, if
+    it names one (a plain test run writes nothing into the repository)."""
+    png: bytes = page.screenshot(full_page=full_page)  # type: ignore[attr-defined]
+    folder = os.environ.get("AISKILLS_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        (Path(folder) / f"{name}.png").write_bytes(png)
+    return png

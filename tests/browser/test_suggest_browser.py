@@ -51,3 +51,18 @@ def test_tick_a_suggestion_download_the_file_and_it_validates(page, tmp_path: Pa
     report = validator_for(None).validate(again)
     assert "outcome-alignment" not in report.rules()
     assert len(report.results) <= len(validator_for(None).validate(before).results) - 1
+
+
+def test_the_suggestions_pass_axe_and_fit_a_phone(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto("/validate")
+    page.get_by_label("Curriculum file").set_input_files(str(course(tmp_path, "csv")))
+    page.get_by_role("button", name="Validate").click()
+    page.wait_for_selector("section.suggestions input[type=checkbox]")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"the page is {width}px wide on a 375px phone"
+    result = Axe().run(page)
+    serious = [f"{v['id']}: {v['help']}" for v in result.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert not serious, serious

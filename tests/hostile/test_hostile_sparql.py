@@ -250,8 +250,9 @@ def test_a_result_of_exactly_the_cap_is_answered_whole(server: str) -> None:
 # -- enormous requests -------------------------------------------------------------------------------
 @pytest.mark.parametrize("how", ["form", "direct", "update"])
 def test_a_10_mb_query_is_413_before_it_is_parsed(server: str, how: str) -> None:
+    """Running a query this size overflows the engine's stack and kills the process; the server
+    answers 413 and goes on answering, so it never parsed it."""
     text = "SELECT * WHERE { " + "?s ?p ?o . " * (10 * 1024 * 1024 // 11) + "}"
-    started = time.monotonic()
     if how == "form":
         res = requests.post(f"{server}/sparql", data={"query": text}, timeout=30)
     elif how == "direct":
@@ -261,7 +262,7 @@ def test_a_10_mb_query_is_413_before_it_is_parsed(server: str, how: str) -> None
         res = requests.post(f"{server}/sparql", data={"update": text}, timeout=30,
                             headers={"Authorization": f"Bearer {TOKEN}"})
     assert res.status_code == 413 and "queries are limited to 100000 characters" in res.text
-    assert time.monotonic() - started < SLACK  # refused, not parsed: no query time spent
+    assert _get(server, "ASK { ?s ?p ?o }").json()["boolean"] is True  # still serving
 
 
 def test_a_query_just_over_the_length_cap_is_413_with_its_length(server: str) -> None:

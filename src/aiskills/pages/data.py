@@ -210,7 +210,14 @@ def home(store: Store, linker: Linker) -> dict[str, Any]:
         for a in archetypes:
             n = counts.get((d["section"], a["archetype"]), 0)
             shade = 0 if n == 0 or top == 0 else max(1, round(HEAT_CLASSES * n / top))
-            cells.append({"count": n, "shade": shade, "archetype": a["label"]})
+            cells.append(
+                {
+                    "count": n,
+                    "shade": shade,
+                    "archetype": a["label"],
+                    "path": f"{linker.path(a['archetype'] or '')}#g-{d['notation']}",
+                }
+            )
         heat.append(
             {
                 "domain": ref(linker, d["section"], d["label"], d["notation"]),
@@ -634,43 +641,90 @@ def index(store: Store, linker: Linker) -> list[dict[str, Any]]:
     return sorted(out, key=lambda e: (e["label"].lower(), natural_key(e["notation"])))
 
 
-def search(store: Store, linker: Linker, q: str, *, limit: int = 200) -> dict[str, Any]:
-    """Resources whose label, notation or statement contains ``q``: an exact notation first, then
-    labels that start with it, then the rest by label."""
+@dataclass(frozen=True)
+class SearchFilters:
+    """Search filters: an archetype badge (``S`` … ``U``), a knowledge level, a top-level domain
+    code. Any filter limits the results to capabilities."""
+
+    archetype: str = ""
+    level: str = ""
+    domain: str = ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.archetype or self.level or self.domain)
+
+    def keeps(self, r: Row) -> bool:
+        if not self.active:
+            return True
+        if ns.AIS + "Capability" not in (r["type"] or "").split():
+            return False
+        return (
+            (not self.archetype or self.archetype in (r["badges"] or "").split())
+            and (not self.level or self.level == r["level"])
+            and (not self.domain or self.domain == r["domain"])
+        )
+
+
+def search(
+    store: Store, linker: Linker, q: str, *, filters: SearchFilters | None = None, limit: int = 200
+) -> dict[str, Any]:
+    """Resources that match the words of ``q`` (an exact code first, then by ``ranking.rank``), each
+    with its statement or definition, level, domain and badges; the filters' choices."""
+    from aiskills.pages.ranking import Document, rank
+
+    filters = filters or SearchFilters()
+    table = rows(store, "search-documents")
+    facets = _facets(linker, table)
     text = q.strip()
-    if not text:
-        return {"q": q, "results": [], "total": 0}
-    needle = text.lower()
-    hits = []
-    for r in rows(store, "search", q=ox.Literal(needle)):
-        iri = r["resource"] or ""
-        types = set((r["type"] or "").split())
-        kind = next((KIND_LABELS[t] for t in KIND_LABELS if t in types), "Resource")
-        path = linker.curriculum_path(iri) if ns.AIS + "Curriculum" in types else linker.path(iri)
-        notation, label = (r["notation"] or "").lower(), (r["label"] or "").lower()
-        rank = (
-            0
-            if notation == needle
-            else 1
-            if label.startswith(needle) or notation.startswith(needle)
-            else 2
-            if needle in label
-            else 3
-        )
-        hits.append(
-            (
-                rank,
-                natural_key(r["notation"]) if rank < 2 else (),
-                label,
-                {
-                    "ref": Ref(iri, r["label"] or iri, path, r["notation"]),
-                    "kind": kind,
-                    "matched": r["matched"] if r["matched"] and r["matched"] != r["label"] else None,
-                },
-            )
-        )
-    hits.sort(key=lambda h: (h[0], h[1], h[2]))
-    return {"q": text, "results": [h[3] for h in hits[:limit]], "total": len(hits)}
+    if not text and not filters.active:
+        return {"q": q, "results": [], "total": 0, "filters": filters, "facets": facets}
+    kept = {r["resource"] or "": r for r in table if filters.keeps(r)}
+    documents = [
+        Document(iri, r["notation"] or "", r["label"] or "", r["text"] or "") for iri, r in kept.items()
+    ]
+    if text:
+        ranked = [doc for _, doc in rank(text, documents)]
+    else:  # filters only: every capability they keep, in code order
+        ranked = sorted(documents, key=lambda d: natural_key(d.notation))
+    hits = [_hit(linker, kept[d.key]) for d in ranked]
+    return {"q": text, "results": hits[:limit], "total": len(hits), "filters": filters, "facets": facets}
+
+
+def _hit(linker: Linker, r: Row) -> dict[str, Any]:
+    iri = r["resource"] or ""
+    types = set((r["type"] or "").split())
+    kind = next((KIND_LABELS[t] for t in KIND_LABELS if t in types), "Resource")
+    path = linker.curriculum_path(iri) if ns.AIS + "Curriculum" in types else linker.path(iri)
+    label = r["label"] or iri
+    texts = [t.strip() for t in (r["text"] or "").split(" \n ") if t.strip() and t.strip() != label]
+    return {
+        "ref": Ref(iri, label, path, r["notation"]),
+        "kind": kind,
+        "statement": label if kind == "Capability" else None,
+        "matched": texts[0] if texts else None,
+        "level": r["level"],
+        "domain": r["domain"],
+        "badges": sorted((r["badges"] or "").split(), key=badge_key),
+    }
+
+
+def _facets(linker: Linker, table: list[Row]) -> dict[str, list[tuple[str, str]]]:
+    """The values each filter offers: (value, label), from the framework itself."""
+
+    def of(kind: str) -> list[tuple[str, str]]:
+        found = [
+            (r["notation"] or "", r["label"] or "")
+            for r in table
+            if ns.AIS + kind in (r["type"] or "").split() and r["notation"]
+        ]
+        return sorted(found, key=lambda f: natural_key(f[0]))
+
+    return {
+        "archetype": sorted(of("Archetype"), key=lambda f: badge_key(f[0])),
+        "level": of("KnowledgeLevel"),
+        "domain": of("Domain"),
+    }
 
 
 def nearest(store: Store, linker: Linker, asked: str, *, n: int = 6) -> list[dict[str, Any]]:

@@ -47,7 +47,8 @@ def environment() -> jinja2.Environment:
 class SiteWriter:
     """Renders pages into ``out``; every link relative to the page that holds it."""
 
-    def __init__(self, store: Store, out: Path, public_base: str) -> None:
+    def __init__(self, store: Store, out: Path, public_base: str, in_release: bool = False) -> None:
+        self.in_release = in_release  # the site is a release's docs/: it may link the release's files
         self.store = store
         self.out = out
         self.linker = Linker(public_base)
@@ -68,6 +69,7 @@ class SiteWriter:
             "format_href": format_href,
             "formats": FORMAT_LIST,
             "live": False,
+            "in_release": self.in_release,
         }
 
     def page(self, path: str, template: str, page: Any, page_path: str | None = None, **extra: Any) -> None:
@@ -92,11 +94,14 @@ class SiteWriter:
 
 
 def write_site(
-    store: Store, out_dir: Path | str, public_base: str = "https://w3id.org/aiskills/"
+    store: Store,
+    out_dir: Path | str,
+    public_base: str = "https://w3id.org/aiskills/",
+    in_release: bool = False,
 ) -> list[Path]:
     """Write the static site of the store's current framework and ontology into ``out_dir``; the
-    files written."""
-    w = SiteWriter(store, Path(out_dir), public_base)
+    files written. ``in_release``: the site is a release's ``docs/`` and links the release's files."""
+    w = SiteWriter(store, Path(out_dir), public_base, in_release)
     linker = w.linker
     w.page("/", "pages/home.html", data.home(store, linker))
     _ontology(w)

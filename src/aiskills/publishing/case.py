@@ -16,8 +16,9 @@ never from the clock. No ``extensions`` anywhere. Pure functions; ``store_packag
 
 from __future__ import annotations
 
+import hashlib
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -205,13 +206,17 @@ class _Builder:
         item: Json = {
             "identifier": case_uuid(iri),
             "fullStatement": statement,
+            "alternativeLabel": item_type,  # the framework's own term for this kind of item
             "CFItemType": item_type,
             "uri": iri,
             "humanCodingScheme": self.f.one(iri, ns.SKOS + "notation"),
             "listEnumeration": str(position),
+            "subject": [s[1] for s in SUBJECTS],
+            "subjectURI": [self.link("CFSubjects", case_uuid(s[0]), s[1]) for s in SUBJECTS],
             "language": self.language,
             "CFItemTypeURI": self.item_type_link(item_type),
             "licenseURI": self.licence_link(),
+            "statusStartDate": _iso(issued_date(self.f)),
             "lastChangeDateTime": self.changed,
             **more,
         }
@@ -275,7 +280,7 @@ class _Builder:
 
     def capability_fields(self, iri: str) -> Json:
         f = self.f
-        archetypes = f.iris(iri, ns.AIS + "archetype")
+        archetypes = f.ordered(f.iris(iri, ns.AIS + "archetype"))
         names = [f.one(a, ns.SKOS + "altLabel") or self.statement(a) for a in archetypes]
         facts = []
         level = f.first_iri(iri, ns.AIS + "level")
@@ -312,7 +317,7 @@ class _Builder:
                     "isRelatedTo", origin, self.node(bloom, self.statement(bloom)), None, "bloom-level"
                 )
             )
-        for a in f.iris(iri, ns.AIS + "archetype"):
+        for a in f.ordered(f.iris(iri, ns.AIS + "archetype")):
             out.append(
                 self.association("isRelatedTo", origin, self.node(a, self.statement(a)), None, "archetype")
             )
@@ -341,13 +346,7 @@ class _Builder:
         doc["frameworkType"] = "Scale"
         pkg = CasePackage(doc, version=self.version, main=False)
         doc_node = self.node(scheme, title)
-        concepts = sorted(
-            f.typed(ns.AIS + members),
-            key=lambda c: (
-                int(f.one(c, ns.AIS + "rank") or 0),
-                (f.iris(scheme, ns.SKOS + "hasTopConcept") + [c]).index(c),
-            ),
-        )
+        concepts = f.typed(ns.AIS + members)
         for n, c in enumerate(concepts, start=1):
             more = {
                 "notes": f.one(c, ns.SKOS + "definition"),
@@ -545,18 +544,45 @@ def store_mappings(store: Store) -> list[CrosswalkMapping]:
     ]
 
 
-def store_packages(store: Store, base: str) -> list[CasePackage]:
+def store_packages(
+    store: Store, base: str, cache: MutableMapping[str, list[CasePackage]] | None = None
+) -> list[CasePackage]:
     """The CFPackages of every framework version the store keeps: the current version's first, then
-    the earlier ones, newest first (so an identifier found in several versions answers with the newest)."""
+    the earlier ones, newest first (so an identifier found in several versions answers with the newest).
+
+    ``cache`` (kept by the caller) holds packages by a digest of everything they are built from (the
+    version's triples, the mappings, the base, whether current), so unchanged versions are not rebuilt
+    and a changed one never answers from the cache."""
     entries = [e for e in store.catalog() if e.kind == "framework"]
     entries.sort(key=lambda e: (not e.active, [-_rank(p) for p in natural_key(e.version)]))
     mappings = store_mappings(store) if entries else []
     out: list[CasePackage] = []
     for e in entries:
-        out += build_packages(
-            store.triples(e.graph), e.version or "", base, mappings=mappings, current=e.active
-        )
+        triples = store.triples(e.graph)
+        key = _digest([base, str(e.active), e.version or "", *map(str, mappings), *map(str, triples)])
+        built = cache.get(key) if cache is not None else None
+        if built is None:
+            built = build_packages(triples, e.version or "", base, mappings=mappings, current=e.active)
+            if cache is not None:
+                while len(cache) >= CACHE_SIZE:
+                    try:  # another thread may be trimming too
+                        cache.pop(next(iter(cache)), None)
+                    except (StopIteration, RuntimeError):
+                        break
+                cache[key] = built
+        out += built
     return out
+
+
+CACHE_SIZE = 32  # versions × API bases kept built
+
+
+def _digest(parts: Sequence[str]) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p.encode("utf-8"))
+        h.update(b"\0")
+    return h.hexdigest()
 
 
 def _rank(part: object) -> float:

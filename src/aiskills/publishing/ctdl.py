@@ -131,7 +131,7 @@ class _Builder:
             "ceasn:dateCreated": self.created,
             "ceasn:inLanguage": [self.lang],
             "ceasn:complexityLevel": f.iris(iri, ns.AIS + "level"),
-            "ceasn:conceptTerm": f.iris(iri, ns.AIS + "archetype"),
+            "ceasn:conceptTerm": f.ordered(f.iris(iri, ns.AIS + "archetype")),
             "ceasn:exactAlignment": [],
         }
         for m in mappings:

@@ -13,6 +13,7 @@ import pyoxigraph as ox
 
 from aiskills import namespaces as ns
 from aiskills.framework.model import notation_key
+from aiskills.framework.template import BADGE_ORDER
 
 Obj = ox.NamedNode | ox.BlankNode | ox.Literal
 
@@ -58,11 +59,23 @@ class Facts:
         return [v.value for v in self.all(subject, predicate) if isinstance(v, ox.NamedNode)]
 
     def typed(self, cls: str) -> list[str]:
-        """Subjects with ``rdf:type cls``, in natural notation order."""
-        subjects = [
+        """Subjects with ``rdf:type cls``, in ``ordered`` order."""
+        return self.ordered(
             s for s, p in self.by_subject.items() if any(o.value == cls for o in p.get(ns.RDF + "type", []))
-        ]
-        return sorted(subjects, key=lambda s: (notation_key(self.one(s, ns.SKOS + "notation") or ""), s))
+        )
+
+    def ordered(self, iris: Iterable[str]) -> list[str]:
+        """``iris`` in the framework's own order, whatever order a store returned them in: by
+        ``ais:rank`` (levels, Bloom levels), then archetype badge order (S D C E U), then natural
+        notation order (sections, capabilities), then IRI."""
+
+        def key(iri: str) -> tuple[int, int, tuple[tuple[int, int | str], ...], str]:
+            notation = self.one(iri, ns.SKOS + "notation") or ""
+            rank = self.one(iri, ns.AIS + "rank")
+            badge = BADGE_ORDER.find(notation) if len(notation) == 1 else -1
+            return (int(rank) if rank and rank.isdigit() else 0, badge, notation_key(notation), iri)
+
+        return sorted(iris, key=key)
 
     def is_a(self, subject: str, cls: str) -> bool:
         return cls in self.iris(subject, ns.RDF + "type")

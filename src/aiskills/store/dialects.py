@@ -24,6 +24,7 @@ server means adding a dialect here and naming it in ``DIALECTS``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -33,6 +34,7 @@ from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
 
 from aiskills.errors import ConfigError
 from aiskills.namespaces import CATALOG_GRAPH
+from aiskills.store.binding import mask
 
 #: Virtuoso's own graphs (a fresh Virtuoso 7.2 database holds these); they are never part of the dataset.
 VIRTUOSO_SYSTEM_GRAPHS: tuple[str, ...] = (
@@ -70,9 +72,9 @@ class Dialect:
         """The update and Graph Store endpoints when none is given: the query endpoint, none."""
         return endpoint, None
 
-    def dataset_text(self, hidden: Sequence[str]) -> str:
-        """Text put before a query so that its default graph is the active dataset, given the graphs
-        to leave out (only dialects that read ``hidden`` use it)."""
+    def dataset_text(self, hidden: Sequence[str], query: str) -> str:
+        """Text put before ``query`` so that its default graph is the active dataset, given the
+        graphs to leave out (only dialects that read ``hidden`` use it)."""
         return ""
 
     def dataset_params(self) -> list[tuple[str, str]]:
@@ -94,19 +96,29 @@ class Dialect:
 @dataclass(frozen=True)
 class Virtuoso(Dialect):
     name: str = "virtuoso"
-    graphs_per_update: int | None = 100
+    graphs_per_update: int | None = 200
     row_cap: bool = True
 
     def auth(self, user: str, password: str) -> AuthBase:
         return HTTPDigestAuth(user, password)
 
-    def dataset_text(self, hidden: Sequence[str]) -> str:
-        graphs = [*VIRTUOSO_SYSTEM_GRAPHS, CATALOG_GRAPH, *hidden]
-        return "".join(
-            f"DEFINE input:default-graph-exclude {ox.NamedNode(g)}\n"
-            f"DEFINE input:named-graph-exclude {ox.NamedNode(g)}\n"
-            for g in dict.fromkeys(graphs)
-        )
+    def urls(self, endpoint: str) -> tuple[str, str | None]:
+        """Updates go to ``/sparql-auth`` (the anonymous ``/sparql`` may not write)."""
+        if endpoint.rstrip("/").endswith("/sparql"):
+            return endpoint.rstrip("/") + "-auth", None
+        return endpoint, None
+
+    def dataset_text(self, hidden: Sequence[str], query: str) -> str:
+        """``input:default-graph-exclude`` for each graph to leave out, and for named graphs
+        ``input:named-graph-exclude`` likewise; but with those, Virtuoso finds nothing in a
+        ``GRAPH <iri>`` pattern, so a query naming graphs that way names them as its named graphs
+        (``input:named-graph-uri``) instead."""
+        graphs = list(dict.fromkeys([*VIRTUOSO_SYSTEM_GRAPHS, CATALOG_GRAPH, *hidden]))
+        text = "".join(f"DEFINE input:default-graph-exclude {ox.NamedNode(g)}\n" for g in graphs)
+        constants = graph_constants(query)
+        if constants:
+            return text + "".join(f"DEFINE input:named-graph-uri {ox.NamedNode(g)}\n" for g in constants)
+        return text + "".join(f"DEFINE input:named-graph-exclude {ox.NamedNode(g)}\n" for g in graphs)
 
     @property
     def names_graphs(self) -> bool:
@@ -133,6 +145,23 @@ class Oxigraph(Dialect):
     @property
     def names_graphs(self) -> bool:
         return False
+
+
+_GRAPH_KEYWORD = re.compile(r"(?<![\w:?$])GRAPH(?![\w:\-])", re.IGNORECASE)
+
+
+def graph_constants(query: str) -> list[str]:
+    """The IRIs written in the query's ``GRAPH <iri>`` patterns (comments and strings skipped)."""
+    masked = mask(query)
+    found = []
+    for m in _GRAPH_KEYWORD.finditer(masked):
+        start = m.end()
+        while start < len(query) and query[start].isspace():
+            start += 1
+        end = query.find(">", start)
+        if start < len(query) and query[start] == "<" and end > start:
+            found.append(query[start + 1 : end])
+    return list(dict.fromkeys(found))
 
 
 DIALECTS: dict[str, Dialect] = {d.name: d for d in (Dialect(), Virtuoso(), Oxigraph())}

@@ -596,7 +596,7 @@ class RemoteStore(Store):
                 ("named-graph-uri", g) for g in names or [EMPTY_GRAPH]
             ]
         if dialect.reads_hidden:
-            return dialect.dataset_text(self._hidden()) + query, []
+            return dialect.dataset_text(self._hidden(), query) + query, []
         return query, dialect.dataset_params()
 
     def _hidden(self) -> list[str]:

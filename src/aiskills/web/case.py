@@ -86,7 +86,8 @@ def _index(api: str) -> CaseIndex:
     settings = current_app.extensions["aiskills"]["settings"]
     store = current_app.extensions["aiskills"]["store"]
     base = api_base(settings.public_base, api)
-    return CaseIndex(store_packages(store, base), base)
+    cache = current_app.extensions["aiskills"].setdefault("case_packages", {})  # content-addressed
+    return CaseIndex(store_packages(store, base, cache), base)
 
 
 @case.get("/<api>/CFDocuments")

@@ -286,12 +286,20 @@ def curriculum(digest: str) -> Response:
 
 @linked.route("/search")
 def search() -> Response:
-    """Search labels, notations and statements: ``/search?q=``."""
+    """Search by words, ranked: ``/search?q=`` with optional ``archetype`` (S, D, C, E, U),
+    ``level`` (1-4) and ``domain`` (1-6) filters."""
     choose(("html",))
-    q = request.args.get("q", "")[:200]
+    q = request.args.get("q", "")[:2000]  # a pasted outcome statement fits
+    filters = data.SearchFilters(
+        archetype=request.args.get("archetype", "")[:8].strip().upper(),
+        level=request.args.get("level", "")[:8].strip(),
+        domain=request.args.get("domain", "")[:8].strip(),
+    )
     store, linker = _store(), _linker()
-    az = data.index(store, linker) if not q.strip() else None  # nothing asked: everything, A to Z
-    return html_response("pages/search.html", data.search(store, linker, q), None, search_q=q, az=az)
+    nothing = not q.strip() and not filters.active
+    az = data.index(store, linker) if nothing else None  # nothing asked: everything, A to Z
+    page = data.search(store, linker, q, filters=filters)
+    return html_response("pages/search.html", page, None, search_q=q, az=az)
 
 
 @linked.route("/context.jsonld")

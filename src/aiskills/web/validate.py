@@ -260,12 +260,29 @@ def _module_label(checked: Checked, module_id: str) -> str:
     return f"module {module_id}"
 
 
+def _storable(checked: Checked, data: bytes, name: str) -> dict[str, object] | None:
+    """What the page needs to offer storing a conformant curriculum: the bytes (base64, sent back as
+    they came), the file name, and whether this server takes writes at all."""
+    import base64
+
+    from aiskills.web.auth import writes_enabled
+
+    if not checked.report.conforms:
+        return None
+    return {
+        "data": base64.b64encode(data).decode("ascii"),
+        "name": name,
+        "writes": writes_enabled(settings()),
+    }
+
+
 def page(
     checked: Checked | None = None,
     error: dict[str, object] | None = None,
     status: int = 200,
     pasted: str = "",
     fmt: str = "json",
+    stored: dict[str, object] | None = None,
 ) -> tuple[str, int]:
     return render_template(
         "validate.html",
@@ -278,6 +295,7 @@ def page(
         chosen=fmt,
         limit_mb=settings().upload_max_bytes / 1e6,
         headline=render.headline(checked.report) if checked else "",
+        storable=stored,
     ), status
 
 
@@ -289,7 +307,8 @@ def validate_form() -> tuple[str, int]:
 
 @validate.post("/validate")
 def validate_page() -> tuple[str, int]:
-    """The report for the uploaded or pasted curriculum (or the reason it could not be read)."""
+    """The report for the uploaded or pasted curriculum (or the reason it could not be read); a clean
+    report offers to store the same bytes through ``POST /api/curricula``."""
     pasted = _pasted()
     fmt = request.form.get("format", "json") if pasted else "json"
     try:
@@ -303,7 +322,7 @@ def validate_page() -> tuple[str, int]:
     found = suggested.suggest(checked.submission, validator.suggester())
     checked.advice = [r for r in found if r.needs_attention]
     checked.original = base64.b64encode(data).decode("ascii") if checked.advice else ""
-    return page(checked, pasted=pasted, fmt=fmt)
+    return page(checked, pasted=pasted, fmt=fmt, stored=_storable(checked, data, name))
 
 
 def _pasted() -> str:
