@@ -143,7 +143,11 @@ def soak(base: str, rounds: int) -> None:
         raise SystemExit(w3c.missing_dir_message())
     cases = w3c.collect(folder / w3c.MANIFEST)
     began = time.monotonic()
-    problems = replay_suite(base, cases, rounds=rounds, token=TOKEN)
+    problems: list[str] = []
+    for done in range(1, rounds + 1):
+        problems += replay_suite(base, cases, rounds=1, token=TOKEN)
+        if done % 10 == 0:
+            print(f"  {done} replays, {time.monotonic() - began:.0f} s, problems so far: {len(problems)}", flush=True)
     took = time.monotonic() - began
     requests_sent = rounds * sum(len(c.requests) + 1 + len(c.graphs) for c in cases)
     unanswered = [p for p in problems if "no answer" in p]
