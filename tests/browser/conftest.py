@@ -58,9 +58,13 @@ def page(browser: object, live_server: str, tmp_path: Path) -> Iterator[object]:
     assert not errors, f"the page logged errors: {errors}"
 
 
-def screenshot(page: object, name: str) -> Path:
-    """Save a full-page PNG of the page as ``<SCREENSHOTS>/<name>.png``."""
+def screenshot(page: object, name: str, max_height: int = 1600) -> Path:
+    """Save a PNG of the page's top (up to ``max_height`` px of it) as ``<SCREENSHOTS>/<name>.png``."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+    width, height = page.evaluate(  # type: ignore[attr-defined]
+        "[document.documentElement.clientWidth, document.documentElement.scrollHeight]"
+    )
+    clip = {"x": 0, "y": 0, "width": width, "height": min(height, max_height)}
+    page.screenshot(path=str(path), full_page=True, clip=clip)  # type: ignore[attr-defined]
     return path
