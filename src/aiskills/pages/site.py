@@ -115,7 +115,7 @@ def write_site(
         id_base=linker.id_base,
     )
     _downloads(w)
-    for name in ("style.css", "search.js"):
+    for name in ("style.css", "search.js", "filter.js"):
         w.out.joinpath("static").mkdir(parents=True, exist_ok=True)
         shutil.copyfile(web_dir() / "static" / name, w.out / "static" / name)
         w.written.append(w.out / "static" / name)

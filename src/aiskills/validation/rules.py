@@ -30,7 +30,8 @@ def rules() -> list[RuleText]:
 
     def value(s: ox.NamedNode | ox.BlankNode, p: str) -> str | None:
         for q in graph.quads_for_pattern(s, ox.NamedNode(p), None):
-            return str(q.object.value)
+            if isinstance(q.object, (ox.NamedNode, ox.Literal)):
+                return q.object.value
         return None
 
     out = []
@@ -44,5 +45,6 @@ def rules() -> list[RuleText]:
             if sparql is not None and isinstance(sparql.object, (ox.NamedNode, ox.BlankNode)):
                 message = value(sparql.object, ns.SH + "message")
         severity = (value(subject, ns.SH + "severity") or ns.SH + "Violation").rsplit("#", 1)[-1].lower()
-        out.append(RuleText(subject.value[len(RULES) :], message or "", severity, str(q.object.value)))
+        hint = q.object.value if isinstance(q.object, ox.Literal) else ""
+        out.append(RuleText(subject.value[len(RULES) :], message or "", severity, hint))
     return sorted(out, key=lambda r: r.id)

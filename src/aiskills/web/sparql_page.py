@@ -260,7 +260,7 @@ def _resolved_default(store: Store, resolver: Resolver, kind: str) -> ox.NamedNo
     if value is None:
         return None
     try:
-        return resolver.resolve(kind, value)  # type: ignore[no-any-return]
+        return resolver.resolve(kind, value)
     except AiskillsError:
         return None
 
@@ -292,7 +292,7 @@ def _table(kind: str, body: bytes, public_base: str) -> dict[str, Any]:
             _term_cell(t.object, public_base),
         ]
         for t in triples
-    ]  # type: ignore[union-attr]
+    ]
     return {"kind": kind, "columns": ["subject", "predicate", "object"], "rows": rows, "count": len(rows)}
 
 
