@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -143,6 +142,7 @@ print("ready", flush=True)
 i = 0
 while True:
     curricula.submit(store, subs[i % 2], reports[i % 2])
+    print("stored", flush=True)
     i += 1
 """
 
@@ -169,14 +169,21 @@ def test_killing_a_submission_leaves_old_or_new(tmp_path: Path) -> None:
         files.append(f)
     expected = {label: set(map(str, read_bytes(f.read_bytes(), f.name).stored_triples()))
                 for label, f in zip("AB", files)}
-    rng = random.Random(7)
+    # The first child is killed once it has stored a version, which measures how long one submission
+    # takes on this machine in this run; later kills fall at fractions and multiples of that.
+    took = 0.0
     seen = set()
     env = dict(os.environ)
-    for _ in range(6):
+    for fraction in (None, 0.1, 0.4, 0.7, 1.0, 1.5):
         with subprocess.Popen([sys.executable, "-c", CHILD, str(path), *map(str, files)],
                               stdout=subprocess.PIPE, text=True, env=env) as child:
             assert child.stdout is not None and child.stdout.readline().strip() == "ready"
-            time.sleep(rng.uniform(0.05, 1.5))
+            started = time.monotonic()
+            if fraction is None:
+                assert child.stdout.readline().strip() == "stored"
+                took = time.monotonic() - started
+            else:
+                time.sleep(fraction * took)
             child.send_signal(signal.SIGKILL)
             child.wait(timeout=30)
         with EmbeddedStore(path) as s:

@@ -23,6 +23,7 @@ import pyoxigraph as ox
 from aiskills import namespaces as ns
 from aiskills.errors import InputError
 from aiskills.queries import NamedQuery, load_group, load_query
+from aiskills.rdf import term_value
 from aiskills.store.base import Store, Table, Term
 
 GROUP = "alignment"
@@ -167,14 +168,18 @@ class Resolver:
             OPTIONAL { ?a skos:notation ?badge } }"""
         ).values()
         choices: dict[str, str] = {}
+        labels: dict[str, str] = {}
         for a, *names in rows:
+            if a is None:
+                continue
             for n in names:
                 if n:
-                    choices.setdefault(n.lower(), a)  # type: ignore[arg-type]
-            choices.setdefault(a.lower(), a)  # type: ignore[union-attr,arg-type]
-            choices.setdefault(a.rsplit("/", 1)[-1].lower(), a)  # type: ignore[union-attr]
-        labels = {a: name for a, name, *_ in rows if a and name}
-        return self._pick("archetype", value, choices, labels)  # type: ignore[arg-type]
+                    choices.setdefault(n.lower(), a)
+            choices.setdefault(a.lower(), a)
+            choices.setdefault(a.rsplit("/", 1)[-1].lower(), a)
+            if names[0]:
+                labels[a] = names[0]
+        return self._pick("archetype", value, choices, labels)
 
     def _role(self, value: str) -> ox.NamedNode:
         choices, shared = self._choices(
@@ -267,12 +272,14 @@ def framework_triples(store: Store) -> list[ox.Triple]:
 
 def _labels(framework: list[ox.Triple], cls: str) -> list[Choice]:
     members = {
-        t.subject.value for t in framework if t.predicate.value == ns.RDF + "type" and t.object.value == cls
+        term_value(t.subject)
+        for t in framework
+        if term_value(t.predicate) == ns.RDF + "type" and term_value(t.object) == cls
     }
     names = {
-        t.subject.value: t.object.value
+        term_value(t.subject): term_value(t.object)
         for t in framework
-        if t.subject.value in members and t.predicate.value == ns.SKOS + "prefLabel"
+        if term_value(t.subject) in members and term_value(t.predicate) == ns.SKOS + "prefLabel"
     }
     return sorted(
         (Choice(m, names.get(m, m.rsplit("/", 1)[-1])) for m in members), key=lambda c: c.label.lower()
@@ -295,9 +302,9 @@ def roles(framework: list[ox.Triple]) -> list[Choice]:
 def role_archetypes(framework: list[ox.Triple], role: str) -> list[Choice]:
     """The archetypes a role (by IRI) maps to, in badge order."""
     mapped = {
-        t.object.value
+        term_value(t.object)
         for t in framework
-        if t.subject.value == role and t.predicate.value == ns.AIS + "archetype"
+        if term_value(t.subject) == role and term_value(t.predicate) == ns.AIS + "archetype"
     }
     return [a for a in archetypes(framework) if a.iri in mapped]
 
@@ -308,17 +315,19 @@ def submission_coverage(framework: list[ox.Triple], triples: list[ox.Triple]) ->
     are aligned to. Computed over the submission's triples; nothing is stored. A target the
     framework does not know is left out (the report already names it as a violation)."""
     capabilities = {
-        t.subject.value
+        term_value(t.subject)
         for t in framework
-        if t.predicate.value == ns.RDF + "type" and t.object.value == _CAPABILITY_CLASS
+        if term_value(t.predicate) == ns.RDF + "type" and term_value(t.object) == _CAPABILITY_CLASS
     }
     required: dict[str, set[str]] = {}
     for t in framework:
-        if t.predicate.value == ns.AIS + "archetype" and t.subject.value in capabilities:
-            required.setdefault(t.object.value, set()).add(t.subject.value)
-    aligned = {t.object.value for t in triples if t.predicate.value == ns.AIS + "alignedTo"}
+        if term_value(t.predicate) == ns.AIS + "archetype" and term_value(t.subject) in capabilities:
+            required.setdefault(term_value(t.object), set()).add(term_value(t.subject))
+    aligned = {term_value(t.object) for t in triples if term_value(t.predicate) == ns.AIS + "alignedTo"}
     targets = list(
-        dict.fromkeys(t.object.value for t in triples if t.predicate.value == ns.AIS + "targetArchetype")
+        dict.fromkeys(
+            term_value(t.object) for t in triples if term_value(t.predicate) == ns.AIS + "targetArchetype"
+        )
     )
     names = {c.iri: c.label for c in archetypes(framework)}
     order = list(names)

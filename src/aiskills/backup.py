@@ -96,7 +96,7 @@ def restore(store: Store, source: Path) -> DumpSummary:
     by_graph: dict[str, list[ox.Triple]] = {}
     try:
         for quad in ox.parse(data, format=ox.RdfFormat.N_QUADS):
-            by_graph.setdefault(quad.graph_name.value, []).append(quad.triple)  # type: ignore[union-attr]
+            by_graph.setdefault(quad.graph_name.value, []).append(quad.triple)
     except SyntaxError as exc:
         raise InputError(f"the dump is not valid N-Quads: {exc}", source=str(path)) from None
     contents, entries = [], []

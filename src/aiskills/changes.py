@@ -15,6 +15,7 @@ import pyoxigraph as ox
 from aiskills import namespaces as ns
 from aiskills.framework.model import capability_rows, notation_key
 from aiskills.framework.template import ARCHETYPES, NO_REPLACEMENT, CapabilityRow
+from aiskills.rdf import term_value
 
 KINDS = ("added", "removed", "deprecated", "reworded", "moved", "re-levelled", "re-badged", "edited")
 CLASSES = {
@@ -193,13 +194,13 @@ def from_rdf(triples: Iterable[ox.Triple]) -> ChangeLog:
     kinds = {ns.AIS + cls: kind for kind, cls in CLASSES.items()}
     facts: dict[str, dict[str, str]] = {}
     for t in triples:
-        facts.setdefault(t.subject.value, {})
+        facts.setdefault(term_value(t.subject), {})
         key = (
-            t.object.value
-            if t.predicate.value == ns.RDF + "type" and t.object.value in kinds
-            else t.predicate.value
+            term_value(t.object)
+            if term_value(t.predicate) == ns.RDF + "type" and term_value(t.object) in kinds
+            else term_value(t.predicate)
         )
-        facts[t.subject.value][key] = t.object.value
+        facts[term_value(t.subject)][key] = term_value(t.object)
     logs = [s for s, f in facts.items() if f.get(ns.RDF + "type") == ns.AIS + "ChangeLog"]
     if len(logs) != 1:
         raise ValueError(f"expected one ais:ChangeLog, found {len(logs)}")

@@ -21,6 +21,7 @@ from aiskills import namespaces as ns
 from aiskills.framework.model import Framework, framework_version
 from aiskills.loading import load_ontology_and_framework
 from aiskills.queries import load_group
+from aiskills.rdf import term_value
 from aiskills.resources import data_dir
 from aiskills.store.embedded import EmbeddedStore
 
@@ -75,9 +76,9 @@ def removal_check(previous: Sequence[ox.Triple], framework: Sequence[ox.Triple])
     notation = ox.NamedNode(ns.SKOS + "notation")
 
     def caps(triples: Sequence[ox.Triple]) -> set[str]:
-        return {t.subject.value for t in triples if t.predicate == a and t.object == capability}
+        return {term_value(t.subject) for t in triples if t.predicate == a and t.object == capability}
 
-    notations = {t.subject.value: t.object.value for t in previous if t.predicate == notation}
+    notations = {term_value(t.subject): term_value(t.object) for t in previous if t.predicate == notation}
     missing = sorted(caps(previous) - caps(framework))
     findings = [
         Finding(

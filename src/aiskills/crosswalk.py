@@ -24,6 +24,7 @@ import pyoxigraph as ox
 
 from aiskills import namespaces as ns
 from aiskills.errors import InputError, ProblemsError
+from aiskills.rdf import term_value
 
 SSSOM = "https://w3id.org/sssom/"
 SEMAPV = "https://w3id.org/semapv/vocab/"
@@ -517,7 +518,9 @@ def from_triples(triples: Iterable[ox.Triple]) -> list[MappingSet]:
     """The mapping sets in ``triples`` (as ``mapping_triples`` writes them), by mapping set IRI."""
     facts: dict[str, dict[str, list[str]]] = {}
     for t in triples:
-        facts.setdefault(t.subject.value, {}).setdefault(t.predicate.value, []).append(t.object.value)
+        facts.setdefault(term_value(t.subject), {}).setdefault(term_value(t.predicate), []).append(
+            term_value(t.object)
+        )
     a = ns.RDF + "type"
     sets = sorted(s for s, f in facts.items() if SSSOM + "MappingSet" in f.get(a, []))
     out = []

@@ -31,6 +31,17 @@ FORMATS: dict[str, ox.RdfFormat] = {
 
 EXPORT_FORMATS = ("turtle", "nt", "jsonld", "rdfxml")
 
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
+
+def term_value(term: Term) -> str:
+    """The IRI, blank node id or lexical form of ``term``.
+
+    The project's graphs hold no quoted triples (RDF-star); one here is a programming error."""
+    if isinstance(term, ox.Triple):
+        raise TypeError(f"a quoted triple has no single value: {term}")
+    return term.value
+
 
 def format_named(name: str) -> ox.RdfFormat:
     """The RDF format for a name such as ``turtle`` or ``nt``."""
@@ -105,10 +116,9 @@ def serialize(
 ) -> bytes:
     """Serialise triples; Turtle, RDF/XML and JSON-LD output is sorted so it is reproducible."""
     ordered = sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-    kwargs: dict[str, object] = {}
     if prefixes and fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML, ox.RdfFormat.TRIG):
-        kwargs["prefixes"] = prefixes
-    return ox.serialize(ordered, format=fmt, **kwargs) or b""
+        return ox.serialize(ordered, format=fmt, prefixes=prefixes) or b""
+    return ox.serialize(ordered, format=fmt) or b""
 
 
 def _place(exc: SyntaxError) -> str | None:
@@ -142,7 +152,7 @@ def canonical(triples: Sequence[ox.Triple]) -> list[ox.Triple]:
     return sorted(set(plain) | set(relabelled), key=str)
 
 
-def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Any:
+def to_rdflib(term: Term) -> Any:
     """The same term in rdflib, blank-node labels kept (a parse would mint new ones)."""
     import rdflib
 
@@ -150,6 +160,8 @@ def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Any:
         return rdflib.URIRef(term.value)
     if isinstance(term, ox.BlankNode):
         return rdflib.BNode(term.value)
+    if isinstance(term, ox.Triple):
+        raise TypeError(f"a quoted triple has no rdflib term: {term}")
     if term.language:
         return rdflib.Literal(term.value, lang=term.language)
     datatype = term.datatype.value

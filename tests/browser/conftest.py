@@ -1,12 +1,11 @@
 """Browser tests: the real app served on loopback by a real WSGI server, driven by Playwright in
 Debian's Chromium (``/usr/bin/chromium``, installed by ``make test``; Playwright's own download cannot
-work here). Screenshots go to ``$AISKILLS_SCREENSHOTS`` when it is set (``make screenshots`` sets it to
-``docs/screenshots``), else to a temporary folder: a test run does not rewrite the documentation."""
+work here). Screenshots of the main pages are taken on every run, and written only when
+``AISKILLS_SCREENSHOTS`` names a folder (``make screenshots`` sets it to ``docs/screenshots``)."""
 
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +17,6 @@ from aiskills.config import Settings
 from aiskills.store.embedded import EmbeddedStore
 from aiskills.web import create_app
 
-SCREENSHOTS = Path(os.environ.get("AISKILLS_SCREENSHOTS") or Path(tempfile.gettempdir()) / "aiskills-screenshots")
 WRITE_TOKEN = "browser-test-write-token"
 
 
@@ -58,13 +56,17 @@ def page(browser: object, live_server: str, tmp_path: Path) -> Iterator[object]:
     assert not errors, f"the page logged errors: {errors}"
 
 
-def screenshot(page: object, name: str, max_height: int = 1600) -> Path:
-    """Save a PNG of the page's top (up to ``max_height`` px of it) as ``<SCREENSHOTS>/<name>.png``."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
+def screenshot(page: object, name: str, *, full_page: bool = True, max_height: int = 1600) -> bytes:
+    """A PNG of the page (its top ``max_height`` px at most); saved as ``<name>.png`` in the folder
+    ``AISKILLS_SCREENSHOTS`` names, if it names one (a plain test run writes nothing into the
+    repository)."""
     width, height = page.evaluate(  # type: ignore[attr-defined]
         "[document.documentElement.clientWidth, document.documentElement.scrollHeight]"
     )
     clip = {"x": 0, "y": 0, "width": width, "height": min(height, max_height)}
-    page.screenshot(path=str(path), full_page=True, clip=clip)  # type: ignore[attr-defined]
-    return path
+    png: bytes = page.screenshot(full_page=full_page, clip=clip if full_page else None)  # type: ignore[attr-defined]
+    folder = os.environ.get("AISKILLS_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        (Path(folder) / f"{name}.png").write_bytes(png)
+    return png

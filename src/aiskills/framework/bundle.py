@@ -10,7 +10,7 @@ from aiskills import namespaces as ns
 from aiskills.errors import InputError
 from aiskills.framework.model import Framework, build_framework, section_codes
 from aiskills.framework.template import read_template
-from aiskills.rdf import read_triples
+from aiskills.rdf import read_triples, term_value
 from aiskills.resources import framework_dir, ontology_file
 
 STRUCTURE_FILE = "framework.ttl"
@@ -27,7 +27,7 @@ def ontology() -> tuple[list[ox.Triple], str]:
 def ontology_version(triples: list[ox.Triple], source: str) -> str:
     info = ox.NamedNode(ns.OWL + "versionInfo")
     onto = ox.NamedNode(ns.ONTOLOGY_IRI)
-    versions = [t.object.value for t in triples if t.subject == onto and t.predicate == info]
+    versions = [term_value(t.object) for t in triples if t.subject == onto and t.predicate == info]
     if not versions:
         raise InputError(
             f"<{ns.ONTOLOGY_IRI}> has no owl:versionInfo",

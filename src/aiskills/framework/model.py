@@ -14,6 +14,7 @@ import pyoxigraph as ox
 from aiskills import namespaces as ns
 from aiskills.errors import InputError
 from aiskills.framework.template import ARCHETYPES, NO_REPLACEMENT, CapabilityRow
+from aiskills.rdf import term_value
 
 LANG = "en-GB"
 
@@ -24,6 +25,8 @@ _CONCEPT = ox.NamedNode(ns.SKOS + "Concept")
 _IN_SCHEME = ox.NamedNode(ns.SKOS + "inScheme")
 _NOTATION = ox.NamedNode(ns.SKOS + "notation")
 _PREF = ox.NamedNode(ns.SKOS + "prefLabel")
+_ALT = ox.NamedNode(ns.SKOS + "altLabel")
+_HIDDEN = ox.NamedNode(ns.SKOS + "hiddenLabel")
 _BROADER = ox.NamedNode(ns.SKOS + "broader")
 _SECTION = ox.NamedNode(ns.AIS + "section")
 _LEVEL = ox.NamedNode(ns.AIS + "level")
@@ -35,6 +38,7 @@ _FRAMEWORK = ox.NamedNode(ns.FRAMEWORK_IRI)
 _DEPRECATED = ox.NamedNode(ns.OWL + "deprecated")
 _REPLACED_BY = ox.NamedNode(ns.DCT + "isReplacedBy")
 _NO_REPLACEMENT = ox.NamedNode(ns.AIS + "noReplacement")
+_CTID = ox.NamedNode(ns.CETERMS + "ctid")
 _TRUE = ox.Literal("true", datatype=ox.NamedNode(ns.XSD + "boolean"))
 _SECTION_CLASSES = {ox.NamedNode(ns.AIS + c) for c in ("Domain", "SubDomain", "DomainGroup")}
 
@@ -55,7 +59,7 @@ class Framework:
 
 def framework_version(triples: Iterable[ox.Triple], source: str) -> str:
     """The framework's ``dct:hasVersion``; it names the framework's graph, so it must be IRI-safe."""
-    versions = {t.object.value for t in triples if t.subject == _FRAMEWORK and t.predicate == _VERSION}
+    versions = {term_value(t.object) for t in triples if t.subject == _FRAMEWORK and t.predicate == _VERSION}
     if len(versions) != 1:
         raise InputError(
             f"the framework <{ns.FRAMEWORK_IRI}> must have exactly one dct:hasVersion, found {len(versions)}",
@@ -76,7 +80,9 @@ def section_codes(triples: Iterable[ox.Triple]) -> dict[str, str]:
     """Section code → section IRI, for every domain, sub-domain and group in ``triples``."""
     typed = {t.subject for t in triples if t.predicate == _A and t.object in _SECTION_CLASSES}
     return {
-        t.object.value: t.subject.value for t in triples if t.subject in typed and t.predicate == _NOTATION
+        term_value(t.object): term_value(t.subject)
+        for t in triples
+        if t.subject in typed and t.predicate == _NOTATION
     }
 
 
@@ -101,6 +107,10 @@ def capability_triples(rows: Sequence[CapabilityRow], sections: dict[str, str]) 
             out.append(ox.Triple(cap, _BLOOM, ox.NamedNode(ns.bloom_iri(r.bloom_level))))
         if r.description:
             out.append(ox.Triple(cap, _DESCRIPTION, ox.Literal(r.description, language=LANG)))
+        out += [ox.Triple(cap, _ALT, ox.Literal(label, language=LANG)) for label in r.alt_labels]
+        out += [ox.Triple(cap, _HIDDEN, ox.Literal(label, language=LANG)) for label in r.hidden_labels]
+        if r.ctid:
+            out.append(ox.Triple(cap, _CTID, ox.Literal(r.ctid)))
         out += _deprecation_triples(cap, r)
     return out
 
@@ -128,11 +138,18 @@ def capability_rows(triples: Iterable[ox.Triple]) -> list[CapabilityRow]:
     """The capabilities of a framework graph as template rows, in notation order."""
     triples = list(triples)
     codes = {iri: code for code, iri in section_codes(triples).items()}
-    caps = {t.subject for t in triples if t.predicate == _A and t.object == _CAPABILITY}
-    facts: dict[ox.NamedNode, dict[ox.NamedNode, list[ox.NamedNode | ox.Literal]]] = {c: {} for c in caps}
+    facts: dict[ox.NamedNode, dict[ox.NamedNode, list[ox.NamedNode | ox.Literal]]] = {
+        t.subject: {}
+        for t in triples
+        if isinstance(t.subject, ox.NamedNode) and t.predicate == _A and t.object == _CAPABILITY
+    }
     for t in triples:
-        if t.subject in facts:
-            facts[t.subject].setdefault(t.predicate, []).append(t.object)  # type: ignore[arg-type]
+        if (
+            isinstance(t.subject, ox.NamedNode)
+            and t.subject in facts
+            and isinstance(t.object, ox.NamedNode | ox.Literal)
+        ):
+            facts[t.subject].setdefault(t.predicate, []).append(t.object)
     slugs = {ns.archetype_iri(s): s for s in ARCHETYPES.values()}
     rows = []
     for cap, f in facts.items():
@@ -158,6 +175,8 @@ def capability_rows(triples: Iterable[ox.Triple]) -> list[CapabilityRow]:
                 ),
                 bloom_level=bloom.rsplit("/", 1)[-1] if bloom else None,
                 description=one(_DESCRIPTION),
+                alt_labels=tuple(sorted(v.value for v in f.get(_ALT, []))),
+                hidden_labels=tuple(sorted(v.value for v in f.get(_HIDDEN, []))),
                 deprecated=one(_DEPRECATED) in ("true", "1"),
                 replaced_by=(
                     replaced.rsplit("/", 1)[-1]
@@ -166,6 +185,7 @@ def capability_rows(triples: Iterable[ox.Triple]) -> list[CapabilityRow]:
                     if one(_NO_REPLACEMENT) in ("true", "1")
                     else None
                 ),
+                ctid=one(_CTID),
             )
         )
     return sorted(rows, key=lambda r: notation_key(r.notation))

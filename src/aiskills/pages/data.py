@@ -22,6 +22,7 @@ from aiskills.framework.template import BADGE_ORDER
 from aiskills.output import is_number
 from aiskills.pages.links import Linker
 from aiskills.pages.rdf import describe, page_query
+from aiskills.publishing.case import case_uuid
 from aiskills.store.base import Store
 
 SCHEMA = "https://schema.org/"
@@ -379,6 +380,8 @@ def capability(store: Store, linker: Linker, iri: str, *, curricula: bool = True
         "roles": roles,
         "mappings": mappings,
         "curricula": taught,
+        "case_id": case_uuid(iri),  # its CASE CFItem identifier
+        "ctid": next((c["ctid"] for c in rows(store, "ctid", resource=iri)), None),  # its CTDL-ASN node
     }
 
 

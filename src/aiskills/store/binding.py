@@ -30,7 +30,7 @@ _FORM = re.compile(r"(?<![\w:?$])(SELECT|CONSTRUCT|DESCRIBE|ASK)(?![\w:\-])", re
 _WHERE = re.compile(r"\s*WHERE(?![\w:\-])", re.IGNORECASE)
 
 
-def bind(query: str, bindings: Mapping[str, ox.NamedNode | ox.Literal] | None) -> str:
+def bind(query: str, bindings: Mapping[str, ox.NamedNode | ox.BlankNode | ox.Literal] | None) -> str:
     """``query`` with ``bindings`` (variable name, without ``?``, to term) as a ``VALUES`` block.
 
     Raises ``QueryError`` for a name that is not a SPARQL variable name, a term that ``VALUES``
@@ -44,7 +44,7 @@ def bind(query: str, bindings: Mapping[str, ox.NamedNode | ox.Literal] | None) -
 _SUBSELECT = re.compile(r"\{\s*SELECT(?![\w:\-])", re.IGNORECASE)
 
 
-def _bind_subqueries(query: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
+def _bind_subqueries(query: str, bindings: Mapping[str, ox.NamedNode | ox.BlankNode | ox.Literal]) -> str:
     """Bind inside every sub-SELECT too, so that a parameter reaches the sub-queries that use it
     (as substitution would): a sub-query's variables are its own, and a ``VALUES`` block in the outer
     group would only filter its results after the sub-query has computed them all."""
@@ -94,7 +94,7 @@ def check_name(name: object) -> str:
     return name
 
 
-def values_block(bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
+def values_block(bindings: Mapping[str, ox.NamedNode | ox.BlankNode | ox.Literal]) -> str:
     """`` VALUES (?a ?b) { (<term> <term>) } `` for one row of bindings."""
     names, terms = [], []
     for name, term in bindings.items():

@@ -165,7 +165,7 @@ def _is_our_context(context: object) -> bool:
     if context == CONTEXT_IRI:
         return True
     ours = json.loads((data_dir("ontology") / "context.jsonld").read_text(encoding="utf-8"))["@context"]
-    return context == ours
+    return bool(context == ours)
 
 
 def _jv(obj: dict[str, object], key: str, path: str) -> Val | None:
@@ -291,8 +291,9 @@ def _xlsx_rows(data: bytes, name: str) -> list[list[str]]:
             fix="save it from your spreadsheet program as .xlsx",
         ) from None
     try:
-        if TABLE_SHEET in book.sheetnames:
-            sheet = book[TABLE_SHEET]
+        worksheets = {ws.title: ws for ws in book.worksheets}
+        if TABLE_SHEET in worksheets:
+            sheet = worksheets[TABLE_SHEET]
         elif len(book.sheetnames) == 1:
             sheet = book.worksheets[0]
         else:

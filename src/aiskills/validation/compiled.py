@@ -11,7 +11,7 @@ returns None and the caller uses pySHACL. Results are checked against pySHACL's 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -93,7 +93,9 @@ class CompiledShapes:
         """Every result over the store's default graph."""
         out: list[RawResult] = []
         for plan in self.plans:  # duplicates are merged within a constraint, as pySHACL does
-            out.extend(dict.fromkeys(_result(plan, solution) for solution in store.query(plan.query)))
+            solutions = store.query(plan.query)
+            assert isinstance(solutions, ox.QuerySolutions)  # every plan is a SELECT query
+            out.extend(dict.fromkeys(_result(plan, solution) for solution in solutions))
         return out
 
 
@@ -125,7 +127,7 @@ def _shapes(g: rdflib.Graph) -> list[rdflib.term.Node]:
     return sorted(nodes, key=str)
 
 
-def _target_pattern(targets: list[tuple[rdflib.term.Node, rdflib.term.Node]]) -> str | None:
+def _target_pattern(targets: Sequence[tuple[rdflib.term.Node, rdflib.term.Node]]) -> str | None:
     parts = []
     for p, o in targets:
         term = _ox(o)
@@ -146,7 +148,9 @@ def _target_pattern(targets: list[tuple[rdflib.term.Node, rdflib.term.Node]]) ->
 
 
 def _node_plans(
-    g: rdflib.Graph, shape: rdflib.term.Node, targets: list[tuple[rdflib.term.Node, rdflib.term.Node]]
+    g: rdflib.Graph,
+    shape: rdflib.term.Node,
+    targets: Sequence[tuple[rdflib.term.Node, rdflib.term.Node]],
 ) -> list[_Plan] | None:
     is_property = g.value(shape, SH.path) is not None
     if targets:
@@ -199,9 +203,10 @@ def _property_plans(
     return plans
 
 
-def _components(g: rdflib.Graph, shape: rdflib.term.Node) -> set[rdflib.term.Node]:
+def _components(g: rdflib.Graph, shape: rdflib.term.Node) -> set[rdflib.URIRef]:
     """The SHACL predicates on a shape that constrain (annotations and other vocabularies ignored)."""
-    return {p for p in g.predicates(shape, None) if str(p).startswith(str(SH))} - _ANNOTATIONS - _TARGETS
+    own = {p for p in g.predicates(shape, None) if isinstance(p, rdflib.URIRef) and p.startswith(str(SH))}
+    return own - _ANNOTATIONS - _TARGETS
 
 
 def _common(g: rdflib.Graph, shape: rdflib.term.Node) -> tuple[rdflib.URIRef, str | None]:

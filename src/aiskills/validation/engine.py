@@ -12,9 +12,13 @@ import pyoxigraph as ox
 import rdflib
 
 from aiskills import namespaces as ns
+from aiskills import suggestions
 from aiskills.errors import ConfigError
+from aiskills.rdf import term_value
 from aiskills.resources import data_dir
 from aiskills.submission.model import Submission
+from aiskills.suggestions import Suggester
+from aiskills.suggestions.outcomes import targets as outcome_targets
 from aiskills.validation.compiled import (
     CompiledShapes,
     InvalidSparqlConstraint,
@@ -77,8 +81,10 @@ def run_shacl(
             check_sparql(str(select))  # refused before pySHACL could run it (SERVICE reaches the network)
         except InvalidSparqlConstraint as exc:
             raise ShapesError(f"the shapes could not be used: {exc}") from None
+    from pyshacl.graph_abstraction import DataGraph
+
     if isinstance(data, ox.Store):
-        target: object = data
+        target: DataGraph | rdflib.Graph = DataGraph.from_oxigraph_store(data)
         shapes = _typed_strings(shapes)
     else:  # an rdflib graph keeps every literal as written (Oxigraph's store canonicalises numbers)
         target = _rdflib_graph(data)
@@ -152,17 +158,51 @@ class CurriculumValidator:
         self.shapes = load_shapes(shapes or curriculum_shapes_path())
         self.rules = _rules(self.shapes)
         self.compiled = compile_shapes(self.shapes)
+        self._suggester: Suggester | None = None
+        self._suggester_lock = threading.Lock()
         caps = {t.subject for t in framework if t.predicate == _TYPE and t.object == _CAPABILITY}
         self.notations = sorted(
-            t.object.value for t in framework if t.subject in caps and t.predicate == _NOTATION
+            term_value(t.object) for t in framework if t.subject in caps and t.predicate == _NOTATION
         )
-        labels = {t.subject: t.object.value for t in framework if t.subject in caps and t.predicate == _PREF}
+        labels = {
+            t.subject: term_value(t.object) for t in framework if t.subject in caps and t.predicate == _PREF
+        }
         #: Each capability's code → its statement (reports link the codes they suggest with it).
         self.statements = {
-            t.object.value: labels.get(t.subject, "")
+            term_value(t.object): labels.get(t.subject, "")
             for t in framework
             if t.subject in caps and t.predicate == _NOTATION
         }
+
+    def suggester(self) -> Suggester:
+        """The alignment suggester for this validator's framework, built on first use and kept."""
+        with self._suggester_lock:
+            if self._suggester is None:
+                self._suggester = suggestions.build(self.framework, self.framework_version)
+            return self._suggester
+
+    def _suggested_fix(self, submission: Submission, focus: str) -> str:
+        """The top suggestions for an outcome without alignment, as a sentence (empty when none)."""
+        statement = next(
+            (
+                t.object.value
+                for t in submission.triples
+                if str(t.subject) == focus
+                and t.predicate.value == ns.AIS + "statement"
+                and isinstance(t.object, ox.Literal)
+            ),
+            "",
+        )
+        if not statement.strip():
+            return ""
+        found = self.suggester().rank(statement, top=3, archetype=outcome_targets(submission))
+        if not found:
+            return " No capability fits its statement well enough to suggest one."
+        return (
+            " Suggested by its statement: "
+            + "; ".join(f"{s.notation} ({s.label.rstrip('.')}, score {s.score:.2f})" for s in found)
+            + "."
+        )
 
     def validate(self, submission: Submission) -> Report:
         """The report for one submission; non-conformance is data, never an exception. One at a time
@@ -204,10 +244,10 @@ class CurriculumValidator:
         focus = g.value(node, SH.focusNode)
         path = g.value(node, SH.resultPath)
         value = g.value(node, SH.value)
-        rule = (
-            self.rules.get(g.value(node, SH.sourceConstraint))
-            or self.rules.get(g.value(node, SH.sourceShape))
-            or Rule(str(g.value(node, SH.sourceShape)), "")
+        sources = [g.value(node, SH.sourceConstraint), g.value(node, SH.sourceShape)]
+        rule = next(
+            (self.rules[s] for s in sources if s is not None and s in self.rules),
+            Rule(str(sources[1]), ""),
         )
         focus_nt = _nt(focus)
         path_nt = _nt(path) if isinstance(path, rdflib.URIRef) else None
@@ -220,11 +260,13 @@ class CurriculumValidator:
         if original and coded and original != coded:
             message = message.replace(coded, original)  # values in messages as the user typed them
         hint = rule.hint
+        if rule.id == "outcome-alignment":
+            hint += self._suggested_fix(submission, focus_nt)
         item = items.get(focus_nt) or Item(
             "item", str(focus) if isinstance(focus, rdflib.URIRef) else None, None
         )
         return Result(
-            _SEVERITY.get(g.value(node, SH.resultSeverity), Severity.VIOLATION),
+            _severity(g.value(node, SH.resultSeverity)),
             rule.id,
             message,
             item,
@@ -233,6 +275,10 @@ class CurriculumValidator:
             location,
             compact(str(path)) if path_nt else None,
         )
+
+
+def _severity(term: rdflib.term.Node | None) -> Severity:
+    return _SEVERITY.get(term, Severity.VIOLATION) if isinstance(term, rdflib.URIRef) else Severity.VIOLATION
 
 
 def _nt(term: rdflib.term.Node | None) -> str:
@@ -252,7 +298,7 @@ def _nt(term: rdflib.term.Node | None) -> str:
 
 def _rules(shapes: rdflib.Graph) -> dict[rdflib.term.Node, Rule]:
     """Each shape or SPARQL constraint that carries a hint → its rule id (the local name) and hint."""
-    out = {}
+    out: dict[rdflib.term.Node, Rule] = {}
     for node, hint in shapes.subject_objects(HINT):
         if isinstance(node, rdflib.URIRef):
             out[node] = Rule(str(node).rsplit("#", 1)[-1], str(hint))

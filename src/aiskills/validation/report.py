@@ -11,7 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 
+import pyoxigraph as ox
+
 from aiskills import namespaces as ns
+from aiskills.rdf import term_value
 from aiskills.submission.model import Location, Submission
 
 
@@ -123,15 +126,15 @@ def describe_items(submission: Submission) -> dict[str, Item]:
     titles: dict[str, str] = {}
     for t in submission.triples:
         s = str(t.subject)
-        if t.predicate.value == ns.RDF + "type" and t.object.value in _KINDS:
-            kinds[s] = _KINDS[t.object.value]
-        elif t.predicate.value in _TITLES and s not in titles:
-            titles[s] = t.object.value
+        if term_value(t.predicate) == ns.RDF + "type" and term_value(t.object) in _KINDS:
+            kinds[s] = _KINDS[term_value(t.object)]
+        elif term_value(t.predicate) in _TITLES and s not in titles:
+            titles[s] = term_value(t.object)
     subjects = {str(t.subject): t.subject for t in submission.triples}
     return {
         s: Item(
             kinds.get(s, "item"),
-            node.value if node.__class__.__name__ == "NamedNode" else None,
+            node.value if isinstance(node, ox.NamedNode) else None,
             _short(titles.get(s)),
         )
         for s, node in subjects.items()

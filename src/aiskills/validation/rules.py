@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from aiskills import namespaces as ns
+from aiskills.rdf import term_value
 from aiskills.resources import data_dir
 
 RULES = "https://w3id.org/aiskills/shapes/curriculum#"
@@ -30,8 +31,7 @@ def rules() -> list[RuleText]:
 
     def value(s: ox.NamedNode | ox.BlankNode, p: str) -> str | None:
         for q in graph.quads_for_pattern(s, ox.NamedNode(p), None):
-            if isinstance(q.object, (ox.NamedNode, ox.Literal)):
-                return q.object.value
+            return term_value(q.object)
         return None
 
     out = []
@@ -45,6 +45,5 @@ def rules() -> list[RuleText]:
             if sparql is not None and isinstance(sparql.object, (ox.NamedNode, ox.BlankNode)):
                 message = value(sparql.object, ns.SH + "message")
         severity = (value(subject, ns.SH + "severity") or ns.SH + "Violation").rsplit("#", 1)[-1].lower()
-        hint = q.object.value if isinstance(q.object, ox.Literal) else ""
-        out.append(RuleText(subject.value[len(RULES) :], message or "", severity, hint))
+        out.append(RuleText(subject.value[len(RULES) :], message or "", severity, term_value(q.object)))
     return sorted(out, key=lambda r: r.id)

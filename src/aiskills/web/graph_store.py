@@ -123,7 +123,7 @@ def read(graph: str | None) -> Response:
             f"the graph has {len(triples)} triples, more than the {cap} this server "
             "returns at once: query it through /sparql with ORDER BY, LIMIT and OFFSET",
         )
-    body = ox.serialize(triples, format=fmt.rdf) or b""  # type: ignore[arg-type]
+    body = ox.serialize(triples, format=fmt.rdf) or b""
     return Response(
         body, content_type=_content_type(fmt)
     )  # for HEAD, Werkzeug sends the length, not the body

@@ -15,7 +15,7 @@ from typing import Any
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, request
-from werkzeug.wrappers import Response as BaseResponse
+from flask.typing import ResponseReturnValue
 
 from aiskills.pages import data
 from aiskills.pages.links import FORMAT_LIST, FORMATS, Linker
@@ -310,7 +310,7 @@ def context() -> Response:
 
 
 @linked.route("/graph/<path:rest>")
-def graph(rest: str) -> BaseResponse:
+def graph(rest: str) -> ResponseReturnValue:
     """A named graph's IRI: a stored curriculum's graph goes to its page, the framework and ontology
     graphs to the downloads; an unknown graph is a 404."""
     iri = _settings().public_base + "graph/" + rest

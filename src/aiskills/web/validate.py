@@ -8,6 +8,7 @@ text (form fields ``text`` and ``format``), or as a raw body whose ``Content-Typ
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,8 +20,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from aiskills import alignment
 from aiskills import namespaces as ns
 from aiskills.errors import InputError
+from aiskills.rdf import term_value
 from aiskills.submission.model import Submission
 from aiskills.submission.readers import EXTENSIONS, read_bytes
+from aiskills.suggestions import outcomes as suggested
+from aiskills.suggestions.outcomes import OutcomeSuggestions
 from aiskills.validation import render
 from aiskills.validation.report import Report, Result
 from aiskills.web.context import settings, store
@@ -171,6 +175,8 @@ class Checked:
     report: Report
     coverage: list[alignment.Coverage]
     statements: dict[str, str] = field(default_factory=dict)  # capability code → statement
+    advice: list[OutcomeSuggestions] = field(default_factory=list)  # outcomes to offer suggestions for
+    original: str = ""  # the file as sent, base64, for the form that fills in the chosen suggestions
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = json.loads(render.as_json(self.report))
@@ -224,9 +230,9 @@ class Group:
 def groups(checked: Checked) -> list[Group]:
     """Results grouped by item in file order; each outcome's group inside its module's."""
     parent = {
-        t.object.value: t.subject.value
+        term_value(t.object): term_value(t.subject)
         for t in checked.submission.triples
-        if t.predicate.value == ns.AIS + "hasLearningOutcome"
+        if term_value(t.predicate) == ns.AIS + "hasLearningOutcome"
     }
     by_key: dict[tuple[str, str], Group] = {}
     top: list[Group] = []
@@ -249,8 +255,8 @@ def groups(checked: Checked) -> list[Group]:
 
 def _module_label(checked: Checked, module_id: str) -> str:
     for t in checked.submission.triples:
-        if t.subject.value == module_id and t.predicate.value == ns.DCT + "title":
-            return f"module '{t.object.value}'"
+        if term_value(t.subject) == module_id and term_value(t.predicate) == ns.DCT + "title":
+            return f"module '{term_value(t.object)}'"
     return f"module {module_id}"
 
 
@@ -308,11 +314,15 @@ def validate_page() -> tuple[str, int]:
     try:
         data, name = incoming()
         checked = check(read_bytes(data, name, settings().upload_max_bytes))
-        return page(checked, pasted=pasted, fmt=fmt, stored=_storable(checked, data, name))
     except Refused as exc:
         return page(error=exc.as_dict(), status=exc.status, pasted=pasted, fmt=fmt)
     except InputError as exc:
         return page(error=parse_error(exc), status=400, pasted=pasted, fmt=fmt)
+    validator = current_app.extensions["aiskills"]["validators"].for_store(store())
+    found = suggested.suggest(checked.submission, validator.suggester())
+    checked.advice = [r for r in found if r.needs_attention]
+    checked.original = base64.b64encode(data).decode("ascii") if checked.advice else ""
+    return page(checked, pasted=pasted, fmt=fmt, stored=_storable(checked, data, name))
 
 
 def _pasted() -> str:
