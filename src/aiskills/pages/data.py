@@ -757,6 +757,16 @@ def nearest(store: Store, linker: Linker, asked: str, *, n: int = 6) -> list[dic
     return [e for _, _, e in scored[:n]]
 
 
+def framework_version_iri(store: Store, linker: Linker) -> tuple[str, str] | None:
+    """The current framework's version IRI (``…/id/framework/{version}``, as releases and the CASE
+    documents name it) and the framework's own IRI; None when the store holds no framework."""
+    framework = (rows(store, "framework") or [{}])[0]
+    iri, version = framework.get("framework"), framework.get("version")
+    if not iri or not version:
+        return None
+    return f"{iri}/{version}", iri
+
+
 # -- downloads -------------------------------------------------------------------------------------
 def downloads(store: Store, linker: Linker) -> dict[str, Any]:
     """What ``/downloads`` offers: the current framework and ontology in every RDF syntax and the

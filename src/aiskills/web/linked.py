@@ -221,6 +221,10 @@ def resource(rest: str) -> Response:
     if types is None and stem and suffix in EXTENSIONS:  # /id/capability/6.1-03.ttl, as on a static copy
         iri, fmt = linker.iri_for_id(stem), EXTENSIONS[suffix]
         types = data.kinds(store, iri)
+    if types is None and rest.startswith("framework/"):  # the version IRI of the framework served
+        current = data.framework_version_iri(store, linker)
+        if current is not None and current[0] == iri:
+            iri, types = current[1], data.kinds(store, current[1])
     if types is None:
         return not_found(iri, fmt)
     path = linker.path(iri) or request.path
