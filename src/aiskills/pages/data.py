@@ -21,6 +21,7 @@ from aiskills.framework.model import natural_key
 from aiskills.framework.template import BADGE_ORDER
 from aiskills.output import is_number
 from aiskills.pages.links import Linker
+from aiskills.pages.ranking import Ranker
 from aiskills.pages.rdf import describe, page_query
 from aiskills.publishing.case import case_uuid
 from aiskills.store.base import Store
@@ -667,11 +668,20 @@ class SearchFilters:
 
 
 def search(
-    store: Store, linker: Linker, q: str, *, filters: SearchFilters | None = None, limit: int = 200
+    store: Store,
+    linker: Linker,
+    q: str,
+    *,
+    filters: SearchFilters | None = None,
+    limit: int = 200,
+    ranker: Ranker | None = None,
 ) -> dict[str, Any]:
-    """Resources that match the words of ``q`` (an exact code first, then by ``ranking.rank``), each
-    with its statement or definition, level, domain and badges; the filters' choices."""
+    """Resources that match the words of ``q`` in the order ``ranker`` gives (by default
+    ``ranking.rank``: an exact code first, then by words), each with its statement or definition,
+    level, domain and badges; the filters' choices."""
     from aiskills.pages.ranking import Document, rank
+
+    ranker = ranker or rank
 
     filters = filters or SearchFilters()
     table = rows(store, "search-documents")
@@ -684,7 +694,7 @@ def search(
         Document(iri, r["notation"] or "", r["label"] or "", r["text"] or "") for iri, r in kept.items()
     ]
     if text:
-        ranked = [doc for _, doc in rank(text, documents)]
+        ranked = [doc for _, doc in ranker(text, documents)]
     else:  # filters only: every capability they keep, in code order
         ranked = sorted(documents, key=lambda d: natural_key(d.notation))
     hits = [_hit(linker, kept[d.key]) for d in ranked]

@@ -19,6 +19,7 @@ from flask.typing import ResponseReturnValue
 
 from aiskills.pages import data
 from aiskills.pages.links import FORMAT_LIST, FORMATS, Linker
+from aiskills.pages.ranking import Ranker
 from aiskills.pages.rdf import (
     MEDIA_TYPES,
     bounded_description,
@@ -302,8 +303,21 @@ def search() -> Response:
     store, linker = _store(), _linker()
     nothing = not q.strip() and not filters.active
     az = data.index(store, linker) if nothing else None  # nothing asked: everything, A to Z
-    page = data.search(store, linker, q, filters=filters)
+    page = data.search(store, linker, q, filters=filters, ranker=_outcome_ranker())
     return html_response("pages/search.html", page, None, search_q=q, az=az)
+
+
+def _outcome_ranker() -> Ranker:
+    """Search's ranker: words, with a pasted learning outcome ranked by the alignment suggestions."""
+    from flask import current_app
+
+    from aiskills.pages.ranking import with_suggestions
+
+    def suggest(text: str) -> list[str]:
+        validator = current_app.extensions["aiskills"]["validators"].for_store(_store())
+        return [s.notation for s in validator.suggester().rank(text, top=10)]
+
+    return with_suggestions(suggest)
 
 
 @linked.route("/context.jsonld")
