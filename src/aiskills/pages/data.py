@@ -788,8 +788,11 @@ def downloads(store: Store, linker: Linker) -> dict[str, Any]:
         for e in store.catalog()
         if e.active and e.kind in ("framework", "ontology")
     ]
+    version_iri = framework_version_iri(store, linker)
     return {
         "framework_version": framework.get("version"),
+        "framework_version_iri": version_iri[0] if version_iri else None,
+        "framework_version_path": linker.path(version_iri[0]) if version_iri else None,
         "ontology_version": meta.get("version"),
         "ontology_version_iri": meta.get("version_iri"),
         "graphs": sorted(graphs, key=lambda g: (g["kind"], g["graph"])),
