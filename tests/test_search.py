@@ -93,3 +93,23 @@ def test_the_page_shows_the_statement_level_and_filters(store) -> None:  # type:
     statements = {c["notation"]: c["statement"] for c in capabilities()}
     first = re.search(r'<a class="code" href="/id/capability/([^"]+)">', page)
     assert first and statements[first.group(1)].replace("'", "&#39;") in page
+
+
+def test_a_pasted_outcome_on_the_page_is_ranked_by_the_alignment_suggestions(store) -> None:  # type: ignore[no-untyped-def]
+    """The search page hands a query that reads like an outcome to the suggestions' ranker: its
+    suggestions lead, in its order; a keyword query keeps the word ranking."""
+    from aiskills import loading as load
+    from aiskills.suggestions import build
+
+    current = load.current_framework(store)
+    suggester = build(current.triples, current.version)
+    client = create_app(Settings(), store=store).test_client()
+    outcome = "Explain to patients how an AI tool reached a recommendation and what its limits are."
+    expected = [s.notation for s in suggester.rank(outcome, top=10)]
+    assert expected
+    page = client.get("/search", query_string={"q": outcome}).get_data(as_text=True)
+    shown = re.findall(r'<a class="code" href="/id/capability/([^"]+)">', page)
+    assert shown[: len(expected)] == expected
+    keywords = client.get("/search?q=bias").get_data(as_text=True)
+    assert re.findall(r'<a class="code" href="/id/capability/([^"]+)">', keywords)[:3] == codes(
+        data.search(store, LINKER, "bias"))[:3]

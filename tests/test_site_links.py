@@ -28,5 +28,6 @@ def test_every_link_and_iri_reachable_from_the_home_page_resolves(client) -> Non
     assert not result.broken, "\n".join(result.broken[:40])
     seen = result.seen
     assert result.pages > 250, f"only {result.pages} pages reached"
-    for must in ("/context.jsonld", "/ontology/2026.1", "/downloads", "/id/role", "/id/capability/6.2-04"):
+    for must in ("/context.jsonld", "/ontology/2026.1", "/id/framework/2026.1", "/downloads", "/id/role",
+                 "/id/capability/6.2-04"):
         assert must in seen, f"the crawl never reached {must}"

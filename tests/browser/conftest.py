@@ -56,10 +56,15 @@ def page(browser: object, live_server: str, tmp_path: Path) -> Iterator[object]:
     assert not errors, f"the page logged errors: {errors}"
 
 
-def screenshot(page: object, name: str, *, full_page: bool = True) -> bytes:
-    """A PNG of the page; saved as ``<name>.png`` in the folder ``AISKILLS_SCREENSHOTS`` names, if
-    it names one (a plain test run writes nothing into the repository)."""
-    png: bytes = page.screenshot(full_page=full_page)  # type: ignore[attr-defined]
+def screenshot(page: object, name: str, *, full_page: bool = True, max_height: int = 1600) -> bytes:
+    """A PNG of the page (its top ``max_height`` px at most); saved as ``<name>.png`` in the folder
+    ``AISKILLS_SCREENSHOTS`` names, if it names one (a plain test run writes nothing into the
+    repository)."""
+    width, height = page.evaluate(  # type: ignore[attr-defined]
+        "[document.documentElement.clientWidth, document.documentElement.scrollHeight]"
+    )
+    clip = {"x": 0, "y": 0, "width": width, "height": min(height, max_height)}
+    png: bytes = page.screenshot(full_page=full_page, clip=clip if full_page else None)  # type: ignore[attr-defined]
     folder = os.environ.get("AISKILLS_SCREENSHOTS")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,7 @@ from aiskills.framework.model import natural_key
 from aiskills.framework.template import BADGE_ORDER
 from aiskills.output import is_number
 from aiskills.pages.links import Linker
+from aiskills.pages.ranking import Ranker
 from aiskills.pages.rdf import describe, page_query
 from aiskills.publishing.case import case_uuid
 from aiskills.store.base import Store
@@ -682,11 +683,20 @@ class SearchFilters:
 
 
 def search(
-    store: Store, linker: Linker, q: str, *, filters: SearchFilters | None = None, limit: int = 200
+    store: Store,
+    linker: Linker,
+    q: str,
+    *,
+    filters: SearchFilters | None = None,
+    limit: int = 200,
+    ranker: Ranker | None = None,
 ) -> dict[str, Any]:
-    """Resources that match the words of ``q`` (an exact code first, then by ``ranking.rank``), each
-    with its statement or definition, level, domain and badges; the filters' choices."""
+    """Resources that match the words of ``q`` in the order ``ranker`` gives (by default
+    ``ranking.rank``: an exact code first, then by words), each with its statement or definition,
+    level, domain and badges; the filters' choices."""
     from aiskills.pages.ranking import Document, rank
+
+    ranker = ranker or rank
 
     filters = filters or SearchFilters()
     table = rows(store, "search-documents")
@@ -699,7 +709,7 @@ def search(
         Document(iri, r["notation"] or "", r["label"] or "", r["text"] or "") for iri, r in kept.items()
     ]
     if text:
-        ranked = [doc for _, doc in rank(text, documents)]
+        ranked = [doc for _, doc in ranker(text, documents)]
     else:  # filters only: every capability they keep, in code order
         ranked = sorted(documents, key=lambda d: natural_key(d.notation))
     hits = [_hit(linker, kept[d.key]) for d in ranked]
@@ -772,6 +782,16 @@ def nearest(store: Store, linker: Linker, asked: str, *, n: int = 6) -> list[dic
     return [e for _, _, e in scored[:n]]
 
 
+def framework_version_iri(store: Store, linker: Linker) -> tuple[str, str] | None:
+    """The current framework's version IRI (``…/id/framework/{version}``, as releases and the CASE
+    documents name it) and the framework's own IRI; None when the store holds no framework."""
+    framework = (rows(store, "framework") or [{}])[0]
+    iri, version = framework.get("framework"), framework.get("version")
+    if not iri or not version:
+        return None
+    return f"{iri}/{version}", iri
+
+
 # -- downloads -------------------------------------------------------------------------------------
 def downloads(store: Store, linker: Linker) -> dict[str, Any]:
     """What ``/downloads`` offers: the current framework and ontology in every RDF syntax and the
@@ -783,8 +803,11 @@ def downloads(store: Store, linker: Linker) -> dict[str, Any]:
         for e in store.catalog()
         if e.active and e.kind in ("framework", "ontology")
     ]
+    version_iri = framework_version_iri(store, linker)
     return {
         "framework_version": framework.get("version"),
+        "framework_version_iri": version_iri[0] if version_iri else None,
+        "framework_version_path": linker.path(version_iri[0]) if version_iri else None,
         "ontology_version": meta.get("version"),
         "ontology_version_iri": meta.get("version_iri"),
         "graphs": sorted(graphs, key=lambda g: (g["kind"], g["graph"])),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 STOP_WORDS = frozenset(
@@ -131,3 +131,29 @@ def rank(query: str, documents: Sequence[Document]) -> list[tuple[float, Documen
             scored.append((score, doc))
     scored.sort(key=lambda s: (-s[0], s[1].label.lower()))
     return scored
+
+
+#: What search calls to order documents: ``rank`` or another with its signature.
+Ranker = Callable[[str, Sequence[Document]], list[tuple[float, Document]]]
+#: Fewest meaningful words for a query to be taken as a learning outcome rather than keywords.
+OUTCOME_WORDS = 4
+
+
+def with_suggestions(suggest: Callable[[str], list[str]], fallback: Ranker = rank) -> Ranker:
+    """A ranker that, for a query that reads like a learning outcome (``OUTCOME_WORDS`` words or
+    more), puts first the capabilities ``suggest`` (the alignment suggestions' ranker: text → codes,
+    best first) names, then the rest as ``fallback`` orders them; shorter queries go to ``fallback``."""
+
+    def ranker(query: str, documents: Sequence[Document]) -> list[tuple[float, Document]]:
+        ranked = fallback(query, documents)
+        if len(set(words(query))) < OUTCOME_WORDS:
+            return ranked
+        by_code = {d.notation: d for d in documents if d.notation}
+        first = [by_code[c] for c in dict.fromkeys(suggest(query)) if c in by_code]
+        top = ranked[0][0] if ranked else 0.0
+        chosen = {d.key for d in first}
+        return [(top + len(first) - i, d) for i, d in enumerate(first)] + [
+            (score, d) for score, d in ranked if d.key not in chosen
+        ]
+
+    return ranker

@@ -121,7 +121,7 @@ def write_site(
     )
     _downloads(w)
     _case_and_ctdl(w)
-    for name in ("style.css", "search.js"):
+    for name in ("style.css", "search.js", "filter.js"):
         w.out.joinpath("static").mkdir(parents=True, exist_ok=True)
         shutil.copyfile(web_dir() / "static" / name, w.out / "static" / name)
         w.written.append(w.out / "static" / name)

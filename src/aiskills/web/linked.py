@@ -19,6 +19,7 @@ from flask.typing import ResponseReturnValue
 
 from aiskills.pages import data
 from aiskills.pages.links import FORMAT_LIST, FORMATS, Linker
+from aiskills.pages.ranking import Ranker
 from aiskills.pages.rdf import (
     MEDIA_TYPES,
     bounded_description,
@@ -221,6 +222,10 @@ def resource(rest: str) -> Response:
     if types is None and stem and suffix in EXTENSIONS:  # /id/capability/6.1-03.ttl, as on a static copy
         iri, fmt = linker.iri_for_id(stem), EXTENSIONS[suffix]
         types = data.kinds(store, iri)
+    if types is None and rest.startswith("framework/"):  # the version IRI of the framework served
+        current = data.framework_version_iri(store, linker)
+        if current is not None and current[0] == iri:
+            iri, types = current[1], data.kinds(store, current[1])
     if types is None:
         return not_found(iri, fmt)
     path = linker.path(iri) or request.path
@@ -298,8 +303,21 @@ def search() -> Response:
     store, linker = _store(), _linker()
     nothing = not q.strip() and not filters.active
     az = data.index(store, linker) if nothing else None  # nothing asked: everything, A to Z
-    page = data.search(store, linker, q, filters=filters)
+    page = data.search(store, linker, q, filters=filters, ranker=_outcome_ranker())
     return html_response("pages/search.html", page, None, search_q=q, az=az)
+
+
+def _outcome_ranker() -> Ranker:
+    """Search's ranker: words, with a pasted learning outcome ranked by the alignment suggestions."""
+    from flask import current_app
+
+    from aiskills.pages.ranking import with_suggestions
+
+    def suggest(text: str) -> list[str]:
+        validator = current_app.extensions["aiskills"]["validators"].for_store(_store())
+        return [s.notation for s in validator.suggester().rank(text, top=10)]
+
+    return with_suggestions(suggest)
 
 
 @linked.route("/context.jsonld")
