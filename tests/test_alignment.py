@@ -631,3 +631,22 @@ def test_a_title_with_quotes_and_braces_is_found_and_bound_as_a_value(aligned: S
     assert answer.parameters["curriculum"] == doc["id"]
     assert rows_of(answer.records(), *COVERAGE_COLUMNS) == coverage_table(EMBEDDER_REQUIRED,
                                                                           [1, 0, 0, 0, 0, 0])
+
+
+def test_a_question_whose_parameter_nothing_resolves_fails_at_start_up(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from aiskills.errors import ConfigError
+    from aiskills.queries import parse_query_file
+
+    path = tmp_path / "colour-capabilities.rq"
+    path.write_text("# title: By colour\n# description: Capabilities of a colour.\n# param colour: a colour\n"
+                    "# columns: capability\nSELECT ?capability WHERE { ?capability ?p ?colour }\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        alignment.check_parameter_kinds([parse_query_file(path, "colour-capabilities")])
+    assert str(path) in str(err.value) and "'colour'" in str(err.value)
+    assert all(kind in str(err.value) for kind in alignment.Resolver.KINDS)
+
+
+def test_every_parameter_of_the_shipped_questions_is_a_kind_the_resolver_knows() -> None:
+    kinds = {p.name for q in alignment.questions() for p in q.parameters}
+    assert kinds and kinds <= set(alignment.Resolver.KINDS)
+    assert all(callable(getattr(alignment.Resolver, f"_{k}")) for k in alignment.Resolver.KINDS)
