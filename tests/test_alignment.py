@@ -7,6 +7,7 @@ Sections: helpers; the column contract; one section per question; parameter hand
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -650,3 +651,18 @@ def test_every_parameter_of_the_shipped_questions_is_a_kind_the_resolver_knows()
     kinds = {p.name for q in alignment.questions() for p in q.parameters}
     assert kinds and kinds <= set(alignment.Resolver.KINDS)
     assert all(callable(getattr(alignment.Resolver, f"_{k}")) for k in alignment.Resolver.KINDS)
+
+
+def test_the_readme_table_of_questions_matches_the_query_headers() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([a-z-]+)` \| ([^|]*) \|[^|]*\| ([^|]*) \|$", readme, re.M)
+    table = {name: (params, columns) for name, params, columns in rows}
+    questions = alignment.questions()
+    assert set(table) == {q.name for q in questions}
+    for q in questions:
+        params, columns = table[q.name]
+        said = [p.name + (" (optional)" if p.optional else "") for p in q.parameters]
+        assert params.strip() == (", ".join(f"`{p}`".replace(" (optional)`", "` (optional)") for p in said) or "none")
+        assert columns.split("`")[1] == ", ".join(q.columns), q.name
