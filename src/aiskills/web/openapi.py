@@ -1,8 +1,9 @@
 """``/api/openapi.json``: the OpenAPI 3 description of every ``/api/*`` route, shipped with the package.
 
 The shipped file is generated (``make openapi``, or ``python -m aiskills.web.openapi``) from what the app
-registers: its paths and methods are the app's ``/api/*`` routes, and the alignment questions (their
-names, their parameters) come from the question registry (the headers of ``queries/alignment/*.rq``).
+registers: its paths and methods are the app's ``/api/*`` routes, the alignment questions (their
+names, their parameters) come from the question registry (the headers of ``queries/alignment/*.rq``),
+and the schema of a submitted curriculum from the submission format's field table.
 The prose of each operation (summaries, response schemas) is kept from the shipped file; a route that
 has none yet gets one from its view's docstring. A test checks that the shipped file is what the
 generator writes, so a new route or question is one regeneration away from being described.
@@ -21,6 +22,8 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app
 
 from aiskills.queries import NamedQuery
+from aiskills.submission import fields
+from aiskills.submission.readers import CONTEXT_IRI
 
 openapi = Blueprint("openapi", __name__)
 
@@ -56,6 +59,9 @@ def _shape(path: str) -> str:
 def generate(app: Flask, questions: Iterable[NamedQuery], previous: dict[str, Any]) -> dict[str, Any]:
     """The description of ``app``'s ``/api/*`` routes, keeping ``previous``'s prose where it has some."""
     spec = {k: v for k, v in previous.items() if k != "paths"}
+    schemas = dict(spec.get("components", {}).get("schemas", {}))
+    schemas["CurriculumIn"] = fields.openapi_schema(CONTEXT_IRI)  # from the submission format's field table
+    spec["components"] = {**spec.get("components", {}), "schemas": schemas}
     old_paths: dict[str, dict[str, Any]] = previous.get("paths", {})
     by_shape = {_shape(p): p for p in old_paths}
     routes: dict[str, dict[str, Any]] = {}
