@@ -16,14 +16,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from datagen import curricula  # noqa: E402
 
 from aiskills import alignment, loading  # noqa: E402
-from aiskills.curricula import curriculum_graph, graph_triples  # noqa: E402
-from aiskills.store.base import CatalogEntry, GraphData, Store  # noqa: E402
+from aiskills.curricula import store_many  # noqa: E402
+from aiskills.store.base import Store  # noqa: E402
 from aiskills.store.embedded import EmbeddedStore  # noqa: E402
 from aiskills.submission.readers import read_bytes  # noqa: E402
 from aiskills.validation.report import Report  # noqa: E402
@@ -44,21 +43,16 @@ SEED = 9
 
 
 def populate(store: Store, n: int, batch: int | None = None) -> str:
-    """Store ``n`` synthetic curricula as ``aiskills submit`` would, ``batch`` graphs per write (all in
-    one by default; Virtuoso refuses one update moving a thousand staging graphs into place); the
-    first curriculum's IRI."""
-    contents, entries = [], []
+    """Store ``n`` synthetic curricula as ``aiskills submit`` would (with their coverage and the
+    provision counts: ``curricula.store_many``), ``batch`` curricula per write (all in one by default;
+    Virtuoso refuses one update moving a thousand staging graphs into place); the first curriculum's IRI."""
+    items = []
     for i, doc in enumerate(curricula(n, defect_share=0.0, seed=SEED)):
         sub = read_bytes(json.dumps(doc).encode(), f"c{i}.json")
-        report = Report(sub.source, sub.format, sub.curriculum_id, [], "2026.1")
-        graph = curriculum_graph(doc["id"])
-        data = ox.serialize(graph_triples(sub, report), format=ox.RdfFormat.N_TRIPLES)
-        contents.append(GraphData(graph, data or b"", ox.RdfFormat.N_TRIPLES))
-        entries.append(CatalogEntry(graph, "curriculum", "2026.1",
-                                    extra=(("http://purl.org/dc/terms/subject", ox.NamedNode(doc["id"])),)))
-        if len(contents) == (batch or n) or i == n - 1:
-            store.replace_graphs(contents, entries)
-            contents, entries = [], []
+        items.append((sub, Report(sub.source, sub.format, sub.curriculum_id, [], "2026.1")))
+        if len(items) == (batch or n) or i == n - 1:
+            store_many(store, items)
+            items = []
     return curricula(1, seed=SEED)[0]["id"]
 
 

@@ -22,12 +22,13 @@ number of threads, straight to pyoxigraph (embedded; the queries bound once befo
 Baseline threads: as many as the server's (``--threads``). The private Virtuoso accepts 10 HTTP
 connections: give the remote run ``--threads 8`` or fewer (the clients then queue in the server).
 
-Remote: ``--backend remote`` starts a private Virtuoso (tests/support/virtuoso.py) unless
-``--endpoint`` names one (with AISKILLS_UPDATE_ENDPOINT, AISKILLS_GRAPH_STORE, AISKILLS_USER and
+Remote: ``--backend remote`` starts a private Virtuoso (tests/support/virtuoso.py) or, with
+``--server oxigraph``, ``oxigraph serve`` (tests/support/oxigraph.py) unless ``--endpoint`` names one (with AISKILLS_UPDATE_ENDPOINT, AISKILLS_GRAPH_STORE, AISKILLS_USER and
 AISKILLS_PASSWORD to load it), loads the same data there, and starts the server with ``--endpoint``.
 
 Usage: python benchmarks/bench_load.py [--mix alignment|full] [--clients 20] [--seconds 30]
-       [--threads N] [--backend embedded|remote] [--endpoint URL] [--data DIR]
+       [--threads N] [--workers N] [--backend embedded|remote] [--server virtuoso|oxigraph] [--endpoint URL]
+       [--data DIR]
 """
 
 from __future__ import annotations
@@ -274,13 +275,12 @@ def prepare_remote(settings: Settings, n: int) -> None:
     from aiskills.store.remote import RemoteStore
 
     with RemoteStore.from_settings(settings) as store:
-        held = sum(1 for e in store.catalog() if e.kind == "curriculum")
+        held = sum(1 for g in store.graph_names() if g.startswith("https://w3id.org/aiskills/graph/curriculum/"))
         if held != n:
             print(f"the remote store holds {held} curricula, not {n}: loading them again", flush=True)
             began = time.perf_counter()
-            names = store.graph_names()
-            for i in range(0, len(names), 100):  # one update per 100 graphs, as populate(batch=100)
-                store.replace_graphs([], [], drop=names[i:i + 100])
+            names = [e.graph for e in store.catalog()] + store.graph_names()
+            store.replace_graphs([], [], drop=names)
             loading.load_bundled(store)
             populate(store, n, batch=100)
             print(f"loaded {n} curricula into {settings.endpoint} in {time.perf_counter() - began:.0f} s", flush=True)
@@ -345,7 +345,7 @@ def run_embedded(a: argparse.Namespace, first: str) -> None:
     calls = mix(a.mix, first)
     rows = []
     slow = Tally()
-    with server(["--store", str(path)], a.threads, a.data / "server.log", {}) as base:
+    with server(["--store", str(path), "--workers", str(a.workers)], a.threads, a.data / "server.log", {}) as base:
         hammer(calls, base, min(a.clients, 4), 2)  # warm-up, not counted
         alone = hammer(calls, base, a.clients, a.seconds)
         rows.append(alone.row(f"HTTP `{a.mix}`, {a.clients} clients, embedded"))
@@ -367,35 +367,60 @@ def run_embedded(a: argparse.Namespace, first: str) -> None:
 
 
 def run_remote(a: argparse.Namespace, first: str) -> None:
+    """Over a SPARQL server (``--server virtuoso|oxigraph``, started here, or ``--endpoint``): our
+    server under ``--clients`` clients, then the same bound queries sent straight to the SPARQL
+    server from as many threads (what a client of that server alone would send: the active dataset
+    named the dialect's way), side by side, and the ratio of their p95."""
     from aiskills.store.remote import RemoteStore
 
     with contextlib.ExitStack() as stack:
         if a.endpoint:
-            settings = Settings.from_env(endpoint=a.endpoint)
+            settings = Settings.from_env(endpoint=a.endpoint, backend="sparql")
+        elif a.server == "oxigraph":
+            from support.oxigraph import OxigraphServer
+
+            ox_server = stack.enter_context(OxigraphServer(a.data / f"oxigraph-{a.curricula}"))
+            settings = ox_server.settings(timeout=600.0)
         else:
             from support.virtuoso import VirtuosoServer
 
-            virtuoso = stack.enter_context(VirtuosoServer(a.data / "virtuoso", query_seconds=600))
+            virtuoso = stack.enter_context(VirtuosoServer(a.data / f"virtuoso-{a.curricula}", query_seconds=600))
             settings = virtuoso.settings(timeout=600.0)
         prepare_remote(settings, a.curricula)
-        env = {"AISKILLS_TIMEOUT": str(settings.timeout)}
+        env = {"AISKILLS_TIMEOUT": str(settings.timeout), "AISKILLS_BACKEND": "sparql"}
+        for key, value in (("UPDATE_ENDPOINT", settings.update_endpoint), ("GRAPH_STORE", settings.graph_store),
+                           ("USER", settings.user), ("PASSWORD", settings.password)):
+            if value:
+                env["AISKILLS_" + key] = value
         calls = mix(a.mix, first)
         with server(["--endpoint", str(settings.endpoint)], a.threads, a.data / "server-remote.log", env) as base:
             hammer(calls, base, min(a.clients, 4), 2)
             alone = hammer(calls, base, a.clients, a.seconds)
-        local = threading.local()
+        with RemoteStore.from_settings(settings) as store:
+            dialect = store.dialect.name
+            straight = []
+            for name, text in bound_questions(store, first):
+                scoped, params = store._scoped(text)  # noqa: SLF001 - the dataset as the dialect names it
+                straight.append((name, scoped, params))
 
-        def ask(i: int) -> int:
-            if not hasattr(local, "store"):
-                local.store = RemoteStore.from_settings(settings)
-            name, template = list(PARAMS.items())[i % len(PARAMS)]
-            params = {k: v.format(first=first) for k, v in template.items()}
-            return len(alignment.ask(local.store, name, params).table.rows)
+        def send(s: requests.Session, endpoint: str, q: tuple[str, str, list[tuple[str, str]]]) -> requests.Response:
+            return s.post(endpoint, data=[("query", q[1]), *q[2]], headers={"Accept": JSON_RESULTS}, timeout=600)
 
-        base_tally = in_process(ask, a.threads, a.seconds)
-        rows = [alone.row(f"HTTP `{a.mix}`, {a.clients} clients, remote (Virtuoso)"),
-                base_tally.row(f"RemoteStore in-process, {a.threads} threads (no HTTP server)")]
-        report(a, rows, [alone], None, base_tally)
+        direct = [Call(f"direct {q[0]}", lambda s, endpoint, q=q: send(s, endpoint, q),
+                       lambda r: r.status_code == 200 and "results" in r.json()) for q in straight]
+        raw = hammer(direct, str(settings.endpoint), a.clients, a.seconds)
+        rows = [alone.row(f"HTTP `{a.mix}` through aiskills serve, {a.clients} clients, {dialect}"),
+                raw.row(f"the same queries straight to {dialect}, {a.clients} clients")]
+        report(a, rows, [alone], None, raw)
+        if alone.latencies and raw.latencies:
+            ours = statistics.quantiles(alone.latencies, n=20)[-1]
+            theirs = statistics.quantiles(raw.latencies, n=20)[-1]
+            print(f"\np95 through aiskills / straight to {dialect}: {ours / theirs:.2f}x (goal: at most 1.5x)")
+            print("\n| question | ours p95 (ms) | straight p95 (ms) |\n|---|---:|---:|")
+            for name, _, _ in straight:
+                o = sorted(alone.by_kind.get(f"ask {name}", [0.0]))
+                t = sorted(raw.by_kind.get(f"direct {name}", [0.0]))
+                print(f"| {name} | {o[int(0.95 * (len(o) - 1))] * 1000:.0f} | {t[int(0.95 * (len(t) - 1))] * 1000:.0f} |")
 
 
 def report(a: argparse.Namespace, rows: list[str], runs: list[Tally], slow: Tally | None,
@@ -431,8 +456,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--threads", type=int, help="server request threads (default: --clients)")
     parser.add_argument("--curricula", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=1, help="embedded: server worker processes (--workers)")
     parser.add_argument("--backend", choices=["embedded", "remote"], default="embedded")
-    parser.add_argument("--endpoint", help="remote: an existing SPARQL endpoint instead of a private Virtuoso")
+    parser.add_argument("--endpoint", help="remote: an existing SPARQL endpoint instead of a private server")
+    parser.add_argument("--server", choices=["virtuoso", "oxigraph"], default="virtuoso",
+                        help="remote: the SPARQL server to start (Virtuoso 7, or oxigraph serve)")
     parser.add_argument("--data", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "aiskills-bench-load",
                         help="working folder; the prepared store is kept and reused")
     parser.add_argument("--no-slow", action="store_true", help="alignment: skip the run with the slow query")

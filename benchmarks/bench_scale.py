@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections import Counter
 import resource
 import shutil
 import statistics
@@ -35,7 +36,14 @@ from bench_alignment import PARAMS  # noqa: E402
 from datagen import curricula  # noqa: E402
 
 from aiskills import alignment, backup, loading  # noqa: E402
-from aiskills.curricula import curriculum_graph, graph_triples  # noqa: E402
+from aiskills.curricula import (  # noqa: E402
+    PROVISION_GRAPH,
+    FrameworkIndex,
+    Provision,
+    Taught,
+    curriculum_graph,
+    graph_triples,
+)
 from aiskills.store.base import CatalogEntry  # noqa: E402
 from aiskills.store.embedded import EmbeddedStore  # noqa: E402
 from aiskills.submission.readers import read_bytes  # noqa: E402
@@ -57,13 +65,19 @@ def _graphs(n: int) -> Iterator[tuple[CatalogEntry, list[ox.Triple]]]:
     loading.load_bundled(base)
     for entry in base.catalog():
         yield entry, base.triples(entry.graph)
+    framework = FrameworkIndex.read(base)
     base.close()
+    provision = Provision(Counter())
     for i, doc in enumerate(curricula(n, defect_share=0.0, seed=SEED)):
         sub = read_bytes(json.dumps(doc).encode(), f"c{i}.json")
         report = Report(sub.source, sub.format, sub.curriculum_id, [], "2026.1")
-        yield (CatalogEntry(curriculum_graph(doc["id"]), "curriculum", "2026.1",
-                            extra=((SUBJECT, ox.NamedNode(doc["id"])),)),
-               graph_triples(sub, report))
+        graph = curriculum_graph(doc["id"])
+        triples = graph_triples(sub, report)
+        taught = Taught.of(triples)
+        provision.add(taught, +1)
+        yield (CatalogEntry(graph, "curriculum", "2026.1", extra=((SUBJECT, ox.NamedNode(doc["id"])),)),
+               triples + framework.coverage(graph, doc["id"], taught))
+    yield CatalogEntry(PROVISION_GRAPH, "provision"), provision.triples()
 
 
 def step_generate(data: Path, n: int) -> dict[str, Any]:
@@ -129,7 +143,7 @@ def child(step: str, data: Path, *extra: str) -> dict[str, Any]:
 # -- the run -------------------------------------------------------------------------------------------
 def run(data: Path, n: int, repeat: int, fresh: bool) -> None:
     manifest = data / "dump" / backup.MANIFEST
-    if fresh or not manifest.exists() or json.loads(manifest.read_text())["graphs"].__len__() != n + 2:
+    if fresh or not manifest.exists() or json.loads(manifest.read_text())["graphs"].__len__() != n + 3:
         gen = child("generate", data, "--curricula", str(n))
         print(f"dump: {gen['graphs']:,} graphs, {gen['triples']:,} triples, {gen['bytes'] / 1e6:.0f} MB "
               f"N-Quads, written in {gen['seconds']:.0f} s (peak {gen['peak_mb']:.0f} MB)", flush=True)

@@ -58,26 +58,49 @@ def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         yield server
 
 
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A real ``oxigraph serve`` (the oxigraph PyPI package) on loopback, started once for the session."""
+    from support.oxigraph import OxigraphServer, executable
+
+    if executable() is None:
+        pytest.fail("oxigraph is not installed: run `make test` (the test extras install it)")
+    with OxigraphServer(tmp_path_factory.mktemp("oxigraph")) as server:
+        yield server
+
+
 def _clear(store: Store) -> None:
     store.replace_graphs([], [], drop=[e.graph for e in store.catalog()] + store.graph_names())
 
 
-@pytest.fixture(params=["embedded", "remote"])
+def _clear_all(store: Store) -> None:
+    """Everything the tests wrote, on a SPARQL server shared by the session."""
+    _clear(store)
+    store.protocol_update("DROP SILENT GRAPH <https://w3id.org/aiskills/graph/catalog>")
+    if store.dialect.catalog_graph is None:  # type: ignore[attr-defined]  # kept copies in the default graph
+        store.protocol_update("DROP SILENT DEFAULT")
+
+
+#: The store test-suite's backends: pyoxigraph on disk, Virtuoso 7 and Oxigraph's server over SPARQL 1.1.
+BACKENDS = ["embedded", "virtuoso", "oxigraph"]
+
+
+@pytest.fixture(params=BACKENDS)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """The same tests on both backends: pyoxigraph on disk, and Virtuoso over SPARQL 1.1."""
+    """The same tests on every backend: pyoxigraph on disk, and two real SPARQL servers."""
     if request.param == "embedded":
         s: Store = EmbeddedStore(tmp_path / "store")
     else:
         from aiskills.store.remote import RemoteStore
 
-        server = request.getfixturevalue("virtuoso")
+        server = request.getfixturevalue("virtuoso" if request.param == "virtuoso" else "oxigraph_server")
         s = RemoteStore.from_settings(server.settings())  # type: ignore[attr-defined]
-        _clear(s)
+        _clear_all(s)
     try:
         yield s
     finally:
-        if request.param == "remote":
-            _clear(s)
+        if request.param != "embedded":
+            _clear_all(s)
         s.close()
 
 

@@ -52,7 +52,8 @@ def test_the_forms_list_curricula_archetypes_and_roles_with_labels(client: Flask
         assert f'<option value="{name}"' in html
     assert '<option value="https://w3id.org/aiskills/id/role/' in html
     o = outline(html)
-    assert o.inputs - {"site-q"} == {"curriculum", "archetype", "role", "level", "rank-archetype"}  # site-q: the header search
+    archetype_boxes = {f"archetype-{i}" for i in range(1, len(d.ARCHETYPE_LABELS) + 1)}
+    assert o.inputs - {"site-q"} == {"curriculum", "role", "level", "rank-archetype"} | archetype_boxes  # site-q: the header search
     assert o.inputs <= o.labels
     assert o.styled == 0 and o.scripts == 0
     assert 'method="get"' in html
@@ -128,9 +129,9 @@ def test_a_role_alone_ranks_the_curricula_for_each_of_its_archetypes(client: Fla
     ({"curriculum": d.EMBEDDING, "archetype": "Wizard"}, "there is no archetype &#39;Wizard&#39;"),
     ({"curriculum": "https://nowhere.example/c", "archetype": "User"}, "there is no stored curriculum"),
     ({"curriculum": d.EMBEDDING, "archetype": "User", "role": "x"}, "not both"),
+    ({"curriculum": d.EMPTY, "archetype": "Wizard"}, "there is no archetype"),
     ({"curriculum": d.EMBEDDING, "role": "no-such-role"}, "there is no role"),
     ({"curriculum": d.EMBEDDING, "archetype": "User", "level": "7"}, "there is no knowledge level"),
-    ({"curriculum": d.EMBEDDING}, "choose an archetype or a role"),
 ])
 def test_choices_that_name_nothing_are_400_with_the_reason(client: FlaskClient, params: dict, says: str) -> None:  # type: ignore[type-arg]
     html = page(client, status=400, **params)
@@ -148,3 +149,21 @@ def test_titles_from_curricula_are_escaped(store: EmbeddedStore) -> None:
                  page(client, curriculum=doc["id"], archetype="Embedder")):
         assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     local.close()
+
+
+def test_a_curriculum_alone_shows_its_own_targets_side_by_side(client: FlaskClient) -> None:
+    """The Creators curriculum targets Creator and User: both answers, ticked, with a table of both."""
+    html = page(client, curriculum=d.CREATORS)
+    answers = re.findall(r'<h3 id="cov-\d+">Coverage of (\w+):', html)
+    assert answers == ["Creator", "User"]
+    assert re.findall(r'<input type="checkbox" id="archetype-\d+" name="archetype" value="(\w+)" checked>', html) == ["Creator", "User"]
+    side = html.split('<table class="side-by-side">', 1)[1].split("</table>", 1)[0]
+    assert "Creator" in side and "User" in side
+
+
+def test_several_archetypes_ticked_are_answered_side_by_side(client: FlaskClient) -> None:
+    html = page(client, curriculum=d.EMBEDDING, archetype=["Embedder", "User"])  # type: ignore[arg-type]
+    assert re.findall(r'<h3 id="cov-\d+">Coverage of (\w+):', html) == ["Embedder", "User"]
+    one = page(client, curriculum=d.EMBEDDING, archetype="Embedder")
+    first = one.split('<h3 id="cov-1">', 1)[1].split("</h3>", 1)[0]
+    assert first in html  # the same numbers as asked alone

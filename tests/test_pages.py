@@ -313,14 +313,16 @@ def test_search_finds_a_notation_first_and_words_in_statements(client) -> None: 
     page = html(client, "/search?q=Bias")
     expected = {r["notation"] for r in capabilities_csv()
                 if "bias" in (r["statement"] + " " + r["description"]).lower()}
-    found = set(re.findall(r'href="/id/capability/([^"]+)"', page.split('class="results"', 1)[1]))
+    results = page.split('class="results"', 1)[1].split("</ol>", 1)[0]
+    found = set(re.findall(r'href="/id/capability/([^"]+)"', results))
     assert expected and expected <= found
-    assert f"{len(found)}" in text_of(page)
+    shown = len(set(re.findall(r'href="(/id/[^"]+)"', results)))  # capabilities and any section that matches
+    assert f"{shown} results" in text_of(page)
 
 
 def test_search_escapes_what_was_typed_and_handles_nothing(client) -> None:  # type: ignore[no-untyped-def]
-    page = html(client, "/search?q=%3Cscript%3Ealert(1)%3C/script%3E")
-    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
+    page = html(client, "/search?q=%3Cq%3Equxzzy%3C/q%3E")
+    assert "<q>quxzzy" not in page and "&lt;q&gt;quxzzy" in page
     assert "0 results" in text_of(page)
     empty = html(client, "/search")
     assert 'id="q"' in empty and "results for" not in empty
@@ -415,3 +417,24 @@ def test_an_unknown_path_gets_the_helpful_not_found_page_not_the_servers_default
     assert text.status_code == 404 and text.mimetype == "text/plain" and "/search?q=" in text.get_data(as_text=True)
     api = client.get("/api/no-such-route")
     assert api.status_code == 404 and "openapi.json" in api.get_json()["fix"]
+
+
+def test_each_heat_map_cell_links_to_the_capabilities_it_counts(client) -> None:  # type: ignore[no-untyped-def]
+    """Following a cell's link lands on the archetype's page at the domain's group, whose tables list
+    exactly as many capabilities as the cell counts."""
+    page = html(client, "/")
+    cells = re.findall(r'<td class="num heat-\d" data-label="[^"]+"><a href="([^"#]+)#(g-[^"]+)"[^>]*>(\d+)</a>', page)
+    assert len(cells) >= 25
+    for path, anchor, count in cells:
+        target = html(client, path)
+        group = target.split(f'id="{anchor}"', 1)[1].split('<section class="group"', 1)[0]
+        assert len(re.findall(r'<tr[^>]*data-filter-text=', group)) == int(count), (path, anchor)
+
+
+def test_long_pages_have_contents_and_a_filter(client) -> None:  # type: ignore[no-untyped-def]
+    for path in ("/id/archetype/user", "/id/role/clinical-safety-officer", "/id/domain/6"):
+        page = html(client, path)
+        nav = page.split('<nav class="contents"', 1)[1].split("</nav>", 1)[0]
+        anchors = re.findall(r'href="#([^"]+)"', nav)
+        assert anchors and all(f'id="{a}"' in page for a in anchors), path
+        assert 'data-filter="#capability-groups"' in page and "filter.js" in page, path

@@ -44,7 +44,8 @@ def edited(framework: Framework) -> list[ox.Triple]:
     rows["3.1-01"] = r(rows["3.1-01"], archetypes=tuple(a for a in rows["3.1-01"].archetypes if a != "user"))
     rows["6-02"] = r(rows["6-02"], deprecated=True, replaced_by="6-03")
     rows["6-04"] = r(rows["6-04"], deprecated=True, replaced_by="none")
-    rows["6.1-99"] = CapabilityRow("6.1-99", "Explain what a foundation model is.", 1, "6.1", ("user",), "understand")
+    rows["6.1-99"] = CapabilityRow("6.1-99", "Explain what a foundation model is.", 1, "6.1", ("user",), "understand",
+                                   ctid="ce-0c5f3a5e-2f7b-4c1d-9e8a-6b4d2c1a0f99")
     return build_framework(structure_only(framework.triples), list(rows.values()), "edited").triples
 
 

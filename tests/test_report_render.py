@@ -41,7 +41,7 @@ def test_json_keys(report: Report) -> None:
     assert set(data) == {"source", "format", "curriculum", "frameworkVersion", "conforms", "summary", "results"}
     assert data["summary"] == {"violations": 2, "warnings": 1, "infos": 1}
     first = data["results"][0]
-    assert set(first) == {"severity", "rule", "message", "item", "value", "hint", "path", "location"}
+    assert set(first) == {"severity", "rule", "message", "item", "value", "hint", "path", "location", "candidates", "slip"}
     assert first["location"] == {"row": 2, "column": "notional_hours"}
     assert first["item"]["kind"] == "module" and first["path"] == "ais:notionalHours"
 

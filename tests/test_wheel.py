@@ -3,6 +3,7 @@ inside it, and the installed command loads and checks the bundled framework from
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -71,3 +72,11 @@ def test_installed_wheel_loads_the_framework_outside_the_checkout(wheel: Path, t
     checked = run("check")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "shacl  ok" in checked.stdout and "qc     ok" in checked.stdout
+    course = work / "course.csv"
+    course.write_text("curriculum_id,curriculum_title,provider_id,provider_name,target_archetypes,module_id,"
+                      "module_title,notional_hours,outcome_id,outcome_statement,bloom_level,aligned_capabilities\n"
+                      "https://p.example/c,C,,,User,,M,1,,Complete a DPIA for a new clinical system,apply,\n",
+                      encoding="utf-8")
+    suggested = run("suggest", str(course), "--format", "json")  # the word vectors ship in a wheel too
+    assert suggested.returncode == 0, suggested.stderr
+    assert json.loads(suggested.stdout)["outcomes"][0]["suggestions"][0]["notation"] in {"3.2-09", "3.2-04"}

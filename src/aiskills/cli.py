@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,9 +17,9 @@ import pyoxigraph as ox
 from aiskills import namespaces as ns
 from aiskills.config import Settings
 from aiskills.errors import AiskillsError
-from aiskills.output import table_csv, table_json, table_text
+from aiskills.output import rows_csv, table_csv, table_json, table_text
 from aiskills.rdf import EXPORT_FORMATS, format_named, read_triples, serialize
-from aiskills.store import Store, open_store
+from aiskills.store import Store, backend_of, open_store
 
 
 class CliError(click.ClickException):
@@ -30,7 +31,26 @@ class CliError(click.ClickException):
         click.echo(f"aiskills: error: {self.format_message()}", err=True)
 
 
+def _remember_backend(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.meta["aiskills.backend"] = value
+
+
+def settings_from_env(**overrides: Any) -> Settings:
+    """``Settings.from_env`` with the command's ``--backend``, when given."""
+    ctx = click.get_current_context(silent=True)
+    backend = ctx.meta.get("aiskills.backend") if ctx is not None else None
+    return Settings.from_env(backend=backend, **overrides)
+
+
 def store_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option(
+        "--backend",
+        type=click.Choice(["embedded", "sparql"]),
+        expose_value=False,
+        callback=_remember_backend,
+        help="The store: embedded (default) or a SPARQL 1.1 server (sparql; also AISKILLS_BACKEND).",
+    )(f)
     f = click.option(
         "--endpoint",
         metavar="URL",
@@ -50,7 +70,7 @@ def store_options(f: Callable[..., Any]) -> Callable[..., Any]:
 @contextmanager
 def opened(store_dir: Path | None, endpoint: str | None) -> Iterator[Store]:
     """Settings from the environment and options, then the store they name."""
-    settings = Settings.from_env(store_path=store_dir, endpoint=endpoint)
+    settings = settings_from_env(store_path=store_dir, endpoint=endpoint)
     with open_store(settings) as store:
         yield store
 
@@ -195,7 +215,14 @@ def _query_form(text: str) -> str:
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="turtle", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([*EXPORT_FORMATS, "ctdl-asn"]),
+    default="turtle",
+    show_default=True,
+    help="An RDF syntax, or ctdl-asn: the current framework (and stored curricula) as CTDL-ASN JSON-LD.",
+)
 @click.option(
     "--graph",
     "which",
@@ -209,7 +236,10 @@ def _query_form(text: str) -> str:
 )
 @store_options
 def export(fmt: str, which: str, out: Path | None, store_dir: Path | None, endpoint: str | None) -> None:
-    """Write the store's ontology and framework as RDF."""
+    """Write the store's ontology and framework as RDF, or the framework as CTDL-ASN."""
+    if fmt == "ctdl-asn":
+        _write(_ctdl_asn(store_dir, endpoint), out)
+        return
     with opened(store_dir, endpoint) as store:
         entries = [e for e in store.catalog() if e.active and (which == "all" or e.kind == which)]
         if not entries:
@@ -217,6 +247,20 @@ def export(fmt: str, which: str, out: Path | None, store_dir: Path | None, endpo
         triples = [t for e in entries for t in store.triples(e.graph)]
     data = serialize(dict.fromkeys(triples), format_named(fmt), ns.PREFIXES | _EXTRA_PREFIXES)
     _write(data, out)
+
+
+def _ctdl_asn(store_dir: Path | None, endpoint: str | None) -> bytes:
+    """The store's current framework, its crosswalk mappings and stored curricula as CTDL-ASN."""
+    from aiskills import loading
+    from aiskills.publishing import ctdl
+    from aiskills.publishing.case import store_mappings
+
+    with opened(store_dir, endpoint) as store:
+        current = loading.current_framework(store)
+        if current is None:
+            raise CliError("nothing to export: the store holds no framework (run `aiskills load` first)")
+        document = ctdl.ctdl_document(current.triples, store_mappings(store), ctdl.store_curricula(store))
+    return ctdl.as_bytes(document)
 
 
 _EXTRA_PREFIXES = {"aiscap": ns.ID + "capability/", "aisdom": ns.ID + "domain/"}
@@ -320,7 +364,7 @@ def _check_inputs(
             framework = bundle.framework().triples
         return ontology, framework, ", ".join(str(p) for p in files)
     if not bundled:
-        settings = Settings.from_env(store_path=store_dir, endpoint=endpoint)
+        settings = settings_from_env(store_path=store_dir, endpoint=endpoint)
         with open_store(settings) as store:
             current = loading.current_framework(store)
             if current is not None:
@@ -420,12 +464,15 @@ def restore(source: Path, store_dir: Path | None, endpoint: str | None) -> None:
     default=1,
     show_default=True,
     type=click.IntRange(min=1),
-    help="gunicorn worker processes. An embedded store is held by one process, so more than one "
-    "needs a remote store (--endpoint); queries on an embedded store already run in parallel, "
-    "each in its own forked process.",
+    help="gunicorn worker processes (web requests). On an embedded store one engine process writes and "
+    "every query runs in a query process of its own, so more workers use more cores for the web side.",
 )
 @click.option(
-    "--threads", default=4, show_default=True, type=click.IntRange(min=1), help="Request threads per worker."
+    "--threads",
+    default=4,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Request threads per worker (and query processes per worker on an embedded store).",
 )
 @click.option("--debug", is_flag=True, help="Flask's development server, with reloading and tracebacks.")
 @store_options
@@ -440,24 +487,55 @@ def serve(
 ) -> None:
     """Serve the web app (gunicorn): the pages at /, every IRI at /id/… and /ontology, /validate,
     /alignment, the SPARQL endpoint at /sparql, the API under /api. On an empty embedded store the
-    bundled framework is loaded first."""
+    bundled framework is loaded first. While it runs, other aiskills commands on the same store go
+    through it."""
+    settings = settings_from_env(store_path=store_dir, endpoint=endpoint, load_bundled_on_start=True)
+    remote = backend_of(settings) == "sparql"
+    where = settings.endpoint if remote else settings.store_path
+    engine = None if remote else _start_engine(settings)
+    try:
+        _serve(settings, host, port, workers, threads, debug, str(where))
+    finally:
+        if engine is not None:
+            engine.terminate()
+            try:
+                engine.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                engine.kill()
+                engine.wait()
+
+
+def _serve(
+    settings: Settings, host: str, port: int, workers: int, threads: int, debug: bool, where: str
+) -> None:
     from aiskills.web import create_app
 
-    settings = Settings.from_env(store_path=store_dir, endpoint=endpoint, load_bundled_on_start=True)
-    if workers > 1 and not settings.endpoint:
-        raise CliError(
-            f"--workers {workers}: the embedded store at {settings.store_path} can be opened by "
-            "one process only (its files are locked). Serve it with --workers 1 and raise "
-            "--threads instead (each SPARQL query already runs in its own forked process, so "
-            "queries use every core), or serve a remote store (--endpoint URL) with more workers"
+    remote = backend_of(settings) == "sparql"
+
+    def app() -> Any:  # in the worker: it holds no store of its own, only the engine's client
+        if remote:
+            return create_app(replace(settings, load_bundled_on_start=False))
+        from aiskills.store.engine import EngineStore
+
+        assert settings.store_path is not None
+        store = EngineStore.connect(
+            settings.store_path,
+            pool_size=threads,
+            timeout=max(settings.query_timeout, 120.0),  # the app's own start-up reads
+            preload=("aiskills.web.sparql", "aiskills.alignment"),
         )
-    where = settings.endpoint or settings.store_path
+        if store is None:
+            raise CliError(f"the engine serving {settings.store_path} stopped: see the messages above")
+        web = create_app(replace(settings, load_bundled_on_start=False), store)
+        store.timeout = settings.query_timeout  # every request's reads, from here on
+        return web
+
+    if remote:
+        _prepare_store(settings)
     if debug:
-        app = create_app(settings)
         click.echo(f"serving {where} on http://{host}:{port}/ (development server)", err=True)
-        app.run(host=host, port=port, debug=True, use_reloader=False)
+        app().run(host=host, port=port, debug=True, use_reloader=False)
         return
-    _prepare_store(settings)
     click.echo(
         f"serving {where} on http://{host}:{port}/ with {workers} worker(s) x {threads} thread(s)", err=True
     )
@@ -471,36 +549,83 @@ def serve(
             self.cfg.set("accesslog", "-")
             self.cfg.set("graceful_timeout", 5)
 
-        def load(self) -> Any:  # in the worker: it alone opens the embedded store, already prepared
-            return create_app(replace(settings, load_bundled_on_start=False))
+        def load(self) -> Any:
+            return app()
 
     _Server().run()
 
 
-def _prepare_store(settings: Settings) -> None:
-    """Open the store once before serving, so a store that cannot be opened is a clear error here (not
-    a worker failing to boot), and load the bundled framework into an empty one. This runs in a fresh
-    (spawned) process: RocksDB's background threads belong to the process, and a worker forked from a
-    master that had opened the store would inherit a thread pool without its threads, so every write
-    that needs a flush would wait for ever."""
-    import multiprocessing
+def _start_engine(settings: Settings) -> subprocess.Popen[bytes]:
+    """The engine process that holds the embedded store (``aiskills.store.engine``), a fresh
+    interpreter; it loads the bundled framework into an empty store. Returns once it serves."""
+    from aiskills.store.engine import EngineStore
 
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
-        error = pool.apply(_prepare_store_here, (settings,))
-    if error:
-        raise CliError(error)
+    assert settings.store_path is not None
+    running = EngineStore.connect(settings.store_path)
+    if running is not None:
+        running.close()
+        raise CliError(
+            f"{settings.store_path}: this store is already being served by another `aiskills serve`; "
+            "stop it first, or serve another store (--store DIR)"
+        )
+    grace = max(60.0, 2 * settings.query_timeout + 10)
+    command = [sys.executable, "-m", "aiskills.cli", "engine", "--store", str(settings.store_path)]
+    command += ["--grace", str(grace), "--load-bundled"]
+    engine = subprocess.Popen(command, stdout=subprocess.PIPE)
+    assert engine.stdout is not None
+    line = engine.stdout.readline()
+    engine.stdout.close()  # it says nothing more
+    if line.strip() != b"ready":
+        engine.wait()
+        raise CliError(f"{settings.store_path}: the store could not be served (see the message above)")
+    return engine
 
 
-def _prepare_store_here(settings: Settings) -> str | None:
+@main.command(hidden=True)
+@click.option("--store", "store_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--grace", type=float, default=60.0)
+@click.option("--load-bundled", is_flag=True)
+def engine(store_dir: Path, grace: float, load_bundled: bool) -> None:
+    """The engine process of `aiskills serve` (started by it): holds the embedded store, writes it for
+    the web app and the command line, and publishes read snapshots for the query processes."""
+    import signal
+
+    from aiskills.store.embedded import EmbeddedStore
+    from aiskills.store.engine import Engine
+    from aiskills.store.isolated import die_with_parent
+
+    die_with_parent()
+    store = EmbeddedStore(store_dir)
     try:
-        with open_store(settings) as store:
-            if not store.catalog():  # once, here: not by each worker, racing on a remote store
-                from aiskills.loading import load_bundled
+        if load_bundled and not store.catalog():
+            from aiskills.loading import load_bundled as load
 
-                load_bundled(store)
-    except AiskillsError as exc:
-        return str(exc)
-    return None
+            load(store)
+        served = Engine(store, store_dir, grace)
+        signal.signal(signal.SIGTERM, lambda *_: served.stop())
+        signal.signal(signal.SIGINT, lambda *_: served.stop())
+        served.serve(ready=_say_ready)
+    finally:
+        store.close()
+
+
+def _say_ready() -> None:
+    """The engine's one line on its output (its parent then closes the pipe): anything later goes
+    to standard error."""
+    import os
+
+    click.echo("ready")
+    sys.stdout.flush()
+    os.dup2(2, 1)
+
+
+def _prepare_store(settings: Settings) -> None:
+    """Load the bundled framework into an empty remote store, once, before the workers start."""
+    with open_store(settings) as store:
+        if not store.catalog():  # once, here: not by each worker, racing on a remote store
+            from aiskills.loading import load_bundled
+
+            load_bundled(store)
 
 
 # -- alignment questions ---------------------------------------------------------------------------
@@ -581,6 +706,45 @@ def validate(file: Path, fmt: str, bundled: bool, store_dir: Path | None, endpoi
             report = validator_for(store).validate(submission)
     _report(report, fmt)
     sys.exit(0 if report.conforms else 1)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--top", type=click.IntRange(1, 50), default=5, show_default=True, help="Suggestions per outcome."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True
+)
+@click.option("--bundled", is_flag=True, help="Suggest from the bundled framework, not the store's.")
+@store_options
+def suggest(
+    file: Path, top: int, fmt: str, bundled: bool, store_dir: Path | None, endpoint: str | None
+) -> None:
+    """For every learning outcome of a curriculum file (any submission format), the capabilities it
+    most likely serves, best first, with a score from 0 to 1 and the reason; flags on alignments that
+    look wrong or far from the outcome's Bloom level. Advice only: the file is not changed."""
+    import json
+
+    from aiskills import loading, suggestions
+    from aiskills.framework import bundle
+    from aiskills.submission.readers import read_submission
+    from aiskills.suggestions import outcomes as so
+
+    submission = read_submission(file)
+    current = None
+    if not bundled:
+        with opened(store_dir, endpoint) as store:
+            current = loading.current_framework(store)
+    framework = current or bundle.framework()
+    suggester = suggestions.build(framework.triples, framework.version)
+    results = so.suggest(submission, suggester, top)
+    if fmt == "json":
+        click.echo(json.dumps(so.as_json(results, suggester), indent=2, ensure_ascii=False))
+    elif fmt == "csv":
+        click.echo(rows_csv(so.CSV_COLUMNS, so.csv_rows(results)), nl=False)
+    else:
+        click.echo(so.as_text(results, submission.source), nl=False)
 
 
 @main.command()
@@ -751,7 +915,7 @@ def framework_import(
         return
     with opened(store_dir, endpoint) as store:
         struct = bundle.structure(structure) if structure else loading.current_structure(store)
-        fw = loading.import_template(file, struct, version)
+        fw = loading.import_template(file, struct, version, loading.known_ctids(store))
         item = loading.load_framework(store, fw, str(file))
     click.echo(
         f"imported {file}: framework {item.version}, {item.triples} triples, now current in <{item.graph}>"
@@ -975,12 +1139,14 @@ def _store_sources(
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--endpoint", required=True, metavar="URL", help="SPARQL 1.1 query endpoint of the store.")
 @click.option(
-    "--graph-store", required=True, metavar="URL", help="Graph Store Protocol endpoint of the store."
+    "--graph-store",
+    metavar="URL",
+    help="Graph Store Protocol endpoint of the store (default: AISKILLS_GRAPH_STORE, or the dialect's).",
 )
-def publish(folder: Path, endpoint: str, graph_store: str) -> None:
-    """Push a release folder to a remote store through the Graph Store Protocol, one named graph per
-    artefact; graphs that are already there unchanged are left alone; triple counts are verified.
-    Credentials from AISKILLS_USER and AISKILLS_PASSWORD."""
+def publish(folder: Path, endpoint: str, graph_store: str | None) -> None:
+    """Push a release folder to a SPARQL 1.1 store, one named graph per artefact, through the same
+    storage interface as every write; graphs that are already there unchanged are left alone; triple
+    counts are verified. Credentials from AISKILLS_USER and AISKILLS_PASSWORD."""
     from aiskills.publish import publish as push
 
     settings = Settings.from_env(endpoint=endpoint, graph_store=graph_store)
@@ -1056,6 +1222,59 @@ def crosswalk_export(file: Path, out: Path | None) -> None:
     if len(sets) != 1:
         raise CliError(f"{file}: holds {len(sets)} mapping sets; export needs exactly one")
     _write(write_sssom(sets[0]).encode("utf-8"), out)
+
+
+@crosswalk.command("import-case")
+@click.argument("source", metavar="FILE_OR_URL")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the concept scheme to FILE (format by extension) instead of loading it into the store.",
+)
+@store_options
+def crosswalk_import_case(
+    source: str, out: Path | None, store_dir: Path | None, endpoint: str | None
+) -> None:
+    """Load another publisher's CASE framework (a CFPackage, from a file or a URL you give) as a SKOS
+    concept scheme, so SSSOM crosswalks can map our capabilities to its items' IRIs."""
+    from aiskills.publishing import case_in
+    from aiskills.rdf import format_of
+
+    imported = case_in.scheme_triples(case_in.read_package(_read_source(source), source))
+    if out is not None:
+        _write(serialize(imported.triples, format_of(out), ns.PREFIXES), out)
+        return
+    with opened(store_dir, endpoint) as store:
+        case_in.load_scheme(store, imported)
+    click.echo(
+        f"imported {source}: <{imported.scheme}> ({imported.title}), {imported.concepts} concepts, "
+        f"in <{imported.graph}>"
+    )
+
+
+def _read_source(source: str) -> bytes:
+    """The bytes of a file, or of an http(s) URL the user named on the command line."""
+    if source.startswith(("http://", "https://")):
+        import urllib.error
+        import urllib.request
+
+        settings = Settings.from_env()
+        request = urllib.request.Request(source, headers={"Accept": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=settings.timeout) as response:
+                return bytes(response.read())
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            if isinstance(exc, urllib.error.HTTPError):
+                exc.close()  # an HTTP error answer holds its connection open until closed
+            reason = getattr(exc, "reason", exc)
+            raise CliError(f"{source}: cannot fetch the package: {reason} (check the address)") from None
+    path = Path(source)
+    if not path.is_file():
+        raise CliError(f"{source}: no such file (give a CFPackage JSON file, or an http(s) URL of one)")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"{source}: cannot read the file: {exc.strerror}") from None
 
 
 if __name__ == "__main__":  # python -m aiskills.cli

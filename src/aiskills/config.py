@@ -13,6 +13,7 @@ from aiskills.errors import ConfigError
 
 ENV_PREFIX = "AISKILLS_"
 SCOPES = ("read", "write")
+BACKENDS = ("embedded", "sparql")
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,10 @@ class Settings:
     user: str | None = None
     password: str | None = None
     timeout: float = 30.0  # seconds for one remote request
+    backend: str | None = None  # "embedded" or "sparql"; None: sparql when an endpoint is given
+    dialect: str | None = (
+        None  # the SPARQL server's dialect ("generic", "virtuoso", "oxigraph"); None: detected
+    )
     conformance_dir: Path | None = None  # W3C test suites (tests only)
     load_bundled_on_start: bool = False  # the web app loads the bundled framework into an empty store
     query_max_length: int = 100_000  # characters in one /sparql query (longer: 413)
@@ -145,6 +150,9 @@ class Settings:
             if not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+/", base):
                 raise ConfigError(f"AISKILLS_PUBLIC_BASE must be an http(s) IRI ending in '/', not {base!r}")
             limits["public_base"] = base
+        backend = (get("BACKEND") or "").lower() or None
+        if backend is not None and backend not in BACKENDS:
+            raise ConfigError(f"AISKILLS_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}")
         store = get("STORE")
         conformance = get("CONFORMANCE_DIR")
         settings = cls(
@@ -154,6 +162,8 @@ class Settings:
             graph_store=get("GRAPH_STORE"),
             user=get("USER"),
             password=get("PASSWORD"),
+            backend=backend,
+            dialect=(get("SPARQL_DIALECT") or "").lower() or None,
             conformance_dir=Path(conformance) if conformance else None,
             tokens=tokens,
             reads_open=reads == "open",

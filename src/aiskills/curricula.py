@@ -2,11 +2,25 @@
 
 A submission with violations is refused and changes nothing. Resubmitting the same curriculum id
 replaces its graph atomically (through ``Store.replace_graphs``).
+
+Answers kept up to date at write time, so that questions over many curricula stay cheap:
+
+- each curriculum's graph holds its coverage of each archetype, overall and per top-level domain
+  (``aisv:coverage`` nodes: ``aisv:ArchetypeCoverage`` and ``aisv:DomainCoverage`` with
+  ``aisv:archetype``, ``aisv:domain`` and ``aisv:covered``), worked out against the current framework
+  as the alignment questions define coverage; a framework load works them out again for every
+  stored curriculum (``refresh``);
+- the provision graph (``PROVISION_GRAPH``) holds, for each capability some curriculum teaches, how
+  many curricula teach it and how many distinct providers (``aisv:taughtBy``, ``aisv:providers``),
+  with the count per provider it is made from; it is written in the same atomic write as the
+  curriculum that changes it.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -25,6 +39,19 @@ _SUBJECT = ns.DCT + "subject"
 _TYPE = ox.NamedNode(ns.RDF + "type")
 _XSD_INT = ox.NamedNode(ns.XSD + "integer")
 _TEACHES = ox.NamedNode("https://schema.org/teaches")
+PROVISION_GRAPH = ns.GRAPH + "provision"
+_COVERAGE = ox.NamedNode(AISV + "coverage")
+_ARCHETYPE_COVERAGE = ox.NamedNode(AISV + "ArchetypeCoverage")
+_DOMAIN_COVERAGE = ox.NamedNode(AISV + "DomainCoverage")
+_FOR_ARCHETYPE = ox.NamedNode(AISV + "archetype")
+_FOR_DOMAIN = ox.NamedNode(AISV + "domain")
+_COVERED = ox.NamedNode(AISV + "covered")
+_TAUGHT_BY = ox.NamedNode(AISV + "taughtBy")
+_PROVIDERS = ox.NamedNode(AISV + "providers")
+_CAPABILITY = ox.NamedNode(AISV + "capability")
+_PROVIDER = ox.NamedNode(AISV + "provider")
+_CURRICULA = ox.NamedNode(AISV + "curricula")
+_PROVIDER_TEACHING = ox.NamedNode(AISV + "ProviderTeaching")
 
 
 @dataclass(frozen=True)
@@ -68,14 +95,40 @@ def submit(store: Store, submission: Submission, report: Report, now: datetime |
         )
     iri = submission.curriculum_id
     graph = curriculum_graph(iri)
-    existed = any(e.graph == graph for e in store.catalog())
-    triples = graph_triples(submission, report, now)
-    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
-    store.replace_graphs(
-        [GraphData(graph, data, ox.RdfFormat.N_TRIPLES)],
-        [CatalogEntry(graph, "curriculum", report.framework_version, extra=((_SUBJECT, ox.NamedNode(iri)),))],
-    )
-    return Stored(iri, graph, existed, len(triples))
+    existed = store.count(graph) > 0
+    (stored,) = store_many(store, [(submission, report)], now)
+    return Stored(iri, graph, existed, stored)
+
+
+def store_many(
+    store: Store, items: Sequence[tuple[Submission, Report]], now: datetime | None = None
+) -> list[int]:
+    """Store conformant submissions in one atomic write, with their coverage and the provision
+    counts they change; the number of triples of each curriculum's graph."""
+    framework = FrameworkIndex.read(store)
+    graphs = [curriculum_graph(s.curriculum_id or "") for s, _ in items]
+    before = taught_by(store, graphs)
+    contents, entries, sizes = [], [], []
+    after: dict[str, Taught] = {}
+    for (submission, report), graph in zip(items, graphs, strict=True):
+        triples = graph_triples(submission, report, now)
+        taught = Taught.of(triples)
+        triples += framework.coverage(graph, submission.curriculum_id or "", taught)
+        after[graph] = taught
+        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+        contents.append(GraphData(graph, data, ox.RdfFormat.N_TRIPLES))
+        subject = ((_SUBJECT, ox.NamedNode(submission.curriculum_id or "")),)
+        entries.append(CatalogEntry(graph, "curriculum", report.framework_version, extra=subject))
+        sizes.append(len(triples))
+    provision = Provision.read(store)
+    for taught in before.values():
+        provision.add(taught, -1)
+    for taught in after.values():
+        provision.add(taught, +1)
+    contents.append(provision.graph_data())
+    entries.append(CatalogEntry(PROVISION_GRAPH, "provision"))
+    store.replace_graphs(contents, entries)
+    return sizes
 
 
 def graph_triples(submission: Submission, report: Report, now: datetime | None = None) -> list[ox.Triple]:
@@ -176,10 +229,13 @@ def provenance(
 def remove(store: Store, curriculum: str) -> str:
     """Drop a stored curriculum's graph; an unknown id is an InputError naming the stored ones."""
     graph = curriculum_graph(curriculum)
-    if not any(e.graph == graph for e in store.catalog()):
+    if not store.count(graph):
         known = ", ".join(r.curriculum for r in records(store)[:5]) or "none stored"
         raise InputError(f"no stored curriculum has the id {curriculum!r}", fix=f"stored: {known}")
-    store.replace_graphs([], drop=[graph])
+    provision = Provision.read(store)
+    for taught in taught_by(store, [graph]).values():
+        provision.add(taught, -1)
+    store.replace_graphs([provision.graph_data()], [CatalogEntry(PROVISION_GRAPH, "provision")], drop=[graph])
     return graph
 
 
@@ -190,8 +246,10 @@ PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX spdx: <http://spdx.org/rdf/terms#>
 SELECT ?g ?c ?title ?provider (COUNT(DISTINCT ?m) AS ?modules) (COUNT(DISTINCT ?o) AS ?outcomes)
-       ?when ?source ?sha WHERE {
+       ?when ?source ?sha ?version WHERE {
   ?g a prov:Entity ; dct:subject ?c .
+  OPTIONAL { ?g dct:conformsTo ?framework }
+  BIND (STRAFTER(STR(?framework), "/graph/framework/") AS ?version)
   OPTIONAL { ?c dct:title ?title }
   OPTIONAL { ?c ais:provider/rdfs:label ?provider }
   OPTIONAL { ?c ais:hasModule ?m OPTIONAL { ?m ais:hasLearningOutcome ?o } }
@@ -199,18 +257,17 @@ SELECT ?g ?c ?title ?provider (COUNT(DISTINCT ?m) AS ?modules) (COUNT(DISTINCT ?
   OPTIONAL { ?g dct:source ?source }
   OPTIONAL { ?g spdx:checksum/spdx:checksumValue ?sha }
 }
-GROUP BY ?g ?c ?title ?provider ?when ?source ?sha
+GROUP BY ?g ?c ?title ?provider ?when ?source ?sha ?version
 ORDER BY ?title ?c
 """
 
 
 def records(store: Store) -> list[CurriculumRecord]:
-    """Every stored curriculum, by title."""
-    versions = {e.graph: e.version for e in store.catalog() if e.kind == "curriculum"}
+    """Every stored curriculum, by title (read off the curricula's graphs, not the catalogue)."""
     table = store.select(_LIST)
     out = []
-    for g, c, title, provider, modules, outcomes, when, source, sha in table.values():
-        if g in versions:
+    for g, c, title, provider, modules, outcomes, when, source, sha, version in table.values():
+        if g and g.startswith(ns.CURRICULUM_GRAPH_PREFIX):
             out.append(
                 CurriculumRecord(
                     c or "",
@@ -222,7 +279,7 @@ def records(store: Store) -> list[CurriculumRecord]:
                     when,
                     source,
                     sha,
-                    versions[g],
+                    version or None,
                 )
             )
     return out
@@ -292,3 +349,223 @@ def outline(triples: list[ox.Triple], curriculum: str) -> list[ModuleOutline]:
         )
         for m in many(curriculum, "hasModule")
     ]
+
+
+# -- answers kept at write time: coverage per archetype and domain, provision counts ---------------
+
+_Q = """PREFIX ais: <https://w3id.org/aiskills/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX schema: <https://schema.org/>
+"""
+
+
+@dataclass(frozen=True)
+class Taught:
+    """What one stored curriculum teaches (``schema:teaches``) and who provides it."""
+
+    capabilities: frozenset[str]
+    providers: frozenset[str]
+
+    @classmethod
+    def of(cls, triples: Iterable[ox.Triple]) -> Taught:
+        caps, providers = set(), set()
+        for t in triples:
+            if t.predicate == _TEACHES:
+                caps.add(_text(t.object))
+            elif t.predicate.value == ns.AIS + "provider":
+                providers.add(_text(t.object))
+        return cls(frozenset(caps), frozenset(providers))
+
+
+def taught_by(store: Store, graphs: Sequence[str]) -> dict[str, Taught]:
+    """What the stored curricula in ``graphs`` teach (graphs not stored are left out)."""
+    if not graphs:
+        return {}
+    values = " ".join(str(ox.NamedNode(g)) for g in dict.fromkeys(graphs))
+    table = store.select(
+        _Q
+        + f"""SELECT ?g ?capability ?provider WHERE {{
+          VALUES ?g {{ {values} }}
+          GRAPH ?g {{ ?g <{_SUBJECT}> ?c . ?c a ais:Curriculum .
+            OPTIONAL {{ ?c schema:teaches ?capability }} OPTIONAL {{ ?c ais:provider ?provider }} }}
+        }}"""
+    )
+    caps: dict[str, set[str]] = {}
+    providers: dict[str, set[str]] = {}
+    for g, cap, provider in table.values():
+        if g is None:
+            continue
+        caps.setdefault(g, set())
+        providers.setdefault(g, set())
+        if cap:
+            caps[g].add(cap)
+        if provider:
+            providers[g].add(provider)
+    return {g: Taught(frozenset(caps[g]), frozenset(providers[g])) for g in caps}
+
+
+@dataclass(frozen=True)
+class FrameworkIndex:
+    """The current framework as the coverage questions read it: each capability's archetypes and
+    top-level domain (its section, or a section above it, that is an ``ais:Domain``)."""
+
+    archetypes: dict[str, frozenset[str]]
+    domains: dict[str, frozenset[str]]
+
+    @classmethod
+    def read(cls, store: Store) -> FrameworkIndex:
+        table = store.select(
+            _Q
+            + """SELECT ?capability ?archetype ?domain WHERE {
+              ?capability a ais:Capability .
+              { ?capability ais:archetype ?archetype }
+              UNION { ?capability ais:section/skos:broader* ?domain . ?domain a ais:Domain } }"""
+        )
+        archetypes: dict[str, set[str]] = {}
+        domains: dict[str, set[str]] = {}
+        for cap, archetype, domain in table.values():
+            if cap is None:
+                continue
+            if archetype:
+                archetypes.setdefault(cap, set()).add(archetype)
+            if domain:
+                domains.setdefault(cap, set()).add(domain)
+        return cls(
+            {c: frozenset(a) for c, a in archetypes.items()}, {c: frozenset(d) for c, d in domains.items()}
+        )
+
+    def coverage(self, graph: str, curriculum: str, taught: Taught) -> list[ox.Triple]:
+        """The coverage facts of the curriculum stored in ``graph``: for each archetype, how many of
+        its capabilities the curriculum teaches, overall and per top-level domain (none for 0)."""
+        overall: Counter[str] = Counter()
+        per_domain: Counter[tuple[str, str]] = Counter()
+        for cap in taught.capabilities:
+            for archetype in self.archetypes.get(cap, ()):
+                overall[archetype] += 1
+                for domain in self.domains.get(cap, ()):
+                    per_domain[(archetype, domain)] += 1
+        subjects = [ox.NamedNode(curriculum)]
+        out: list[ox.Triple] = []
+        for archetype, n in sorted(overall.items()):
+            out += _coverage_node(graph, subjects, _ARCHETYPE_COVERAGE, archetype, None, n)
+        for (archetype, domain), n in sorted(per_domain.items()):
+            out += _coverage_node(graph, subjects, _DOMAIN_COVERAGE, archetype, domain, n)
+        return out
+
+
+def _coverage_node(
+    graph: str,
+    subjects: list[ox.NamedNode],
+    kind: ox.NamedNode,
+    archetype: str,
+    domain: str | None,
+    covered: int,
+) -> list[ox.Triple]:
+    key = hashlib.sha256(f"{archetype} {domain or ''}".encode()).hexdigest()[:16]
+    node = ox.NamedNode(f"{graph}#coverage-{key}")
+    out = [ox.Triple(s, _COVERAGE, node) for s in subjects]
+    out += [
+        ox.Triple(node, _TYPE, kind),
+        ox.Triple(node, _FOR_ARCHETYPE, ox.NamedNode(archetype)),
+        ox.Triple(node, _COVERED, ox.Literal(str(covered), datatype=_XSD_INT)),
+    ]
+    if domain is not None:
+        out.append(ox.Triple(node, _FOR_DOMAIN, ox.NamedNode(domain)))
+    return out
+
+
+class Provision:
+    """The provision graph's counts: curricula per (capability, provider), ``None`` for none given."""
+
+    def __init__(self, counts: Counter[tuple[str, str | None]]) -> None:
+        self.counts = counts
+
+    @classmethod
+    def read(cls, store: Store) -> Provision:
+        table = store.select(
+            f"""SELECT ?capability ?provider ?n WHERE {{ GRAPH {ox.NamedNode(PROVISION_GRAPH)} {{
+              ?row a {_PROVIDER_TEACHING} ; {_CAPABILITY} ?capability ; {_CURRICULA} ?n .
+              OPTIONAL {{ ?row {_PROVIDER} ?provider }} }} }}"""
+        )
+        counts: Counter[tuple[str, str | None]] = Counter()
+        for cap, provider, n in table.values():
+            if cap is not None and n is not None:
+                counts[(cap, provider)] += int(n)
+        return cls(counts)
+
+    def add(self, taught: Taught, sign: int) -> None:
+        """Count (``sign`` +1) or uncount (-1) one curriculum: once per capability it teaches (the
+        row without a provider) and once per capability and provider."""
+        for cap in taught.capabilities:
+            self.counts[(cap, None)] += sign
+            for provider in taught.providers:
+                self.counts[(cap, provider)] += sign
+
+    def triples(self) -> list[ox.Triple]:
+        out: list[ox.Triple] = []
+        providers: Counter[str] = Counter()
+        for (cap, provider), n in sorted(self.counts.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+            if n <= 0:
+                continue
+            key = hashlib.sha256(f"{cap} {provider or ''}".encode()).hexdigest()[:24]
+            row = ox.NamedNode(f"{PROVISION_GRAPH}#{key}")
+            out += [
+                ox.Triple(row, _TYPE, _PROVIDER_TEACHING),
+                ox.Triple(row, _CAPABILITY, ox.NamedNode(cap)),
+                ox.Triple(row, _CURRICULA, ox.Literal(str(n), datatype=_XSD_INT)),
+            ]
+            if provider is None:
+                out.append(ox.Triple(ox.NamedNode(cap), _TAUGHT_BY, ox.Literal(str(n), datatype=_XSD_INT)))
+            else:
+                out.append(ox.Triple(row, _PROVIDER, ox.NamedNode(provider)))
+                providers[cap] += 1
+        for (cap, provider), n in sorted(self.counts.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+            if provider is None and n > 0:
+                count = ox.Literal(str(providers[cap]), datatype=_XSD_INT)
+                out.append(ox.Triple(ox.NamedNode(cap), _PROVIDERS, count))
+        return out
+
+    def graph_data(self) -> GraphData:
+        data = ox.serialize(self.triples(), format=ox.RdfFormat.N_TRIPLES) or b""
+        return GraphData(PROVISION_GRAPH, data, ox.RdfFormat.N_TRIPLES)
+
+
+def refresh(store: Store, batch: int = 500) -> int:
+    """Work out every stored curriculum's coverage again against the current framework, and the
+    provision counts from scratch (after a framework load); the number of curricula."""
+    graphs = [
+        g
+        for (g,) in store.select(
+            _Q + "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?g <" + _SUBJECT + "> ?c . ?c a ais:Curriculum } }"
+        ).values()
+        if g is not None and g.startswith(ns.CURRICULUM_GRAPH_PREFIX)
+    ]
+    framework = FrameworkIndex.read(store) if graphs else None
+    provision = Provision(Counter())
+    for i in range(0, len(graphs), batch):
+        part = graphs[i : i + batch]
+        contents = []
+        for graph in part:
+            kept = [t for t in store.triples(graph) if not _is_coverage(t)]
+            taught = Taught.of(kept)
+            curriculum = next((str(_text(t.object)) for t in kept if t.predicate.value == _SUBJECT), "")
+            provision.add(taught, +1)
+            assert framework is not None
+            triples = kept + framework.coverage(graph, curriculum, taught)
+            data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+            contents.append(GraphData(graph, data, ox.RdfFormat.N_TRIPLES))
+        store.replace_graphs(contents)
+    if graphs or store.count(PROVISION_GRAPH):
+        store.replace_graphs([provision.graph_data()], [CatalogEntry(PROVISION_GRAPH, "provision")])
+    return len(graphs)
+
+
+def _text(term: object) -> str:
+    """An IRI's or literal's text."""
+    return term.value if isinstance(term, ox.NamedNode | ox.Literal | ox.BlankNode) else str(term)
+
+
+def _is_coverage(t: ox.Triple) -> bool:
+    return t.predicate == _COVERAGE or (
+        isinstance(t.subject, ox.NamedNode) and "#coverage-" in t.subject.value
+    )

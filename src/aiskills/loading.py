@@ -13,16 +13,18 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from aiskills import namespaces as ns
+from aiskills.curricula import refresh
 from aiskills.errors import InputError
 from aiskills.framework import bundle
 from aiskills.framework.model import (
     Framework,
     build_framework,
+    capability_rows,
     framework_version,
     section_codes,
     structure_only,
 )
-from aiskills.framework.template import read_template
+from aiskills.framework.template import mint_ctids, read_template
 from aiskills.rdf import format_of, read_triples
 from aiskills.store.base import CatalogEntry, GraphData, Store
 
@@ -67,6 +69,7 @@ def load_ontology_and_framework(
         *_framework_entries(store, framework),
     ]
     store.replace_graphs(contents, entries, progress=progress)
+    refresh(store)
     return [
         Loaded(ns.ONTOLOGY_GRAPH, "ontology", onto_version, len(onto_triples), source),
         Loaded(framework.graph, "framework", framework.version, len(framework.triples), source),
@@ -82,6 +85,7 @@ def load_framework(
         _framework_entries(store, framework),
         progress=progress,
     )
+    refresh(store)
     return Loaded(framework.graph, "framework", framework.version, len(framework.triples), source)
 
 
@@ -111,7 +115,8 @@ def load_bundled(store: Store, progress: Progress | None = None) -> list[Loaded]
 def load_file(store: Store, path: Path) -> Loaded:
     """Load one file: the ontology, a framework graph (RDF), or a framework template (CSV/XLSX)."""
     if path.suffix.lower() in (".csv", ".xlsx", ".xlsm"):
-        return load_framework(store, import_template(path, current_structure(store)), str(path))
+        fw = import_template(path, current_structure(store), ctids=known_ctids(store))
+        return load_framework(store, fw, str(path))
     triples = read_triples(path, format_of(path))
     if ox.Triple(_ONTOLOGY, _A, ox.NamedNode(ns.OWL + "Ontology")) in triples:
         return load_ontology(store, triples, bundle.ontology_version(triples, str(path)), str(path))
@@ -141,11 +146,20 @@ def current_structure(store: Store) -> list[ox.Triple]:
     return structure_only(framework.triples) if framework else bundle.structure()
 
 
-def import_template(path: Path, structure: list[ox.Triple], version: str | None = None) -> Framework:
-    """A framework graph from a template file and a structure; ``version`` overrides the structure's."""
+def known_ctids(store: Store) -> dict[str, str]:
+    """Notation → CTID of the capabilities of the store's current framework (kept on re-import)."""
+    framework = current_framework(store)
+    return {r.notation: r.ctid for r in capability_rows(framework.triples) if r.ctid} if framework else {}
+
+
+def import_template(
+    path: Path, structure: list[ox.Triple], version: str | None = None, ctids: dict[str, str] | None = None
+) -> Framework:
+    """A framework graph from a template file and a structure; ``version`` overrides the structure's.
+    A row without a CTID keeps the one ``ctids`` has for its notation, else gets a new one."""
     if version is not None:
         version_p = ox.NamedNode(ns.DCT + "hasVersion")
         structure = [t for t in structure if not (t.subject == _FRAMEWORK and t.predicate == version_p)]
         structure.append(ox.Triple(_FRAMEWORK, version_p, ox.Literal(version)))
-    rows = read_template(path, section_codes(structure))
+    rows = mint_ctids(read_template(path, section_codes(structure)), ctids)
     return build_framework(structure, rows, str(path))

@@ -24,6 +24,8 @@ OWL: Final = "http://www.w3.org/2002/07/owl#"
 XSD: Final = "http://www.w3.org/2001/XMLSchema#"
 PROV: Final = "http://www.w3.org/ns/prov#"
 SH: Final = "http://www.w3.org/ns/shacl#"
+CETERMS: Final = "https://purl.org/ctdl/terms/"
+CEASN: Final = "https://purl.org/ctdlasn/terms/"
 
 PREFIXES: Final[dict[str, str]] = {
     "ais": AIS,

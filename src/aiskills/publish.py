@@ -1,6 +1,8 @@
-"""``aiskills publish``: push a release folder to a remote SPARQL 1.1 store, idempotently.
+"""``aiskills publish``: push a release folder to a store (a SPARQL 1.1 server), idempotently.
 
-Each artefact of the release goes to its own named graph through the Graph Store Protocol (PUT):
+Everything is written through the storage port (``Store.replace_graphs``: the Graph Store Protocol
+or SPARQL updates, as the server's dialect allows). Each artefact of the release goes to its own
+named graph:
 the ontology, the framework version, each crosswalk, the change log (the graphs of ``all.nq``), and
 the release's DCAT and VoID description. A manifest graph records each graph's SHA-256 (of its
 sorted N-Triples) and triple count; before a PUT the manifest and the live triple count are compared
@@ -17,17 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-import requests
-from requests.auth import HTTPDigestAuth
 
 from aiskills import namespaces as ns
 from aiskills.config import Settings
 from aiskills.errors import InputError, StoreError
 from aiskills.rdf import read_triples, term_value
 from aiskills.release import read_release
-from aiskills.store.base import CatalogEntry
-from aiskills.store.catalog import catalog_triples, merge_catalog
-from aiskills.store.remote import N_TRIPLES, RemoteStore, check_response
+from aiskills.store import open_store
+from aiskills.store.base import CatalogEntry, GraphData
+from aiskills.store.catalog import catalog_triples, kind_of, merge_catalog
 
 MANIFEST_GRAPH = ns.GRAPH + "published"
 RELEASE_GRAPH_PREFIX = ns.GRAPH + "release/"
@@ -91,22 +91,16 @@ def verify_checksums(folder: Path) -> None:
 
 
 def publish(folder: Path, settings: Settings) -> list[Outcome]:
-    """Put each artefact of the release ``folder`` into its graph on the remote store; see the module
-    docstring. Raises ``StoreError`` if a graph's triple count does not match afterwards."""
-    if not settings.graph_store:
-        raise InputError(
-            "no Graph Store Protocol endpoint",
-            source="--graph-store",
-            fix="give --graph-store URL (or AISKILLS_GRAPH_STORE)",
-        )
+    """Put each artefact of the release ``folder`` into its graph in the store the settings name (a
+    SPARQL 1.1 server, or an embedded store), through the storage port like every other write; see
+    the module docstring. Raises ``StoreError`` if a graph's triple count does not match afterwards."""
     items = artefacts(folder)
-    store = RemoteStore.from_settings(settings)
-    session = requests.Session()
-    if settings.user:
-        session.auth = HTTPDigestAuth(settings.user, settings.password or "")
-    try:
+    version = next(
+        i.graph.removeprefix(RELEASE_GRAPH_PREFIX) for i in items if i.graph.startswith(RELEASE_GRAPH_PREFIX)
+    )  # read once, by artefacts()
+    with open_store(settings) as store:
         recorded = _manifest(store.triples(MANIFEST_GRAPH))
-        outcomes = []
+        outcomes, writes = [], []
         for item in items:
             if (
                 recorded.get(item.graph) == (item.sha256, item.triples)
@@ -114,11 +108,16 @@ def publish(folder: Path, settings: Settings) -> list[Outcome]:
             ):
                 outcomes.append(Outcome(item.graph, "unchanged", item.triples))
                 continue
-            _put(session, settings, item.graph, item.data)
+            writes.append(GraphData(item.graph, item.data, ox.RdfFormat.N_TRIPLES))
             outcomes.append(Outcome(item.graph, "written", item.triples))
         manifest = _manifest_artefact({**recorded, **{i.graph: (i.sha256, i.triples) for i in items}})
-        if any(o.action == "written" for o in outcomes) or store.count(MANIFEST_GRAPH) != manifest.triples:
-            _put(session, settings, MANIFEST_GRAPH, manifest.data)
+        if writes or store.count(MANIFEST_GRAPH) != manifest.triples:
+            writes.append(GraphData(MANIFEST_GRAPH, manifest.data, ox.RdfFormat.N_TRIPLES))
+        current = store.catalog()
+        entries = _entries(current, version, [w.graph for w in writes])
+        changed = _catalogue_changes(current, entries)
+        if writes or changed:
+            store.replace_graphs(writes, entries)
         for item in items:
             live = store.count(item.graph)
             if live != item.triples:
@@ -126,23 +125,16 @@ def publish(folder: Path, settings: Settings) -> list[Outcome]:
                     f"after publishing, <{item.graph}> holds {live} triples, the release has "
                     f"{item.triples}: run `aiskills publish` again, and check the server's log"
                 )
-        version = next(
-            i.graph.removeprefix(RELEASE_GRAPH_PREFIX)
-            for i in items
-            if i.graph.startswith(RELEASE_GRAPH_PREFIX)
-        )  # read once, by artefacts()
-        outcomes.append(_catalogue(store, session, settings, version))
+        count = len(catalog_triples(merge_catalog(current, entries)))
+        outcomes.append(Outcome(ns.CATALOG_GRAPH, "written" if changed else "unchanged", count))
         return outcomes
-    finally:
-        store.close()
-        session.close()
 
 
-def _catalogue(store: RemoteStore, session: requests.Session, settings: Settings, version: str) -> Outcome:
-    """Make the release's ontology and framework version current in the store's catalogue."""
-    current = store.catalog()
+def _entries(current: list[CatalogEntry], version: str, written: list[str]) -> list[CatalogEntry]:
+    """Catalogue entries making the release's ontology and framework version current (earlier
+    framework versions kept, not queried), and entries for the other graphs written."""
     framework = ns.framework_graph(version)
-    updates = [
+    wanted = [
         CatalogEntry(ns.ONTOLOGY_GRAPH, "ontology", version),
         *(
             CatalogEntry(e.graph, e.kind, e.version, active=False, extra=e.extra)
@@ -151,28 +143,20 @@ def _catalogue(store: RemoteStore, session: requests.Session, settings: Settings
         ),
         CatalogEntry(framework, "framework", version),
     ]
-    wanted = merge_catalog(current, updates)
-    triples = catalog_triples(wanted)
-    if sorted(current, key=lambda e: e.graph) == wanted:
-        return Outcome(ns.CATALOG_GRAPH, "unchanged", len(triples))
-    _put(session, settings, ns.CATALOG_GRAPH, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"")
-    return Outcome(ns.CATALOG_GRAPH, "written", len(triples))
+    named = {e.graph for e in wanted}
+    known = {e.graph: e for e in current}
+    wanted += [known.get(g) or CatalogEntry(g, kind_of(g)) for g in written if g not in named]
+    return wanted
 
 
-def _put(session: requests.Session, settings: Settings, graph: str, data: bytes) -> None:
-    """One Graph Store Protocol PUT (replaces the graph)."""
-    url = settings.graph_store or ""
-    try:
-        response = session.put(
-            url,
-            params={"graph": graph},
-            data=data,
-            headers={"Content-Type": N_TRIPLES},
-            timeout=settings.timeout,
-        )
-    except requests.RequestException as exc:
-        raise StoreError(f"cannot reach the Graph Store at {url}: {exc} (check --graph-store)") from exc
-    check_response(response, url, write=True)
+def _catalogue_changes(current: list[CatalogEntry], entries: list[CatalogEntry]) -> bool:
+    """Whether recording ``entries`` changes what the catalogue says of the graphs they name."""
+    known = {e.graph: e for e in current}
+    return any(
+        known.get(e.graph) is None or (known[e.graph].active, known[e.graph].version) != (e.active, e.version)
+        for e in entries
+        if e.kind in ("ontology", "framework")
+    )
 
 
 def _manifest(triples: list[ox.Triple]) -> dict[str, tuple[str, int]]:

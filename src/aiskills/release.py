@@ -2,7 +2,8 @@
 
 The folder holds the ontology and the framework in Turtle, N-Triples, JSON-LD (with the published
 context) and RDF/XML; the framework's capabilities in the import template (CSV and XLSX); any
-crosswalks (SSSOM TSV, and their mapping triples); one N-Quads dump of every graph; a change log
+crosswalks (SSSOM TSV, and their mapping triples); the framework as a CASE 1.1 CFPackage under
+``case/`` and as CTDL-ASN (``ctdl-asn.json``); one N-Quads dump of every graph; a change log
 against the previous release (Markdown, HTML, RDF); a DCAT description (one distribution per file with
 media type, byte size and SHA-256 checksum) and a VoID description; ``SHA256SUMS``; and the static
 documentation under ``docs/``. The same inputs give the same bytes: every file is sorted, and the only
@@ -29,6 +30,7 @@ from aiskills.crosswalk import MappingSet, mapping_triples, write_sssom
 from aiskills.errors import InputError
 from aiskills.framework.model import VERSION, Framework, capability_rows, framework_version
 from aiskills.framework.template import write_csv, write_xlsx
+from aiskills.publishing.ctdl import check_ctids
 from aiskills.rdf import canonical, format_named, read_triples, serialize, term_value
 from aiskills.resources import data_dir
 from aiskills.store.base import Store
@@ -68,6 +70,7 @@ MEDIA_TYPES = {
     ".md": "text/markdown",
     ".html": "text/html",
     ".tsv": "text/tab-separated-values",
+    ".json": "application/json",
 }
 CATALOG_FILES = ("catalog.ttl", "void.ttl", "SHA256SUMS")  # describe the others; not in the dump
 _A = ox.NamedNode(ns.RDF + "type")
@@ -274,6 +277,7 @@ def write_release(inputs: ReleaseInputs, out: Path, *, force: bool = False) -> R
     previous = read_release(inputs.previous) if inputs.previous is not None else None
     refuse_silent_removals(previous, inputs.framework)
     check_crosswalk_subjects(inputs.crosswalks, inputs.framework)
+    check_ctids(inputs.framework)  # the CTDL-ASN file needs every CTID: refused before anything is written
     _prepare(out, force, inputs.previous)
     prior = previous.version if previous else None
     ontology = versioned_ontology(inputs.ontology, version, inputs.issued, prior)
@@ -305,6 +309,7 @@ def write_release(inputs: ReleaseInputs, out: Path, *, force: bool = False) -> R
         _put(out, "changes.html", changes.as_html(log).encode("utf-8"))
         _put(out, "changes.ttl", serialize(log_triples, ox.RdfFormat.TURTLE, CATALOG_PREFIXES))
         graphs[CHANGES_GRAPH_PREFIX + version] = log_triples
+    _write_case_and_ctdl(out, framework, version, inputs.crosswalks)
     _put(out, "all.nq", _nquads(graphs))
     summary.triples = {g: len(set(t)) for g, t in sorted(graphs.items())}
     _write_docs(_docs_store(graphs, framework, version), out / "docs", public_base=ns.ID.removesuffix("id/"))
@@ -325,6 +330,33 @@ def write_release(inputs: ReleaseInputs, out: Path, *, force: bool = False) -> R
     _put(out, "SHA256SUMS", "".join(f"{_sha256(out / f)}  {f}\n" for f in every).encode())
     summary.files = sorted([*every, "SHA256SUMS"])
     return summary
+
+
+def _write_case_and_ctdl(
+    out: Path, framework: list[ox.Triple], version: str, crosswalks: Sequence[tuple[MappingSet, str]]
+) -> None:
+    """``case/``: the version's CASE 1.1 CFPackage (``CFPackage.json``), the packages of its knowledge
+    levels, Bloom levels and archetypes, and the list of documents; ``ctdl-asn.json``: the framework as
+    CTDL-ASN."""
+    from aiskills.publishing import case, ctdl
+
+    mappings = [
+        case.CrosswalkMapping(m.subject_id, m.predicate_id, m.object_id, m.object_label)
+        for ms, _ in crosswalks
+        for m in ms.mappings
+    ]
+    base = case.api_base(ns.ID.removesuffix("id/"))
+    packages = case.build_packages(framework, version, base, mappings=mappings)
+    names = ("CFPackage.json", "levels.json", "bloom.json", "archetypes.json")
+    for name, package in zip(names, packages, strict=True):
+        _put(out, f"case/{name}", _json_bytes(package.as_json()))
+    index = case.CaseIndex(packages, base)
+    _put(out, "case/CFDocuments.json", _json_bytes({"CFDocuments": index.documents()}))
+    _put(out, "ctdl-asn.json", ctdl.as_bytes(ctdl.ctdl_document(framework, mappings)))
+
+
+def _json_bytes(body: object) -> bytes:
+    return (json.dumps(body, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
 def _prepare(out: Path, force: bool, previous: Path | None = None) -> None:
@@ -428,7 +460,7 @@ def _write_docs(store: Store, out_dir: Path, public_base: str) -> None:
     from aiskills.pages.site import write_site
 
     try:
-        write_site(store, out_dir, public_base=public_base)
+        write_site(store, out_dir, public_base=public_base, in_release=True)
     finally:
         store.close()
 

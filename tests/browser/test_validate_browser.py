@@ -54,7 +54,7 @@ def test_pick_a_curriculum_and_an_archetype_on_the_alignment_page(page) -> None:
     options = page.locator("#curriculum option")
     assert options.count() >= 5  # the example curricula
     page.select_option("#curriculum", index=0)
-    page.select_option("#archetype", "User")
+    page.check("input[name=archetype][value=User]")
     page.get_by_role("button", name="Show coverage").click()
     page.wait_for_selector("section.archetype-answer")
     assert page.locator("section.archetype-answer ul.chart meter").count() == 6  # one per domain
@@ -62,3 +62,45 @@ def test_pick_a_curriculum_and_an_archetype_on_the_alignment_page(page) -> None:
     href = first_gap.get_attribute("href") or ""
     assert href.startswith("/id/capability/")
     screenshot(page, "alignment")
+
+
+def test_a_clean_report_stores_the_curriculum_with_a_token_asked_once_per_session(browser, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    """Its own context: the refused token's 401 is logged by Chromium, as it should be; any other
+    console error still fails the test."""
+    from browser.conftest import WRITE_TOKEN
+
+    context = browser.new_context(base_url=live_server)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "401" not in m.text else None)
+
+    clean = Path(__file__).resolve().parents[2] / "examples" / "driver-ai-commissioning.csv"
+
+    def validate() -> None:
+        page.goto("/validate")
+        page.get_by_label("Curriculum file").set_input_files(str(clean))
+        page.get_by_role("button", name="Validate").click()
+        page.wait_for_selector("section#store form#store-form:not([hidden])")
+
+    validate()
+    assert page.locator("#store-data").is_hidden()
+    page.fill("#store-token", "not-the-token")
+    page.get_by_role("button", name="Store the curriculum").click()
+    page.wait_for_function("document.getElementById('store-status').textContent.includes('refused')")
+    assert page.evaluate("sessionStorage.getItem('aiskills.writeToken')") is None  # a refused token is not kept
+    page.fill("#store-token", WRITE_TOKEN)
+    page.get_by_role("button", name="Store the curriculum").click()
+    page.wait_for_selector("#store-status a")
+    stored = page.locator("#store-status a").get_attribute("href") or ""
+    assert stored.startswith("/curricula/") and len(stored.rsplit("/", 1)[-1]) == 64
+    assert WRITE_TOKEN not in page.url and WRITE_TOKEN not in page.content()
+    assert page.evaluate("document.cookie") == ""
+    validate()  # later in the same session: the token is not asked again
+    assert page.locator("#store-token").is_hidden() and page.locator("#store-token-known").is_visible()
+    page.get_by_role("button", name="Store the curriculum").click()
+    page.wait_for_selector("#store-status a")
+    page.goto(stored)
+    assert "Commissioning AI" in page.locator("h1").inner_text()
+    assert not errors, errors
+    context.close()

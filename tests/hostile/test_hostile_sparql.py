@@ -13,18 +13,19 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
-from support.live import serving_app
 import requests
+from support.served import query_processes, served_app
 
 from aiskills import loading
 from aiskills.config import Settings
 from aiskills.store.embedded import EmbeddedStore
+from aiskills.store.engine import EngineStore
 from aiskills.web import create_app
 
 TOKEN = "hostile-sparql-token"
+PROCESSES = 4  # query processes of the server
 TIMEOUT = 2.0
 SLACK = 5.0  # seconds of scheduling a busy 2-core machine may add to a bound
 
@@ -69,16 +70,22 @@ def listener() -> Iterator[Listener]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    store = EmbeddedStore(tmp_path_factory.mktemp("hostile-sparql") / "store")
-    loading.load_bundled(store)
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, EngineStore]]:
+    """The app over a served store (engine process, query processes), as ``aiskills serve`` runs it."""
+    path = tmp_path_factory.mktemp("hostile-sparql") / "store"
     settings = Settings.from_env({"AISKILLS_WRITE_TOKEN": TOKEN, "AISKILLS_QUERY_TIMEOUT": str(TIMEOUT),
                                   "AISKILLS_RESULT_MAX_ROWS": str(CAP)})
-    try:
-        with serving_app(create_app(settings, store=store)) as url:
-            yield url
-    finally:
-        store.close()
+    with served_app(path, settings, processes=PROCESSES) as (url, store):
+        yield url, store
+
+
+@pytest.fixture
+def server(served: tuple[str, EngineStore]) -> str:
+    """The server's URL, once its query processes (some replaced by the case before) have started:
+    what the cases measure is the server, not how long a new interpreter takes on a busy machine."""
+    url, store = served
+    assert store.wait_started()
+    return url
 
 
 @pytest.fixture(autouse=True)
@@ -103,19 +110,9 @@ def assert_responsive(server: str, within: float | None = None) -> None:
 
 
 def _query_children() -> list[int]:
-    """Live (not zombie) forked copies of this process: query processes (other children of the test
-    session, such as a Virtuoso server, run other programs)."""
-    own = Path("/proc/self/cmdline").read_bytes()
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            cmdline = (stat.parent / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if int(fields[1]) == os.getpid() and fields[0] != "Z" and cmdline == own:
-            found.append(int(stat.parent.name))
-    return found
+    """Query processes beyond the pool's: one killed at its deadline that is still alive (each is
+    replaced by a fresh one, so the pool itself always has ``PROCESSES``)."""
+    return query_processes(os.getpid())[PROCESSES:]
 
 
 def _get(server: str, query: str, **headers: str) -> requests.Response:

@@ -47,7 +47,7 @@ def test_unknown_code_is_shown_as_typed(validator: CurriculumValidator) -> None:
     doc = base()
     doc["modules"][0]["learningOutcomes"][0]["alignedTo"] = ["6.1 03"]
     (r,) = [r for r in validator.validate(read_bytes(to_json(doc), "c.json")).results if r.rule == "unknown-capability"]
-    assert r.message == "Capability 6.1 03 is not in the framework." and r.value == "6.1 03"
+    assert r.message.startswith("Capability 6.1 03 is not in the framework") and r.value == "6.1 03"
     assert "Nearest existing codes: 6.1-" in r.hint
 
 

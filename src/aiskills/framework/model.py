@@ -25,6 +25,8 @@ _CONCEPT = ox.NamedNode(ns.SKOS + "Concept")
 _IN_SCHEME = ox.NamedNode(ns.SKOS + "inScheme")
 _NOTATION = ox.NamedNode(ns.SKOS + "notation")
 _PREF = ox.NamedNode(ns.SKOS + "prefLabel")
+_ALT = ox.NamedNode(ns.SKOS + "altLabel")
+_HIDDEN = ox.NamedNode(ns.SKOS + "hiddenLabel")
 _BROADER = ox.NamedNode(ns.SKOS + "broader")
 _SECTION = ox.NamedNode(ns.AIS + "section")
 _LEVEL = ox.NamedNode(ns.AIS + "level")
@@ -36,6 +38,7 @@ _FRAMEWORK = ox.NamedNode(ns.FRAMEWORK_IRI)
 _DEPRECATED = ox.NamedNode(ns.OWL + "deprecated")
 _REPLACED_BY = ox.NamedNode(ns.DCT + "isReplacedBy")
 _NO_REPLACEMENT = ox.NamedNode(ns.AIS + "noReplacement")
+_CTID = ox.NamedNode(ns.CETERMS + "ctid")
 _TRUE = ox.Literal("true", datatype=ox.NamedNode(ns.XSD + "boolean"))
 _SECTION_CLASSES = {ox.NamedNode(ns.AIS + c) for c in ("Domain", "SubDomain", "DomainGroup")}
 
@@ -104,6 +107,10 @@ def capability_triples(rows: Sequence[CapabilityRow], sections: dict[str, str]) 
             out.append(ox.Triple(cap, _BLOOM, ox.NamedNode(ns.bloom_iri(r.bloom_level))))
         if r.description:
             out.append(ox.Triple(cap, _DESCRIPTION, ox.Literal(r.description, language=LANG)))
+        out += [ox.Triple(cap, _ALT, ox.Literal(label, language=LANG)) for label in r.alt_labels]
+        out += [ox.Triple(cap, _HIDDEN, ox.Literal(label, language=LANG)) for label in r.hidden_labels]
+        if r.ctid:
+            out.append(ox.Triple(cap, _CTID, ox.Literal(r.ctid)))
         out += _deprecation_triples(cap, r)
     return out
 
@@ -168,6 +175,8 @@ def capability_rows(triples: Iterable[ox.Triple]) -> list[CapabilityRow]:
                 ),
                 bloom_level=bloom.rsplit("/", 1)[-1] if bloom else None,
                 description=one(_DESCRIPTION),
+                alt_labels=tuple(sorted(v.value for v in f.get(_ALT, []))),
+                hidden_labels=tuple(sorted(v.value for v in f.get(_HIDDEN, []))),
                 deprecated=one(_DEPRECATED) in ("true", "1"),
                 replaced_by=(
                     replaced.rsplit("/", 1)[-1]
@@ -176,6 +185,7 @@ def capability_rows(triples: Iterable[ox.Triple]) -> list[CapabilityRow]:
                     if one(_NO_REPLACEMENT) in ("true", "1")
                     else None
                 ),
+                ctid=one(_CTID),
             )
         )
     return sorted(rows, key=lambda r: notation_key(r.notation))

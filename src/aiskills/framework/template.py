@@ -2,11 +2,16 @@
 
 Columns (a public contract, documented in ``ontology/templates/README.md``)::
 
-    notation, statement, level, domain, archetypes, bloom_level, description, deprecated, replaced_by
+    notation, statement, level, domain, archetypes, bloom_level, description,
+    alt_labels, hidden_labels, deprecated, replaced_by, ctid
 
-The last two are optional, and written only when some capability is deprecated: ``deprecated`` is
-``true`` for a withdrawn capability, and ``replaced_by`` names its successor's notation, or ``none`` for
-an explicit "no replacement".
+``alt_labels`` and ``hidden_labels`` are optional (``skos:altLabel`` and ``skos:hiddenLabel``: other
+names and the acronyms curricula use, separated by ``;``), written when some capability has one.
+``deprecated`` and ``replaced_by`` are optional, and written only when some capability is deprecated:
+``deprecated`` is ``true`` for a withdrawn capability, and ``replaced_by`` names its successor's
+notation, or ``none`` for an explicit "no replacement". ``ctid`` (optional, always the last column) is
+the capability's Credential Engine identifier, ``ce-`` + a UUID, minted once and kept; it is written
+whenever some capability has one.
 Reading returns typed rows or raises ``TemplateError`` listing every bad cell by row and column;
 nothing is half-read. Row numbers are the spreadsheet's own (the header is row 1).
 """
@@ -20,11 +25,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from aiskills.errors import InputError, ProblemsError
 
 COLUMNS = ("notation", "statement", "level", "domain", "archetypes", "bloom_level", "description")
+LABEL_COLUMNS = ("alt_labels", "hidden_labels")  # optional; written when a capability has labels
 DEPRECATION_COLUMNS = ("deprecated", "replaced_by")  # optional; written when a capability is deprecated
+CTID_COLUMN = "ctid"  # optional; the last column, written when some capability has a CTID
 REQUIRED = ("notation", "statement", "level", "domain", "archetypes")
 SHEET = "capabilities"
 
@@ -34,6 +42,7 @@ BLOOM = ("remember", "understand", "apply", "analyse", "evaluate", "create")
 LEVELS = (1, 2, 3, 4)
 NO_REPLACEMENT = "none"
 NOTATION = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
+CTID = re.compile(r"^ce-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")  # UUID v4
 
 
 @dataclass(frozen=True)
@@ -50,9 +59,13 @@ class CapabilityRow:
     row: int | None = None  # where it was read from, if read from a file
     deprecated: bool = False
     replaced_by: str | None = None  # the successor's notation, or NO_REPLACEMENT
+    alt_labels: tuple[str, ...] = ()  # skos:altLabel: other names curricula use
+    hidden_labels: tuple[str, ...] = ()  # skos:hiddenLabel: acronyms and variants, matched not shown
+    ctid: str | None = None  # "ce-" + UUID: the Credential Engine identifier, minted once
 
-    def cells(self, deprecation: bool = False) -> list[str]:
-        """The row's cells in ``COLUMNS`` order, then the ``DEPRECATION_COLUMNS`` when asked."""
+    def cells(self, deprecation: bool = False, labels: bool = False, ctid: bool = False) -> list[str]:
+        """The row's cells in ``COLUMNS`` order, then the ``LABEL_COLUMNS``, the
+        ``DEPRECATION_COLUMNS`` and the ``ctid`` when asked."""
         badges = ";".join(b for b in BADGE_ORDER if ARCHETYPES[b] in self.archetypes)
         cells = [
             self.notation,
@@ -63,8 +76,12 @@ class CapabilityRow:
             self.bloom_level or "",
             self.description or "",
         ]
+        if labels:
+            cells += ["; ".join(self.alt_labels), "; ".join(self.hidden_labels)]
         if deprecation:
             cells += ["true" if self.deprecated else "", self.replaced_by or ""]
+        if ctid:
+            cells.append(self.ctid or "")
         return cells
 
 
@@ -120,11 +137,16 @@ def parse_cells(table: Sequence[Sequence[str]], sections: Iterable[str], source:
             place="row 1",
             fix="the header row must name: " + ", ".join(COLUMNS),
         )
-    index = {name: header.index(name) for name in COLUMNS + DEPRECATION_COLUMNS if name in header}
+    index = {
+        name: header.index(name)
+        for name in (*COLUMNS, *LABEL_COLUMNS, *DEPRECATION_COLUMNS, CTID_COLUMN)
+        if name in header
+    }
     known = set(sections)
     rows: list[CapabilityRow] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
+    seen_ctids: dict[str, int] = {}
     for n, cells in enumerate(table[1:], start=2):
         record = {
             name: (cells[i].strip() if i < len(cells) and cells[i] is not None else "")
@@ -145,6 +167,17 @@ def parse_cells(table: Sequence[Sequence[str]], sections: Iterable[str], source:
                     )
                 )
             seen.setdefault(row.notation, n)
+            if row.ctid and row.ctid in seen_ctids:
+                problems.append(
+                    Problem(
+                        n,
+                        CTID_COLUMN,
+                        f"{row.ctid!r} is already used on row {seen_ctids[row.ctid]}",
+                        "a CTID names one capability: clear the cell and a new one is minted on import",
+                    )
+                )
+            if row.ctid:
+                seen_ctids.setdefault(row.ctid, n)
             rows.append(row)
     if problems:
         raise TemplateError(source, problems)
@@ -196,6 +229,14 @@ def _parse_row(n: int, r: dict[str, str], sections: set[str]) -> tuple[Capabilit
     if bloom and bloom not in BLOOM:
         bad("bloom_level", f"{r['bloom_level']!r} is not a Bloom level", "use one of " + ", ".join(BLOOM))
     deprecated, replaced_by = _deprecation(r, bad)
+    ctid = r.get(CTID_COLUMN, "").lower() or None
+    if ctid and not CTID.match(ctid):
+        bad(
+            CTID_COLUMN,
+            f"{r[CTID_COLUMN]!r} is not a CTID",
+            "write ce- followed by a UUID v4, e.g. ce-3f1c2a9e-8b7d-4c6e-9a1b-2d3e4f5a6b7c, or leave it "
+            "empty and a new one is minted on import",
+        )
     if problems:
         return None, problems
     return CapabilityRow(
@@ -209,7 +250,15 @@ def _parse_row(n: int, r: dict[str, str], sections: set[str]) -> tuple[Capabilit
         n,
         deprecated,
         replaced_by,
+        _labels(r.get("alt_labels", "")),
+        _labels(r.get("hidden_labels", "")),
+        ctid,
     ), problems
+
+
+def _labels(text: str) -> tuple[str, ...]:
+    """Labels separated by ``;`` (or new lines), trimmed, without repeats."""
+    return tuple(dict.fromkeys(p.strip() for p in re.split(r"[;\n]", text) if p.strip()))
 
 
 def _deprecation(r: dict[str, str], bad) -> tuple[bool, str | None]:  # type: ignore[no-untyped-def]
@@ -281,6 +330,16 @@ def _csv_cells(path: Path) -> list[list[str]]:
         raise InputError(f"is not valid CSV: {exc}", source=str(path)) from None
 
 
+def mint_ctids(rows: Sequence[CapabilityRow], known: dict[str, str] | None = None) -> list[CapabilityRow]:
+    """``rows`` with a CTID on each: its own, else the one ``known`` keeps for its notation, else a
+    fresh ``ce-`` + UUID v4 (minted once: it is then kept in the data and written back on export)."""
+    import uuid
+    from dataclasses import replace
+
+    known = known or {}
+    return [r if r.ctid else replace(r, ctid=known.get(r.notation) or f"ce-{uuid.uuid4()}") for r in rows]
+
+
 def _xlsx_cells(path: Path) -> list[list[str]]:
     import zipfile
 
@@ -312,19 +371,34 @@ def _cell_text(value: object) -> str:
 # -- writing -------------------------------------------------------------------------------------
 
 
-def _header(rows: Sequence[CapabilityRow]) -> tuple[bool, tuple[str, ...]]:
-    """Whether the deprecation columns are written (some row is deprecated), and the header."""
+class _Optional(NamedTuple):
+    deprecation: bool
+    labels: bool
+    ctid: bool
+
+
+def _header(rows: Sequence[CapabilityRow]) -> tuple[_Optional, tuple[str, ...]]:
+    """Which optional columns are written: the label columns (some row has labels), the deprecation
+    columns (some row is deprecated), the ``ctid`` column (some row has one); and the header."""
+    labels = any(r.alt_labels or r.hidden_labels for r in rows)
     deprecation = any(r.deprecated for r in rows)
-    return deprecation, COLUMNS + DEPRECATION_COLUMNS if deprecation else COLUMNS
+    ctid = any(r.ctid for r in rows)
+    header = (
+        COLUMNS
+        + (LABEL_COLUMNS if labels else ())
+        + (DEPRECATION_COLUMNS if deprecation else ())
+        + ((CTID_COLUMN,) if ctid else ())
+    )
+    return _Optional(deprecation, labels, ctid), header
 
 
 def write_csv(rows: Iterable[CapabilityRow]) -> bytes:
     rows = list(rows)
-    deprecation, header = _header(rows)
+    optional, header = _header(rows)
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(r.cells(deprecation) for r in rows)
+    writer.writerows(r.cells(*optional) for r in rows)
     return out.getvalue().encode("utf-8")
 
 
@@ -337,10 +411,10 @@ def write_xlsx(rows: Iterable[CapabilityRow], when: datetime | None = None) -> b
     sheet = book.worksheets[0]
     sheet.title = SHEET
     rows = list(rows)
-    deprecation, header = _header(rows)
+    optional, header = _header(rows)
     sheet.append(list(header))
     for n, r in enumerate(rows, start=2):
-        for col, value in enumerate(r.cells(deprecation), start=1):
+        for col, value in enumerate(r.cells(*optional), start=1):
             cell = sheet.cell(row=n, column=col, value=_safe_cell(value))
             if isinstance(cell.value, str) and cell.value.startswith("="):
                 cell.data_type = "s"  # text, never a formula

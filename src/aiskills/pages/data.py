@@ -22,6 +22,7 @@ from aiskills.framework.template import BADGE_ORDER
 from aiskills.output import is_number
 from aiskills.pages.links import Linker
 from aiskills.pages.rdf import describe, page_query
+from aiskills.publishing.case import case_uuid
 from aiskills.store.base import Store
 
 SCHEMA = "https://schema.org/"
@@ -209,7 +210,14 @@ def home(store: Store, linker: Linker) -> dict[str, Any]:
         for a in archetypes:
             n = counts.get((d["section"], a["archetype"]), 0)
             shade = 0 if n == 0 or top == 0 else max(1, round(HEAT_CLASSES * n / top))
-            cells.append({"count": n, "shade": shade, "archetype": a["label"]})
+            cells.append(
+                {
+                    "count": n,
+                    "shade": shade,
+                    "archetype": a["label"],
+                    "path": f"{linker.path(a['archetype'] or '')}#g-{d['notation']}",
+                }
+            )
         heat.append(
             {
                 "domain": ref(linker, d["section"], d["label"], d["notation"]),
@@ -372,6 +380,8 @@ def capability(store: Store, linker: Linker, iri: str, *, curricula: bool = True
         "roles": roles,
         "mappings": mappings,
         "curricula": taught,
+        "case_id": case_uuid(iri),  # its CASE CFItem identifier
+        "ctid": next((c["ctid"] for c in rows(store, "ctid", resource=iri)), None),  # its CTDL-ASN node
     }
 
 
@@ -403,7 +413,7 @@ def role(store: Store, linker: Linker, iri: str) -> dict[str, Any]:
 
 def resource(store: Store, linker: Linker, iri: str, types: set[str]) -> dict[str, Any]:
     """Any other resource (the framework, a level, a Bloom level, a scheme): its description as a
-    table of properties, and for a knowledge level its capabilities."""
+    table of properties, for a knowledge level its capabilities, for a concept scheme its members."""
     info = concept(store, linker, iri) or {"iri": iri, "label": iri}
     triples = [t for t in describe(store, iri) if t.subject == ox.NamedNode(iri)]
     labels = {r["iri"]: r["label"] for r in rows(store, "labels", s=iri)}
@@ -428,13 +438,78 @@ def resource(store: Store, linker: Linker, iri: str, types: set[str]) -> dict[st
             c for c in capability_rows(linker, rows(store, "capabilities")) if c.level == info.get("notation")
         ]
     kind = next((KIND_LABELS[t] for t in sorted(types) if t in KIND_LABELS), "Resource")
+    members = scheme_members(store, linker, iri) if ns.SKOS + "ConceptScheme" in types else []
     return {
         **info,
         "kind": kind,
+        "members": members,
         "properties": list(props.values()),
         "capabilities": caps,
         "groups": by_domain_and_level([c for c in caps if not c.deprecated]),
     }
+
+
+def scheme_members(store: Store, linker: Linker, iri: str) -> list[dict[str, Any]]:
+    """The concepts of a scheme, in notation then label order."""
+    found = [
+        {
+            "ref": ref(linker, r["member"], r["label"], r["notation"]),
+            "kind": next((KIND_LABELS[t] for t in KIND_LABELS if t in (r["type"] or "").split()), "Concept"),
+        }
+        for r in rows(store, "scheme-members", scheme=iri)
+        if r["member"]
+    ]
+    return sorted(found, key=lambda m: (natural_key(m["ref"].notation), m["ref"].label.lower()))
+
+
+#: The kinds of framework IRI (``{public_base}id/<kind>/…``) and the index page that lists each kind.
+KIND_INDEXES: dict[str, str] = {
+    "capability": "Capabilities",
+    "domain": "Domains, sub-domains and groups",
+    "archetype": "Archetypes",
+    "role": "Roles",
+    "level": "Knowledge levels",
+    "bloom": "Bloom levels",
+    "scheme": "Concept schemes",
+}
+
+
+def kind_index(store: Store, linker: Linker, kind: str) -> dict[str, Any] | None:
+    """``/id/<kind>``: every resource whose IRI is under ``{id_base}<kind>/``, with its archetype
+    badges for roles and capabilities; None for a kind that does not exist."""
+    if kind not in KIND_INDEXES:
+        return None
+    prefix = f"{linker.id_base}{kind}/"
+    entries = [e for e in index(store, linker) if e["ref"].iri.startswith(prefix)]
+    badges: dict[str, set[str]] = {}
+    if kind == "role":
+        for r in rows(store, "roles"):
+            badges.setdefault(r["role"] or "", set()).add(r["badge"] or "")
+    elif kind == "capability":
+        for c in capability_rows(linker, rows(store, "capabilities")):
+            badges[c.ref.iri] = set(c.badges)
+    entries.sort(key=lambda e: (natural_key(e["notation"]), e["label"].lower()))
+    return {
+        "kind": kind,
+        "title": KIND_INDEXES[kind],
+        "iri": prefix,
+        "label": KIND_INDEXES[kind],
+        "entries": [
+            {**e, "badges": sorted(badges.get(e["ref"].iri, set()) - {""}, key=badge_key)} for e in entries
+        ],
+    }
+
+
+def kinds_overview(store: Store, linker: Linker) -> list[dict[str, Any]]:
+    """``/id/``: each kind of framework IRI with how many resources it has."""
+    counts: dict[str, int] = {}
+    for e in index(store, linker):
+        kind = e["ref"].iri[len(linker.id_base) :].split("/", 1)[0]
+        counts[kind] = counts.get(kind, 0) + 1
+    return [
+        {"kind": k, "title": t, "count": counts.get(k, 0), "path": f"/id/{k}"}
+        for k, t in KIND_INDEXES.items()
+    ]
 
 
 def _curie(iri: str) -> str:
@@ -566,43 +641,90 @@ def index(store: Store, linker: Linker) -> list[dict[str, Any]]:
     return sorted(out, key=lambda e: (e["label"].lower(), natural_key(e["notation"])))
 
 
-def search(store: Store, linker: Linker, q: str, *, limit: int = 200) -> dict[str, Any]:
-    """Resources whose label, notation or statement contains ``q``: an exact notation first, then
-    labels that start with it, then the rest by label."""
+@dataclass(frozen=True)
+class SearchFilters:
+    """Search filters: an archetype badge (``S`` … ``U``), a knowledge level, a top-level domain
+    code. Any filter limits the results to capabilities."""
+
+    archetype: str = ""
+    level: str = ""
+    domain: str = ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.archetype or self.level or self.domain)
+
+    def keeps(self, r: Row) -> bool:
+        if not self.active:
+            return True
+        if ns.AIS + "Capability" not in (r["type"] or "").split():
+            return False
+        return (
+            (not self.archetype or self.archetype in (r["badges"] or "").split())
+            and (not self.level or self.level == r["level"])
+            and (not self.domain or self.domain == r["domain"])
+        )
+
+
+def search(
+    store: Store, linker: Linker, q: str, *, filters: SearchFilters | None = None, limit: int = 200
+) -> dict[str, Any]:
+    """Resources that match the words of ``q`` (an exact code first, then by ``ranking.rank``), each
+    with its statement or definition, level, domain and badges; the filters' choices."""
+    from aiskills.pages.ranking import Document, rank
+
+    filters = filters or SearchFilters()
+    table = rows(store, "search-documents")
+    facets = _facets(linker, table)
     text = q.strip()
-    if not text:
-        return {"q": q, "results": [], "total": 0}
-    needle = text.lower()
-    hits = []
-    for r in rows(store, "search", q=ox.Literal(needle)):
-        iri = r["resource"] or ""
-        types = set((r["type"] or "").split())
-        kind = next((KIND_LABELS[t] for t in KIND_LABELS if t in types), "Resource")
-        path = linker.curriculum_path(iri) if ns.AIS + "Curriculum" in types else linker.path(iri)
-        notation, label = (r["notation"] or "").lower(), (r["label"] or "").lower()
-        rank = (
-            0
-            if notation == needle
-            else 1
-            if label.startswith(needle) or notation.startswith(needle)
-            else 2
-            if needle in label
-            else 3
-        )
-        hits.append(
-            (
-                rank,
-                natural_key(r["notation"]) if rank < 2 else (),
-                label,
-                {
-                    "ref": Ref(iri, r["label"] or iri, path, r["notation"]),
-                    "kind": kind,
-                    "matched": r["matched"] if r["matched"] and r["matched"] != r["label"] else None,
-                },
-            )
-        )
-    hits.sort(key=lambda h: (h[0], h[1], h[2]))
-    return {"q": text, "results": [h[3] for h in hits[:limit]], "total": len(hits)}
+    if not text and not filters.active:
+        return {"q": q, "results": [], "total": 0, "filters": filters, "facets": facets}
+    kept = {r["resource"] or "": r for r in table if filters.keeps(r)}
+    documents = [
+        Document(iri, r["notation"] or "", r["label"] or "", r["text"] or "") for iri, r in kept.items()
+    ]
+    if text:
+        ranked = [doc for _, doc in rank(text, documents)]
+    else:  # filters only: every capability they keep, in code order
+        ranked = sorted(documents, key=lambda d: natural_key(d.notation))
+    hits = [_hit(linker, kept[d.key]) for d in ranked]
+    return {"q": text, "results": hits[:limit], "total": len(hits), "filters": filters, "facets": facets}
+
+
+def _hit(linker: Linker, r: Row) -> dict[str, Any]:
+    iri = r["resource"] or ""
+    types = set((r["type"] or "").split())
+    kind = next((KIND_LABELS[t] for t in KIND_LABELS if t in types), "Resource")
+    path = linker.curriculum_path(iri) if ns.AIS + "Curriculum" in types else linker.path(iri)
+    label = r["label"] or iri
+    texts = [t.strip() for t in (r["text"] or "").split(" \n ") if t.strip() and t.strip() != label]
+    return {
+        "ref": Ref(iri, label, path, r["notation"]),
+        "kind": kind,
+        "statement": label if kind == "Capability" else None,
+        "matched": texts[0] if texts else None,
+        "level": r["level"],
+        "domain": r["domain"],
+        "badges": sorted((r["badges"] or "").split(), key=badge_key),
+    }
+
+
+def _facets(linker: Linker, table: list[Row]) -> dict[str, list[tuple[str, str]]]:
+    """The values each filter offers: (value, label), from the framework itself."""
+
+    def of(kind: str) -> list[tuple[str, str]]:
+        found = [
+            (r["notation"] or "", r["label"] or "")
+            for r in table
+            if ns.AIS + kind in (r["type"] or "").split() and r["notation"]
+        ]
+        return sorted(found, key=lambda f: natural_key(f[0]))
+
+    return {
+        "archetype": sorted(of("Archetype"), key=lambda f: badge_key(f[0])),
+        "level": of("KnowledgeLevel"),
+        "domain": of("Domain"),
+    }
 
 
 def nearest(store: Store, linker: Linker, asked: str, *, n: int = 6) -> list[dict[str, Any]]:
@@ -633,6 +755,31 @@ def nearest(store: Store, linker: Linker, asked: str, *, n: int = 6) -> list[dic
             scored.append((score, e["label"].lower(), e))
     scored.sort(key=lambda s: (-s[0], s[1]))
     return [e for _, _, e in scored[:n]]
+
+
+# -- downloads -------------------------------------------------------------------------------------
+def downloads(store: Store, linker: Linker) -> dict[str, Any]:
+    """What ``/downloads`` offers: the current framework and ontology in every RDF syntax and the
+    framework as a spreadsheet, the JSON-LD context, the blank templates; each graph's version."""
+    framework = (rows(store, "framework") or [{}])[0]
+    meta = (rows(store, "ontology", ontology=linker.ontology) or [{}])[0]
+    graphs = [
+        {"graph": e.graph, "kind": e.kind, "version": e.version, "triples": store.count(e.graph)}
+        for e in store.catalog()
+        if e.active and e.kind in ("framework", "ontology")
+    ]
+    return {
+        "framework_version": framework.get("version"),
+        "ontology_version": meta.get("version"),
+        "ontology_version_iri": meta.get("version_iri"),
+        "graphs": sorted(graphs, key=lambda g: (g["kind"], g["graph"])),
+        "templates": [
+            ("curriculum-template.csv", "Curriculum template (CSV)"),
+            ("curriculum-template.xlsx", "Curriculum template (Excel)"),
+            ("framework-template.csv", "Framework template, blank (CSV)"),
+            ("framework-template.xlsx", "Framework template, blank (Excel)"),
+        ],
+    }
 
 
 # -- the ontology ----------------------------------------------------------------------------------
@@ -689,9 +836,13 @@ def ontology(store: Store, linker: Linker) -> dict[str, Any]:
         }
         for k in kinds_order
     ]
+    version_iri = meta.get("version_iri") or ""
     return {
         "iri": linker.ontology,
         "meta": meta,
+        "version_path": "/ontology/" + version_iri[len(linker.ontology) + 1 :]
+        if version_iri.startswith(linker.ontology + "/")
+        else None,
         "groups": [g for g in groups if g["terms"]],
         "terms": terms,
         "namespace": linker.vocab,

@@ -47,7 +47,8 @@ def environment() -> jinja2.Environment:
 class SiteWriter:
     """Renders pages into ``out``; every link relative to the page that holds it."""
 
-    def __init__(self, store: Store, out: Path, public_base: str) -> None:
+    def __init__(self, store: Store, out: Path, public_base: str, in_release: bool = False) -> None:
+        self.in_release = in_release  # the site is a release's docs/: it may link the release's files
         self.store = store
         self.out = out
         self.linker = Linker(public_base)
@@ -68,6 +69,7 @@ class SiteWriter:
             "format_href": format_href,
             "formats": FORMAT_LIST,
             "live": False,
+            "in_release": self.in_release,
         }
 
     def page(self, path: str, template: str, page: Any, page_path: str | None = None, **extra: Any) -> None:
@@ -92,11 +94,14 @@ class SiteWriter:
 
 
 def write_site(
-    store: Store, out_dir: Path | str, public_base: str = "https://w3id.org/aiskills/"
+    store: Store,
+    out_dir: Path | str,
+    public_base: str = "https://w3id.org/aiskills/",
+    in_release: bool = False,
 ) -> list[Path]:
     """Write the static site of the store's current framework and ontology into ``out_dir``; the
-    files written."""
-    w = SiteWriter(store, Path(out_dir), public_base)
+    files written. ``in_release``: the site is a release's ``docs/`` and links the release's files."""
+    w = SiteWriter(store, Path(out_dir), public_base, in_release)
     linker = w.linker
     w.page("/", "pages/home.html", data.home(store, linker))
     _ontology(w)
@@ -115,6 +120,7 @@ def write_site(
         id_base=linker.id_base,
     )
     _downloads(w)
+    _case_and_ctdl(w)
     for name in ("style.css", "search.js"):
         w.out.joinpath("static").mkdir(parents=True, exist_ok=True)
         shutil.copyfile(web_dir() / "static" / name, w.out / "static" / name)
@@ -175,3 +181,33 @@ def _downloads(w: SiteWriter) -> None:
     for name, triples in (("framework", framework_triples(w.store)), ("ontology", ontology_triples(w.store))):
         for fmt, ext in EXT.items():
             w.write(f"downloads/{name}.{ext}", to_bytes(triples, fmt, w.public_base))
+
+
+def _case_and_ctdl(w: SiteWriter) -> None:
+    """Each capability's CASE item and CTDL-ASN node as a file, where its page links them."""
+    from aiskills.errors import InputError
+    from aiskills.loading import current_framework
+    from aiskills.publishing import case, ctdl
+    from aiskills.publishing.ctdl import CONTEXT
+
+    framework = current_framework(w.store)
+    if framework is None:
+        return
+    mappings = case.store_mappings(w.store)
+    base = case.api_base(w.public_base)
+    index = case.CaseIndex(
+        case.build_packages(framework.triples, framework.version, base, mappings=mappings), base
+    )
+    for identifier in index.by_kind.get("CFItems", {}):
+        item = index.get("CFItems", identifier)
+        w.write(f"ims/case/v1p1/CFItems/{identifier}.json", _json(item))
+    try:
+        document = ctdl.ctdl_document(framework.triples, mappings)
+    except InputError:
+        return  # a framework without CTIDs has no CTDL-ASN nodes (its pages link none)
+    for node in document["@graph"]:
+        w.write(f"ctdl/{node['ceterms:ctid']}.json", _json({"@context": CONTEXT, **node}))
+
+
+def _json(body: object) -> bytes:
+    return (json.dumps(body, ensure_ascii=False, indent=1) + "\n").encode("utf-8")

@@ -125,11 +125,13 @@ class Store(abc.ABC):
             "server directly, or serve an embedded store"
         )
 
-    def run_query(self, work: Callable[[], T], timeout: float) -> T:
-        """``work()`` (which runs a user's query on this store and renders its answer) within
-        ``timeout`` seconds, or ``QueryTimeout``. Here it runs in-process: a backend whose queries
-        go over the network passes the timeout to its requests instead (``protocol_query``)."""
-        return work()
+    def run_query(self, work: Callable[[Store], T], timeout: float) -> T:
+        """``work(store)`` (which runs a user's query on ``store`` and renders its answer) within
+        ``timeout`` seconds, or ``QueryTimeout``. Here it runs in-process on this store: a backend whose
+        queries go over the network passes the timeout to its requests instead (``protocol_query``); a
+        served embedded store sends ``work`` (picklable) to a query process that is stopped at the
+        deadline (``aiskills.store.engine``)."""
+        return work(self)
 
     # -- the SPARQL Update and Graph Store protocols (a write token has been checked by the caller) --
     def protocol_update(

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 
 import pyoxigraph as ox
 
+from aiskills import namespaces as ns
 from aiskills.namespaces import CATALOG_GRAPH, DCT
 from aiskills.store.base import CatalogEntry
 
@@ -17,6 +18,44 @@ _HAS_PART = ox.NamedNode(DCT + "hasPart")
 _TYPE = ox.NamedNode(DCT + "type")
 _VERSION = ox.NamedNode(DCT + "hasVersion")
 _OWN = {_HAS_PART.value, _TYPE.value, _VERSION.value}
+#: On the catalogue: a graph that exists on the server but is no part of the dataset (an earlier
+#: framework version, a staging graph). Servers that cannot leave graphs out otherwise read it.
+HIDDEN = ox.NamedNode(CATALOG_GRAPH + "#hidden")
+_SUBJECT = DCT + "subject"
+
+#: The facts a catalogue read off the graphs themselves needs: each named graph, the ontology's
+#: version or the framework version it conforms to, and the curriculum it holds.
+FACTS_QUERY = """
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+SELECT ?g ?version ?subject WHERE {
+  GRAPH ?g {
+    OPTIONAL { <https://w3id.org/aiskills/ontology> owl:versionInfo ?ontologyVersion }
+    OPTIONAL { ?g dct:subject ?subject }
+    OPTIONAL { ?g dct:conformsTo ?framework }
+  }
+  BIND (COALESCE(?ontologyVersion, STRAFTER(STR(?framework), "/graph/framework/")) AS ?version)
+}"""
+
+
+def kind_of(graph: str) -> str:
+    """What a graph holds, from its IRI: ``ontology``, ``framework``, ``curriculum`` or ``other``."""
+    if graph == ns.ONTOLOGY_GRAPH:
+        return "ontology"
+    if graph.startswith(ns.FRAMEWORK_GRAPH_PREFIX):
+        return "framework"
+    if graph.startswith(ns.CURRICULUM_GRAPH_PREFIX):
+        return "curriculum"
+    return "other"
+
+
+def entry_from_facts(graph: str, version: str | None, subject: str | None, *, active: bool) -> CatalogEntry:
+    """A catalogue entry read off a graph (see ``FACTS_QUERY``) rather than recorded."""
+    kind = kind_of(graph)
+    if kind == "framework":
+        version = graph[len(ns.FRAMEWORK_GRAPH_PREFIX) :]
+    extra = ((_SUBJECT, ox.NamedNode(subject)),) if subject else ()
+    return CatalogEntry(graph, kind, version, active=active, extra=extra)
 
 
 def read_catalog(triples: Iterable[ox.Triple]) -> list[CatalogEntry]:
@@ -66,6 +105,8 @@ def catalog_triples(entries: Sequence[CatalogEntry]) -> list[ox.Triple]:
             out.append(ox.Triple(g, _VERSION, ox.Literal(e.version)))
         if e.active:
             out.append(ox.Triple(_CATALOG, _HAS_PART, g))
+        else:
+            out.append(ox.Triple(_CATALOG, HIDDEN, g))
         out.extend(ox.Triple(g, ox.NamedNode(p), o) for p, o in e.extra)
     return out
 

@@ -13,8 +13,11 @@ provenance), so there is no bookkeeping that could disagree with the data. Every
 store is one SPARQL update, which Oxigraph applies as one transaction: readers see the old graphs or
 the new ones, never a graph half-written.
 
-Queries sent through the SPARQL endpoint (``run_query``) run in a forked child process that the
-server kills at the query timeout (``aiskills.store.isolated``): pyoxigraph cannot cancel a query.
+pyoxigraph cannot cancel a query, so a served store is not queried in the server's own process:
+``aiskills serve`` hands the store to one engine process that alone writes it (``aiskills.store.engine``)
+and runs every read in query processes over read-only snapshots, each stopped at the query timeout
+(``aiskills.store.isolated``, ``aiskills.store.snapshots``). An ``EmbeddedStore`` itself runs queries
+in-process (``run_query`` has no deadline here): the command line and tests use it directly.
 
 SPARQL Update and the Graph Store Protocol (only with a write token; checked by the web layer) map
 onto this model as follows:
@@ -34,13 +37,12 @@ onto this model as follows:
 from __future__ import annotations
 
 import ctypes
-import functools
 import os
 import re
 import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pyoxigraph as ox
 
@@ -48,11 +50,9 @@ from aiskills import namespaces as ns
 from aiskills.errors import InputError, QueryError, StoreError
 from aiskills.store.base import CatalogEntry, GraphData, Progress, QueryResult, Store, Table, Term
 from aiskills.store.binding import bind, mask
-from aiskills.store.isolated import ForkGate, can_fork, run_forked
 from aiskills.store.update import with_dataset
 
 T = TypeVar("T")
-F = TypeVar("F", bound=Callable[..., Any])
 #: A graph the default-graph guard of an update writes to when the update left triples in
 #: pyoxigraph's default graph; creating it then fails, which rolls the whole update back.
 _GUARD = "urn:x-aiskills:default-graph-guard"
@@ -79,17 +79,6 @@ SELECT ?g ?version ?subject WHERE {
 }"""
 
 
-def _gated(method: F) -> F:
-    """Run a store method inside the fork gate (shared), results fully read before it returns."""
-
-    @functools.wraps(method)
-    def wrapped(self: Any, *args: Any, **kwargs: Any) -> Any:
-        with self._gate.shared():
-            return method(self, *args, **kwargs)
-
-    return wrapped  # type: ignore[return-value]
-
-
 class EmbeddedStore(Store):
     """pyoxigraph stores on disk; ``path=None`` keeps everything in memory (tests, one-off checks)."""
 
@@ -101,7 +90,16 @@ class EmbeddedStore(Store):
             _finish_swap(path)
         self._active = _open(None if path is None else path / "active")
         self._archive = _open(None if path is None else path / "archive")
-        self._gate = ForkGate()
+        self.writable = True
+
+    @classmethod
+    def read_only(cls, active: ox.Store, archive: ox.Store) -> EmbeddedStore:
+        """A store over two pyoxigraph stores opened read-only (a snapshot: ``aiskills.store.snapshots``)."""
+        store = cls.__new__(cls)
+        store.path = None
+        store._active, store._archive = active, archive
+        store.writable = False
+        return store
 
     # -- reads -----------------------------------------------------------------------------------
     def _query(
@@ -122,7 +120,6 @@ class EmbeddedStore(Store):
         both.extend(self._archive)
         return both
 
-    @_gated
     def select(self, query: str, bindings: Mapping[str, Term] | None = None, *, union: bool = False) -> Table:
         result = self._query(query, bindings, union)
         if not isinstance(result, ox.QuerySolutions):
@@ -135,14 +132,12 @@ class EmbeddedStore(Store):
             raise QueryError(f"query failed: {exc}") from exc
         return Table(columns, rows)
 
-    @_gated
     def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool:
         result = self._query(query, bindings)
         if not isinstance(result, ox.QueryBoolean):
             raise QueryError("expected an ASK query")
         return bool(result)
 
-    @_gated
     def construct(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
         result = self._query(query, bindings)
         if not isinstance(result, ox.QueryTriples):
@@ -172,12 +167,12 @@ class EmbeddedStore(Store):
         except (OSError, ValueError, RuntimeError) as exc:
             raise QueryError(f"query failed: {exc}") from exc
 
-    def run_query(self, work: Callable[[], T], timeout: float) -> T:
-        """In a forked child that is killed at the deadline (see ``aiskills.store.isolated``)."""
-        return run_forked(work, timeout, self._gate) if can_fork() else work()
+    def run_query(self, work: Callable[[Store], T], timeout: float) -> T:
+        """In-process, without a deadline: a served store runs it in a query process instead
+        (``aiskills.store.engine``)."""
+        return work(self)
 
     # -- the SPARQL Update and Graph Store protocols -----------------------------------------------
-    @_gated
     def protocol_update(
         self,
         update: str,
@@ -206,7 +201,6 @@ class EmbeddedStore(Store):
             raise QueryError(f"the update failed and nothing was changed: {exc}") from exc
         self._active.flush()
 
-    @_gated
     def graph_read(self, graph: str | None) -> list[ox.Triple] | None:
         if graph is None:
             seen = dict.fromkeys(q.triple for q in self._active if isinstance(q.graph_name, ox.NamedNode))
@@ -215,7 +209,6 @@ class EmbeddedStore(Store):
         triples = [q.triple for q in self._active.quads_for_pattern(None, None, None, node)]
         return triples or None
 
-    @_gated
     def graph_write(self, graph: str, triples: Sequence[ox.Triple], *, replace: bool) -> bool:
         node = _node(graph)
         created = next(iter(self._active.quads_for_pattern(None, None, None, node)), None) is None
@@ -225,7 +218,6 @@ class EmbeddedStore(Store):
             self._write(_insert_data(node, triples))
         return created
 
-    @_gated
     def graph_delete(self, graph: str) -> bool:
         node = _node(graph)
         if next(iter(self._active.quads_for_pattern(None, None, None, node)), None) is None:
@@ -250,23 +242,19 @@ class EmbeddedStore(Store):
             nodes.append(node)
         return nodes
 
-    @_gated
     def graph_names(self) -> list[str]:
         return sorted(set(_names(self._active)) | set(_names(self._archive)))
 
-    @_gated
     def triples(self, graph: str) -> list[ox.Triple]:
         g = ox.NamedNode(graph)
         store = self._active if self._active.contains_named_graph(g) else self._archive
         return [q.triple for q in store.quads_for_pattern(None, None, None, g)]
 
-    @_gated
     def count(self, graph: str | None = None) -> int:
         if graph is not None:
             return len(self.triples(graph))
         return sum(1 for q in self._active if isinstance(q.graph_name, ox.NamedNode))
 
-    @_gated
     def catalog(self) -> list[CatalogEntry]:
         """Read off the graphs: the active store's are active, the archive's are kept."""
         facts: dict[str, tuple[str | None, str | None]] = {}
@@ -287,7 +275,6 @@ class EmbeddedStore(Store):
         return sorted(entries, key=lambda e: e.graph)
 
     # -- writes ----------------------------------------------------------------------------------
-    @_gated
     def replace_graphs(
         self,
         contents: Sequence[GraphData],
@@ -340,7 +327,6 @@ class EmbeddedStore(Store):
         """True when ``replace_all`` applies: a store on disk with nothing kept in its archive."""
         return self.path is not None and not _has_graphs(self._archive)
 
-    @_gated
     def replace_all(self, nquads: Path) -> None:
         """Make the graphs of the N-Quads file ``nquads`` the whole store, as fast as pyoxigraph's
         bulk loader: loaded into a fresh directory, then swapped with ``active/`` in one rename
@@ -372,8 +358,9 @@ class EmbeddedStore(Store):
             self._active = _open(self.path / "active")
 
     def close(self) -> None:
-        for store in (self._active, self._archive):
-            store.flush()
+        if self.writable:
+            for store in (self._active, self._archive):
+                store.flush()
         del self._active, self._archive
 
 

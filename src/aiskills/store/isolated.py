@@ -1,34 +1,38 @@
-"""Run one piece of work in a forked child process, with a deadline the parent enforces.
+"""Query processes: reads of a served store run in separate processes, each stopped at its deadline.
 
-pyoxigraph cannot cancel a running query, and while it evaluates one it may hold the GIL, so a
-query given to it in-process could stall every other request of the server for as long as it runs.
-``run_forked`` forks: the child (a copy-on-write snapshot of the store as it was at the fork) does
-the work and writes its pickled result to a pipe, then exits without running any cleanup of the
-parent's; the parent reads the pipe until the deadline (waiting in ``select``, which releases the
-GIL) and SIGKILLs the child if it is not done. The child only reads: writes always happen in the
-parent, so a killed child can never leave the store half-written.
-
-A child that dies without answering (killed by the kernel for memory, or crashed) is a
-``StoreError``; the deadline passing is a ``QueryTimeout``.
+pyoxigraph cannot cancel a running query, so a query that must stop at a deadline has to run in a
+process that can be killed. A ``ReaderPool`` keeps up to ``size`` such processes, each started fresh
+(``python -m aiskills.store.isolated``: a new interpreter, never a copy of the server) and reading the
+store through its read-only snapshots (``aiskills.store.snapshots``). A request is one pickled message
+on the process's standard input (a store method and its arguments, or a picklable ``work(store)``), the
+answer one pickled message on its output. The caller waits in ``select`` until the deadline; a process
+still working then is killed (SIGKILL: its CPU work stops at once) and replaced, and the caller gets
+``QueryTimeout``. Each process runs one query at a time on one thread, so a runaway query costs the
+others one core at most. Query processes only read: a killed one can never leave the store half-written.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import pickle
 import select
 import signal
+import struct
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
-from typing import TypeVar
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO, Any
 
 from aiskills.errors import StoreError
 
-T = TypeVar("T")
-
-_CHUNK = 1 << 16
+_HEADER = struct.Struct("!Q")
+_READY = b"ready\n"
+#: Seconds a new query process may take to start (import pyoxigraph and aiskills) before it is an error.
+START_TIMEOUT = 120.0
 
 
 class QueryTimeout(StoreError):
@@ -42,142 +46,258 @@ class QueryTimeout(StoreError):
             "property paths) and try again"
         )
 
-
-class ForkGate:
-    """Keeps forks and in-process store work apart: a child forked while another thread is inside
-    the store (RocksDB holds its own mutexes) inherits those mutexes locked, with no thread left to
-    unlock them, and can hang until its deadline. Store calls hold the gate shared (re-entrant per
-    thread); a fork holds it exclusive for the fork alone (milliseconds), and waiting forks go first."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._readers = 0
-        self._forking = False
-        self._waiting = 0
-        self._depth = threading.local()
-        self._pid = os.getpid()
-
-    @contextmanager
-    def shared(self) -> Iterator[None]:
-        if os.getpid() != self._pid:  # in a forked child: its copy of the gate means nothing
-            yield
-            return
-        depth = getattr(self._depth, "n", 0)
-        if depth == 0:
-            with self._cond:
-                while self._forking or self._waiting:
-                    self._cond.wait()
-                self._readers += 1
-        self._depth.n = depth + 1
-        try:
-            yield
-        finally:
-            self._depth.n = depth
-            if depth == 0:
-                with self._cond:
-                    self._readers -= 1
-                    self._cond.notify_all()
-
-    @contextmanager
-    def exclusive(self) -> Iterator[None]:
-        with self._cond:
-            self._waiting += 1
-            while self._forking or self._readers:
-                self._cond.wait()
-            self._waiting -= 1
-            self._forking = True
-        try:
-            yield
-        finally:
-            if os.getpid() == self._pid:  # the child leaves this block too, and must touch nothing here
-                with self._cond:
-                    self._forking = False
-                    self._cond.notify_all()
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (QueryTimeout, (self.seconds,))
 
 
-def can_fork() -> bool:
-    """Whether this platform forks (POSIX); elsewhere work runs in-process without a deadline."""
-    return hasattr(os, "fork")
-
-
-def run_forked(work: Callable[[], T], timeout: float, gate: ForkGate | None = None) -> T:
-    """``work()`` evaluated in a child process; its result (pickled) or ``QueryTimeout``.
-
-    Exceptions raised by ``work`` are sent back and raised here when they can be pickled; ``work``
-    should turn the errors it expects into values itself (as the SPARQL endpoint does)."""
-    read_fd, write_fd = os.pipe()
-    with gate.exclusive() if gate is not None else nullcontext():
-        pid = os.fork()
-    if pid == 0:  # the child: never returns
-        os.close(read_fd)
-        _child(work, write_fd)
-    os.close(write_fd)
+def die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when the process that started it exits (elsewhere: nothing)."""
     try:
-        data = _read_until(read_fd, time.monotonic() + timeout)
-    except QueryTimeout:
-        _kill(pid)
-        raise QueryTimeout(timeout) from None
-    finally:
-        os.close(read_fd)
-    _reap(pid)
-    if not data:
-        raise StoreError(
-            "the query process ended without an answer (it may have run out of memory): "
-            "narrow the query and try again"
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+class _Process:
+    """One query process and its pipes."""
+
+    def __init__(self, store_path: Path, preload: Sequence[str] = ()) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "aiskills.store.isolated", str(store_path), *preload],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            close_fds=True,
         )
-    ok, value = pickle.loads(data)
-    if ok:
-        return value  # type: ignore[no-any-return]
-    raise value
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.stdin: IO[bytes] = self.proc.stdin
+        self.out = self.proc.stdout.fileno()
+        self.ready = False
 
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
 
-def _child(work: Callable[[], object], write_fd: int) -> None:
-    """Do the work, write ``(ok, value)`` and leave at once (no atexit, no buffered output flushed)."""
-    code = 0
-    try:
+    def poll_ready(self) -> bool:
+        """Whether it has started (without waiting)."""
+        if not self.ready and select.select([self.out], [], [], 0)[0]:
+            self.wait_ready()
+        return self.ready
+
+    def wait_ready(self) -> None:
+        if self.ready:
+            return
+        line = _read_exact(self.out, len(_READY), time.monotonic() + START_TIMEOUT, started=False)
+        if line != _READY:
+            raise StoreError("a query process failed to start: see the server's log")
+        self.ready = True
+
+    def send(self, message: bytes) -> None:
+        view = memoryview(_HEADER.pack(len(message)) + message)
+        while view:
+            view = view[os.write(self.stdin.fileno(), view) :]
+
+    def receive(self, deadline: float) -> bytes:
+        (size,) = _HEADER.unpack(_read_exact(self.out, _HEADER.size, deadline))
+        return _read_exact(self.out, size, deadline)
+
+    def kill(self) -> None:
         try:
-            payload = pickle.dumps((True, work()), protocol=pickle.HIGHEST_PROTOCOL)
-        except BaseException as exc:  # noqa: BLE001 -- everything goes back to the parent
+            self.proc.kill()
+        except OSError:
+            pass
+        self.proc.wait()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            try:
+                if pipe is not None:
+                    pipe.close()
+            except OSError:
+                pass
+
+
+class ReaderPool:
+    """Up to ``size`` query processes over the snapshots of the store at ``store_path``; each imports
+    the ``preload`` modules when it starts (those that define the work it will be sent), so that their
+    import does not count against a query's deadline."""
+
+    def __init__(self, store_path: Path, size: int, preload: Sequence[str] = ()) -> None:
+        self.store_path = store_path
+        self.preload = tuple(preload)
+        self.size = max(1, size)
+        self._cond = threading.Condition()
+        self._idle: list[_Process] = []
+        self._count = 0
+        self._closed = False
+        for _ in range(self.size):  # started now, so the first queries do not wait for interpreters
+            self._idle.append(_Process(store_path, self.preload))
+            self._count += 1
+
+    def wait_started(self, timeout: float = START_TIMEOUT) -> bool:
+        """Wait until every idle query process has started; False if some had not within ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._cond:
+                if all(p.poll_ready() for p in self._idle) and len(self._idle) == self._count:
+                    return True
+            time.sleep(0.05)
+        return False
+
+    def pids(self) -> list[int]:
+        """The process ids of the query processes (for monitoring and tests)."""
+        with self._cond:
+            return [p.pid for p in self._idle]
+
+    def call(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any], timeout: float) -> Any:
+        """``store.method(*args, **kwargs)`` in a query process, or ``QueryTimeout`` after ``timeout`` s."""
+        return self._run(("call", method, args, kwargs), timeout)
+
+    def run(self, work: Callable[[Any], Any], timeout: float) -> Any:
+        """``work(store)`` in a query process (``work`` must be picklable), or ``QueryTimeout``."""
+        return self._run(("work", work), timeout)
+
+    def _run(self, request: tuple[Any, ...], timeout: float) -> Any:
+        message = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
+        process = self._acquire()
+        try:
+            process.wait_ready()
+            deadline = time.monotonic() + timeout
+            process.send(message)
+            data = process.receive(deadline)
+        except QueryTimeout:
+            self._discard(process)
+            raise QueryTimeout(timeout) from None
+        except (OSError, EOFError, ValueError, StoreError) as exc:
+            self._discard(process)
+            raise StoreError(
+                f"the query process ended without an answer ({exc}; it may have run out of memory): "
+                "narrow the query and try again"
+            ) from None
+        except BaseException:
+            self._discard(process)
+            raise
+        self._release(process)
+        try:
+            ok, value = pickle.loads(data)
+        except Exception as exc:  # noqa: BLE001 -- an error type that cannot be rebuilt here
+            raise StoreError(f"the query failed: {exc}") from None
+        if ok:
+            return value
+        raise value
+
+    def _acquire(self) -> _Process:
+        with self._cond:
+            while not self._idle and self._count >= self.size:
+                self._cond.wait()
+            if self._closed:
+                raise StoreError("the server is shutting down")
+            if self._idle:  # one that has started, if any: a fresh one may still be importing
+                started = [p for p in self._idle if p.poll_ready()]
+                chosen = started[-1] if started else self._idle[-1]
+                self._idle.remove(chosen)
+                return chosen
+            self._count += 1
+        try:
+            return _Process(self.store_path, self.preload)
+        except OSError:
+            with self._cond:
+                self._count -= 1
+                self._cond.notify()
+            raise
+
+    def _release(self, process: _Process) -> None:
+        with self._cond:
+            self._idle.append(process)
+            self._cond.notify()
+
+    def _discard(self, process: _Process) -> None:
+        process.kill()
+        with self._cond:
+            self._count -= 1
+            replace = not self._closed
+        if replace:  # started now, so the pool is at full strength when the next query comes
+            try:
+                fresh = _Process(self.store_path, self.preload)
+            except OSError:
+                fresh = None
+            with self._cond:
+                if fresh is not None:
+                    self._count += 1
+                    self._idle.append(fresh)
+                self._cond.notify()
+        else:
+            with self._cond:
+                self._cond.notify()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._cond.notify_all()
+        for process in idle:
+            process.kill()
+
+
+def _read_exact(fd: int, size: int, deadline: float, *, started: bool = True) -> bytes:
+    """``size`` bytes from ``fd``; ``QueryTimeout`` at the deadline, ``EOFError`` if it closes."""
+    chunks: list[bytes] = []
+    left = size
+    while left:
+        wait = deadline - time.monotonic()
+        if wait <= 0:
+            if not started:
+                raise StoreError("a query process did not start in time")
+            raise QueryTimeout(0)
+        ready, _, _ = select.select([fd], [], [], wait)
+        if not ready:
+            continue
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            raise EOFError("the query process closed its output")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _serve(store_path: Path, preload: Sequence[str]) -> None:
+    """A query process: answer requests from standard input until it closes."""
+    import importlib
+
+    from aiskills.store.snapshots import Reader
+
+    die_with_parent()
+    for module in preload:
+        importlib.import_module(module)
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # anything a library prints goes to the log, not into the answers
+    requests = sys.stdin.buffer
+    reader = Reader(store_path)
+    out.write(_READY)
+    out.flush()
+    while True:
+        header = requests.read(_HEADER.size)
+        if len(header) < _HEADER.size:
+            return
+        (size,) = _HEADER.unpack(header)
+        body = requests.read(size)
+        try:
+            request = pickle.loads(body)
+            store = reader.store()
+            if request[0] == "call":
+                value = getattr(store, request[1])(*request[2], **request[3])
+            else:
+                value = request[1](store)
+            payload = pickle.dumps((True, value), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # noqa: BLE001 -- every error goes back to the caller
             try:
                 payload = pickle.dumps((False, exc), protocol=pickle.HIGHEST_PROTOCOL)
             except Exception:  # noqa: BLE001
                 payload = pickle.dumps((False, StoreError(f"the query failed: {exc}")))
-        view = memoryview(payload)
-        while view:
-            written = os.write(write_fd, view[:_CHUNK])
-            view = view[written:]
-    except BaseException:  # noqa: BLE001 -- the parent sees an empty answer
-        code = 1
-    finally:
-        os._exit(code)
+        out.write(_HEADER.pack(len(payload)) + payload)
+        out.flush()
 
 
-def _read_until(fd: int, deadline: float) -> bytes:
-    """Everything written to ``fd`` until the writer closes it; ``QueryTimeout`` at the deadline."""
-    chunks: list[bytes] = []
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise QueryTimeout(0)
-        ready, _, _ = select.select([fd], [], [], left)
-        if not ready:
-            continue
-        chunk = os.read(fd, _CHUNK)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
+if __name__ == "__main__":
+    import importlib
 
-
-def _kill(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    _reap(pid)
-
-
-def _reap(pid: int) -> None:
-    try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass
+    # this module under its own name (not __main__), so the errors it sends back unpickle as such
+    importlib.import_module("aiskills.store.isolated")._serve(Path(sys.argv[1]), sys.argv[2:])

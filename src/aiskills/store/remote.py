@@ -1,4 +1,5 @@
-"""Remote backend: a SPARQL 1.1 server over HTTP (developed against Virtuoso Open Source 7).
+"""Remote backend: a SPARQL 1.1 Protocol and Graph Store Protocol client. What one server does
+differently lives in its dialect (``aiskills.store.dialects``: generic, Virtuoso, Oxigraph).
 
 Reads go to the query endpoint (SPARQL JSON results, N-Triples for graphs) and are retried on
 connection failures; updates go to the update endpoint and uploads to the Graph Store Protocol
@@ -8,7 +9,7 @@ pyoxigraph, as the embedded store parses it, and sent as N-Triples: Virtuoso's G
 Protocol takes no N-Quads, TriG or JSON-LD, answers a Turtle syntax error with "unsupported
 type text/plain" and resolves relative IRIs that pyoxigraph rejects.
 
-Virtuoso behaviours handled here:
+Virtuoso behaviours handled here (the others are in its dialect):
 
 * Its default graph holds system triples and ``GRAPH ?g`` sees its system graphs, so every query
   names its dataset (FROM and FROM NAMED clauses, an unused IRI when empty; not the protocol's
@@ -38,7 +39,6 @@ from typing import Any
 
 import pyoxigraph as ox
 import requests
-from requests.auth import HTTPDigestAuth
 
 from aiskills.config import Settings
 from aiskills.errors import AiskillsError, ConfigError, InputError, QueryError, StoreError
@@ -53,7 +53,16 @@ from aiskills.store.binding import (
     mask,
     query_form,
 )
-from aiskills.store.catalog import catalog_triples, merge_catalog, serialize_triples
+from aiskills.store.catalog import (
+    FACTS_QUERY,
+    HIDDEN,
+    catalog_triples,
+    entry_from_facts,
+    kind_of,
+    merge_catalog,
+    serialize_triples,
+)
+from aiskills.store.dialects import ARCHIVED, Dialect, detect, named
 from aiskills.store.isolated import QueryTimeout
 
 RESULTS_JSON = "application/sparql-results+json"
@@ -76,6 +85,7 @@ INSERT_CHUNK = 2000
 DROP_CHUNK = 100
 TEMPLATE_LIMIT = 1000
 _BOOLEAN = XSD + "boolean"
+_ARCHIVED = ox.NamedNode(ARCHIVED)
 _MODIFIER = re.compile(r"(?<![\w:?$])(ORDER\s+BY|LIMIT|OFFSET|VALUES)(?![\w:\-])", re.IGNORECASE)
 _ERRNO = re.compile(r"\[Errno -?\d+\] [^'\")]+")
 _BNODE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
@@ -102,7 +112,8 @@ class _Page:
 
 
 class RemoteStore(Store):
-    """A SPARQL 1.1 Protocol (+ Graph Store Protocol) server seen through the ``Store`` port."""
+    """A SPARQL 1.1 Protocol (+ Graph Store Protocol) server seen through the ``Store`` port; what
+    the server does differently is its ``Dialect`` (named, or detected from its first answer)."""
 
     name = "remote"
 
@@ -115,19 +126,21 @@ class RemoteStore(Store):
         user: str | None = None,
         password: str | None = None,
         timeout: float = 30.0,
+        dialect: str | Dialect | None = None,
     ) -> None:
         self.endpoint = endpoint
-        self.update_endpoint = update_endpoint or endpoint
-        self.graph_store = graph_store
+        self._given = (update_endpoint, graph_store)
         self.timeout = timeout
         self._session = requests.Session()
-        if user:
-            self._session.auth = HTTPDigestAuth(user, password or "")
+        self._credentials = (user, password or "") if user else None
+        self._dialect: Dialect | None = named(dialect) if isinstance(dialect, str) else dialect
         self._cap: int | None = None
+        if self._dialect is not None:
+            self._configure(self._dialect)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RemoteStore:
-        """A store for the settings' endpoint, update endpoint, graph store, user and password."""
+        """A store for the settings' endpoint, update endpoint, graph store, user, password, dialect."""
         if not settings.endpoint:
             raise ConfigError("no SPARQL endpoint given: set --endpoint or AISKILLS_ENDPOINT")
         return cls(
@@ -137,18 +150,58 @@ class RemoteStore(Store):
             user=settings.user,
             password=settings.password,
             timeout=settings.timeout,
+            dialect=settings.dialect,
         )
+
+    # -- the server's dialect --------------------------------------------------------------------
+    @property
+    def dialect(self) -> Dialect:
+        """The server's dialect: as named, or detected from its answer to ``ASK {}`` (once: it is the
+        server's identity, not data that changes)."""
+        if self._dialect is None:
+            response = self._send(
+                "GET",
+                self.endpoint,
+                write=False,
+                params={"query": "ASK {}"},
+                headers={"Accept": RESULTS_JSON},
+            )
+            self._configure(detect(response))
+        assert self._dialect is not None
+        return self._dialect
+
+    def _configure(self, dialect: Dialect) -> None:
+        self._dialect = dialect
+        update, graph_store = dialect.urls(self.endpoint)
+        self._update_endpoint = self._given[0] or update
+        self._graph_store = self._given[1] or graph_store
+        if self._credentials is not None:
+            self._session.auth = dialect.auth(*self._credentials)
+
+    @property
+    def update_endpoint(self) -> str:
+        self.dialect  # noqa: B018 - the endpoints follow from the dialect
+        return self._update_endpoint
+
+    @property
+    def graph_store(self) -> str | None:
+        self.dialect  # noqa: B018
+        return self._graph_store
 
     # -- reads -----------------------------------------------------------------------------------
     def select(self, query: str, bindings: Mapping[str, Term] | None = None, *, union: bool = False) -> Table:
         text = _bound(query, bindings)
         _expect(text, {"SELECT"}, "a SELECT query")
-        return self._select(text, self._dataset_params(union))
+        if union and self.dialect.catalog_graph is None:
+            return self._everything_select(text)
+        text, params = self._scoped(text, union)
+        return self._select(text, params)
 
     def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool:
         text = _bound(query, bindings)
         _expect(text, {"ASK"}, "an ASK query")
-        doc = self._json(self._query(text, RESULTS_JSON, self._dataset_params(False)))
+        text, params = self._scoped(text)
+        doc = self._json(self._query(text, RESULTS_JSON, params))
         value = doc.get("boolean")
         if not isinstance(value, bool):
             raise StoreError(f"{self.endpoint} answered an ASK query without a boolean")
@@ -157,9 +210,10 @@ class RemoteStore(Store):
     def construct(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
         text = _bound(query, bindings)
         _expect(text, {"CONSTRUCT", "DESCRIBE"}, "a CONSTRUCT or DESCRIBE query")
-        response = self._query(text, N_TRIPLES, self._dataset_params(False))
+        text, params = self._scoped(text)
+        response = self._query(text, N_TRIPLES, params)
         triples = parse_graph(response, self.endpoint)
-        cap = self._known_cap() if triples else 0
+        cap = self._known_cap() if triples and self.dialect.row_cap else 0
         if cap and len(triples) >= cap:
             raise StoreError(
                 f"the {len(triples)} triples from {self.endpoint} reach its result "
@@ -169,9 +223,21 @@ class RemoteStore(Store):
         return triples
 
     def graph_names(self) -> list[str]:
-        return [g for g in self._graphs_under(GRAPH) if not g.startswith(STAGING_GRAPH_PREFIX)]
+        names = [g for g in self._graphs_under(GRAPH) if not g.startswith(STAGING_GRAPH_PREFIX)]
+        if self.dialect.catalog_graph is None:
+            names = sorted(set(names) | set(self._archived()))
+        return names
 
     def triples(self, graph: str) -> list[ox.Triple]:
+        if self.dialect.catalog_graph is None:
+            if graph == CATALOG_GRAPH:
+                return catalog_triples(self.catalog())
+            archived = self._archived(graph)
+            if archived:
+                return _parse_nt(archived[graph], graph)
+        return self._graph_triples(graph)
+
+    def _graph_triples(self, graph: str) -> list[ox.Triple]:
         table = self._select(f"SELECT ?s ?p ?o WHERE {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}", [])
         try:
             return [ox.Triple(s, p, o) for s, p, o in table.rows]  # type: ignore[arg-type]
@@ -181,10 +247,49 @@ class RemoteStore(Store):
     def count(self, graph: str | None = None) -> int:
         if graph is None:
             return sum(self.count(g) for g in self.graph_names())
+        if self.dialect.catalog_graph is None and self._archived(graph):
+            return len(self.triples(graph))
         table = self._select(
             f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}", []
         )
         return _single_int(table, self.endpoint)
+
+    def catalog(self) -> list[CatalogEntry]:
+        if self.dialect.catalog_graph is not None:
+            return super().catalog()
+        facts: dict[str, tuple[str | None, str | None]] = {}
+        for g, version, subject in self._select(FACTS_QUERY, []).values():
+            if g is not None and g.startswith(GRAPH) and not g.startswith(STAGING_GRAPH_PREFIX):
+                facts[g] = (version, subject)
+        entries = [entry_from_facts(g, *f, active=True) for g, f in facts.items()]
+        entries += [entry_from_facts(g, None, None, active=False) for g in self._archived() if g not in facts]
+        return sorted(entries, key=lambda e: e.graph)
+
+    def _archived(self, graph: str | None = None) -> dict[str, bytes]:
+        """Earlier versions kept in the server's default graph (dialects without a catalogue graph):
+        graph IRI → N-Triples; only ``graph`` when given."""
+        if graph is None:
+            query = f"SELECT ?g ?data WHERE {{ ?g {_ARCHIVED} ?data }}"
+        else:
+            query = f"SELECT ?g ?data WHERE {{ BIND ({ox.NamedNode(graph)} AS ?g) ?g {_ARCHIVED} ?data }}"
+        table = self._select(query, [])  # the server's own default graph
+        return {g: (d or "").encode() for g, d in table.values() if g is not None}
+
+    def _everything_select(self, text: str) -> Table:
+        """A SELECT over every graph, archived ones too (``union=True`` on a server that keeps them
+        as literals): answered here over a copy, as it is rare and only for ad-hoc queries."""
+        copy = ox.Store()
+        for g in self.graph_names():
+            node = ox.NamedNode(g)
+            copy.extend(ox.Quad(t.subject, t.predicate, t.object, node) for t in self.triples(g))
+        try:
+            result = copy.query(text, use_default_graph_as_union=True)
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL syntax error: {exc}") from exc
+        if not isinstance(result, ox.QuerySolutions):
+            raise QueryError("expected a SELECT query")
+        variables = result.variables
+        return Table(tuple(v.value for v in variables), [tuple(s[v] for v in variables) for s in result])
 
     # -- writes ----------------------------------------------------------------------------------
     def replace_graphs(
@@ -196,7 +301,14 @@ class RemoteStore(Store):
         progress: Progress | None = None,
     ) -> None:
         dropped = list(drop)
-        uploads = [to_upload(item) for item in contents]
+        uploads = []
+        for i, item in enumerate(contents):
+            uploads.append(to_upload(item))
+            if progress:
+                progress(i + 1, len(contents))
+        if self.dialect.atomic_updates:
+            self._write_in_one(uploads, catalog, dropped)
+            return
         self._drop_staging()
         run = uuid.uuid4().hex
         try:
@@ -216,23 +328,84 @@ class RemoteStore(Store):
         self._session.close()
 
     # -- write steps -----------------------------------------------------------------------------
+    def _write_in_one(
+        self, uploads: Sequence[Upload], catalog: Sequence[CatalogEntry], dropped: Sequence[str]
+    ) -> None:
+        """One update for a server that applies an update as one transaction (Oxigraph): graphs
+        replaced and dropped, earlier versions moved to (or back from) the default graph."""
+        inactive = {e.graph for e in catalog if not e.active}
+        given = {u.graph for u in uploads}
+        archive = [(g, serialize_triples(self._graph_triples(g))) for g in sorted(inactive - given)]
+        ops: list[str] = []
+        for item in uploads:
+            node = ox.NamedNode(item.graph)
+            ops.append(f"DROP SILENT GRAPH {node}")
+            ops.append(f"DELETE WHERE {{ {node} {_ARCHIVED} ?data }}")
+            if item.graph in inactive:
+                archive.append((item.graph, item.data))
+            elif item.size:
+                ops.append(f"INSERT DATA {{ GRAPH {node} {{\n{item.data.decode()}}} }}")
+        for graph in dropped:
+            ops.append(f"DROP SILENT GRAPH {ox.NamedNode(graph)}")
+            ops.append(f"DELETE WHERE {{ {ox.NamedNode(graph)} {_ARCHIVED} ?data }}")
+        for graph, data in archive:
+            if not data:
+                continue
+            node = ox.NamedNode(graph)
+            ops.append(f"DROP SILENT GRAPH {node}")
+            ops.append(f"DELETE WHERE {{ {node} {_ARCHIVED} ?data }}")
+            ops.append(f"INSERT DATA {{ {node} {_ARCHIVED} {ox.Literal(data.decode())} }}")
+        if not ops:
+            return
+        try:
+            self._update(" ;\n".join(ops))
+        except _Cut as cut:
+            raise StoreError(
+                f"{cut}; the server applies an update whole or not at all: the store holds the old "
+                "or the new data (check with `aiskills info` before running it again)"
+            ) from cut
+
     def _stage(
         self, run: str, uploads: Sequence[Upload], catalog: Sequence[CatalogEntry], dropped: Sequence[str]
     ) -> list[tuple[str, str, bool]]:
-        """Upload every content and the new catalogue to staging graphs; return the moves."""
+        """Upload every content and the new catalogue to staging graphs; return the moves. The
+        staging graphs are first recorded as hidden in the catalogue, so that no question reads them."""
         entries = catalog_triples(merge_catalog(self.catalog(), catalog, dropped))
         new_catalog = Upload(CATALOG_GRAPH, serialize_triples(entries), len(entries), False)
+        items = [*uploads, new_catalog]
+        staging = [f"{STAGING_GRAPH_PREFIX}{run}/{i}" for i in range(len(items))]
+        hidden = [ox.Triple(ox.NamedNode(CATALOG_GRAPH), HIDDEN, ox.NamedNode(s)) for s in staging]
+        record = Upload(CATALOG_GRAPH, serialize_triples(hidden), len(hidden), False)
+        for update in sparql_inserts(CATALOG_GRAPH, record):
+            self._update(update)
         moves = []
-        for i, item in enumerate([*uploads, new_catalog]):
-            staging = f"{STAGING_GRAPH_PREFIX}{run}/{i}"
+        for name, item in zip(staging, items, strict=True):
             if item.size:
-                self._upload(staging, item)
-            moves.append((staging, item.graph, item.size > 0))
+                self._upload(name, item)
+            moves.append((name, item.graph, item.size > 0))
         return moves
 
     def _swap(self, run: str, moves: Sequence[tuple[str, str, bool]], dropped: Sequence[str]) -> None:
-        """Move the staged graphs into place in one update, never sent twice. When the connection
+        """Move the staged graphs into place in one update, never sent twice (in batches of
+        ``graphs_per_update`` when the server takes no more, the catalogue last). When the connection
         is cut on the way, the staging graphs tell whether the server applied it."""
+        limit = self.dialect.graphs_per_update
+        *graphs, catalogue = moves
+        batches = [(list(moves), list(dropped))]
+        if limit and len(moves) + len(dropped) > limit:
+            work: list[tuple[str, str, bool] | str] = [*graphs, *dropped]
+            batches = [
+                (
+                    [m for m in work[i : i + limit] if isinstance(m, tuple)],
+                    [m for m in work[i : i + limit] if isinstance(m, str)],
+                )
+                for i in range(0, len(work), limit)
+            ]
+            batches.append(([catalogue], []))
+        for batch_moves, batch_dropped in batches:
+            self._swap_one(run, batch_moves, batch_dropped)
+
+    def _swap_one(self, run: str, moves: Sequence[tuple[str, str, bool]], dropped: Sequence[str]) -> None:
         try:
             self._update(swap_update(moves, dropped))
         except _Cut as cut:
@@ -281,9 +454,10 @@ class RemoteStore(Store):
         """Drop staging graphs left by earlier writes (errors ignored when ``quiet``)."""
         try:
             graphs = self._graphs_under(STAGING_GRAPH_PREFIX)
-            for i in range(0, len(graphs), DROP_CHUNK):  # staging graphs are unseen: no need for one request
+            chunk = self.dialect.graphs_per_update or DROP_CHUNK
+            for i in range(0, len(graphs), chunk):  # staging graphs are unseen: no need for one request
                 self._update(
-                    " ;\n".join(f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in graphs[i : i + DROP_CHUNK])
+                    " ;\n".join(f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in graphs[i : i + chunk])
                 )
         except AiskillsError:
             if not quiet:
@@ -315,6 +489,7 @@ class RemoteStore(Store):
         )
 
     # -- the SPARQL Protocol ----------------------------------------------------------------------
+    # -- the SPARQL Protocol ----------------------------------------------------------------------
     def protocol_query(
         self,
         query: str,
@@ -324,31 +499,32 @@ class RemoteStore(Store):
         base_iri: str | None = None,
         timeout: float | None = None,
     ) -> QueryResult:
-        """Forwarded to the server with the dataset named (the active graphs unless the caller names
-        some, each of which must be active here) and ``timeout`` on the request: past it the caller
-        gets ``QueryTimeout``. A result the server cut at its row limit is an error, never passed on."""
-        active = self.dataset()
-        if default_graphs is None and named_graphs is None:
-            default, named = active, active
-        else:
-            held = set(active)
-            for name in [*(default_graphs or []), *(named_graphs or [])]:
-                if name not in held:
-                    raise InputError(f"graph <{name}> is not in this store (remote graphs are never fetched)")
-            default, named = list(default_graphs or []), list(named_graphs or [])
-        params = [("default-graph-uri", g) for g in default or [EMPTY_GRAPH]] + [
-            ("named-graph-uri", g) for g in named or [EMPTY_GRAPH]
-        ]
-        form, _ = query_form(query)
-        graph = form in ("CONSTRUCT", "DESCRIBE")
+        """Forwarded to the server with the dataset named (the active dataset unless the caller
+        names graphs, each of which must be active here) and ``timeout`` on the request: past it the
+        caller gets ``QueryTimeout``. A result the server cut at its row limit is an error, never
+        passed on."""
         text = f"BASE {ox.NamedNode(base_iri)}\n{query}" if base_iri else query
+        if default_graphs is None and named_graphs is None:
+            text, params = self._scoped(text)
+        else:
+            held = set(self.dataset())
+            for graph in [*(default_graphs or []), *(named_graphs or [])]:
+                if graph not in held:
+                    raise InputError(
+                        f"graph <{graph}> is not in this store (remote graphs are never fetched)"
+                    )
+            params = [("default-graph-uri", g) for g in default_graphs or [EMPTY_GRAPH]] + [
+                ("named-graph-uri", g) for g in named_graphs or [EMPTY_GRAPH]
+            ]
+        form, _ = query_form(query)
+        is_graph = form in ("CONSTRUCT", "DESCRIBE")
         response = self._query(
-            text, N_TRIPLES if graph else RESULTS_JSON, params, deadline=timeout or self.timeout
+            text, N_TRIPLES if is_graph else RESULTS_JSON, params, deadline=timeout or self.timeout
         )
         cap = _cap_of(response)
         if (
             cap is not None
-            and not graph
+            and not is_graph
             and form != "ASK"
             and len(self._json(response).get("results", {}).get("bindings", [])) >= cap
         ):
@@ -359,21 +535,78 @@ class RemoteStore(Store):
                 )
             )
         try:
-            if graph:
-                return list(ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))  # type: ignore[return-value]
-            return ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
+            if is_graph:
+                return parse_graph(response, self.endpoint)  # type: ignore[return-value]
+            media = response.headers.get("Content-Type", RESULTS_JSON).split(";")[0].strip()
+            fmt = ox.QueryResultsFormat.from_media_type(media) or ox.QueryResultsFormat.JSON
+            return ox.parse_query_results(response.content, format=fmt)
         except SyntaxError as exc:
             raise StoreError(f"{self.endpoint} answered with a malformed result: {exc}") from exc
 
+    # -- the SPARQL Update and Graph Store protocols (through our server, with a write token) ------
+    def protocol_update(
+        self,
+        update: str,
+        using_graphs: Sequence[str] | None = None,
+        using_named_graphs: Sequence[str] | None = None,
+        *,
+        base_iri: str | None = None,
+    ) -> None:
+        """Sent to the server's update endpoint as it is (with the protocol's dataset parameters);
+        the server's own rules apply to it (Virtuoso: not one transaction)."""
+        text = f"BASE {ox.NamedNode(base_iri)}\n{update}" if base_iri else update
+        data = [("update", text)]
+        data += [("using-graph-uri", g) for g in using_graphs or []]
+        data += [("using-named-graph-uri", g) for g in using_named_graphs or []]
+        try:
+            self._send("POST", self.update_endpoint, write=True, data=data, headers={"Accept": RESULTS_JSON})
+        except StoreError as exc:
+            if "HTTP 400" in str(exc) or "HTTP 500" in str(exc):
+                raise QueryError(f"the update failed: {exc}") from exc
+            raise
+
+    def graph_read(self, graph: str | None) -> list[ox.Triple] | None:
+        if graph is None:
+            return self.construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+        triples = self._graph_triples(graph)
+        return triples or None
+
+    def graph_write(self, graph: str, triples: Sequence[ox.Triple], *, replace: bool) -> bool:
+        before = self._graph_triples(graph)
+        content = list(triples) if replace else list(dict.fromkeys([*before, *triples]))
+        data = GraphData(graph, serialize_triples(content), ox.RdfFormat.N_TRIPLES)
+        self.replace_graphs([data], [CatalogEntry(graph, kind_of(graph))])
+        return not before
+
+    def graph_delete(self, graph: str) -> bool:
+        if not self._graph_triples(graph):
+            return False
+        self.replace_graphs([], drop=[graph])
+        return True
+
     # -- query plumbing --------------------------------------------------------------------------
-    def _dataset_params(self, union: bool) -> list[tuple[str, str]]:
-        """Protocol parameters naming the dataset: active graphs (or all of ours) as the default
-        graph, all of ours as named graphs, so that no system graph is ever seen."""
-        names = self.graph_names()
-        default = names if union else self.dataset()
-        return [("default-graph-uri", g) for g in default or [EMPTY_GRAPH]] + [
-            ("named-graph-uri", g) for g in names or [EMPTY_GRAPH]
-        ]
+    def _scoped(self, query: str, union: bool = False) -> tuple[str, list[tuple[str, str]]]:
+        """``query`` and protocol parameters that make its dataset the active graphs (or, with
+        ``union``, every graph of ours), as the server's dialect allows."""
+        dialect = self.dialect
+        if union or dialect.names_graphs:
+            names = self.graph_names()
+            default = names if union else self.dataset()
+            return query, [("default-graph-uri", g) for g in default or [EMPTY_GRAPH]] + [
+                ("named-graph-uri", g) for g in names or [EMPTY_GRAPH]
+            ]
+        if dialect.reads_hidden:
+            return dialect.dataset_text(self._hidden(), query) + query, []
+        return query, dialect.dataset_params()
+
+    def _hidden(self) -> list[str]:
+        """Graphs the catalogue records as no part of the dataset (earlier versions, staging)."""
+        table = self._select(
+            f"SELECT ?g WHERE {{ GRAPH {ox.NamedNode(CATALOG_GRAPH)} {{ {ox.NamedNode(CATALOG_GRAPH)} "
+            f"{HIDDEN} ?g }} }}",
+            [],
+        )
+        return [g for (g,) in table.values() if g]
 
     def _graphs_under(self, prefix: str) -> list[str]:
         """Sorted IRIs of the graphs that hold triples and start with ``prefix``."""
@@ -777,6 +1010,15 @@ def _reorder(table: Table, columns: Sequence[str]) -> list[tuple[Term | None, ..
     """``table``'s rows with their cells in ``columns`` order."""
     index = [table.columns.index(c) if c in table.columns else None for c in columns]
     return [tuple(None if i is None else row[i] for i in index) for row in table.rows]
+
+
+def _parse_nt(data: bytes, graph: str) -> list[ox.Triple]:
+    try:
+        return [
+            q.triple if isinstance(q, ox.Quad) else q for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
+        ]
+    except SyntaxError as exc:
+        raise StoreError(f"the kept copy of <{graph}> cannot be read: {exc}") from exc
 
 
 def _single_int(table: Table, url: str) -> int:

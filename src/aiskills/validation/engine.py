@@ -12,10 +12,13 @@ import pyoxigraph as ox
 import rdflib
 
 from aiskills import namespaces as ns
+from aiskills import suggestions
 from aiskills.errors import ConfigError
 from aiskills.rdf import term_value
 from aiskills.resources import data_dir
 from aiskills.submission.model import Submission
+from aiskills.suggestions import Suggester
+from aiskills.suggestions.outcomes import targets as outcome_targets
 from aiskills.validation.compiled import (
     CompiledShapes,
     InvalidSparqlConstraint,
@@ -31,9 +34,9 @@ from aiskills.validation.report import (
     compact,
     describe_items,
     display_value,
-    nearest_codes,
     sorted_results,
 )
+from aiskills.validation.slips import recognise
 
 SH = rdflib.Namespace(ns.SH)
 HINT = rdflib.URIRef("https://w3id.org/aiskills/validation#hint")
@@ -41,6 +44,7 @@ _SEVERITY = {SH.Violation: Severity.VIOLATION, SH.Warning: Severity.WARNING, SH.
 _NOTATION = ox.NamedNode(ns.SKOS + "notation")
 _CAPABILITY = ox.NamedNode(ns.AIS + "Capability")
 _TYPE = ox.NamedNode(ns.RDF + "type")
+_PREF = ox.NamedNode(ns.SKOS + "prefLabel")
 
 
 @dataclass(frozen=True)
@@ -154,9 +158,50 @@ class CurriculumValidator:
         self.shapes = load_shapes(shapes or curriculum_shapes_path())
         self.rules = _rules(self.shapes)
         self.compiled = compile_shapes(self.shapes)
+        self._suggester: Suggester | None = None
+        self._suggester_lock = threading.Lock()
         caps = {t.subject for t in framework if t.predicate == _TYPE and t.object == _CAPABILITY}
         self.notations = sorted(
             term_value(t.object) for t in framework if t.subject in caps and t.predicate == _NOTATION
+        )
+        labels = {
+            t.subject: term_value(t.object) for t in framework if t.subject in caps and t.predicate == _PREF
+        }
+        #: Each capability's code → its statement (reports link the codes they suggest with it).
+        self.statements = {
+            term_value(t.object): labels.get(t.subject, "")
+            for t in framework
+            if t.subject in caps and t.predicate == _NOTATION
+        }
+
+    def suggester(self) -> Suggester:
+        """The alignment suggester for this validator's framework, built on first use and kept."""
+        with self._suggester_lock:
+            if self._suggester is None:
+                self._suggester = suggestions.build(self.framework, self.framework_version)
+            return self._suggester
+
+    def _suggested_fix(self, submission: Submission, focus: str) -> str:
+        """The top suggestions for an outcome without alignment, as a sentence (empty when none)."""
+        statement = next(
+            (
+                t.object.value
+                for t in submission.triples
+                if str(t.subject) == focus
+                and t.predicate.value == ns.AIS + "statement"
+                and isinstance(t.object, ox.Literal)
+            ),
+            "",
+        )
+        if not statement.strip():
+            return ""
+        found = self.suggester().rank(statement, top=3, archetype=outcome_targets(submission))
+        if not found:
+            return " No capability fits its statement well enough to suggest one."
+        return (
+            " Suggested by its statement: "
+            + "; ".join(f"{s.notation} ({s.label.rstrip('.')}, score {s.score:.2f})" for s in found)
+            + "."
         )
 
     def validate(self, submission: Submission) -> Report:
@@ -174,9 +219,13 @@ class CurriculumValidator:
 
     def report(self, submission: Submission, graph: rdflib.Graph) -> Report:
         items = describe_items(submission)
-        results = [
-            self._result(graph, node, submission, items) for node in graph.subjects(SH.resultSeverity, None)
-        ]
+        results = recognise(
+            (
+                self._result(graph, node, submission, items)
+                for node in graph.subjects(SH.resultSeverity, None)
+            ),
+            self.notations,
+        )
         order: dict[str, int] = {}
         for location in submission.sources.places.values():
             order.setdefault(str(location), len(order))
@@ -211,8 +260,8 @@ class CurriculumValidator:
         if original and coded and original != coded:
             message = message.replace(coded, original)  # values in messages as the user typed them
         hint = rule.hint
-        if rule.id == "unknown-capability" and shown:
-            hint = f"{hint} Nearest existing codes: {', '.join(nearest_codes(shown, self.notations))}."
+        if rule.id == "outcome-alignment":
+            hint += self._suggested_fix(submission, focus_nt)
         item = items.get(focus_nt) or Item(
             "item", str(focus) if isinstance(focus, rdflib.URIRef) else None, None
         )

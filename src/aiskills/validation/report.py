@@ -7,8 +7,7 @@ the user typed it, and the fix.
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -52,6 +51,8 @@ class Result:
     hint: str
     location: Location | None
     path: str | None = None  # the property, as a compact name
+    candidates: tuple[str, ...] = ()  # framework codes the value may have meant, the likeliest first
+    slip: str | None = None  # a common slip recognised in the value: comma, typo, form
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -63,6 +64,8 @@ class Result:
             "hint": self.hint,
             "path": self.path,
             "location": self.location.as_dict() if self.location else None,
+            "candidates": list(self.candidates),
+            "slip": self.slip,
         }
 
 
@@ -162,15 +165,6 @@ def display_value(value: str | None) -> str | None:
         if value.startswith(prefix):
             return value[len(prefix) :]
     return value
-
-
-def nearest_codes(code: str, notations: Sequence[str], n: int = 3) -> list[str]:
-    """Framework notations closest to ``code``: same section first, then by similarity."""
-    section = code.split("-")[0]
-    same = [c for c in notations if c.split("-")[0] == section]
-    pool = same or list(notations)
-    close = difflib.get_close_matches(code, pool, n=n, cutoff=0.0)
-    return close or pool[:n]
 
 
 def sort_key(result: Result, order: dict[str, int] | None = None) -> tuple[object, ...]:

@@ -11,6 +11,7 @@ from aiskills.config import Settings
 from aiskills.errors import AiskillsError, InputError
 from aiskills.resources import web_dir
 from aiskills.store import Store, open_store
+from aiskills.store.isolated import QueryTimeout
 from aiskills.web.auth import guard_reads
 
 
@@ -42,11 +43,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     from aiskills.web.alignment_pages import alignment_pages
     from aiskills.web.api import api
+    from aiskills.web.case import case, ctdl
     from aiskills.web.curricula_api import curricula_api
     from aiskills.web.graph_store import graph_store
     from aiskills.web.linked import linked
     from aiskills.web.openapi import openapi
     from aiskills.web.sparql import sparql
+    from aiskills.web.suggest import suggest
     from aiskills.web.validate import validate
 
     app.register_blueprint(api)
@@ -54,9 +57,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.register_blueprint(graph_store)
     app.register_blueprint(linked)
     app.register_blueprint(validate)
+    app.register_blueprint(suggest)
     app.register_blueprint(curricula_api)
     app.register_blueprint(alignment_pages)
     app.register_blueprint(openapi)
+    app.register_blueprint(case)
+    app.register_blueprint(ctdl)
     _errors(app)
     app.before_request(guard_reads)
     _template_links(app)
@@ -87,6 +93,10 @@ def _template_links(app: Flask) -> None:
     app.jinja_env.globals["static_href"] = lambda name: url_for("static", filename=name)
 
 
+#: Seconds a client is asked to wait before retrying a request whose query ran out of time.
+RETRY_AFTER = "5"
+
+
 def _errors(app: Flask) -> None:
     """One table from domain errors to HTTP: bad input 400, a missing thing 404; anything else is a
     bug and stays a 500."""
@@ -114,6 +124,13 @@ def _errors(app: Flask) -> None:
             error=f"the request is larger than the limit of {limit / 1e6:.0f} MB",
             fix="send less: split the curriculum or remove what is not part of it",
         ), 413
+
+    @app.errorhandler(QueryTimeout)
+    def timed_out(exc: QueryTimeout) -> tuple[Any, int, dict[str, str]]:
+        retry = {"Retry-After": RETRY_AFTER}
+        if request.path.startswith("/api/"):
+            return jsonify(error=str(exc)), 503, retry
+        return str(exc) + "\n", 503, retry | {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(AiskillsError)
     def domain_error(exc: AiskillsError) -> tuple[Any, int]:

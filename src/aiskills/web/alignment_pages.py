@@ -65,31 +65,59 @@ def _picked(options: list[Choice], value: str) -> Choice | None:
     )
 
 
+def curriculum_targets(curriculum: str, archetypes: list[Choice]) -> list[Choice]:
+    """The archetypes a stored curriculum targets (by IRI or title), in the framework's order."""
+    from aiskills.pages.data import rows
+
+    stored = {r.curriculum: r for r in curricula.records(store())}
+    iri = (
+        curriculum
+        if curriculum in stored
+        else next((c for c, r in stored.items() if (r.title or "").lower() == curriculum.lower()), curriculum)
+    )
+    found = {r["archetype"] for r in rows(store(), "curriculum-targets", curriculum=iri)}
+    return [a for a in archetypes if a.iri in found]
+
+
 def views(
     curriculum: str,
-    archetype: str,
+    archetype: str | list[str],
     role: str,
     level: str,
     archetypes: list[Choice],
     roles: list[Choice],
     framework: list[Any],
 ) -> list[ArchetypeView]:
-    """Answers for the chosen archetype, or for each archetype the chosen role maps to."""
-    if archetype and role:
+    """Answers for each chosen archetype, or for each archetype the chosen role maps to, or (a
+    curriculum alone) for each archetype the curriculum targets; side by side."""
+    wanted = [archetype] if isinstance(archetype, str) else list(archetype)
+    wanted = [w for w in wanted if w.strip()]
+    if wanted and role:
         raise InputError(
-            "choose an archetype or a role, not both",
+            "choose archetypes or a role, not both",
             source="role",
-            fix="leave one of the two lists on '(none)'",
+            fix="leave the role on '(none)' or tick no archetype",
         )
-    if archetype:
-        chosen = _picked(archetypes, archetype)
-        if chosen is None:
+    if wanted:
+        targets = []
+        for name in wanted:
+            chosen = _picked(archetypes, name)
+            if chosen is None:
+                raise InputError(
+                    f"there is no archetype {name!r}",
+                    source="archetype",
+                    fix="choose one of " + ", ".join(a.label for a in archetypes),
+                )
+            if chosen not in targets:
+                targets.append(chosen)
+    elif curriculum and not role:
+        targets = curriculum_targets(curriculum, archetypes)
+        if not targets:
             raise InputError(
-                f"there is no archetype {archetype!r}",
+                "the curriculum names no target archetype: choose an archetype or a role to compare it with",
                 source="archetype",
-                fix="choose one of " + ", ".join(a.label for a in archetypes),
+                fix="tick one or more archetypes below",
             )
-        targets = [chosen]
     else:
         picked_role = _picked(roles, role)
         if picked_role is None:
@@ -117,6 +145,7 @@ def views(
 def alignment_page() -> tuple[str, int]:
     """The forms, and the answers for what was chosen (400 with the reason for an unknown choice)."""
     args = {k: (request.args.get(k) or "").strip() for k in ("curriculum", "archetype", "role", "level")}
+    chosen = [a.strip() for v in request.args.getlist("archetype") for a in v.split(",") if a.strip()]
     framework = (
         current_app.extensions["aiskills"]["validators"].for_store(store()).framework
     )  # kept, not re-read
@@ -125,7 +154,7 @@ def alignment_page() -> tuple[str, int]:
     error: InputError | None = None
     results: list[ArchetypeView] = []
     picked_role: Choice | None = None
-    if args["archetype"] or args["role"]:
+    if chosen or args["role"] or args["curriculum"]:
         try:
             if args["level"] and args["level"] not in LEVELS:
                 raise InputError(
@@ -135,7 +164,7 @@ def alignment_page() -> tuple[str, int]:
                 )
             results = views(
                 args["curriculum"],
-                args["archetype"],
+                chosen,
                 args["role"],
                 args["level"],
                 archetypes,
@@ -145,12 +174,6 @@ def alignment_page() -> tuple[str, int]:
             picked_role = _picked(roles, args["role"]) if args["role"] else None
         except InputError as exc:
             error = exc
-    elif args["curriculum"]:
-        error = InputError(
-            "choose an archetype or a role to compare the curriculum with",
-            source="archetype",
-            fix="pick one from the lists below",
-        )
     title = next(
         (r.title or r.curriculum for r in stored if r.curriculum == args["curriculum"]), args["curriculum"]
     )
@@ -166,4 +189,19 @@ def alignment_page() -> tuple[str, int]:
         curriculum_title=title,
         picked_role=picked_role,
         local_path=local_path,
+        ticked={v.archetype.iri for v in results} if args["curriculum"] and not args["role"] else set(),
+        side_by_side=_side_by_side(results) if args["curriculum"] and len(results) > 1 else [],
     ), 400 if error else 200
+
+
+def _side_by_side(results: list[ArchetypeView]) -> list[dict[str, Any]]:
+    """One row per domain: each archetype's covered and required counts, in the views' order."""
+    rows: dict[str, dict[str, Any]] = {}
+    for i, v in enumerate(results):
+        for d in v.domains:
+            row = rows.setdefault(
+                str(d["domain"]),
+                {"domain": d["domain"], "label": d["domain_label"], "cells": [None] * len(results)},
+            )
+            row["cells"][i] = d
+    return list(rows.values())

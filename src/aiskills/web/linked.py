@@ -14,7 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, redirect, render_template, request
+from flask.typing import ResponseReturnValue
 
 from aiskills.pages import data
 from aiskills.pages.links import FORMAT_LIST, FORMATS, Linker
@@ -26,6 +27,7 @@ from aiskills.pages.rdf import (
     ontology_triples,
     to_bytes,
 )
+from aiskills.resources import data_dir
 from aiskills.web.context import settings as _settings
 from aiskills.web.context import store as _store
 
@@ -193,12 +195,27 @@ PAGES: dict[str, tuple[str, Callable[..., dict[str, Any]]]] = {
 }
 
 
+@linked.route("/id/")
+def kinds_overview() -> Response:
+    """``/id/``: the kinds of framework IRI, each linking to its index."""
+    choose(("html",))
+    store, linker = _store(), _linker()
+    return html_response(
+        "pages/kinds.html", {"kinds": data.kinds_overview(store, linker), "iri": linker.id_base}, None
+    )
+
+
 @linked.route("/id/<path:rest>")
 def resource(rest: str) -> Response:
-    """A framework resource, as HTML or RDF."""
+    """A framework resource, as HTML or RDF; ``/id/<kind>`` (and ``/id/<kind>/``) lists a kind."""
     fmt = choose()
     linker, store = _linker(), _store()
     iri = linker.iri_for_id(rest)
+    if rest.strip("/") in data.KIND_INDEXES and "/" not in rest.strip("/"):
+        page = data.kind_index(store, linker, rest.strip("/"))
+        if fmt != "html":
+            return not_found(iri, fmt)
+        return html_response("pages/kind_index.html", page, None)
     types = data.kinds(store, iri)
     stem, _, suffix = rest.rpartition(".")
     if types is None and stem and suffix in EXTENSIONS:  # /id/capability/6.1-03.ttl, as on a static copy
@@ -228,9 +245,16 @@ def ontology() -> Response:
 
 @linked.route("/ontology/<local>")
 def ontology_term(local: str) -> Response:
-    """One class or property of the ontology."""
+    """One class or property of the ontology; ``/ontology/<version>`` (its version IRI) is the
+    ontology itself when that is the version served."""
     fmt = choose()
     store, linker = _store(), _linker()
+    whole = data.ontology(store, linker)
+    if whole["meta"].get("version_iri") == linker.ontology + "/" + local:
+        path = f"/ontology/{local}"
+        if fmt != "html":
+            return rdf_response(ontology_triples(store), fmt, path)
+        return html_response("pages/ontology.html", whole, path)
     page = data.ontology_term(store, linker, local)
     if page is None:
         return not_found(linker.term_iri(local), fmt)
@@ -262,12 +286,95 @@ def curriculum(digest: str) -> Response:
 
 @linked.route("/search")
 def search() -> Response:
-    """Search labels, notations and statements: ``/search?q=``."""
+    """Search by words, ranked: ``/search?q=`` with optional ``archetype`` (S, D, C, E, U),
+    ``level`` (1-4) and ``domain`` (1-6) filters."""
     choose(("html",))
-    q = request.args.get("q", "")[:200]
+    q = request.args.get("q", "")[:2000]  # a pasted outcome statement fits
+    filters = data.SearchFilters(
+        archetype=request.args.get("archetype", "")[:8].strip().upper(),
+        level=request.args.get("level", "")[:8].strip(),
+        domain=request.args.get("domain", "")[:8].strip(),
+    )
     store, linker = _store(), _linker()
-    az = data.index(store, linker) if not q.strip() else None  # nothing asked: everything, A to Z
-    return html_response("pages/search.html", data.search(store, linker, q), None, search_q=q, az=az)
+    nothing = not q.strip() and not filters.active
+    az = data.index(store, linker) if nothing else None  # nothing asked: everything, A to Z
+    page = data.search(store, linker, q, filters=filters)
+    return html_response("pages/search.html", page, None, search_q=q, az=az)
+
+
+@linked.route("/context.jsonld")
+def context() -> Response:
+    """The JSON-LD context the curricula and the JSON-LD downloads use."""
+    body = (data_dir("ontology") / "context.jsonld").read_bytes()
+    return Response(body, content_type="application/ld+json; charset=utf-8")
+
+
+@linked.route("/graph/<path:rest>")
+def graph(rest: str) -> ResponseReturnValue:
+    """A named graph's IRI: a stored curriculum's graph goes to its page, the framework and ontology
+    graphs to the downloads; an unknown graph is a 404."""
+    iri = _settings().public_base + "graph/" + rest
+    entries = {e.graph: e for e in _store().catalog()}
+    if iri in entries and entries[iri].kind in ("framework", "ontology"):
+        return redirect(request.script_root + "/downloads#" + entries[iri].kind, 303)
+    kind, _, key = rest.partition("/")
+    if kind == "curriculum" and data.curriculum(_store(), _linker(), key) is not None:
+        return redirect(request.script_root + f"/curricula/{key}", 303)
+    return not_found(iri, choose())
+
+
+@linked.route("/validation")
+@linked.route("/shapes/curriculum")
+def validation_rules() -> Response:
+    """The rules a curriculum is checked against (the ``aisv:`` namespace of the reports), one anchor
+    per rule."""
+    choose(("html",))
+    from aiskills.validation.rules import rules
+
+    return html_response("pages/rules.html", {"rules": rules()}, None)
+
+
+@linked.route("/downloads")
+def downloads() -> Response:
+    """Every dump of the store's current data, the templates and the JSON-LD context, with versions."""
+    choose(("html",))
+    return html_response("pages/downloads.html", data.downloads(_store(), _linker()), None)
+
+
+@linked.route("/downloads/templates/<name>")
+def template_file(name: str) -> Response:
+    """A blank template (curriculum or framework, CSV or XLSX)."""
+    files = {
+        p.name: p for p in (data_dir("ontology") / "templates").iterdir() if p.suffix in (".csv", ".xlsx")
+    }
+    if name not in files:
+        return not_found(None, choose(("html", "nt")))
+    return _attachment(files[name].read_bytes(), name)
+
+
+@linked.route("/downloads/capabilities.<ext>")
+def capabilities_file(ext: str) -> Response:
+    """The current framework's capabilities in the import template (what ``aiskills framework
+    export`` writes)."""
+    from aiskills import loading
+    from aiskills.framework.model import capability_rows
+    from aiskills.framework.template import write_csv, write_xlsx
+
+    current = loading.current_framework(_store())
+    if ext not in ("csv", "xlsx") or current is None:
+        return not_found(None, choose(("html", "nt")))
+    rows = capability_rows(current.triples)
+    return _attachment(write_xlsx(rows) if ext == "xlsx" else write_csv(rows), f"capabilities.{ext}")
+
+
+def _attachment(body: bytes, name: str) -> Response:
+    media = {
+        "csv": "text/csv; charset=utf-8",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }[name.rsplit(".", 1)[-1]]
+    response = Response(body, content_type=media)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @linked.route("/downloads/<name>.<ext>")

@@ -7,8 +7,10 @@ else the active dataset (the union of the active graphs). Results are negotiated
 ``?format=``; ``format=html`` is the query page with the results as a table). Safe by default:
 ``SERVICE`` and ``LOAD`` are refused before anything runs, graphs the store does not hold are refused
 (never fetched), the query length and result size are capped (a capped result is an error, never a
-silent cut), and every query runs under ``Settings.query_timeout`` (``Store.run_query``: a forked
-child for the embedded store, killed at the deadline; 503 with ``Retry-After`` for the client).
+silent cut), and every query runs under ``Settings.query_timeout`` (``Store.run_query``: a query
+process for a served embedded store, killed at the deadline; 503 with ``Retry-After`` for the client).
+The answer's format is negotiated here, before the query is sent off, so the query process needs no
+request: ``answer`` hands it a picklable ``QueryWork``.
 
 Updates (form ``update=`` or ``application/sparql-update``, with ``using-graph-uri`` and
 ``using-named-graph-uri``) exist only when a write token is configured and need it as
@@ -19,8 +21,9 @@ Updates (form ``update=`` or ``application/sparql-update``, with ``using-graph-u
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -28,6 +31,8 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from aiskills.config import Settings
 from aiskills.errors import AiskillsError, InputError, QueryError, StoreError
@@ -102,8 +107,30 @@ RDFXML = Format(
 HTML = Format("html", "text/html", "", label="HTML table")
 
 TABULAR = (JSON, XML, CSV, TSV)  # the first is the default
-BOOLEAN = (JSON, XML)
+BOOLEAN = (JSON, XML, CSV, TSV)
 GRAPH = (TURTLE, NTRIPLES, JSONLD, RDFXML)
+#: ``?format=`` names: ours, and those other servers accept (Fuseki, Virtuoso, and so SPARQLWrapper,
+#: which sends them), as (format for SELECT and ASK results, format for CONSTRUCT and DESCRIBE graphs);
+#: ``None`` where a name means nothing for that kind of result. A media type is accepted as a name too.
+FORMAT_NAMES: dict[str, tuple[Format | None, Format | None]] = {
+    "json": (JSON, JSONLD),
+    "xml": (XML, RDFXML),
+    "csv": (CSV, None),
+    "tsv": (TSV, None),
+    "turtle": (None, TURTLE),
+    "ttl": (None, TURTLE),
+    "n3": (None, TURTLE),  # Turtle is N3 without N3's extensions
+    "nt": (None, NTRIPLES),
+    "ntriples": (None, NTRIPLES),
+    "n-triples": (None, NTRIPLES),
+    "jsonld": (None, JSONLD),
+    "json-ld": (None, JSONLD),
+    "rdfxml": (None, RDFXML),
+    "rdf+xml": (None, RDFXML),
+    "rdf": (None, RDFXML),
+}
+#: Every format by its ``name``: how a query process is told which one to write.
+BY_NAME = {f.name: f for f in TABULAR + GRAPH}
 ALIASES = {
     "application/json": JSON,
     "application/xml": XML,
@@ -378,7 +405,7 @@ def dataset_of(
     operation: Operation, store: Store, base_iri: str
 ) -> tuple[Sequence[str] | None, Sequence[str] | None]:
     """Check the query and work out its dataset; the dataset named by the protocol wins over the
-    query's own. Runs in the server process: cheap, and it refuses before anything is forked."""
+    query's own. Runs in the web process: cheap, and it refuses before a query process is asked."""
     check_safe(operation.query)
     parse_check(operation.query, base_iri)
     if operation.names_dataset:
@@ -405,11 +432,17 @@ def answer(operation: Operation, settings: Settings, store: Store) -> Response:
             return query_page(operation.query, error=exc.message, status=exc.status)
         raise
 
-    def evaluate() -> Reply:
-        return evaluate_reply(operation.query, default, named, base_iri, store, settings, html)
-
+    work = QueryWork(
+        operation.query,
+        None if default is None else tuple(default),
+        None if named is None else tuple(named),
+        base_iri,
+        settings.result_max_rows,
+        settings.query_timeout,
+        negotiated(html),
+    )
     try:
-        reply = store.run_query(evaluate, settings.query_timeout)
+        reply = store.run_query(work, settings.query_timeout)
     except QueryTimeout as exc:
         if html:
             return query_page(
@@ -423,22 +456,57 @@ def answer(operation: Operation, settings: Settings, store: Store) -> Response:
     )
 
 
-def evaluate_reply(
-    query: str,
-    default: Sequence[str] | None,
-    named: Sequence[str] | None,
-    base_iri: str,
-    store: Store,
-    settings: Settings,
-    html: bool,
-) -> Reply:
+#: For each kind of result ("boolean", "solutions", "graph"), the name of the format to write it in,
+#: or the (status, message) of the refusal when the request accepts none.
+Choices = Mapping[str, "str | tuple[int, str]"]
+
+
+def negotiated(html: bool) -> dict[str, str | tuple[int, str]]:
+    """The format of each kind of result for this request (the query page: JSON, or N-Triples)."""
+    return dict(_negotiated(format_param(), request.headers.get("Accept"), html))
+
+
+@functools.lru_cache(maxsize=512)
+def _negotiated(
+    name: str | None, header: str | None, html: bool
+) -> tuple[tuple[str, str | tuple[int, str]], ...]:
+    choices: dict[str, str | tuple[int, str]] = {}
+    for kind, offers, page in (
+        ("boolean", BOOLEAN, JSON),
+        ("solutions", TABULAR, JSON),
+        ("graph", GRAPH, NTRIPLES),
+    ):
+        try:
+            choices[kind] = page.name if html else _negotiate(name, header, offers).name
+        except ProtocolError as exc:
+            choices[kind] = (exc.status, exc.message)
+    return tuple(choices.items())
+
+
+@dataclass(frozen=True)
+class QueryWork:
+    """One query to run and render, as plain values: sent to a query process (``Store.run_query``)."""
+
+    query: str
+    default: tuple[str, ...] | None
+    named: tuple[str, ...] | None
+    base_iri: str
+    max_rows: int
+    timeout: float
+    formats: Choices
+
+    def __call__(self, store: Store) -> Reply:
+        return evaluate_reply(self, store)
+
+
+def evaluate_reply(work: QueryWork, store: Store) -> Reply:
     """Run the query and render its answer; every error it expects becomes an error ``Reply`` (this
     runs in the query process, and only plain values travel back)."""
     try:
         result = store.protocol_query(
-            query, default, named, base_iri=base_iri, timeout=settings.query_timeout
+            work.query, work.default, work.named, base_iri=work.base_iri, timeout=work.timeout
         )
-        return render(result, settings.result_max_rows, html)
+        return render(result, work.max_rows, work.formats)
     except ProtocolError as exc:
         return _error_reply(exc.status, exc.message, exc.headers)
     except QueryTimeout as exc:
@@ -451,15 +519,22 @@ def evaluate_reply(
         return _error_reply(503, str(exc))
 
 
-def render(result: QueryResult, cap: int, html: bool) -> Reply:
-    """The result in the negotiated format (for the query page: SPARQL JSON, or N-Triples for a graph)."""
+def render(result: QueryResult, cap: int, formats: Choices) -> Reply:
+    """The result in the format negotiated for its kind (``negotiated``)."""
+
+    def chosen(kind: str) -> Format:
+        choice = formats[kind]
+        if isinstance(choice, tuple):
+            raise ProtocolError(*choice)
+        return BY_NAME[choice]
+
     if isinstance(result, ox.QueryBoolean):
-        fmt = JSON if html else negotiate(BOOLEAN)
+        fmt = chosen("boolean")
         return Reply(200, _content_type(fmt), result.serialize(format=fmt.results) or b"", "boolean")
     if isinstance(result, ox.QuerySolutions):
-        fmt = JSON if html else negotiate(TABULAR)
+        fmt = chosen("solutions")
         return Reply(200, _content_type(fmt), solutions_bytes(result, fmt, cap), "solutions")
-    fmt = NTRIPLES if html else negotiate(GRAPH)
+    fmt = chosen("graph")
     return Reply(200, _content_type(fmt), triples_bytes(result, fmt, cap), "graph")
 
 
@@ -484,7 +559,7 @@ def _content_type(fmt: Format) -> str:
 
 def wants_html() -> bool:
     """``?format=html``, or no ``format`` and an ``Accept`` that names text/html (a browser) first."""
-    name = request.args.get("format")
+    name = format_param()
     if name:
         return name.lower() == "html"
     header = request.headers.get("Accept", "")
@@ -496,10 +571,25 @@ def wants_html() -> bool:
 
 def negotiate(offers: Sequence[Format]) -> Format:
     """The format ``?format=`` names, else the best of ``offers`` for ``Accept``; 406 if none fits."""
+    return _negotiate(format_param(), request.headers.get("Accept"), tuple(offers))
+
+
+def format_param() -> str | None:
+    """``format`` from the URL, or from a form body (where SPARQLWrapper and others put it with POST);
+    the first when repeated (SPARQLWrapper sends ``format=tsv&format=text/tab-separated-values``)."""
     name = request.args.get("format")
+    if name is None and request.method == "POST" and request.mimetype == FORM:
+        name = request.form.get("format")
+    return name
+
+
+@functools.lru_cache(maxsize=512)
+def _negotiate(name: str | None, header: str | None, offers: tuple[Format, ...]) -> Format:
+    """``negotiate`` for a ``format`` parameter and an ``Accept`` header (a pure function, memoised:
+    clients send the same few headers again and again)."""
     if name:
         return _by_name(name, offers)
-    accept = request.accept_mimetypes
+    accept = parse_accept_header(header, MIMEAccept)
     if not accept:
         return offers[0]
     types = [f.media_type for f in offers] + [t for t, f in ALIASES.items() if f in offers]
@@ -507,18 +597,23 @@ def negotiate(offers: Sequence[Format]) -> Format:
     if best is None:
         raise ProtocolError(
             406,
-            f"cannot answer in any type the request accepts ({request.headers.get('Accept')}); "
+            f"cannot answer in any type the request accepts ({header}); "
             "this result can be: " + ", ".join(f.media_type for f in offers),
         )
     return ALIASES.get(best) or next(f for f in offers if f.media_type == best)
 
 
 def _by_name(name: str, offers: Sequence[Format]) -> Format:
-    known = {f.name: f for f in TABULAR + GRAPH}
-    if name.lower() not in known:
-        raise ProtocolError(400, f"unknown format {name!r}: use one of {', '.join(known)}, html")
-    fmt = known[name.lower()]
-    if fmt not in offers:
+    key = name.lower().split(";")[0].strip()
+    by_type = {f.media_type: f for f in TABULAR + GRAPH} | {t: f for t, f in ALIASES.items() if f in offers}
+    names = FORMAT_NAMES.get(key)
+    if names is None and key not in by_type:
+        raise ProtocolError(400, f"unknown format {name!r}: use one of {', '.join(FORMAT_NAMES)}, html")
+    if names is not None:
+        fmt = names[1] if offers == GRAPH else names[0]
+    else:
+        fmt = by_type[key]
+    if fmt is None or fmt not in offers:
         raise ProtocolError(
             406, f"this result cannot be given as {name}: use one of " + ", ".join(f.name for f in offers)
         )

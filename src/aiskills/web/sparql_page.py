@@ -11,6 +11,7 @@ stored curriculum, the first role), written into the text as a ``VALUES`` block 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,13 +19,14 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
+from aiskills import namespaces as ns
 from aiskills.alignment import Resolver
 from aiskills.config import Settings
 from aiskills.errors import AiskillsError
 from aiskills.pages.links import Linker
 from aiskills.queries import NamedQuery
 from aiskills.store.base import Store
-from aiskills.store.binding import bind
+from aiskills.store.binding import insert_into_where, values_block
 
 #: The value each kind of required parameter gets in an example (None: the first the store holds).
 _DEFAULTS: dict[str, str | None] = {
@@ -39,6 +41,69 @@ _FIRST = {
     "role": "SELECT ?x WHERE { ?x a <https://w3id.org/aiskills/ontology#Role> } ORDER BY ?x LIMIT 1",
     "capability": "SELECT ?x WHERE { ?x a <https://w3id.org/aiskills/ontology#Capability> } ORDER BY ?x LIMIT 1",
 }
+
+
+#: The prefixes the query page declares and offers, and writes IRIs in results with.
+PREFIXES: dict[str, str] = {
+    **ns.PREFIXES,
+    "schema": "https://schema.org/",
+    "capability": ns.ID + "capability/",
+    "archetype": ns.ID + "archetype/",
+    "role": ns.ID + "role/",
+    "domain": ns.ID + "domain/",
+    "level": ns.ID + "level/",
+    "bloom": ns.ID + "bloom/",
+    "aisv": "https://w3id.org/aiskills/validation#",
+}
+PAGE_SIZE = 100
+
+
+def prefix_lines(names: list[str] | None = None) -> str:
+    """``PREFIX`` declarations for the given prefixes (all by default), one a line."""
+    return "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in (names or list(PREFIXES)) if p in PREFIXES)
+
+
+def compact(iri: str) -> str:
+    """``iri`` as a prefixed name when one of the page's prefixes fits it (the longest), else as is."""
+    best = max((ns_ for ns_ in PREFIXES.values() if iri.startswith(ns_)), key=len, default=None)
+    if best is None:
+        return iri
+    local = iri[len(best) :]
+    name = next(p for p, v in PREFIXES.items() if v == best)
+    return f"{name}:{local}" if re.fullmatch(r"[\w.\-]*", local) else iri
+
+
+_AT = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
+_CHAR_CLASS = re.compile(r"\[[^\]]*\]")
+
+
+def readable_error(text: str, query: str | None) -> str:
+    """A parser error as the line, the column and what was expected, in words: ``line 3, column 12:
+    the prefix skos: is not declared (add PREFIX skos: <…>)`` instead of the parser's character
+    classes. Other errors are returned as they are."""
+    m = _AT.search(text)
+    if m is None:
+        return text
+    line, column, rest = int(m.group(1)), int(m.group(2)), m.group(3)
+    where = f"line {line}, column {column}"
+    lines = (query or "").split("\n")
+    shown = lines[line - 1] if 0 < line <= len(lines) else ""
+    pointer = f"\n  {shown}\n  {' ' * max(column - 1, 0)}^" if shown.strip() else ""
+    if "Prefix not found" in rest:
+        before = shown[: max(column - 1, 0)]
+        used = re.findall(r"([A-Za-z][\w\-.]*)?:[\w\-.]*$", before)
+        prefix = used[-1] if used else ""
+        fix = f" (add PREFIX {prefix}: <{PREFIXES[prefix]}> at the top)" if prefix in PREFIXES else ""
+        return f"SPARQL syntax error at {where}: the prefix {prefix}: is not declared{fix}.{pointer}"
+    expected = rest.removeprefix("expected one of ").removeprefix("expected ")
+    tokens = [t.strip() for t in _CHAR_CLASS.sub("", expected).split(",")]
+    words = [t.strip("'\"") for t in tokens if t.strip("'\" ")]
+    said = ", ".join(f"'{w}'" if not w.isalpha() else w for w in words[:10])
+    more = " or a name" if _CHAR_CLASS.search(expected) else ""
+    what = f"expected {said}{more}" if said else "expected a name or a value"
+    if len(words) > 10:
+        what += " or another keyword"
+    return f"SPARQL syntax error at {where}: {what}.{pointer}"
 
 
 @dataclass(frozen=True)
@@ -62,6 +127,7 @@ class Cell:
     href: str | None = None
     kind: str = "literal"  # "iri", "bnode", "literal", "unbound"
     lang: str = ""  # a literal's language tag
+    full: str = ""  # an IRI written in full, when ``text`` is its prefixed name
 
 
 def page_context(
@@ -73,8 +139,18 @@ def page_context(
     settings: Settings,
     questions: Mapping[str, NamedQuery],
     fallback: str,
+    sort: str | None = None,
+    page: int | None = None,
 ) -> dict[str, Any]:
-    """The template's variables."""
+    """The template's variables: the rows sorted by ``sort`` and cut to page ``page`` (by default
+    the request's ``?sort=`` and ``?page=``)."""
+    if sort is None or page is None:
+        from flask import has_request_context, request
+
+        args = request.args if has_request_context() else {}
+        sort = sort if sort is not None else str(args.get("sort", ""))[:200]
+        number = str(args.get("page", "1"))
+        page = page if page is not None else (int(number) if number.isdigit() else 1)
     examples = examples_for(store, questions)
     chosen = next((e for e in examples if e.name == example), None)
     context: dict[str, Any] = {
@@ -93,7 +169,48 @@ def page_context(
             context["error"] = reply.body.decode("utf-8", "replace").strip()
         else:
             context.update(_table(reply.kind, reply.body, settings.public_base))
+    if context["error"]:
+        context["error"] = readable_error(str(context["error"]), query)
+    context["prefixes"] = PREFIXES
+    context["request_with"] = _request_with
+    context.update(_sorted_page(context["columns"], context["rows"], sort, page))
     return context
+
+
+def _request_with(**changes: object) -> str:
+    """The current query string with ``changes`` made (for sorting and paging links)."""
+    from flask import request
+
+    args = request.args.to_dict(flat=False)
+    for k, v in changes.items():
+        args[k] = [str(v)]
+    return "?" + urlencode(args, doseq=True)
+
+
+def _sorted_page(columns: list[str], rows: list[list[Cell]], sort: str, page: int) -> dict[str, Any]:
+    """The rows sorted by ``sort`` (a column, ``-column`` for descending; numbers as numbers), and
+    the page ``page`` of ``PAGE_SIZE`` of them, with the paging facts."""
+    key = sort.lstrip("-")
+    if key in columns:
+        i = columns.index(key)
+
+        def order(row: list[Cell]) -> tuple[int, float, str]:
+            text = row[i].text
+            try:
+                return (0, float(text), "")
+            except ValueError:
+                return (1 if text else 2, 0.0, text.lower())
+
+        rows = sorted(rows, key=order, reverse=sort.startswith("-"))
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    return {
+        "rows": rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        "sort": sort if key in columns else "",
+        "page": page,
+        "pages": pages,
+        "first_row": (page - 1) * PAGE_SIZE + 1,
+    }
 
 
 def examples_for(store: Store, questions: Mapping[str, NamedQuery]) -> list[Example]:
@@ -112,7 +229,7 @@ def examples_for(store: Store, questions: Mapping[str, NamedQuery]) -> list[Exam
             term = resolved[p.name]
             if term is not None:
                 bindings[p.name] = term
-        text = bind(q.text, bindings)
+        text = example_text(q.text, bindings)
         bound = tuple((k, v.value) for k, v in bindings.items())
         found.append(
             Example(
@@ -126,6 +243,16 @@ def examples_for(store: Store, questions: Mapping[str, NamedQuery]) -> list[Exam
             )
         )
     return found
+
+
+def example_text(query: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
+    """The question with its parameters set in one place: a single ``VALUES`` line at the top of its
+    WHERE group (sub-queries then see the value through the join, so changing that one line changes
+    the whole answer)."""
+    if not bindings:
+        return query
+    line = "\n  # the parameters: change the values here\n " + values_block(bindings).rstrip() + "\n"
+    return insert_into_where(query, line)
 
 
 def _resolved_default(store: Store, resolver: Resolver, kind: str) -> ox.NamedNode | ox.Literal | None:
@@ -183,7 +310,7 @@ def _json_cell(binding: Mapping[str, str] | None, public_base: str) -> Cell:
         return Cell("", None, "unbound")
     kind, value = binding.get("type"), binding.get("value", "")
     if kind == "uri":
-        return Cell(value, local_href(value, public_base), "iri")
+        return Cell(compact(value), local_href(value, public_base), "iri", full=value)
     if kind == "bnode":
         return Cell(f"_:{value}", None, "bnode")
     return Cell(value, None, "literal", binding.get("xml:lang", ""))
@@ -191,7 +318,7 @@ def _json_cell(binding: Mapping[str, str] | None, public_base: str) -> Cell:
 
 def _term_cell(term: object, public_base: str) -> Cell:
     if isinstance(term, ox.NamedNode):
-        return Cell(term.value, local_href(term.value, public_base), "iri")
+        return Cell(compact(term.value), local_href(term.value, public_base), "iri", full=term.value)
     if isinstance(term, ox.BlankNode):
         return Cell(f"_:{term.value}", None, "bnode")
     if isinstance(term, ox.Literal):

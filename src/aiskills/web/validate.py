@@ -8,6 +8,7 @@ text (form fields ``text`` and ``format``), or as a raw body whose ``Content-Typ
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,8 @@ from aiskills.errors import InputError
 from aiskills.rdf import term_value
 from aiskills.submission.model import Submission
 from aiskills.submission.readers import EXTENSIONS, read_bytes
+from aiskills.suggestions import outcomes as suggested
+from aiskills.suggestions.outcomes import OutcomeSuggestions
 from aiskills.validation import render
 from aiskills.validation.report import Report, Result
 from aiskills.web.context import settings, store
@@ -171,6 +174,9 @@ class Checked:
     submission: Submission
     report: Report
     coverage: list[alignment.Coverage]
+    statements: dict[str, str] = field(default_factory=dict)  # capability code → statement
+    advice: list[OutcomeSuggestions] = field(default_factory=list)  # outcomes to offer suggestions for
+    original: str = ""  # the file as sent, base64, for the form that fills in the chosen suggestions
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = json.loads(render.as_json(self.report))
@@ -183,7 +189,12 @@ def check(submission: Submission) -> Checked:
     s = store()
     validator = current_app.extensions["aiskills"]["validators"].for_store(s)
     report = validator.validate(submission)
-    return Checked(submission, report, alignment.submission_coverage(validator.framework, submission.triples))
+    return Checked(
+        submission,
+        report,
+        alignment.submission_coverage(validator.framework, submission.triples),
+        validator.statements,
+    )
 
 
 @validate.post("/api/validate")
@@ -249,12 +260,29 @@ def _module_label(checked: Checked, module_id: str) -> str:
     return f"module {module_id}"
 
 
+def _storable(checked: Checked, data: bytes, name: str) -> dict[str, object] | None:
+    """What the page needs to offer storing a conformant curriculum: the bytes (base64, sent back as
+    they came), the file name, and whether this server takes writes at all."""
+    import base64
+
+    from aiskills.web.auth import writes_enabled
+
+    if not checked.report.conforms:
+        return None
+    return {
+        "data": base64.b64encode(data).decode("ascii"),
+        "name": name,
+        "writes": writes_enabled(settings()),
+    }
+
+
 def page(
     checked: Checked | None = None,
     error: dict[str, object] | None = None,
     status: int = 200,
     pasted: str = "",
     fmt: str = "json",
+    stored: dict[str, object] | None = None,
 ) -> tuple[str, int]:
     return render_template(
         "validate.html",
@@ -267,6 +295,7 @@ def page(
         chosen=fmt,
         limit_mb=settings().upload_max_bytes / 1e6,
         headline=render.headline(checked.report) if checked else "",
+        storable=stored,
     ), status
 
 
@@ -278,15 +307,22 @@ def validate_form() -> tuple[str, int]:
 
 @validate.post("/validate")
 def validate_page() -> tuple[str, int]:
-    """The report for the uploaded or pasted curriculum (or the reason it could not be read)."""
+    """The report for the uploaded or pasted curriculum (or the reason it could not be read); a clean
+    report offers to store the same bytes through ``POST /api/curricula``."""
     pasted = _pasted()
     fmt = request.form.get("format", "json") if pasted else "json"
     try:
-        return page(check(read_submission()), pasted=pasted, fmt=fmt)
+        data, name = incoming()
+        checked = check(read_bytes(data, name, settings().upload_max_bytes))
     except Refused as exc:
         return page(error=exc.as_dict(), status=exc.status, pasted=pasted, fmt=fmt)
     except InputError as exc:
         return page(error=parse_error(exc), status=400, pasted=pasted, fmt=fmt)
+    validator = current_app.extensions["aiskills"]["validators"].for_store(store())
+    found = suggested.suggest(checked.submission, validator.suggester())
+    checked.advice = [r for r in found if r.needs_attention]
+    checked.original = base64.b64encode(data).decode("ascii") if checked.advice else ""
+    return page(checked, pasted=pasted, fmt=fmt, stored=_storable(checked, data, name))
 
 
 def _pasted() -> str:

@@ -1,0 +1,146 @@
+"""A curriculum file written back in its own format with chosen alignments added to its outcomes.
+
+Only the alignments change: a CSV or XLSX gets the codes appended to the outcome's
+``aligned_capabilities`` cell, a JSON file to the outcome's ``alignedTo`` list, a Turtle or N-Triples
+file one ``ais:alignedTo`` triple per choice at its end; RDF/XML is parsed and written again.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Mapping, Sequence
+
+from aiskills import namespaces as ns
+from aiskills.errors import InputError
+from aiskills.submission.model import Submission
+from aiskills.submission.readers import TABLE_SHEET
+from aiskills.suggestions.outcomes import Outcome, outcomes
+
+ALIGNED_COLUMN = "aligned_capabilities"
+_PATH = re.compile(r"\$\.modules\[(\d+)\]\.learningOutcomes\[(\d+)\]$")
+
+
+def fill(data: bytes, submission: Submission, choices: Mapping[str, Sequence[str]]) -> bytes:
+    """``data`` (the file ``submission`` was read from) with the notations in ``choices`` (``Outcome.key``
+    → notations) added to those outcomes; codes already there are kept once."""
+    by_node = {o.key: o for o in outcomes(submission)}
+    chosen = {
+        node: [c for c in dict.fromkeys(codes) if c] for node, codes in choices.items() if node in by_node
+    }
+    unknown = [node for node in choices if node not in by_node]
+    if unknown:
+        raise InputError(
+            f"no learning outcome {unknown[0]} in the file",
+            source=submission.source,
+            fix="choose suggestions from the report of this same file",
+        )
+    fmt = submission.format
+    if fmt in ("csv", "xlsx"):
+        return _table(data, submission, by_node, chosen)
+    if fmt in ("json", "jsonld"):
+        return _json(data, submission, by_node, chosen)
+    return _rdf(data, submission, by_node, chosen)
+
+
+def _merged(existing: str, codes: Sequence[str]) -> str:
+    have = [p.strip() for p in re.split(r"[;\n]", existing) if p.strip()]
+    return "; ".join(dict.fromkeys([*have, *codes]))
+
+
+def _row_index(table: Sequence[Sequence[object]]) -> tuple[int, int]:
+    """Where the header is (leading empty rows are skipped, as the reader does) and the column."""
+    lead = 0
+    while lead < len(table) and not any(str(c or "").strip() for c in table[lead]):
+        lead += 1
+    header = [str(h or "").strip().lower() for h in table[lead]]
+    return lead, header.index(ALIGNED_COLUMN)
+
+
+def _table(
+    data: bytes, submission: Submission, by_node: dict[str, Outcome], chosen: dict[str, list[str]]
+) -> bytes:
+    if submission.format == "xlsx":
+        return _xlsx(data, by_node, chosen)
+    text = data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    lead, col = _row_index(rows)
+    for node, codes in chosen.items():
+        place = by_node[node].place
+        row = place.row if place is not None else None
+        if row is None or not codes:
+            continue
+        cells = rows[lead + row - 1]
+        cells += [""] * (col + 1 - len(cells))
+        cells[col] = _merged(cells[col], codes)
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\r\n" if "\r\n" in text else "\n").writerows(rows)
+    bom = "\ufeff" if data.startswith(b"\xef\xbb\xbf") else ""
+    return (bom + out.getvalue()).encode("utf-8")
+
+
+def _xlsx(data: bytes, by_node: dict[str, Outcome], chosen: dict[str, list[str]]) -> bytes:
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data))
+    sheet = book[TABLE_SHEET] if TABLE_SHEET in book.sheetnames else book.worksheets[0]
+    rows = [list(r) for r in sheet.iter_rows(min_row=1, max_row=sheet.max_row, max_col=sheet.max_column)]
+    lead, col = _row_index([[c.value for c in r] for r in rows])
+    for node, codes in chosen.items():
+        place = by_node[node].place
+        row = place.row if place is not None else None
+        if row is None or not codes:
+            continue
+        cell = sheet.cell(row=lead + row, column=col + 1)
+        cell.value = _merged("" if cell.value is None else str(cell.value), codes)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _json(
+    data: bytes, submission: Submission, by_node: dict[str, Outcome], chosen: dict[str, list[str]]
+) -> bytes:
+    doc = json.loads(data.decode("utf-8-sig"))
+    for node, codes in chosen.items():
+        place = by_node[node].place
+        found = _PATH.match(place.json_path or "") if place else None
+        if found is None or not codes:
+            continue
+        outcome = doc["modules"][int(found[1])]["learningOutcomes"][int(found[2])]
+        have = outcome.get("alignedTo") or []
+        if isinstance(have, str):
+            have = [p.strip() for p in have.split(";") if p.strip()]
+        elif not isinstance(have, list):
+            have = [have]
+        outcome["alignedTo"] = list(dict.fromkeys([*have, *codes]))
+    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _rdf(
+    data: bytes, submission: Submission, by_node: dict[str, Outcome], chosen: dict[str, list[str]]
+) -> bytes:
+    lines = []
+    for key, codes in chosen.items():
+        node = by_node[key].node
+        if not node.startswith("<"):
+            raise InputError(
+                "a learning outcome without an IRI cannot be given alignments in its file",
+                source=submission.source,
+                place=str(by_node[key].place or ""),
+                fix="give the outcome an IRI, or add the alignments by hand",
+            )
+        for code in codes:
+            lines.append(f"{node} <{ns.AIS}alignedTo> <{ns.capability_iri(code)}> .")
+    if not lines:
+        return data
+    if submission.format in ("turtle", "ntriples"):
+        end = b"" if data.endswith(b"\n") else b"\n"
+        return data + end + ("\n".join(lines) + "\n").encode("utf-8")
+    import rdflib
+
+    graph = rdflib.Graph().parse(data=data, format="xml")
+    graph.parse(data="\n".join(lines), format="nt")
+    return graph.serialize(format="xml").encode("utf-8")

@@ -1,0 +1,140 @@
+"""A served embedded store for tests, as ``aiskills serve`` runs one: its engine process
+(``aiskills engine``) holding the store, and either
+
+- ``served_app``: the web app in this process (Werkzeug's threaded server on loopback) reading through
+  query processes, or
+- ``aiskills_serve``: the real ``aiskills serve`` (gunicorn) as a child process on a free port.
+
+Query processes are children of the process that holds the ``EngineStore`` (this one for
+``served_app``); ``descendants`` lists a process tree from /proc, for checks on CPU use and leftovers.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+from aiskills.config import Settings
+from aiskills.store.engine import EngineStore
+from aiskills.web import create_app
+from support.live import serving_app
+
+PRELOAD = ("aiskills.web.sparql", "aiskills.alignment")
+
+
+@contextmanager
+def engine(store_path: Path, *, load_bundled: bool = True) -> Iterator[subprocess.Popen[bytes]]:
+    """The engine process on ``store_path`` while the block runs."""
+    cmd = [sys.executable, "-m", "aiskills.cli", "engine", "--store", str(store_path)]
+    proc = subprocess.Popen(cmd + (["--load-bundled"] if load_bundled else []), stdout=subprocess.PIPE)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    assert line.strip() == b"ready", f"the engine did not start ({line!r})"
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        proc.stdout.close()
+
+
+@contextmanager
+def served_app(store_path: Path, settings: Settings, processes: int = 4) -> Iterator[tuple[str, EngineStore]]:
+    """(base URL, the app's store) of the web app in this process over an engine on ``store_path``."""
+    with engine(store_path):
+        store = EngineStore.connect(store_path, pool_size=processes, timeout=settings.query_timeout,
+                                    preload=PRELOAD)
+        assert store is not None
+        try:
+            with serving_app(create_app(settings, store)) as url:
+                yield url, store
+        finally:
+            store.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def aiskills_serve(store_path: Path, env: dict[str, str] | None = None,
+                   args: tuple[str, ...] = ()) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """(base URL, process) of ``aiskills serve --store store_path`` on a free port."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "aiskills.cli", "serve", "--store", str(store_path), "--port", str(port), *args]
+    log = store_path.parent / f"serve-{port}.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, f"aiskills serve exited: {log.read_text()[-2000:]}"
+            try:
+                if requests.get(f"{base}/sparql", params={"query": "ASK {}"}, timeout=5).status_code in (200, 503):
+                    break
+            except requests.RequestException:
+                pass
+            assert time.monotonic() < deadline, f"aiskills serve did not answer: {log.read_text()[-2000:]}"
+            time.sleep(0.2)
+        yield base, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live process below ``pid`` (children, their children, ...)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z":
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds the processes have used (those that ended since are not counted)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def command_line(pid: int) -> list[str]:
+    try:
+        return [a.decode() for a in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") if a]
+    except OSError:
+        return []
+
+
+def query_processes(pid: int) -> list[int]:
+    """The query processes below ``pid``."""
+    return [p for p in descendants(pid) if "aiskills.store.isolated" in command_line(p)]

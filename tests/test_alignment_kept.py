@@ -1,0 +1,105 @@
+"""Answers kept up to date at write time (each curriculum's coverage per archetype and domain, the
+provision counts) give exactly what the questions' direct queries give, on every backend (the
+``store`` fixture), after submissions, replacements, removals and a framework load.
+
+The direct queries are the questions as they read before the counts were kept
+(``support/direct/*.rq``): they work everything out from the curricula's alignments at each question.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from aiskills import alignment, curricula, loading
+from aiskills.framework import bundle
+from aiskills.store.base import Store
+from support import alignment_data as data
+
+DIRECT = Path(__file__).parent / "support" / "direct"
+KEPT = sorted(p.stem for p in DIRECT.glob("*.rq"))
+ARCHETYPES = ("Shaper", "Driver", "Creator", "Embedder", "User")
+
+
+def direct(store: Store, name: str, params: dict[str, str]) -> list[tuple[str | None, ...]]:
+    """The question's direct query, bound as ``alignment.ask`` binds it, rows in its column order."""
+    columns = alignment.load_query(alignment.GROUP, name).columns
+    resolver = alignment.Resolver(store)
+    table = store.select((DIRECT / f"{name}.rq").read_text(encoding="utf-8"),
+                         {k: resolver.resolve(k, v) for k, v in params.items()})
+    index = [table.columns.index(c) for c in columns]
+    return [tuple(row[i] for i in index) for row in table.values()]
+
+
+def asked(store: Store, name: str, params: dict[str, str]) -> list[tuple[str | None, ...]]:
+    return alignment.ask(store, name, params).table.values()
+
+
+def every_question(store: Store) -> list[tuple[str, dict[str, str]]]:
+    stored = [r.curriculum for r in curricula.records(store)]
+    runs: list[tuple[str, dict[str, str]]] = [("capability-provision", {})]
+    runs += [("capability-provision", {"archetype": a}) for a in ARCHETYPES]
+    runs += [("curricula-for-archetype", {"archetype": a}) for a in ARCHETYPES]
+    runs += [("curriculum-coverage", {"curriculum": c, "archetype": a}) for c in stored for a in ARCHETYPES]
+    return runs
+
+
+def assert_same_as_direct(store: Store) -> int:
+    """Every kept question answers as its direct query; the number of answers compared."""
+    runs = every_question(store)
+    for name, params in runs:
+        assert asked(store, name, params) == direct(store, name, params), (name, params)
+    return len(runs)
+
+
+def test_the_direct_queries_are_the_kept_questions() -> None:
+    assert KEPT == ["capability-provision", "curricula-for-archetype", "curriculum-coverage"]
+
+
+def test_kept_answers_equal_the_direct_queries_after_submissions(store: Store) -> None:
+    data.load_all(store)
+    compared = assert_same_as_direct(store)
+    assert compared == 1 + 5 + 5 + 4 * 5
+    provision = {r["capability"].rsplit("/", 1)[-1]: (r["curricula"], r["providers"])  # type: ignore[union-attr]
+                 for r in alignment.ask(store, "capability-provision", {}).records()}
+    assert provision == {n: v for n, v in data.provision().items()}  # and both are the constructed counts
+
+
+def test_kept_answers_follow_a_replacement_and_a_removal(store: Store) -> None:
+    data.load_all(store)
+    changed = copy.deepcopy(data.EMBEDDING_DOC)
+    changed["provider"] = data.COLLEGE_TWO
+    changed["modules"][0]["learningOutcomes"][0]["alignedTo"] = ["2-01", "5-01", "6.4-03"]
+    data.store_curriculum(store, changed)
+    assert_same_as_direct(store)
+    curricula.remove(store, data.SECOND)
+    assert_same_as_direct(store)
+    before = asked(store, "capability-provision", {})
+    curricula.remove(store, data.CREATORS)
+    data.store_curriculum(store, data.CREATORS_DOC)
+    assert asked(store, "capability-provision", {}) == before
+    assert_same_as_direct(store)
+
+
+def test_kept_coverage_follows_a_new_framework(store: Store) -> None:
+    """Loading another framework (the bundled one, where the constructed capabilities' badges and
+    domains differ) works every stored curriculum's coverage out again."""
+    data.load_all(store)
+    kept = asked(store, "curricula-for-archetype", {"archetype": "User"})
+    loading.load_ontology_and_framework(store, bundle.ontology(), bundle.framework(), "bundled")
+    assert_same_as_direct(store)
+    assert asked(store, "curricula-for-archetype", {"archetype": "User"}) != kept
+
+
+@pytest.mark.parametrize(("name", "params"), [("capability-provision", {}),
+                                              ("curricula-for-archetype", {"archetype": "Embedder"})])
+def test_with_every_curriculum_removed_kept_answers_equal_the_direct_query(
+        store: Store, name: str, params: dict[str, str]) -> None:
+    data.load_all(store)
+    for doc in data.CURRICULA:
+        curricula.remove(store, doc["id"])
+    assert asked(store, name, params) == direct(store, name, params)
+    if name == "capability-provision":
+        assert {row[3] for row in asked(store, name, params)} == {"0"}

@@ -1,0 +1,262 @@
+"""Alignment suggestions: the ranker (acronyms, abstention, flags, offline word vectors), the alias
+columns of the framework template, ``aiskills suggest``, ``GET``/``POST /api/suggest``, the
+``outcome-alignment`` fix, and the designer's own file filled in with her choices in each format."""
+
+from __future__ import annotations
+
+import base64
+import json
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from support.curricula import WRITERS, base
+
+from aiskills import loading, suggestions
+from aiskills.config import Settings
+from aiskills.framework import bundle
+from aiskills.framework.model import capability_rows
+from aiskills.framework.template import LABEL_COLUMNS, write_csv, write_xlsx
+from aiskills.store.embedded import EmbeddedStore
+from aiskills.submission.readers import read_bytes
+from aiskills.suggestions import outcomes as so
+from aiskills.suggestions.fill import fill
+from aiskills.suggestions.ranker import Suggester
+from aiskills.validation.engine import validator_for
+from aiskills.web import create_app
+from aiskills.web.suggest import GET_PARAMETERS
+
+
+@pytest.fixture(scope="module")
+def suggester() -> Suggester:
+    return validator_for(None).suggester()
+
+
+@pytest.fixture(scope="module")
+def store() -> Iterator[EmbeddedStore]:
+    s = EmbeddedStore(None)
+    loading.load_bundled(s)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def app(store: EmbeddedStore) -> Flask:
+    return create_app(Settings.from_env({}), store=store)
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def unaligned() -> dict:  # type: ignore[type-arg]
+    """base() with a second outcome in module 2 that has no alignment."""
+    doc = base()
+    doc["modules"][1]["learningOutcomes"].append(
+        {"statement": "Complete a DPIA before a new AI tool processes patient data", "bloomLevel": "apply"}
+    )
+    return doc
+
+
+# -- the ranker ------------------------------------------------------------------------------------
+
+
+def test_an_acronym_is_read_as_its_expansion_and_named_in_the_reason(suggester: Suggester) -> None:
+    found = suggester.rank("Complete a DPIA for a new clinical system", top=3)
+    assert found[0].notation in {"3.2-09", "3.2-04"}
+    assert "DPIA" in found[0].reason and "data protection impact assessment" in found[0].reason
+    assert 0 <= found[-1].score <= found[0].score <= 1
+
+
+def test_an_outcome_outside_the_framework_gets_no_suggestion_and_a_reason(suggester: Suggester) -> None:
+    ranking = suggester.score_all("Perform safe venepuncture on an adult patient")
+    assert suggester.rank("Perform safe venepuncture on an adult patient") == []
+    why = suggester.abstains(ranking)
+    assert why is not None and "not about the framework's topics" in why
+
+
+def test_archetype_and_bloom_change_the_order(suggester: Suggester) -> None:
+    plain = [s.notation for s in suggester.rank("clinical safety case and hazard log", top=10)]
+    created = [s.notation for s in suggester.rank("clinical safety case and hazard log", top=10, bloom="create")]
+    assert plain != created or created[0] == "3.2-10"
+    assert created[0] in {"3.2-10", "3.2-11"}  # the create-level capabilities about safety cases
+
+
+def test_a_wrong_alignment_is_flagged_with_a_replacement(suggester: Suggester) -> None:
+    ranking = suggester.score_all("Explain how ransomware and phishing threaten NHS organisations")
+    flags = suggester.flags(ranking, ["6.4-02"])  # robotic process automation, same Bloom level
+    assert [f.kind for f in flags] == ["unlikely"]
+    assert flags[0].suggested == "5.2-01"
+    assert suggester.flags(ranking, ["5.2-01"]) == []
+
+
+def test_an_alignment_far_from_the_outcomes_bloom_level_is_flagged(suggester: Suggester) -> None:
+    ranking = suggester.score_all("Design a local validation study for an AI system", bloom="create")
+    flags = suggester.flags(ranking, ["6.3-02"])  # 'understand', three levels below 'create'
+    assert any(f.kind == "level" and "understand" in f.message for f in flags)
+
+
+def test_the_word_vectors_load_and_rank_with_no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError("network access attempted")
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    fw = bundle.framework()
+    s = suggestions.build(fw.triples, fw.version, suggestions.Embedder())
+    assert s.rank("Interpret the AUC of a diagnostic model", top=1)[0].notation == "6.3-05"
+
+
+# -- the framework data ----------------------------------------------------------------------------
+
+
+def test_alias_columns_round_trip_through_csv_and_xlsx(tmp_path: Path) -> None:
+    rows = capability_rows(bundle.framework().triples)
+    dpia = next(r for r in rows if r.notation == "3.2-09")
+    assert "DPIA" in dpia.hidden_labels and "data protection impact assessment" in dpia.alt_labels
+    for name, data in (("fw.csv", write_csv(rows)), ("fw.xlsx", write_xlsx(rows))):
+        (tmp_path / name).write_bytes(data)
+        again = capability_rows(loading.import_template(tmp_path / name, bundle.structure()).triples)
+        assert [(r.alt_labels, r.hidden_labels) for r in again] == [(r.alt_labels, r.hidden_labels) for r in rows]
+    header = write_csv(rows).decode().splitlines()[0].split(",")
+    assert [c for c in header if c in LABEL_COLUMNS] == list(LABEL_COLUMNS)
+
+
+# -- the command line and the report ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "xlsx", "ttl"])
+def test_cli_suggest_gives_the_json_contract_for_every_format(runner, tmp_path: Path, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    from aiskills.cli import main
+
+    path = tmp_path / f"course.{fmt}"
+    path.write_bytes(WRITERS[fmt](unaligned()))
+    result = runner.invoke(main, ["suggest", str(path), "--bundled", "--format", "json", "--top", "3"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["framework"] == "2026.1"
+    last = doc["outcomes"][-1]
+    assert set(last) == {"id", "statement", "bloomLevel", "place", "alignedTo", "suggestions", "flags", "abstained"}
+    assert last["alignedTo"] == [] and last["bloomLevel"] == "apply" and last["place"]
+    assert len(last["suggestions"]) <= 3 and last["suggestions"][0]["notation"] in {"3.2-09", "3.2-04"}
+    assert set(last["suggestions"][0]) == {"notation", "iri", "label", "score", "reason"}
+    assert doc["outcomes"][0]["flags"][0]["kind"] == "unlikely"  # base() aligns ML vs rules to 6-01
+
+
+def test_cli_suggest_text_and_csv_and_an_unreadable_file(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from aiskills.cli import main
+
+    path = tmp_path / "course.json"
+    path.write_bytes(WRITERS["json"](unaligned()))
+    text = runner.invoke(main, ["suggest", str(path), "--bundled"])
+    assert text.exit_code == 0 and "1. 3.2-0" in text.output
+    table = runner.invoke(main, ["suggest", str(path), "--bundled", "--format", "csv"])
+    assert table.output.splitlines()[0] == ",".join(so.CSV_COLUMNS)
+    (tmp_path / "bad.json").write_text("{", encoding="utf-8")
+    bad = runner.invoke(main, ["suggest", str(tmp_path / "bad.json"), "--bundled"])
+    assert bad.exit_code == 2 and "bad.json" in bad.output and "line 1" in bad.output
+
+
+def test_the_outcome_alignment_fix_names_the_top_suggestions() -> None:
+    report = validator_for(None).validate(read_bytes(WRITERS["json"](unaligned()), "c.json"))
+    (result,) = [r for r in report.results if r.rule == "outcome-alignment"]
+    assert "Suggested by its statement: 3.2-0" in result.hint
+
+
+# -- HTTP --------------------------------------------------------------------------------------------
+
+
+def test_get_api_suggest_for_one_outcome(client: FlaskClient) -> None:
+    r = client.get("/api/suggest", query_string={"text": "Calculate PPV from a confusion matrix", "top": 2,
+                                                 "archetype": "creator", "alignedTo": "6.4-07"})
+    assert r.status_code == 200
+    (o,) = r.get_json()["outcomes"]
+    assert [s["notation"] for s in o["suggestions"]][0] == "6.3-04" and len(o["suggestions"]) == 2
+    assert o["flags"][0]["kind"] == "unlikely" and o["abstained"] is None
+    out = client.get("/api/suggest", query_string={"text": "Perform safe venepuncture on an adult patient"})
+    assert out.get_json()["outcomes"][0]["suggestions"] == []
+    assert "not about" in out.get_json()["outcomes"][0]["abstained"]
+
+
+@pytest.mark.parametrize(
+    ("query", "place"),
+    [({}, "query parameter text"), ({"text": "x", "top": "0"}, "query parameter top"),
+     ({"text": "x", "bloomLevel": "memorise"}, "query parameter bloomLevel"),
+     ({"text": "x", "archetype": "wizard"}, "query parameter archetype")],
+)
+def test_get_api_suggest_refuses_bad_parameters_with_the_place(client: FlaskClient, query: dict, place: str) -> None:  # type: ignore[type-arg]
+    r = client.get("/api/suggest", query_string=query)
+    assert r.status_code == 400 and r.get_json()["place"] == place and r.get_json()["fix"]
+
+
+def test_post_api_suggest_takes_the_bodies_of_api_validate(client: FlaskClient) -> None:
+    raw = client.post("/api/suggest?top=2", data=WRITERS["csv"](unaligned()), content_type="text/csv")
+    assert raw.status_code == 200
+    last = raw.get_json()["outcomes"][-1]
+    assert last["place"] == "row 5" and last["suggestions"][0]["notation"] in {"3.2-09", "3.2-04"}
+    import io
+
+    upload = client.post("/api/suggest", data={"file": (io.BytesIO(WRITERS["xlsx"](unaligned())), "c.xlsx")},
+                         content_type="multipart/form-data")
+    assert upload.get_json()["outcomes"][-1]["suggestions"] == raw.get_json()["outcomes"][-1]["suggestions"][:5] or \
+        upload.get_json()["outcomes"][-1]["suggestions"][:2] == last["suggestions"]
+    broken = client.post("/api/suggest", data=b"{", content_type="application/json")
+    assert broken.status_code == 400 and broken.get_json()["place"] == "line 1, column 2"
+
+
+def test_the_openapi_file_declares_the_suggest_parameters_as_the_code_does(client: FlaskClient) -> None:
+    spec = client.get("/api/openapi.json").get_json()
+    get = spec["paths"]["/api/suggest"]["get"]
+    assert get["parameters"] == [p.openapi() for p in GET_PARAMETERS]
+    assert "post" in spec["paths"]["/api/suggest"]
+
+
+# -- the designer's file filled in -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json", "ttl"])
+def test_chosen_suggestions_are_filled_into_the_file_in_its_own_format(fmt: str) -> None:
+    data = WRITERS[fmt](unaligned())
+    submission = read_bytes(data, f"c.{fmt}")
+    last = so.outcomes(submission)[-1]
+    filled = fill(data, submission, {last.key: ["3.2-09"]})
+    again = read_bytes(filled, f"c.{fmt}")
+    assert so.outcomes(again)[-1].aligned == ["3.2-09"]
+    assert [o.aligned for o in so.outcomes(again)[:-1]] == [o.aligned for o in so.outcomes(submission)[:-1]]
+    report = validator_for(None).validate(again)
+    assert "outcome-alignment" not in report.rules()
+
+
+def test_the_fill_form_returns_the_file_with_the_ticked_choices(client: FlaskClient) -> None:
+    import io
+
+    page = client.post("/validate", data={"file": (io.BytesIO(WRITERS["csv"](unaligned())), "course.csv")},
+                       content_type="multipart/form-data")
+    html = page.get_data(as_text=True)
+    assert 'value="row 5|3.2-0' in html and "Alignment suggestions" in html
+    data = base64.b64encode(WRITERS["csv"](unaligned())).decode()
+    r = client.post("/validate/fill", data={"name": "course.csv", "data": data, "choice": ["row 5|3.2-09"]})
+    assert r.status_code == 200 and 'filename="course.csv"' in r.headers["Content-Disposition"]
+    assert so.outcomes(read_bytes(r.data, "course.csv"))[-1].aligned == ["3.2-09"]
+    bad = client.post("/validate/fill", data={"name": "course.csv", "data": data, "choice": ["row 99|3.2-09"]})
+    assert bad.status_code == 400 and "row 99" in bad.get_json()["error"]
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+REALISTIC = ["creator-clinical-ml-msc.json", "shaper-board-ai-strategy.json", "driver-ai-commissioning.csv",
+             "user-ai-foundations.ttl", "embedder-ai-deployment-safety.xlsx", "user-embedder-radiology-ai-go-live.json"]
+
+
+@pytest.mark.parametrize("name", REALISTIC)
+def test_the_realistic_examples_get_no_flag_and_their_own_alignments_suggested(suggester: Suggester, name: str) -> None:
+    submission = read_bytes((EXAMPLES / name).read_bytes(), name)
+    results = so.suggest(submission, suggester, 5)
+    assert [f.as_dict() for r in results for f in r.flags] == []
+    suggested = [r for r in results if {s.notation for s in r.suggestions} & set(r.outcome.aligned)]
+    assert len(suggested) >= 0.9 * len(results)
