@@ -21,8 +21,6 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
-from aiskills.errors import InputError, QueryError, StoreError
-from aiskills.store.base import ProtocolUnsupported
 from aiskills.web.auth import check_write
 from aiskills.web.context import settings as _settings
 from aiskills.web.context import store as _store
@@ -147,27 +145,6 @@ def body_triples(graph: str) -> list[ox.Triple]:
 def _content_type(fmt: Format) -> str:
     textual = fmt.media_type.startswith("text/") or fmt.name in ("nt", "jsonld")
     return f"{fmt.media_type}; charset=utf-8" if textual else fmt.media_type
-
-
-@graph_store.errorhandler(ProtocolError)
-def _protocol_error(exc: ProtocolError) -> Response:
-    return _text(exc.message, exc.status, exc.headers)
-
-
-@graph_store.errorhandler(InputError)
-@graph_store.errorhandler(QueryError)
-def _bad_input(exc: Exception) -> Response:
-    return _text(str(exc), 400)
-
-
-@graph_store.errorhandler(ProtocolUnsupported)
-def _unsupported(exc: ProtocolUnsupported) -> Response:
-    return _text(str(exc), 501)
-
-
-@graph_store.errorhandler(StoreError)
-def _store_error(exc: StoreError) -> Response:
-    return _text(str(exc), 503)
 
 
 def _text(message: str, status: int, headers: dict[str, Any] | None = None) -> Response:
