@@ -21,24 +21,18 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
+from aiskills.formats import Format, read_as
 from aiskills.web.auth import check_write
 from aiskills.web.context import settings as _settings
 from aiskills.web.context import store as _store
-from aiskills.web.sparql import GRAPH, Format, ProtocolError, negotiate
+from aiskills.web.sparql import GRAPH, ProtocolError, negotiate
 
 graph_store = Blueprint("graph_store", __name__)
 
 METHODS = ("GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS")
 READS = ("GET", "HEAD", "OPTIONS")
 #: Media types a PUT or POST body may have, with their pyoxigraph format.
-BODY_FORMATS = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/x-turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "text/plain": ox.RdfFormat.N_TRIPLES,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-}
+BODY_FORMATS = read_as("graph-store")  # media type → RDF format, from the one registry
 
 
 @graph_store.route("/graph-store", methods=list(METHODS) + ["PATCH"])

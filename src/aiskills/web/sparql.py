@@ -36,6 +36,7 @@ from werkzeug.http import parse_accept_header
 
 from aiskills.config import Settings
 from aiskills.errors import AiskillsError, QueryError, StoreError
+from aiskills.formats import CSV, JSON, JSONLD, NTRIPLES, RDFXML, TSV, TURTLE, XML, Format
 from aiskills.store.base import QueryResult, Store
 from aiskills.store.binding import mask, query_form
 from aiskills.store.isolated import QueryTimeout
@@ -52,59 +53,9 @@ FORM = "application/x-www-form-urlencoded"
 DIRECT_QUERY = "application/sparql-query"
 DIRECT_UPDATE = "application/sparql-update"
 SD = "http://www.w3.org/ns/sparql-service-description#"
-FORMATS_NS = "http://www.w3.org/ns/formats/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 #: Seconds a client is asked to wait before retrying a query that ran out of time.
 
-
-@dataclass(frozen=True)
-class Format:
-    """One result format: its ``?format=`` name, media type, W3C format IRI, pyoxigraph format."""
-
-    name: str
-    media_type: str
-    iri: str
-    results: ox.QueryResultsFormat | None = None
-    rdf: ox.RdfFormat | None = None
-    label: str = ""
-
-
-JSON = Format(
-    "json",
-    "application/sparql-results+json",
-    FORMATS_NS + "SPARQL_Results_JSON",
-    results=ox.QueryResultsFormat.JSON,
-    label="JSON",
-)
-XML = Format(
-    "xml",
-    "application/sparql-results+xml",
-    FORMATS_NS + "SPARQL_Results_XML",
-    results=ox.QueryResultsFormat.XML,
-    label="XML",
-)
-CSV = Format(
-    "csv", "text/csv", FORMATS_NS + "SPARQL_Results_CSV", results=ox.QueryResultsFormat.CSV, label="CSV"
-)
-TSV = Format(
-    "tsv",
-    "text/tab-separated-values",
-    FORMATS_NS + "SPARQL_Results_TSV",
-    results=ox.QueryResultsFormat.TSV,
-    label="TSV",
-)
-TURTLE = Format("turtle", "text/turtle", FORMATS_NS + "Turtle", rdf=ox.RdfFormat.TURTLE, label="Turtle")
-NTRIPLES = Format(
-    "nt", "application/n-triples", FORMATS_NS + "N-Triples", rdf=ox.RdfFormat.N_TRIPLES, label="N-Triples"
-)
-JSONLD = Format(
-    "jsonld", "application/ld+json", FORMATS_NS + "JSON-LD", rdf=ox.RdfFormat.JSON_LD, label="JSON-LD"
-)
-RDFXML = Format(
-    "rdfxml", "application/rdf+xml", FORMATS_NS + "RDF_XML", rdf=ox.RdfFormat.RDF_XML, label="RDF/XML"
-)
-#: The query page with the result as a table (``?format=html``, or a browser's ``Accept``).
-HTML = Format("html", "text/html", "", label="HTML table")
 
 TABULAR = (JSON, XML, CSV, TSV)  # the first is the default
 BOOLEAN = (JSON, XML, CSV, TSV)
