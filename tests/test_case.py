@@ -148,6 +148,11 @@ def _validator(spec: dict[str, Any], ref: str) -> OAS30Validator:
     return _VALIDATORS[ref]
 
 
+def _is_framework(document: dict[str, Any]) -> bool:
+    """Whether a CFDocument is a framework version (not the levels, Bloom or archetypes document)."""
+    return document["identifier"] == case_uuid(ns.ID + "framework/" + document.get("version", ""))
+
+
 def _keys(obj: Any) -> set[str]:
     if isinstance(obj, dict):
         return set(obj) | {k for v in obj.values() for k in _keys(v)}
@@ -269,7 +274,9 @@ def test_identifiers_are_uuid5_of_our_iris_and_the_same_on_every_rebuild() -> No
         assert item["identifier"] == str(uuid.uuid5(uuid.NAMESPACE_URL, item["uri"]))
         assert item["uri"].startswith(ns.ID)
         assert uuid.UUID(item["identifier"]).version == 5
-    assert package["CFDocument"]["uri"] == ns.ID + "framework/" + fw.version
+    document = package["CFDocument"]
+    assert document["identifier"] == case_uuid(ns.ID + "framework/" + fw.version)
+    assert document["uri"] == f"{base}CFDocuments/{document['identifier']}", "its own CASE address"
     modified = [t.object.value for t in fw.triples if t.subject.value == ns.FRAMEWORK_IRI and t.predicate.value == ns.DCT + "modified"]
     assert modified, "the bundled framework says when it last changed (dct:modified)"
     stamps = {o["lastChangeDateTime"] for o in [package["CFDocument"], *package["CFItems"], *package["CFAssociations"]]}
@@ -278,7 +285,7 @@ def test_identifiers_are_uuid5_of_our_iris_and_the_same_on_every_rebuild() -> No
 
 def test_every_framework_version_is_a_cfdocument_and_earlier_ones_stay_available(client: Any) -> None:
     docs = client.get("/ims/case/v1p1/CFDocuments").get_json()["CFDocuments"]
-    versions = {d["version"]: d for d in docs if d["uri"].startswith(ns.ID + "framework/")}
+    versions = {d["version"]: d for d in docs if _is_framework(d)}
     assert set(versions) == {"2026.1", "2026.2"}
     assert versions["2026.2"]["adoptionStatus"] == "Adopted"
     assert versions["2026.1"]["adoptionStatus"] == "Deprecated"
@@ -298,7 +305,7 @@ def test_every_framework_version_is_a_cfdocument_and_earlier_ones_stay_available
 
 def test_levels_bloom_archetypes_crosswalks_and_deprecation_are_associations_readers_show(client: Any) -> None:
     docs = client.get("/ims/case/v1p1/CFDocuments").get_json()["CFDocuments"]
-    current = next(d for d in docs if d.get("version") == "2026.2" and d["uri"].startswith(ns.ID + "framework/"))
+    current = next(d for d in docs if d.get("version") == "2026.2" and _is_framework(d))
     package = client.get(f"/ims/case/v1p1/CFPackages/{current['identifier']}").get_json()
     fw = _later_version()
     rows = {r.notation: r for r in capability_rows(fw.triples)}
@@ -338,7 +345,7 @@ def test_a_cass_style_harvest_gets_every_capability_with_its_statement_and_place
     docs = client.get("/ims/case/v1p0/CFDocuments").get_json()["CFDocuments"]
     harvested: dict[str, tuple[str, list[str]]] = {}
     for doc in docs:
-        if doc.get("version") != "2026.2" or not doc["uri"].startswith(ns.ID + "framework/"):
+        if doc.get("version") != "2026.2" or not _is_framework(doc):
             continue
         package = client.get(f"/ims/case/v1p0/CFPackages/{doc['identifier']}").get_json()
         items = {i["identifier"]: i for i in package["CFItems"]}

@@ -209,12 +209,32 @@ class Resolver:
         return self._pick("role", value, choices, labels, shared)
 
     def _curriculum(self, value: str) -> ox.NamedNode:
+        found = self._stored_curriculum(value)
+        if found is not None:
+            return found
         choices, shared = self._choices(
             _P + "SELECT ?c ?title WHERE { ?c a ais:Curriculum . OPTIONAL { ?c dct:title ?title } }"
         )
         if not choices:
             raise InputError("no curricula are stored", fix="submit one first with `aiskills submit FILE`")
         return self._pick("stored curriculum", value, choices, {iri: iri for iri in choices.values()}, shared)
+
+    def _stored_curriculum(self, value: str) -> ox.NamedNode | None:
+        """The one stored curriculum whose IRI is ``value``, or whose title is exactly ``value``,
+        asked of the store directly (an index look-up) rather than read from a list of every
+        curriculum; None otherwise (the list then decides, any case, or names the ones sharing it)."""
+        try:
+            iri = ox.NamedNode(value)
+        except ValueError:
+            iri = None
+        if iri is not None and self.store.ask(_P + "ASK { ?c a ais:Curriculum }", {"c": iri}):
+            return iri
+        rows = self.store.select(
+            _P + "SELECT DISTINCT ?c WHERE { ?c a ais:Curriculum ; dct:title ?title }",
+            {"title": ox.Literal(value)},
+        ).values()
+        found = {c for (c,) in rows if c}
+        return ox.NamedNode(found.pop()) if len(found) == 1 else None
 
     def _capability(self, value: str) -> ox.NamedNode:
         choices, shared = self._choices(_P + "SELECT ?c ?n WHERE { ?c a ais:Capability ; skos:notation ?n }")

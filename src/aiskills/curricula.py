@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeGuard
 
 import pyoxigraph as ox
 
@@ -30,7 +31,7 @@ from aiskills import namespaces as ns
 from aiskills.errors import InputError
 from aiskills.framework.model import natural_key
 from aiskills.rdf import term_value
-from aiskills.store.base import CatalogEntry, GraphData, Store
+from aiskills.store.base import CatalogEntry, GraphData, Store, Term
 from aiskills.submission.model import AISV, Submission
 from aiskills.validation.report import Report, Severity
 
@@ -52,6 +53,13 @@ _CAPABILITY = ox.NamedNode(AISV + "capability")
 _PROVIDER = ox.NamedNode(AISV + "provider")
 _CURRICULA = ox.NamedNode(AISV + "curricula")
 _PROVIDER_TEACHING = ox.NamedNode(AISV + "ProviderTeaching")
+_LISTED_FOR = ox.NamedNode(AISV + "listedFor")
+_OF_CURRICULUM = ox.NamedNode(AISV + "curriculum")
+_LISTED_TITLE = ox.NamedNode(AISV + "title")
+_LISTED_PROVIDER = ox.NamedNode(AISV + "providerName")
+_TITLE = ox.NamedNode(ns.DCT + "title")
+_HAS_PROVIDER = ox.NamedNode(ns.AIS + "provider")
+_LABEL = ox.NamedNode(ns.RDFS + "label")
 
 
 @dataclass(frozen=True)
@@ -113,7 +121,7 @@ def store_many(
     for (submission, report), graph in zip(items, graphs, strict=True):
         triples = graph_triples(submission, report, now)
         taught = Taught.of(triples)
-        triples += framework.coverage(graph, submission.curriculum_id or "", taught)
+        triples += framework.coverage(graph, submission.curriculum_id or "", taught, triples)
         after[graph] = taught
         data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
         contents.append(GraphData(graph, data, ox.RdfFormat.N_TRIPLES))
@@ -411,32 +419,42 @@ class FrameworkIndex:
 
     archetypes: dict[str, frozenset[str]]
     domains: dict[str, frozenset[str]]
+    every_archetype: frozenset[str] = frozenset()
 
     @classmethod
     def read(cls, store: Store) -> FrameworkIndex:
         table = store.select(
             _Q
             + """SELECT ?capability ?archetype ?domain WHERE {
-              ?capability a ais:Capability .
-              { ?capability ais:archetype ?archetype }
-              UNION { ?capability ais:section/skos:broader* ?domain . ?domain a ais:Domain } }"""
+              { ?capability a ais:Capability ; ais:archetype ?archetype }
+              UNION { ?capability a ais:Capability ; ais:section/skos:broader* ?domain . ?domain a ais:Domain }
+              UNION { ?archetype a ais:Archetype } }"""
         )
         archetypes: dict[str, set[str]] = {}
         domains: dict[str, set[str]] = {}
+        every: set[str] = set()
         for cap, archetype, domain in table.values():
             if cap is None:
+                if archetype:
+                    every.add(archetype)
                 continue
             if archetype:
                 archetypes.setdefault(cap, set()).add(archetype)
             if domain:
                 domains.setdefault(cap, set()).add(domain)
         return cls(
-            {c: frozenset(a) for c, a in archetypes.items()}, {c: frozenset(d) for c, d in domains.items()}
+            {c: frozenset(a) for c, a in archetypes.items()},
+            {c: frozenset(d) for c, d in domains.items()},
+            frozenset(every),
         )
 
-    def coverage(self, graph: str, curriculum: str, taught: Taught) -> list[ox.Triple]:
-        """The coverage facts of the curriculum stored in ``graph``: for each archetype, how many of
-        its capabilities the curriculum teaches, overall and per top-level domain (none for 0)."""
+    def coverage(
+        self, graph: str, curriculum: str, taught: Taught, triples: Sequence[ox.Triple] = ()
+    ) -> list[ox.Triple]:
+        """The coverage facts of the curriculum stored in ``graph`` (its ``triples``): for every
+        archetype, how many of its capabilities the curriculum teaches, with the curriculum's title
+        and provider name as the ranking lists them (the least of each); and per top-level domain
+        (none for 0)."""
         overall: Counter[str] = Counter()
         per_domain: Counter[tuple[str, str]] = Counter()
         for cap in taught.capabilities:
@@ -445,12 +463,40 @@ class FrameworkIndex:
                 for domain in self.domains.get(cap, ()):
                     per_domain[(archetype, domain)] += 1
         subjects = [ox.NamedNode(curriculum)]
+        listing = _listing(curriculum, triples)
         out: list[ox.Triple] = []
-        for archetype, n in sorted(overall.items()):
-            out += _coverage_node(graph, subjects, _ARCHETYPE_COVERAGE, archetype, None, n)
+        for archetype in sorted(self.every_archetype | set(overall)):
+            node = _coverage_node(graph, subjects, _ARCHETYPE_COVERAGE, archetype, None, overall[archetype])
+            at = node[1].subject
+            out += node + [ox.Triple(at, _LISTED_FOR, ox.NamedNode(archetype))]
+            out += [ox.Triple(at, p, o) for p, o in listing]
         for (archetype, domain), n in sorted(per_domain.items()):
             out += _coverage_node(graph, subjects, _DOMAIN_COVERAGE, archetype, domain, n)
         return out
+
+
+def _listing(curriculum: str, triples: Sequence[ox.Triple]) -> list[tuple[ox.NamedNode, Term]]:
+    """The curriculum and its least title and least provider name (as ``MIN`` picks them)."""
+    node = ox.NamedNode(curriculum)
+    titles = [o for t in triples if t.subject == node and t.predicate == _TITLE and _is_term(o := t.object)]
+    providers = {t.object for t in triples if t.subject == node and t.predicate == _HAS_PROVIDER}
+    names = [
+        o for t in triples if t.subject in providers and t.predicate == _LABEL and _is_term(o := t.object)
+    ]
+    out: list[tuple[ox.NamedNode, Term]] = [(_OF_CURRICULUM, node)]
+    if titles:
+        out.append((_LISTED_TITLE, min(titles, key=_order)))
+    if names:
+        out.append((_LISTED_PROVIDER, min(names, key=_order)))
+    return out
+
+
+def _is_term(term: object) -> TypeGuard[Term]:
+    return isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal)
+
+
+def _order(term: object) -> tuple[str, str]:
+    return (_text(term), str(term))
 
 
 def _coverage_node(
@@ -551,7 +597,7 @@ def refresh(store: Store, batch: int = 500) -> int:
             curriculum = next((str(_text(t.object)) for t in kept if t.predicate.value == _SUBJECT), "")
             provision.add(taught, +1)
             assert framework is not None
-            triples = kept + framework.coverage(graph, curriculum, taught)
+            triples = kept + framework.coverage(graph, curriculum, taught, kept)
             data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
             contents.append(GraphData(graph, data, ox.RdfFormat.N_TRIPLES))
         store.replace_graphs(contents)

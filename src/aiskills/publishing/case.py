@@ -179,10 +179,12 @@ class _Builder:
         return self.link("CFAssociationGroupings", _grouping_id(slug), GROUPINGS[slug][0])
 
     # documents
-    def document(self, iri: str, title: str, description: str | None, notes: str | None) -> Json:
+    def document(
+        self, iri: str, title: str, description: str | None, notes: str | None, uri: str | None = None
+    ) -> Json:
         doc: Json = {
             "identifier": case_uuid(iri),
-            "uri": iri,
+            "uri": uri or iri,
             "frameworkType": "Competency Framework",
             "caseVersion": "1.1",
             "creator": self.creator,
@@ -244,9 +246,12 @@ class _Builder:
         doc_iri = FRAMEWORK_VERSION_PREFIX + self.version
         title = f.one(fw, ns.DCT + "title") or f.one(fw, ns.SKOS + "prefLabel") or "Capability framework"
         notes = f.one(fw, ns.SKOS + "scopeNote") or f.one(fw, ns.RDFS + "comment")
-        doc = self.document(doc_iri, title, f.one(fw, ns.DCT + "description"), notes)
+        # the version IRI names the document (its identifier); its uri is its own CASE address, which
+        # resolves wherever the provider runs (the version IRI is a release's, not every store's)
+        doc_uri = f"{self.base}CFDocuments/{case_uuid(doc_iri)}"
+        doc = self.document(doc_iri, title, f.one(fw, ns.DCT + "description"), notes, doc_uri)
         pkg = CasePackage(doc, version=self.version)
-        doc_node = {**self.node(doc_iri, title)}
+        doc_node = {**self.node(doc_iri, title), "uri": doc_uri}
         children: dict[str | None, list[str]] = {}
         kinds: dict[str, str] = {}
         for iri, kind in sections(f):
