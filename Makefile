@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 AISKILLS := $(VENV)/bin/aiskills
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test system venv wheel-test clean screenshots yasgui
+.PHONY: serve test system venv wheel-test clean openapi screenshots yasgui
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ serve: venv
 
 test: venv system
 	bash scripts/run-tests.sh
+
+# The OpenAPI description of /api/*, regenerated from the app's routes and the alignment questions.
+openapi: venv
+	$(PY) -m aiskills.web.openapi
 
 # Screenshots of every kind of page at 1280 px and 375 px into docs/screenshots/ (test runs write none there).
 screenshots: venv

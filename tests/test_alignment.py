@@ -7,6 +7,7 @@ Sections: helpers; the column contract; one section per question; parameter hand
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -631,3 +632,37 @@ def test_a_title_with_quotes_and_braces_is_found_and_bound_as_a_value(aligned: S
     assert answer.parameters["curriculum"] == doc["id"]
     assert rows_of(answer.records(), *COVERAGE_COLUMNS) == coverage_table(EMBEDDER_REQUIRED,
                                                                           [1, 0, 0, 0, 0, 0])
+
+
+def test_a_question_whose_parameter_nothing_resolves_fails_at_start_up(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from aiskills.errors import ConfigError
+    from aiskills.queries import parse_query_file
+
+    path = tmp_path / "colour-capabilities.rq"
+    path.write_text("# title: By colour\n# description: Capabilities of a colour.\n# param colour: a colour\n"
+                    "# columns: capability\nSELECT ?capability WHERE { ?capability ?p ?colour }\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        alignment.check_parameter_kinds([parse_query_file(path, "colour-capabilities")])
+    assert str(path) in str(err.value) and "'colour'" in str(err.value)
+    assert all(kind in str(err.value) for kind in alignment.Resolver.KINDS)
+
+
+def test_every_parameter_of_the_shipped_questions_is_a_kind_the_resolver_knows() -> None:
+    kinds = {p.name for q in alignment.questions() for p in q.parameters}
+    assert kinds and kinds <= set(alignment.Resolver.KINDS)
+    assert all(callable(getattr(alignment.Resolver, f"_{k}")) for k in alignment.Resolver.KINDS)
+
+
+def test_the_readme_table_of_questions_matches_the_query_headers() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([a-z-]+)` \| ([^|]*) \|[^|]*\| ([^|]*) \|$", readme, re.M)
+    table = {name: (params, columns) for name, params, columns in rows}
+    questions = alignment.questions()
+    assert set(table) == {q.name for q in questions}
+    for q in questions:
+        params, columns = table[q.name]
+        said = [p.name + (" (optional)" if p.optional else "") for p in q.parameters]
+        assert params.strip() == (", ".join(f"`{p}`".replace(" (optional)`", "` (optional)") for p in said) or "none")
+        assert columns.split("`")[1] == ", ".join(q.columns), q.name

@@ -91,3 +91,39 @@ def test_the_app_keeps_its_description(case) -> None:  # type: ignore[no-untyped
     """Generated requests (valid and invalid) to every operation: no 5xx, and every response matches
     the described status codes, content types, headers and schemas."""
     case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"})
+
+
+def test_the_shipped_description_is_what_the_generator_writes_from_the_routes_and_questions() -> None:
+    from aiskills.web.openapi import build, spec_text
+
+    assert spec_text() == build(APP), "src/aiskills/web/openapi.json is out of date: run `make openapi`"
+    spec = json.loads(spec_text())
+    from aiskills import alignment
+
+    questions = alignment.questions()
+    ask = spec["paths"]["/api/ask/{name}"]["get"]["parameters"]
+    assert next(p for p in ask if p["name"] == "name")["schema"]["enum"] == sorted(q.name for q in questions)
+    assert {p["name"] for p in ask if p["in"] == "query"} == {"format"} | {
+        p.name for q in questions for p in q.parameters}
+
+
+def test_a_new_api_route_is_described_on_regeneration_from_its_docstring() -> None:
+    from aiskills.web.openapi import generate, spec_text
+
+    store = EmbeddedStore(None)
+    loading.load_bundled(store)
+    app = create_app(Settings.from_env({}), store=store)
+
+    def widgets(key: str) -> str:
+        """The widgets of a thing.
+
+        Each widget once."""
+        return key
+
+    app.add_url_rule("/api/widgets/<key>", "widgets", widgets, methods=["GET", "DELETE"])
+    spec = generate(app, app.extensions["aiskills"]["questions"].values(), json.loads(spec_text()))
+    added = spec["paths"]["/api/widgets/{key}"]
+    assert sorted(added) == ["delete", "get"]
+    assert added["get"]["summary"] == "The widgets of a thing." and added["get"]["description"] == "Each widget once."
+    assert added["get"]["parameters"][0]["name"] == "key"
+    assert set(spec["paths"]) == set(json.loads(spec_text())["paths"]) | {"/api/widgets/{key}"}

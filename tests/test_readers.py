@@ -113,3 +113,39 @@ def test_json_with_our_context_is_the_json_ld_it_claims() -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(SubmissionError, match="cannot read the file"):
         read_submission(tmp_path / "nope.json")
+
+
+def test_the_json_ld_context_defines_every_key_as_the_field_table_does() -> None:
+    from aiskills.submission import fields
+
+    context = json.loads((data_dir("ontology") / "context.jsonld").read_text())["@context"]
+    assert {k: context.get(k) for k in fields.context_terms()} == fields.context_terms()
+
+
+def test_the_template_and_the_readme_name_the_columns_the_field_table_gives() -> None:
+    from aiskills.submission import fields
+
+    template = (data_dir("ontology") / "templates" / "curriculum-template.csv").read_text(encoding="utf-8")
+    assert tuple(template.splitlines()[0].split(",")) == fields.TABLE_COLUMNS
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert ", ".join(fields.TABLE_COLUMNS).replace("module_title, ", "module_title,\n   ") in readme
+
+
+def test_every_field_of_the_table_reaches_the_curriculum_from_json_and_from_csv_alike() -> None:
+    """Each column-carrying field, set in JSON and in CSV, gives the same stored facts."""
+    from aiskills.submission import fields
+
+    doc = base()
+    doc["modules"][0]["id"] = f"{doc['id']}/module/one"
+    doc["modules"][0]["learningOutcomes"][0]["id"] = f"{doc['id']}/outcome/one"
+    from_json = set(read_bytes(to_json(doc), "c.json").stored_triples())
+    from_csv = set(read_bytes(to_csv(doc), "c.csv").stored_triples())
+    assert from_json == from_csv
+    said = {t.predicate.value for t in from_json}
+    for f in fields.FIELDS:
+        term = f.term if isinstance(f.term, str) else f.term["@id"]
+        if f.column and term != "@id":
+            prefix, local = term.split(":")
+            iri = {"dct": "http://purl.org/dc/terms/", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+                   "ais": "https://w3id.org/aiskills/ontology#"}[prefix] + local
+            assert iri in said, f"{f.key} ({f.column}) reached no stored fact"

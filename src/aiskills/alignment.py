@@ -21,7 +21,7 @@ from decimal import Decimal
 import pyoxigraph as ox
 
 from aiskills import namespaces as ns
-from aiskills.errors import InputError
+from aiskills.errors import ConfigError, InputError
 from aiskills.queries import NamedQuery, load_group, load_query
 from aiskills.rdf import term_value
 from aiskills.store.base import Store, Table, Term
@@ -66,8 +66,24 @@ def plain(term: Term | None) -> object:
 
 
 def questions() -> list[NamedQuery]:
-    """Every question, parsed once (a broken query fails here, not for a user)."""
-    return load_group(GROUP)
+    """Every question, parsed once (a broken query, or a parameter no resolver knows, fails here, at
+    start-up, not for a user)."""
+    loaded = load_group(GROUP)
+    check_parameter_kinds(loaded)
+    return loaded
+
+
+def check_parameter_kinds(queries: list[NamedQuery]) -> None:
+    """Each ``# param NAME:`` names the kind of value it takes; a kind ``Resolver`` cannot resolve is a
+    ConfigError naming the file and the kinds it can."""
+    for query in queries:
+        for p in query.parameters:
+            if p.name not in Resolver.KINDS:
+                raise ConfigError(
+                    f"{query.path}: parameter {p.name!r} is of a kind nothing resolves "
+                    f"(parameters may be: {', '.join(Resolver.KINDS)}); rename it to one of those, "
+                    "or teach aiskills.alignment.Resolver to resolve it"
+                )
 
 
 def ask(
@@ -107,11 +123,13 @@ def _reorder(table: Table, query: NamedQuery) -> list[tuple[Term | None, ...]]:
 class Resolver:
     """Turns parameter values as people write them into the store's terms."""
 
+    KINDS = ("archetype", "capability", "curriculum", "level", "role")  # each has a _<kind> method
+
     def __init__(self, store: Store) -> None:
         self.store = store
 
     def resolve(self, kind: str, value: str) -> ox.NamedNode | ox.Literal:
-        method = getattr(self, f"_{kind}", None)
+        method = getattr(self, f"_{kind}", None) if kind in self.KINDS else None
         if method is None:
             raise InputError(f"unknown parameter kind {kind!r}")
         return method(value.strip())  # type: ignore[no-any-return]

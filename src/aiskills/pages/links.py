@@ -13,13 +13,11 @@ from urllib.parse import quote, unquote
 
 from aiskills import curricula
 from aiskills import namespaces as ns
+from aiskills.formats import JSONLD, NTRIPLES, RDFXML, TURTLE
 
 #: RDF formats a resource is served in: ``?format=`` name, media type, file extension, label.
-FORMATS: tuple[tuple[str, str, str, str], ...] = (
-    ("ttl", "text/turtle", "ttl", "Turtle"),
-    ("jsonld", "application/ld+json", "jsonld", "JSON-LD"),
-    ("rdf", "application/rdf+xml", "rdf", "RDF/XML"),
-    ("nt", "application/n-triples", "nt", "N-Triples"),
+FORMATS: tuple[tuple[str, str, str, str], ...] = tuple(
+    (f.extension, f.media_type, f.extension, f.label) for f in (TURTLE, JSONLD, RDFXML, NTRIPLES)
 )
 #: The same, as the templates use them.
 FORMAT_LIST = [

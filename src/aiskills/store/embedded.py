@@ -110,7 +110,9 @@ class EmbeddedStore(Store):
             return store.query(bind(query, bindings), use_default_graph_as_union=True)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from exc
-        except (OSError, ValueError, RuntimeError) as exc:
+        except OSError as exc:  # the storage, not the query
+            raise StoreError(f"the store could not be read: {exc}") from exc
+        except (ValueError, RuntimeError) as exc:
             raise QueryError(f"query failed: {exc}") from exc
 
     def _combined(self) -> ox.Store:
@@ -128,7 +130,9 @@ class EmbeddedStore(Store):
         try:
             variables = result.variables
             rows = [tuple(sol[v] for v in variables) for sol in result]
-        except (OSError, ValueError, RuntimeError) as exc:
+        except OSError as exc:  # the storage, not the query
+            raise StoreError(f"the store could not be read: {exc}") from exc
+        except (ValueError, RuntimeError) as exc:
             raise QueryError(f"query failed: {exc}") from exc
         return Table(columns, rows)
 
@@ -164,7 +168,9 @@ class EmbeddedStore(Store):
             return self._active.query(query, base_iri=base_iri, **dataset)  # type: ignore[arg-type]
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from exc
-        except (OSError, ValueError, RuntimeError) as exc:
+        except OSError as exc:  # the storage, not the query
+            raise StoreError(f"the store could not be read: {exc}") from exc
+        except (ValueError, RuntimeError) as exc:
             raise QueryError(f"query failed: {exc}") from exc
 
     def run_query(self, work: Callable[[Store], T], timeout: float) -> T:
@@ -198,6 +204,8 @@ class EmbeddedStore(Store):
                     "union): wrap the data in GRAPH <…> { … } or start the operation with "
                     "WITH <…>. Nothing was changed"
                 ) from exc
+            if isinstance(exc, OSError):  # the storage, not the update
+                raise StoreError(f"the store could not be written, nothing was changed: {exc}") from exc
             raise QueryError(f"the update failed and nothing was changed: {exc}") from exc
         self._active.flush()
 

@@ -11,7 +11,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -20,25 +20,13 @@ from aiskills import namespaces as ns
 from aiskills.errors import InputError
 from aiskills.rdf import parse_triples
 from aiskills.resources import data_dir
+from aiskills.submission import fields
 from aiskills.submission import model as m
 from aiskills.submission.build import CurriculumIn, ModuleIn, OutcomeIn, Val, build
 from aiskills.submission.model import Location, SourceMap, Submission
 
 CONTEXT_IRI = "https://w3id.org/aiskills/context.jsonld"
-TABLE_COLUMNS = (
-    "curriculum_id",
-    "curriculum_title",
-    "provider_id",
-    "provider_name",
-    "target_archetypes",
-    "module_id",
-    "module_title",
-    "notional_hours",
-    "outcome_id",
-    "outcome_statement",
-    "bloom_level",
-    "aligned_capabilities",
-)
+TABLE_COLUMNS = fields.TABLE_COLUMNS  # the header row of a CSV or XLSX curriculum
 TABLE_SHEET = "curriculum"
 RDF_EXTENSIONS = {
     ".ttl": ("turtle", ox.RdfFormat.TURTLE),
@@ -176,9 +164,9 @@ def _list(obj: dict[str, object], key: str, path: str, name: str) -> list[object
     value = obj.get(key)
     if value is None:
         return []
-    if isinstance(value, str) and key in ("targetArchetypes", "alignedTo"):
+    if isinstance(value, str) and key in fields.LIST_KEYS:
         return [p.strip() for p in value.split(";") if p.strip()]
-    if isinstance(value, (int, float)) and key in ("targetArchetypes", "alignedTo"):
+    if isinstance(value, (int, float)) and key in fields.LIST_KEYS:
         return [value]
     if not isinstance(value, list):
         raise SubmissionError(
@@ -193,49 +181,39 @@ def _object(value: object, path: str, name: str) -> dict[str, object]:
     return value
 
 
+def _json_fields(item: object, owner: fields.Owner, obj: dict[str, object], path: str, name: str) -> None:
+    """Set ``item``'s attributes from ``obj`` as the field table says (lists keep each value's place)."""
+    for f in fields.of(owner):
+        if f.many:
+            values = [
+                Val(v, Location(json_path=f"{path}.{f.key}[{i}]"))
+                for i, v in enumerate(_list(obj, f.key, path, name))
+            ]
+            setattr(item, f.attr, values)
+        else:
+            setattr(item, f.attr, _jv(obj, f.key, path))
+
+
 def _curriculum(doc: dict[str, object], name: str) -> CurriculumIn:
-    spec = CurriculumIn(
-        Location(json_path="$"),
-        id=_jv(doc, "id", "$"),
-        title=_jv(doc, "title", "$"),
-        description=_jv(doc, "description", "$"),
-        version=_jv(doc, "version", "$"),
-    )
-    provider = doc.get("provider")
+    spec = CurriculumIn(Location(json_path="$"))
+    _json_fields(spec, "curriculum", doc, "$", name)
+    provider = doc.get(fields.PROVIDER.key)
+    where = f"$.{fields.PROVIDER.key}"
     if isinstance(provider, dict):
-        spec.provider_id = _jv(provider, "id", "$.provider")
-        spec.provider_name = _jv(provider, "name", "$.provider")
-        spec.provider_loc = Location(json_path="$.provider")
+        _json_fields(spec, "provider", provider, where, name)
+        spec.provider_loc = Location(json_path=where)
     elif isinstance(provider, str):
-        spec.provider_id = Val(provider, Location(json_path="$.provider"))
-    spec.targets = [
-        Val(v, Location(json_path=f"$.targetArchetypes[{i}]"))
-        for i, v in enumerate(_list(doc, "targetArchetypes", "$", name))
-    ]
-    for i, raw in enumerate(_list(doc, "modules", "$", name)):
-        path = f"$.modules[{i}]"
+        spec.provider_id = Val(provider, Location(json_path=where))
+    for i, raw in enumerate(_list(doc, fields.MODULES.key, "$", name)):
+        path = f"$.{fields.MODULES.key}[{i}]"
+        module = ModuleIn(Location(json_path=path))
         mod = _object(raw, path, name)
-        module = ModuleIn(
-            Location(json_path=path),
-            id=_jv(mod, "id", path),
-            title=_jv(mod, "title", path),
-            hours=_jv(mod, "notionalHours", path),
-        )
-        for j, rawo in enumerate(_list(mod, "learningOutcomes", path, name)):
-            opath = f"{path}.learningOutcomes[{j}]"
-            o = _object(rawo, opath, name)
-            module.outcomes.append(
-                OutcomeIn(
-                    Location(json_path=opath),
-                    id=_jv(o, "id", opath),
-                    statement=_jv(o, "statement", opath),
-                    bloom=_jv(o, "bloomLevel", opath),
-                    aligned=[
-                        Val(v, Location(json_path=f"{opath}.alignedTo[{k}]"))
-                        for k, v in enumerate(_list(o, "alignedTo", opath, name))
-                    ],
-                )
-            )
+        _json_fields(module, "module", mod, path, name)
+        for j, rawo in enumerate(_list(mod, fields.OUTCOMES.key, path, name)):
+            opath = f"{path}.{fields.OUTCOMES.key}[{j}]"
+            outcome = OutcomeIn(Location(json_path=opath))
+            _json_fields(outcome, "outcome", _object(rawo, opath, name), opath, name)
+            module.outcomes.append(outcome)
         spec.modules.append(module)
     return spec
 
@@ -362,35 +340,37 @@ def _read_table(rows: Sequence[Sequence[str]], name: str, fmt: str, data: bytes)
                 fix="put each curriculum in its own file",
             )
         module = _table_module(spec, module, v, n)
-        module.outcomes.append(
-            OutcomeIn(
-                Location(row=n),
-                id=v("outcome_id"),
-                statement=v("outcome_statement"),
-                bloom=v("bloom_level"),
-                aligned=_split(v("aligned_capabilities")),
-            )
-        )
+        outcome = OutcomeIn(Location(row=n))
+        _table_fields(outcome, "outcome", v)
+        module.outcomes.append(outcome)
     if spec is None:
         raise SubmissionError("has a header but no rows", source=name, fix="add one row per learning outcome")
     return build(spec, name, fmt, data)
 
 
-def _table_curriculum(v, n: int) -> CurriculumIn:  # type: ignore[no-untyped-def]
-    spec = CurriculumIn(
-        Location(row=n),
-        id=v("curriculum_id"),
-        title=v("curriculum_title"),
-        provider_id=v("provider_id"),
-        provider_name=v("provider_name"),
-        provider_loc=Location(row=n, column="provider_id"),
-    )
-    spec.targets = _split(v("target_archetypes"))
+Cell = Callable[[str], "Val | None"]  # a cell of the current row by column name
+
+
+def _table_fields(item: object, owner: fields.Owner, v: Cell) -> None:
+    """Set ``item``'s attributes from the row's cells as the field table says."""
+    for f in fields.of(owner):
+        if f.column is not None:
+            setattr(item, f.attr, _split(v(f.column)) if f.many else v(f.column))
+
+
+def _table_curriculum(v: Cell, n: int) -> CurriculumIn:
+    spec = CurriculumIn(Location(row=n))
+    _table_fields(spec, "curriculum", v)
+    _table_fields(spec, "provider", v)
+    provider_column = next(f.column for f in fields.of("provider") if f.attr == "provider_id")
+    spec.provider_loc = Location(row=n, column=provider_column)
     return spec
 
 
-def _table_module(spec: CurriculumIn, module: ModuleIn | None, v, n: int) -> ModuleIn:  # type: ignore[no-untyped-def]
-    mid, title = v("module_id"), v("module_title")
+def _table_module(spec: CurriculumIn, module: ModuleIn | None, v: Cell, n: int) -> ModuleIn:
+    new = ModuleIn(Location(row=n))
+    _table_fields(new, "module", v)
+    mid, title = new.id, new.title
     same = module is not None and (
         (mid is None and title is None)
         or (mid is not None and module.id is not None and mid.text == module.id.text)
@@ -398,9 +378,8 @@ def _table_module(spec: CurriculumIn, module: ModuleIn | None, v, n: int) -> Mod
             mid is None and title is not None and module.title is not None and title.text == module.title.text
         )
     )
-    if same:
-        return module  # type: ignore[return-value]
-    new = ModuleIn(Location(row=n), id=mid, title=title, hours=v("notional_hours"))
+    if same and module is not None:
+        return module
     spec.modules.append(new)
     return new
 

@@ -8,10 +8,8 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
 from aiskills.config import Settings
-from aiskills.errors import AiskillsError, InputError
 from aiskills.resources import web_dir
 from aiskills.store import Store, open_store
-from aiskills.store.isolated import QueryTimeout
 from aiskills.web.auth import guard_reads
 
 
@@ -93,17 +91,9 @@ def _template_links(app: Flask) -> None:
     app.jinja_env.globals["static_href"] = lambda name: url_for("static", filename=name)
 
 
-#: Seconds a client is asked to wait before retrying a request whose query ran out of time.
-RETRY_AFTER = "5"
-
-
 def _errors(app: Flask) -> None:
-    """One table from domain errors to HTTP: bad input 400, a missing thing 404; anything else is a
-    bug and stays a 500."""
-
-    @app.errorhandler(InputError)
-    def bad_input(exc: InputError) -> tuple[Any, int]:
-        return jsonify(error=str(exc)), 400
+    """Errors to HTTP: the domain errors by the one table in ``aiskills.web.errors``; a missing thing
+    404, a request too large 413."""
 
     @app.errorhandler(NotFound)
     def not_found(exc: NotFound) -> Any:
@@ -125,13 +115,8 @@ def _errors(app: Flask) -> None:
             fix="send less: split the curriculum or remove what is not part of it",
         ), 413
 
-    @app.errorhandler(QueryTimeout)
-    def timed_out(exc: QueryTimeout) -> tuple[Any, int, dict[str, str]]:
-        retry = {"Retry-After": RETRY_AFTER}
-        if request.path.startswith("/api/"):
-            return jsonify(error=str(exc)), 503, retry
-        return str(exc) + "\n", 503, retry | {"Content-Type": "text/plain; charset=utf-8"}
+    from aiskills.web import errors
+    from aiskills.web.linked import Unacceptable
+    from aiskills.web.sparql import ProtocolError
 
-    @app.errorhandler(AiskillsError)
-    def domain_error(exc: AiskillsError) -> tuple[Any, int]:
-        return jsonify(error=str(exc)), 503
+    errors.register(app, ProtocolError, Unacceptable)  # every other error: the one table

@@ -21,26 +21,18 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
-from aiskills.errors import InputError, QueryError, StoreError
-from aiskills.store.base import ProtocolUnsupported
+from aiskills.formats import Format, read_as
 from aiskills.web.auth import check_write
 from aiskills.web.context import settings as _settings
 from aiskills.web.context import store as _store
-from aiskills.web.sparql import GRAPH, Format, ProtocolError, negotiate
+from aiskills.web.sparql import GRAPH, ProtocolError, negotiate
 
 graph_store = Blueprint("graph_store", __name__)
 
 METHODS = ("GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS")
 READS = ("GET", "HEAD", "OPTIONS")
 #: Media types a PUT or POST body may have, with their pyoxigraph format.
-BODY_FORMATS = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/x-turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "text/plain": ox.RdfFormat.N_TRIPLES,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-}
+BODY_FORMATS = read_as("graph-store")  # media type → RDF format, from the one registry
 
 
 @graph_store.route("/graph-store", methods=list(METHODS) + ["PATCH"])
@@ -147,27 +139,6 @@ def body_triples(graph: str) -> list[ox.Triple]:
 def _content_type(fmt: Format) -> str:
     textual = fmt.media_type.startswith("text/") or fmt.name in ("nt", "jsonld")
     return f"{fmt.media_type}; charset=utf-8" if textual else fmt.media_type
-
-
-@graph_store.errorhandler(ProtocolError)
-def _protocol_error(exc: ProtocolError) -> Response:
-    return _text(exc.message, exc.status, exc.headers)
-
-
-@graph_store.errorhandler(InputError)
-@graph_store.errorhandler(QueryError)
-def _bad_input(exc: Exception) -> Response:
-    return _text(str(exc), 400)
-
-
-@graph_store.errorhandler(ProtocolUnsupported)
-def _unsupported(exc: ProtocolUnsupported) -> Response:
-    return _text(str(exc), 501)
-
-
-@graph_store.errorhandler(StoreError)
-def _store_error(exc: StoreError) -> Response:
-    return _text(str(exc), 503)
 
 
 def _text(message: str, status: int, headers: dict[str, Any] | None = None) -> Response:

@@ -90,11 +90,6 @@ def _vary(response: Response) -> Response:
     return response
 
 
-@linked.errorhandler(Unacceptable)
-def _unacceptable(exc: Unacceptable) -> Response:
-    return Response(exc.message + "\n", status=exc.status, content_type="text/plain; charset=utf-8")
-
-
 def _linker() -> Linker:
     return Linker(_settings().public_base)
 

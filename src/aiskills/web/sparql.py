@@ -35,13 +35,15 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
 from aiskills.config import Settings
-from aiskills.errors import AiskillsError, InputError, QueryError, StoreError
-from aiskills.store.base import ProtocolUnsupported, QueryResult, Store
+from aiskills.errors import AiskillsError, QueryError, StoreError
+from aiskills.formats import CSV, JSON, JSONLD, NTRIPLES, RDFXML, TSV, TURTLE, XML, Format
+from aiskills.store.base import QueryResult, Store
 from aiskills.store.binding import mask, query_form
 from aiskills.store.isolated import QueryTimeout
 from aiskills.web.auth import REALM, write_refusal, writes_enabled
 from aiskills.web.context import settings as _settings
 from aiskills.web.context import store as _store
+from aiskills.web.errors import RETRY_AFTER, status_of
 from aiskills.web.sparql_page import page_context
 
 sparql = Blueprint("sparql", __name__)
@@ -51,60 +53,9 @@ FORM = "application/x-www-form-urlencoded"
 DIRECT_QUERY = "application/sparql-query"
 DIRECT_UPDATE = "application/sparql-update"
 SD = "http://www.w3.org/ns/sparql-service-description#"
-FORMATS_NS = "http://www.w3.org/ns/formats/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 #: Seconds a client is asked to wait before retrying a query that ran out of time.
-RETRY_AFTER = "5"
 
-
-@dataclass(frozen=True)
-class Format:
-    """One result format: its ``?format=`` name, media type, W3C format IRI, pyoxigraph format."""
-
-    name: str
-    media_type: str
-    iri: str
-    results: ox.QueryResultsFormat | None = None
-    rdf: ox.RdfFormat | None = None
-    label: str = ""
-
-
-JSON = Format(
-    "json",
-    "application/sparql-results+json",
-    FORMATS_NS + "SPARQL_Results_JSON",
-    results=ox.QueryResultsFormat.JSON,
-    label="JSON",
-)
-XML = Format(
-    "xml",
-    "application/sparql-results+xml",
-    FORMATS_NS + "SPARQL_Results_XML",
-    results=ox.QueryResultsFormat.XML,
-    label="XML",
-)
-CSV = Format(
-    "csv", "text/csv", FORMATS_NS + "SPARQL_Results_CSV", results=ox.QueryResultsFormat.CSV, label="CSV"
-)
-TSV = Format(
-    "tsv",
-    "text/tab-separated-values",
-    FORMATS_NS + "SPARQL_Results_TSV",
-    results=ox.QueryResultsFormat.TSV,
-    label="TSV",
-)
-TURTLE = Format("turtle", "text/turtle", FORMATS_NS + "Turtle", rdf=ox.RdfFormat.TURTLE, label="Turtle")
-NTRIPLES = Format(
-    "nt", "application/n-triples", FORMATS_NS + "N-Triples", rdf=ox.RdfFormat.N_TRIPLES, label="N-Triples"
-)
-JSONLD = Format(
-    "jsonld", "application/ld+json", FORMATS_NS + "JSON-LD", rdf=ox.RdfFormat.JSON_LD, label="JSON-LD"
-)
-RDFXML = Format(
-    "rdfxml", "application/rdf+xml", FORMATS_NS + "RDF_XML", rdf=ox.RdfFormat.RDF_XML, label="RDF/XML"
-)
-#: The query page with the result as a table (``?format=html``, or a browser's ``Accept``).
-HTML = Format("html", "text/html", "", label="HTML table")
 
 TABULAR = (JSON, XML, CSV, TSV)  # the first is the default
 BOOLEAN = (JSON, XML, CSV, TSV)
@@ -451,6 +402,8 @@ def answer(operation: Operation, settings: Settings, store: Store) -> Response:
         raise
     if html:
         return query_page(operation.query, reply=reply)
+    if not reply.kind and reply.status >= 400:  # answered by the one error table, in the kind accepted
+        raise ProtocolError(reply.status, reply.body.decode("utf-8").rstrip("\n"), dict(reply.headers))
     return Response(
         reply.body, status=reply.status, content_type=reply.content_type, headers=list(reply.headers)
     )
@@ -507,16 +460,9 @@ def evaluate_reply(work: QueryWork, store: Store) -> Reply:
             work.query, work.default, work.named, base_iri=work.base_iri, timeout=work.timeout
         )
         return render(result, work.max_rows, work.formats)
-    except ProtocolError as exc:
-        return _error_reply(exc.status, exc.message, exc.headers)
-    except QueryTimeout as exc:
-        return _error_reply(503, str(exc), {"Retry-After": RETRY_AFTER})
-    except (InputError, QueryError) as exc:
-        return _error_reply(400, str(exc))
-    except ProtocolUnsupported as exc:
-        return _error_reply(501, str(exc))
-    except (StoreError, AiskillsError) as exc:
-        return _error_reply(503, str(exc))
+    except (ProtocolError, AiskillsError) as exc:  # the status and headers from the one table
+        status, headers = status_of(exc)
+        return _error_reply(status, str(exc), headers)
 
 
 def render(result: QueryResult, cap: int, formats: Choices) -> Reply:
@@ -646,7 +592,9 @@ def solutions_bytes(solutions: ox.QuerySolutions, fmt: Format, cap: int) -> byte
         solutions.serialize(sink, format=ox.QueryResultsFormat.TSV)  # type: ignore[arg-type]
     except ResultTooLarge:
         raise _too_large(cap, "rows") from None
-    except (OSError, ValueError, RuntimeError) as exc:
+    except OSError as exc:  # the storage, not the query
+        raise StoreError(f"the store could not be read: {exc}") from exc
+    except (ValueError, RuntimeError) as exc:
         raise QueryError(f"query failed: {exc}") from exc
     tsv = b"".join(sink.chunks)
     if fmt is TSV:
@@ -658,7 +606,9 @@ def triples_bytes(triples: Iterable[ox.Triple], fmt: Format, cap: int) -> bytes:
     """At most ``cap`` triples in ``fmt``; more is an error."""
     try:
         kept = list(islice(triples, cap + 1))
-    except (OSError, ValueError, RuntimeError) as exc:
+    except OSError as exc:  # the storage, not the query
+        raise StoreError(f"the store could not be read: {exc}") from exc
+    except (ValueError, RuntimeError) as exc:
         raise QueryError(f"query failed: {exc}") from exc
     if len(kept) > cap:
         raise _too_large(cap, "triples")
@@ -802,33 +752,7 @@ def _download_formats(query: str | None, reply: Reply | None) -> list[tuple[str,
     ]
 
 
-# -- errors ------------------------------------------------------------------------------------------
-@sparql.errorhandler(ProtocolError)
-def _protocol_error(exc: ProtocolError) -> Response:
-    return _text(exc.message, exc.status, exc.headers)
-
-
-@sparql.errorhandler(InputError)
-@sparql.errorhandler(QueryError)
-def _bad_query(exc: Exception) -> Response:
-    return _text(str(exc), 400)
-
-
-@sparql.errorhandler(ProtocolUnsupported)
-def _unsupported(exc: ProtocolUnsupported) -> Response:
-    return _text(str(exc), 501)
-
-
-@sparql.errorhandler(QueryTimeout)
-def _timeout(exc: QueryTimeout) -> Response:
-    return _text(str(exc), 503, {"Retry-After": RETRY_AFTER})
-
-
-@sparql.errorhandler(StoreError)
-def _store_error(exc: StoreError) -> Response:
-    return _text(str(exc), 503)
-
-
+# -- errors: answered app-wide by aiskills.web.errors (one table from error to status and body) -------
 def _text(message: str, status: int, headers: dict[str, Any] | None = None) -> Response:
     return Response(
         message + "\n", status=status, headers=headers or {}, content_type="text/plain; charset=utf-8"
