@@ -263,9 +263,10 @@ def _below(sections: list[Row], iri: str) -> set[str]:
     while frontier:
         parent = frontier.pop()
         for r in sections:
-            if r["parent"] == parent and r["section"] not in below:
-                below.add(r["section"])
-                frontier.append(r["section"])
+            child = r["section"]
+            if r["parent"] == parent and child is not None and child not in below:
+                below.add(child)
+                frontier.append(child)
     return below
 
 
