@@ -65,3 +65,55 @@ def test_the_graph_store_reads_every_media_type_the_registry_lists(client: Flask
     assert put.status_code in (200, 201, 204), put.get_data(as_text=True)
     back = client.get("/graph-store", query_string={"graph": graph}, headers={"Accept": "application/n-triples"})
     assert [t.object.value for t in ox.parse(back.data, format=ox.RdfFormat.N_TRIPLES)] == [media]
+
+
+#: The ``?format=`` names the SPARQL endpoint answered before the registry held them (other servers'
+#: names, which SPARQLWrapper sends), as (format for SELECT and ASK, format for CONSTRUCT and DESCRIBE).
+NAMES_BEFORE = {
+    "json": (formats.JSON, formats.JSONLD),
+    "xml": (formats.XML, formats.RDFXML),
+    "csv": (formats.CSV, None),
+    "tsv": (formats.TSV, None),
+    "turtle": (None, formats.TURTLE),
+    "ttl": (None, formats.TURTLE),
+    "n3": (None, formats.TURTLE),
+    "nt": (None, formats.NTRIPLES),
+    "ntriples": (None, formats.NTRIPLES),
+    "n-triples": (None, formats.NTRIPLES),
+    "jsonld": (None, formats.JSONLD),
+    "json-ld": (None, formats.JSONLD),
+    "rdfxml": (None, formats.RDFXML),
+    "rdf+xml": (None, formats.RDFXML),
+    "rdf": (None, formats.RDFXML),
+}
+
+
+@pytest.mark.parametrize("name", NAMES_BEFORE)
+def test_the_registry_resolves_each_format_name_sparqlwrapper_sends_to_the_same_format_as_before(name: str) -> None:
+    results, graph = NAMES_BEFORE[name]
+    assert formats.by_name(name, "sparql") is results
+    assert formats.by_name(name.upper(), "sparql", graph=True) is graph
+    assert formats.names("sparql") == tuple(NAMES_BEFORE)
+
+
+def test_sparqlwrapper_s_format_names_reach_the_endpoint_as_the_registry_resolves_them(client: FlaskClient) -> None:
+    import SPARQLWrapper  # the real client: its own names for each return format
+
+    select, construct = "SELECT * WHERE { ?s ?p ?o } LIMIT 2", "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 2"
+    sent = {SPARQLWrapper.JSON, SPARQLWrapper.XML, SPARQLWrapper.CSV, SPARQLWrapper.TSV, SPARQLWrapper.TURTLE,
+            SPARQLWrapper.N3, SPARQLWrapper.RDFXML, SPARQLWrapper.JSONLD}
+    for name in sorted(sent):
+        for query, graph in ((select, False), (construct, True)):
+            fmt = formats.by_name(name, "sparql", graph=graph)
+            answer = client.get("/sparql", query_string={"query": query, "format": name})
+            if fmt is None:
+                assert answer.status_code == 406, (name, graph)
+            else:
+                assert (answer.status_code, _media(answer)) == (200, fmt.media_type), (name, graph)
+
+
+def test_api_answers_csv_for_the_name_the_registry_gives_csv_and_json_otherwise(client: FlaskClient) -> None:
+    assert formats.by_name("CSV", "api") is formats.CSV and formats.by_name("json", "api") is formats.API_JSON
+    assert _media(client.get("/api/ask/framework-summary", query_string={"format": "CSV"})) == "text/csv"
+    assert _media(client.get("/api/ask/framework-summary", query_string={"format": "tsv"})) == "application/json"
+    assert _media(client.get("/api/ask/framework-summary", headers={"Accept": "text/csv"})) == "text/csv"

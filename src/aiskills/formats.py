@@ -1,7 +1,9 @@
 """The one registry of formats the project reads and writes over HTTP and in files: each format's
 ``?format=`` name, media type (and the other media types read as it), file extension, label, W3C
-format IRI, pyoxigraph format, and which endpoints offer it (``sparql``, ``graph-store``, ``id``).
-The SPARQL endpoint, the Graph Store, the linked-data routes and the pages read it from here."""
+format IRI, pyoxigraph format, which endpoints offer it (``sparql``, ``graph-store``, ``id``, ``api``),
+and the other names and media types clients use for it (those of other SPARQL servers, which
+SPARQLWrapper sends). The SPARQL endpoint, the Graph Store, the linked-data routes, ``/api`` and the
+pages read it from here."""
 
 from __future__ import annotations
 
@@ -25,6 +27,11 @@ class Format:
     extension: str = ""  # a file's extension; also the ``?format=`` name on /id and the pages
     also: tuple[str, ...] = ()  # other media types read as this format
     offered_by: frozenset[str] = field(default_factory=frozenset)
+    #: Other ``?format=`` names for it (Fuseki's, Virtuoso's, and so SPARQLWrapper's); a name may mean
+    #: a results format for SELECT and ASK and a graph format for CONSTRUCT and DESCRIBE ("json", "xml").
+    names: tuple[str, ...] = ()
+    #: Other media types clients send for it (in ``Accept`` or as ``?format=``) on the SPARQL endpoint.
+    sent_as: tuple[str, ...] = ()
 
 
 _SPARQL = frozenset({"sparql"})
@@ -38,6 +45,8 @@ JSON = Format(
     label="JSON",
     extension="srj",
     offered_by=_SPARQL,
+    names=("json",),
+    sent_as=("application/json",),
 )
 XML = Format(
     "xml",
@@ -47,6 +56,8 @@ XML = Format(
     label="XML",
     extension="srx",
     offered_by=_SPARQL,
+    names=("xml",),
+    sent_as=("application/xml", "text/xml"),
 )
 CSV = Format(
     "csv",
@@ -55,7 +66,8 @@ CSV = Format(
     results=ox.QueryResultsFormat.CSV,
     label="CSV",
     extension="csv",
-    offered_by=_SPARQL,
+    offered_by=_SPARQL | {"api"},
+    names=("csv",),
 )
 TSV = Format(
     "tsv",
@@ -65,6 +77,7 @@ TSV = Format(
     label="TSV",
     extension="tsv",
     offered_by=_SPARQL,
+    names=("tsv",),
 )
 TURTLE = Format(
     "turtle",
@@ -75,6 +88,8 @@ TURTLE = Format(
     extension="ttl",
     also=("application/x-turtle",),
     offered_by=_RDF,
+    names=("turtle", "ttl", "n3"),  # Turtle is N3 without N3's extensions
+    sent_as=("application/x-turtle",),
 )
 NTRIPLES = Format(
     "nt",
@@ -85,6 +100,8 @@ NTRIPLES = Format(
     extension="nt",
     also=("text/plain",),
     offered_by=_RDF,
+    names=("nt", "ntriples", "n-triples"),
+    sent_as=("text/plain",),
 )
 JSONLD = Format(
     "jsonld",
@@ -94,6 +111,8 @@ JSONLD = Format(
     label="JSON-LD",
     extension="jsonld",
     offered_by=_RDF,
+    names=("jsonld", "json-ld", "json"),
+    sent_as=("application/json+ld",),
 )
 RDFXML = Format(
     "rdfxml",
@@ -103,11 +122,22 @@ RDFXML = Format(
     label="RDF/XML",
     extension="rdf",
     offered_by=_RDF,
+    names=("rdfxml", "rdf+xml", "rdf", "xml"),
+)
+#: ``/api``'s JSON answers (``?format=json``, the default) beside ``CSV``.
+API_JSON = Format(
+    "json",
+    "application/json",
+    "",
+    label="JSON",
+    extension="json",
+    offered_by=frozenset({"api"}),
+    names=("json",),
 )
 #: The query page with the result as a table (``?format=html``, or a browser's ``Accept``).
 HTML = Format("html", "text/html", "", label="HTML table", extension="html")
 
-REGISTRY: tuple[Format, ...] = (JSON, XML, CSV, TSV, TURTLE, NTRIPLES, JSONLD, RDFXML, HTML)
+REGISTRY: tuple[Format, ...] = (JSON, XML, CSV, TSV, TURTLE, NTRIPLES, JSONLD, RDFXML, API_JSON, HTML)
 
 
 def offered(endpoint: str) -> tuple[Format, ...]:
@@ -118,3 +148,23 @@ def offered(endpoint: str) -> tuple[Format, ...]:
 def read_as(endpoint: str) -> dict[str, ox.RdfFormat]:
     """Media type → RDF format, for every RDF format ``endpoint`` reads (its own and its other types)."""
     return {m: f.rdf for f in offered(endpoint) if f.rdf is not None for m in (f.media_type, *f.also)}
+
+
+def by_name(name: str, endpoint: str, graph: bool = False) -> Format | None:
+    """The format ``?format=name`` means on ``endpoint``: for a graph (CONSTRUCT, DESCRIBE) when
+    ``graph``, else for results (SELECT, ASK, or ``/api``'s tables); ``None`` when it means none."""
+    key = name.lower().split(";")[0].strip()
+    return next(
+        (f for f in offered(endpoint) if (f.rdf is not None) == graph and key in (f.name, *f.names)),
+        None,
+    )
+
+
+def names(endpoint: str) -> tuple[str, ...]:
+    """Every ``?format=`` name ``endpoint`` knows, in the registry's order."""
+    return tuple(dict.fromkeys(n for f in offered(endpoint) for n in (f.name, *f.names)))
+
+
+def sent_as(endpoint: str) -> dict[str, Format]:
+    """Other media types clients send → the format ``endpoint`` reads them as."""
+    return {m: f for f in offered(endpoint) for m in f.sent_as}

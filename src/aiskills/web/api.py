@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from aiskills import alignment
+from aiskills import alignment, formats
 from aiskills.output import table_csv
 from aiskills.queries import NamedQuery
 
@@ -56,8 +56,9 @@ def _questions() -> dict[str, NamedQuery]:
 
 
 def _wants_csv() -> bool:
+    """``?format=csv`` (a name the format registry gives CSV on ``/api``), else ``Accept: text/csv``."""
     fmt = request.args.get("format")
     if fmt:
-        return fmt.lower() == "csv"
-    best = request.accept_mimetypes.best_match(["application/json", "text/csv"], default="application/json")
-    return best == "text/csv"
+        return formats.by_name(fmt, "api") is formats.CSV
+    offers = [formats.API_JSON.media_type, formats.CSV.media_type]
+    return request.accept_mimetypes.best_match(offers, default=offers[0]) == formats.CSV.media_type

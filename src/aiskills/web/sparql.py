@@ -34,6 +34,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
+from aiskills import formats
 from aiskills.config import Settings
 from aiskills.errors import AiskillsError, QueryError, StoreError
 from aiskills.formats import CSV, JSON, JSONLD, NTRIPLES, RDFXML, TSV, TURTLE, XML, Format
@@ -61,35 +62,11 @@ TABULAR = (JSON, XML, CSV, TSV)  # the first is the default
 BOOLEAN = (JSON, XML, CSV, TSV)
 GRAPH = (TURTLE, NTRIPLES, JSONLD, RDFXML)
 #: ``?format=`` names: ours, and those other servers accept (Fuseki, Virtuoso, and so SPARQLWrapper,
-#: which sends them), as (format for SELECT and ASK results, format for CONSTRUCT and DESCRIBE graphs);
-#: ``None`` where a name means nothing for that kind of result. A media type is accepted as a name too.
-FORMAT_NAMES: dict[str, tuple[Format | None, Format | None]] = {
-    "json": (JSON, JSONLD),
-    "xml": (XML, RDFXML),
-    "csv": (CSV, None),
-    "tsv": (TSV, None),
-    "turtle": (None, TURTLE),
-    "ttl": (None, TURTLE),
-    "n3": (None, TURTLE),  # Turtle is N3 without N3's extensions
-    "nt": (None, NTRIPLES),
-    "ntriples": (None, NTRIPLES),
-    "n-triples": (None, NTRIPLES),
-    "jsonld": (None, JSONLD),
-    "json-ld": (None, JSONLD),
-    "rdfxml": (None, RDFXML),
-    "rdf+xml": (None, RDFXML),
-    "rdf": (None, RDFXML),
-}
+#: which sends them), from the one registry (``formats.by_name``). A media type is accepted as a name too.
+FORMAT_NAMES = formats.names("sparql")
 #: Every format by its ``name``: how a query process is told which one to write.
 BY_NAME = {f.name: f for f in TABULAR + GRAPH}
-ALIASES = {
-    "application/json": JSON,
-    "application/xml": XML,
-    "text/xml": XML,
-    "text/plain": NTRIPLES,
-    "application/x-turtle": TURTLE,
-    "application/json+ld": JSONLD,
-}
+ALIASES = formats.sent_as("sparql")  # other media types clients send, from the one registry
 
 _REFUSED = re.compile(r"(?<![\w:?$])(SERVICE|LOAD)(?![\w:\-])", re.IGNORECASE)
 _FROM = re.compile(r"(?<![\w:?$])FROM(?![\w:\-])", re.IGNORECASE)
@@ -552,11 +529,10 @@ def _negotiate(name: str | None, header: str | None, offers: tuple[Format, ...])
 def _by_name(name: str, offers: Sequence[Format]) -> Format:
     key = name.lower().split(";")[0].strip()
     by_type = {f.media_type: f for f in TABULAR + GRAPH} | {t: f for t, f in ALIASES.items() if f in offers}
-    names = FORMAT_NAMES.get(key)
-    if names is None and key not in by_type:
+    if key not in FORMAT_NAMES and key not in by_type:
         raise ProtocolError(400, f"unknown format {name!r}: use one of {', '.join(FORMAT_NAMES)}, html")
-    if names is not None:
-        fmt = names[1] if offers == GRAPH else names[0]
+    if key in FORMAT_NAMES:
+        fmt = formats.by_name(key, "sparql", graph=offers == GRAPH)
     else:
         fmt = by_type[key]
     if fmt is None or fmt not in offers:
