@@ -84,3 +84,15 @@ def test_the_same_bad_query_is_400_on_the_endpoint_and_on_the_api(app: Flask) ->
     api = client.get("/api/ask/role-capabilities?role=nobody-at-all")
     assert endpoint.status_code == api.status_code == 400
     assert endpoint.mimetype == "text/plain" and api.mimetype == "application/json"
+
+
+def test_a_storage_failure_under_case_is_a_503_in_imsx_status_info_shape_with_its_cause_logged(
+        gone: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    path = "/ims/case/v1p1/CFDocuments"
+    with caplog.at_level(logging.ERROR):
+        response = gone.test_client().get(path)
+    assert response.status_code == status_of(StoreError("x"))[0] == 503, response.get_data(as_text=True)
+    body = response.get_json()
+    assert body["imsx_codeMajor"] == "failure" and "cannot reach" in body["imsx_description"]
+    assert body["imsx_codeMinor"]["imsx_codeMinorField"][0]["imsx_codeMinorFieldValue"] == "server_busy"
+    assert any(f"{path} answered 503" in r.getMessage() for r in caplog.records)

@@ -3,8 +3,10 @@
 The twelve GET operations of CASE 1.1 (``CFDocuments`` with ``limit``, ``offset``, ``sort``, ``orderBy``,
 ``filter`` and ``fields``, ``X-Total-Count`` and ``Link``; the rest by identifier), and the 1.1
 discovery document at ``/ims/case/v1p1/discovery``. Every framework version the store keeps is a
-CFDocument. Errors are ``imsx_StatusInfo`` objects; ``ERRORS`` is the one table from what went wrong
-to the HTTP status and the spec's codes. The packages are built by ``aiskills.publishing.case``.
+CFDocument. Errors are ``imsx_StatusInfo`` objects: ``ERRORS`` gives the status and the spec's codes of
+what only CASE refuses; a domain error (a storage failure, a timeout, bad input) gets its status from
+the app's one table, ``aiskills.web.errors.STATUS``, and is logged there when it is a 5xx. The
+packages are built by ``aiskills.publishing.case``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from flask import Blueprint, Response, abort, current_app, request
 
 from aiskills.errors import InputError, StoreError
 from aiskills.publishing.case import API_VERSIONS, KINDS, CaseIndex, api_base, for_api, store_packages
+from aiskills.web import errors
 
 case = Blueprint("case", __name__, url_prefix="/ims/case")
 
@@ -32,8 +35,9 @@ ERRORS: dict[str, tuple[int, str, str, str]] = {
     "invalid_uuid": (400, "failure", "error", "invalid_uuid"),
     "bad_selection": (400, "failure", "error", "invalid_selection_field"),
     "bad_sort": (400, "failure", "error", "invalid_sort_field"),
-    "store": (503, "failure", "error", "server_busy"),
 }
+#: A domain error's imsx_codeMinorFieldValue by its status (from ``errors.STATUS``).
+DOMAIN_MINOR = {400: "invalid_selection_field", 503: "server_busy"}
 
 
 @dataclass
@@ -48,6 +52,12 @@ class CaseError(Exception):
 def status_info(kind: str, description: str, field: str) -> Response:
     """The ``imsx_StatusInfo`` answer for ``kind`` (a key of ``ERRORS``)."""
     status, major, severity, minor = ERRORS[kind]
+    return _status_info(status, major, severity, minor, description, field)
+
+
+def _status_info(
+    status: int, major: str, severity: str, minor: str, description: str, field: str
+) -> Response:
     body = {
         "imsx_codeMajor": major,
         "imsx_severity": severity,
@@ -64,9 +74,17 @@ def _case_error(exc: CaseError) -> Response:
     return status_info(exc.kind, exc.description, exc.field)
 
 
-@case.errorhandler(StoreError)
-def _store_error(exc: StoreError) -> Response:
-    return status_info("store", f"the store cannot be read now: {exc}", "store")
+def _domain_error(exc: Exception, status: int, message: str) -> Response:
+    """A domain error in ``imsx_StatusInfo`` shape; its status is the one table's (``errors.answer``)."""
+    if isinstance(exc, StoreError):
+        message, field = f"the store cannot be read now: {message}", "store"
+    else:
+        field = "request"
+    minor = DOMAIN_MINOR.get(status, "internal_server_error")
+    return _status_info(status, "failure", "error", minor, message, field)
+
+
+errors.answer_in(case, _domain_error)
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -1,11 +1,16 @@
 """One table from domain error to HTTP status, and one way to answer an error: JSON, HTML or plain text,
 by what the client accepts (``/api/*`` answers JSON unless asked otherwise; the protocol endpoints
 plain text). A storage failure is a 503 (or 500 for a setting) with its cause in the log, never a 400.
+A blueprint whose protocol fixes the body's shape (CASE's ``imsx_StatusInfo``) gives its own renderer
+(``answer_in``); the status still comes from ``STATUS`` and 5xx causes are still logged here.
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from collections.abc import Callable
+from functools import partial
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
 
 from aiskills.errors import AiskillsError, ConfigError, InputError, QueryError, StoreError
 from aiskills.store.base import ProtocolUnsupported
@@ -49,8 +54,13 @@ def status_of(exc: Exception) -> tuple[int, dict[str, str]]:
     return status, {"Retry-After": RETRY_AFTER} if isinstance(exc, QueryTimeout) else {}
 
 
-def answer(exc: Exception) -> Response:
-    """The HTTP answer to ``exc``; a 5xx is logged with its cause."""
+#: A blueprint's body for an error: (the error, its status, its message) → the response (status set here).
+Renderer = Callable[[Exception, int, str], Response]
+
+
+def answer(exc: Exception, render: Renderer | None = None) -> Response:
+    """The HTTP answer to ``exc``, in ``render``'s shape if given, else by what the client accepts;
+    a 5xx is logged with its cause."""
     status, headers = status_of(exc)
     message = str(exc)
     if status >= 500:
@@ -64,6 +74,18 @@ def answer(exc: Exception) -> Response:
             f" (cause: {cause!r})" if cause else "",
             exc_info=exc,
         )
+    if render is not None:
+        response = render(exc, status, message)
+    else:
+        response = _negotiated(status, message)
+        response.headers.add("Vary", "Accept")
+    response.status_code = status
+    response.headers.update(headers)
+    return response
+
+
+def _negotiated(status: int, message: str) -> Response:
+    """The error as JSON, HTML or plain text, by what the client accepts."""
     offered = ["text/plain", "application/json", "text/html"]
     if request.path.startswith("/api/"):
         offered = ["application/json", "text/plain", "text/html"]
@@ -75,9 +97,6 @@ def answer(exc: Exception) -> Response:
         response = Response(render_template("error.html", title=title, message=message), mimetype="text/html")
     else:
         response = Response(message + "\n", content_type="text/plain; charset=utf-8")
-    response.status_code = status
-    response.headers.update(headers)
-    response.headers.add("Vary", "Accept")
     return response
 
 
@@ -86,3 +105,10 @@ def register(app: Flask, *own_status: type[Exception]) -> None:
     table, app-wide."""
     for cls in (*(c for c, _ in STATUS), *own_status):
         app.register_error_handler(cls, answer)
+
+
+def answer_in(blueprint: Blueprint, render: Renderer) -> None:
+    """Answer every domain error raised under ``blueprint`` in ``render``'s shape, with the status
+    from ``STATUS`` and 5xx causes logged as everywhere else."""
+    for cls, _ in STATUS:
+        blueprint.register_error_handler(cls, partial(answer, render=render))
