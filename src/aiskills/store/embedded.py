@@ -46,10 +46,10 @@ from typing import TypeVar
 
 import pyoxigraph as ox
 
-from aiskills import namespaces as ns
 from aiskills.errors import InputError, QueryError, StoreError
 from aiskills.store.base import CatalogEntry, GraphData, Progress, QueryResult, Store, Table, Term
 from aiskills.store.binding import bind, mask
+from aiskills.store.catalog import FACTS_QUERY, entry_from_facts
 from aiskills.store.update import with_dataset
 
 T = TypeVar("T")
@@ -64,19 +64,6 @@ _GUARD_UPDATE = (
     "WHERE { SELECT * WHERE { ?s ?p ?o } LIMIT 1 } ;\n"
     f"CREATE GRAPH <{_GUARD}> ;\nDROP GRAPH <{_GUARD}>"
 )
-
-_SUBJECT = ns.DCT + "subject"
-_CATALOG_QUERY = """
-PREFIX dct: <http://purl.org/dc/terms/>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-SELECT ?g ?version ?subject WHERE {
-  GRAPH ?g {
-    OPTIONAL { <https://w3id.org/aiskills/ontology> owl:versionInfo ?ontologyVersion }
-    OPTIONAL { ?g dct:subject ?subject }
-    OPTIONAL { ?g dct:conformsTo ?framework }
-  }
-  BIND (COALESCE(?ontologyVersion, STRAFTER(STR(?framework), "/graph/framework/")) AS ?version)
-}"""
 
 
 class EmbeddedStore(Store):
@@ -266,7 +253,7 @@ class EmbeddedStore(Store):
     def catalog(self) -> list[CatalogEntry]:
         """Read off the graphs: the active store's are active, the archive's are kept."""
         facts: dict[str, tuple[str | None, str | None]] = {}
-        rows = self._active.query(_CATALOG_QUERY)
+        rows = self._active.query(FACTS_QUERY)
         assert isinstance(rows, ox.QuerySolutions)  # a SELECT query
         for row in rows:
             g, version, subject = row["g"], row["version"], row["subject"]
@@ -274,9 +261,11 @@ class EmbeddedStore(Store):
                 version.value if version is not None else None,
                 subject.value if subject is not None else None,
             )
-        entries = [_entry(g, *facts.get(g, (None, None)), active=True) for g in _names(self._active)]
+        entries = [
+            entry_from_facts(g, *facts.get(g, (None, None)), active=True) for g in _names(self._active)
+        ]
         entries += [
-            _entry(g, None, None, active=False)
+            entry_from_facts(g, None, None, active=False)
             for g in _names(self._archive)
             if not self._active.contains_named_graph(ox.NamedNode(g))
         ]
@@ -436,19 +425,6 @@ def _names(store: ox.Store) -> list[str]:
 
 def _has_graphs(store: ox.Store) -> bool:
     return next(iter(store.named_graphs()), None) is not None
-
-
-def _entry(graph: str, version: str | None, subject: str | None, *, active: bool) -> CatalogEntry:
-    if graph == ns.ONTOLOGY_GRAPH:
-        kind = "ontology"
-    elif graph.startswith(ns.FRAMEWORK_GRAPH_PREFIX):
-        kind, version = "framework", graph[len(ns.FRAMEWORK_GRAPH_PREFIX) :]
-    elif graph.startswith(ns.CURRICULUM_GRAPH_PREFIX):
-        kind = "curriculum"
-    else:
-        kind = "other"
-    extra = ((_SUBJECT, ox.NamedNode(subject)),) if subject else ()
-    return CatalogEntry(graph, kind, version, active=active, extra=extra)
 
 
 def _replace_update(parsed: Sequence[tuple[str, list[ox.Triple]]], dropped: Sequence[str]) -> str:
