@@ -5,20 +5,16 @@ Run over both servers the tests start (Oxigraph's and Virtuoso)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
 import requests
+from support.served import aiskills_serve
 
 from aiskills import loading
 from aiskills.store.remote import RemoteStore
-from support.virtuoso import free_port
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "creator-clinical-ml-msc.json"
 CURRICULUM = "https://university.example/pg/msc-clinical-ml"
@@ -29,31 +25,8 @@ TOKEN = "front-end-test-token-0123456789"
 @contextmanager
 def front_end(env: dict[str, str], log: Path) -> Iterator[str]:
     """``aiskills serve`` on a free loopback port with ``env``; its base URL while it runs."""
-    port = free_port()
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "aiskills.cli", "serve", "--port", str(port), "--threads", "2"],
-            stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **env})
-    base = f"http://127.0.0.1:{port}"
-    try:
-        began = time.monotonic()
-        while True:
-            assert proc.poll() is None, log.read_text(errors="replace")
-            try:
-                if requests.get(f"{base}/api/ask", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            assert time.monotonic() - began < 120, log.read_text(errors="replace")
-            time.sleep(0.2)
+    with aiskills_serve(None, env, ("--threads", "2"), log=log) as (base, _):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def sees(base: str) -> dict[str, bool]:

@@ -67,12 +67,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def aiskills_serve(store_path: Path, env: dict[str, str] | None = None,
-                   args: tuple[str, ...] = ()) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """(base URL, process) of ``aiskills serve --store store_path`` on a free port."""
+def aiskills_serve(store_path: Path | None, env: dict[str, str] | None = None,
+                   args: tuple[str, ...] = (), *, log: Path | None = None
+                   ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """(base URL, process) of ``aiskills serve --store store_path`` on a free port (without ``--store``
+    when ``store_path`` is None: the store the settings in ``env`` name); its output goes to ``log``
+    (by default beside the store)."""
     port = free_port()
-    cmd = [sys.executable, "-m", "aiskills.cli", "serve", "--store", str(store_path), "--port", str(port), *args]
-    log = store_path.parent / f"serve-{port}.log"
+    where = ["--store", str(store_path)] if store_path is not None else []
+    cmd = [sys.executable, "-m", "aiskills.cli", "serve", *where, "--port", str(port), *args]
+    if log is None:
+        assert store_path is not None, "name a log file for a server without a store directory"
+        log = store_path.parent / f"serve-{port}.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
     base = f"http://127.0.0.1:{port}"
