@@ -8,7 +8,6 @@ import hashlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -19,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.curricula import base, to_json
+from support.ports import free_port
 
 from aiskills import curricula
 from aiskills import namespaces as ns
 from aiskills.errors import StoreError
 from aiskills.store.embedded import EmbeddedStore
-from support.curricula import base, to_json
 
 TOKEN = "faults-http-write-token"
 CURRICULUM = "https://provider.example/curricula/ai-foundations"
@@ -43,11 +43,6 @@ def big(modules: int) -> bytes:
          "alignedTo": [caps[(i + j) % 3]]} for j in range(10)]} for i in range(modules)]
     return to_json(doc)
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Server:

@@ -15,6 +15,9 @@ from collections.abc import Iterator
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
+from support.faulty_proxy import FaultyProxy
+from support.ports import free_port
+from support.virtuoso import VirtuosoServer
 
 from aiskills.cli import main
 from aiskills.errors import StoreError
@@ -22,8 +25,6 @@ from aiskills.namespaces import CATALOG_GRAPH, STAGING_GRAPH_PREFIX, framework_g
 from aiskills.store.base import CatalogEntry, GraphData
 from aiskills.store.catalog import serialize_triples
 from aiskills.store.remote import FIRST_PAUSE, READ_ATTEMPTS, RemoteStore
-from support.faulty_proxy import FaultyProxy
-from support.virtuoso import VirtuosoServer, free_port
 
 EX = "http://example.org/"
 V1, V2 = framework_graph("1.0"), framework_graph("2.0")

@@ -16,6 +16,8 @@ import pyoxigraph as ox
 import pytest
 import requests
 from requests.auth import HTTPDigestAuth
+from support.ports import free_port
+from support.virtuoso import VirtuosoServer, installed
 
 from aiskills.errors import QueryError, StoreError
 from aiskills.namespaces import CATALOG_GRAPH, GRAPH, STAGING_GRAPH_PREFIX, XSD, framework_graph
@@ -23,7 +25,6 @@ from aiskills.store.base import CatalogEntry, GraphData
 from aiskills.store.catalog import serialize_triples
 from aiskills.store.embedded import EmbeddedStore
 from aiskills.store.remote import RemoteStore, count_query, paged_query, swap_update
-from support.virtuoso import VirtuosoServer, free_port, installed
 
 NO_SERVER = "Virtuoso (virtuoso-t, isql-vt) is not installed: run scripts/install-virtuoso.sh"
 

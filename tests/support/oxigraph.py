@@ -18,7 +18,8 @@ from types import TracebackType
 import requests
 
 from aiskills.config import Settings
-from support.virtuoso import _die_with_parent, free_port
+from support.ports import free_port
+from support.virtuoso import _die_with_parent
 
 #: The server's executable: beside this Python (a virtual environment), or on PATH.
 OXIGRAPH = str(Path(sys.executable).with_name("oxigraph"))

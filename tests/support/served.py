@@ -12,7 +12,6 @@ Query processes are children of the process that holds the ``EngineStore`` (this
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from aiskills.config import Settings
 from aiskills.store.engine import EngineStore
 from aiskills.web import create_app
 from support.live import serving_app
+from support.ports import free_port
 
 PRELOAD = ("aiskills.web.sparql", "aiskills.alignment")
 
@@ -59,11 +59,6 @@ def served_app(store_path: Path, settings: Settings, processes: int = 4) -> Iter
         finally:
             store.close()
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urljoin, urlsplit
 
+
 class _Links(HTMLParser):
     def __init__(self) -> None:
         super().__init__()

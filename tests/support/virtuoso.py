@@ -12,7 +12,6 @@ from __future__ import annotations
 import ctypes
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -21,6 +20,7 @@ from types import TracebackType
 import requests
 
 from aiskills.config import Settings
+from support.ports import free_port
 
 VIRTUOSO = "virtuoso-t"
 ISQL = "isql-vt"
@@ -38,12 +38,6 @@ def installed() -> bool:
     """True when both the server and its ISQL client are on PATH."""
     return shutil.which(VIRTUOSO) is not None and shutil.which(ISQL) is not None
 
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def render_ini(directory: Path, sql_port: int, http_port: int, result_cap: int,
