@@ -30,6 +30,7 @@ import pyoxigraph as ox
 from aiskills import namespaces as ns
 from aiskills.errors import InputError
 from aiskills.framework.model import natural_key
+from aiskills.queries import load_query
 from aiskills.rdf import term_value
 from aiskills.store.base import CatalogEntry, GraphData, Store, Term
 from aiskills.submission.model import AISV, Submission
@@ -528,11 +529,7 @@ class Provision:
 
     @classmethod
     def read(cls, store: Store) -> Provision:
-        table = store.select(
-            f"""SELECT ?capability ?provider ?n WHERE {{ GRAPH {ox.NamedNode(PROVISION_GRAPH)} {{
-              ?row a {_PROVIDER_TEACHING} ; {_CAPABILITY} ?capability ; {_CURRICULA} ?n .
-              OPTIONAL {{ ?row {_PROVIDER} ?provider }} }} }}"""
-        )
+        table = store.select(load_query("kept", "provision").text, {"graph": ox.NamedNode(PROVISION_GRAPH)})
         counts: Counter[tuple[str, str | None]] = Counter()
         for cap, provider, n in table.values():
             if cap is not None and n is not None:
