@@ -9,8 +9,10 @@ store with exactly the old data or exactly the new, and is never sent a second t
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pyoxigraph as ox
 import pytest
@@ -20,6 +22,7 @@ from support.ports import free_port
 from support.virtuoso import VirtuosoServer
 
 from aiskills.cli import main
+from aiskills.config import Settings
 from aiskills.errors import StoreError
 from aiskills.namespaces import CATALOG_GRAPH, STAGING_GRAPH_PREFIX, framework_graph
 from aiskills.store.base import CatalogEntry, GraphData
@@ -72,11 +75,63 @@ def proxy(virtuoso: VirtuosoServer) -> Iterator[FaultyProxy]:
         yield p
 
 
+def through_settings(virtuoso: VirtuosoServer, proxy: FaultyProxy, timeout: float = 20.0) -> Settings:
+    """Settings of a store whose every request (query, update, graph store) passes the proxy."""
+    return virtuoso.settings(
+        endpoint=proxy.url("/sparql"), update_endpoint=proxy.url("/sparql-auth"),
+        graph_store=proxy.url("/sparql-graph-crud-auth"), timeout=timeout)
+
+
 def through(virtuoso: VirtuosoServer, proxy: FaultyProxy, timeout: float = 20.0) -> RemoteStore:
     """A store whose every request (query, update, graph store) passes the proxy."""
-    return RemoteStore.from_settings(virtuoso.settings(
-        endpoint=proxy.url("/sparql"), update_endpoint=proxy.url("/sparql-auth"),
-        graph_store=proxy.url("/sparql-graph-crud-auth"), timeout=timeout))
+    return RemoteStore.from_settings(through_settings(virtuoso, proxy, timeout))
+
+
+def pauses_within(timeout: float) -> list[float]:
+    """The pauses a read that keeps failing takes within ``timeout`` s: doubling from
+    ``FIRST_PAUSE``, ``READ_ATTEMPTS - 1`` at most, each only if it ends before the timeout (tries
+    themselves counted as taking no time, so this is the most the code may pause)."""
+    pauses: list[float] = []
+    for attempt in range(1, READ_ATTEMPTS):
+        pause = FIRST_PAUSE * 2 ** (attempt - 1)
+        if sum(pauses) + pause >= timeout:
+            break
+        pauses.append(pause)
+    return pauses
+
+
+def one_try(settings: Settings) -> float:
+    """Seconds one failing read takes with ``settings``' endpoint, here and now: the most of three
+    reads through a store whose timeout (``FIRST_PAUSE``) leaves no room for a second try."""
+    took = []
+    with RemoteStore.from_settings(replace(settings, timeout=FIRST_PAUSE)) as once:
+        for _ in range(3):
+            began = time.monotonic()
+            with pytest.raises(StoreError, match="cannot reach"):
+                once.select("SELECT * WHERE { ?s ?p ?o }")
+            took.append(time.monotonic() - began)
+    return max(took)
+
+
+def wake_late() -> float:
+    """Seconds a pause overruns on this machine now: the most of three short sleeps' overruns (the
+    scheduler wakes a sleeper late by about as much however long it slept)."""
+    late = []
+    for _ in range(3):
+        began = time.monotonic()
+        time.sleep(0.001)
+        late.append(time.monotonic() - began - 0.001)
+    return max(late)
+
+
+def fail_bound(pauses: list[float], tries: int, attempt: float, late: float) -> float:
+    """The most a read that keeps failing may take: its ``pauses``, each overrun by ``late``, and
+    ``tries`` tries, each costing ``attempt``; those overheads doubled, since one try or pause
+    varies from the next on a busy machine, and each step given one switch interval more (how long
+    a thread that woke may wait for the interpreter's lock while another thread, such as the
+    proxy's, holds it)."""
+    steps = tries + len(pauses)
+    return sum(pauses) + 2 * (tries * attempt + len(pauses) * late) + steps * sys.getswitchinterval()
 
 
 OLD = ({str(t) for t in triples("old")}, [CATALOG_GRAPH, V1], [V1])
@@ -86,13 +141,17 @@ OLD = ({str(t) for t in triples("old")}, [CATALOG_GRAPH, V1], [V1])
 def test_unreachable_store_is_one_error_naming_the_endpoint_after_a_few_quick_tries(
         virtuoso: VirtuosoServer) -> None:
     url = f"http://127.0.0.1:{free_port()}/sparql"
+    attempt, late = one_try(virtuoso.settings(endpoint=url)), wake_late()
     with RemoteStore.from_settings(virtuoso.settings(endpoint=url, timeout=10.0)) as gone:
         began = time.monotonic()
         with pytest.raises(StoreError) as caught:
             gone.select("SELECT * WHERE { ?s ?p ?o }")
         took = time.monotonic() - began
-    pauses = sum(FIRST_PAUSE * 2 ** i for i in range(READ_ATTEMPTS - 1))
-    assert pauses <= took < pauses + 2  # every try made, with growing pauses, and no more
+    pauses = pauses_within(10.0)
+    assert len(pauses) == READ_ATTEMPTS - 1  # 10 s leave room for every pause
+    # Every try made, with growing pauses, and no more: the pauses, plus what each try and each
+    # pause's overrun cost here just now.
+    assert sum(pauses) <= took < fail_bound(pauses, READ_ATTEMPTS, attempt, late)
     message = str(caught.value)
     assert url in message and f"{READ_ATTEMPTS} tries" in message
     assert "is it running" in message and "AISKILLS_ENDPOINT" in message and "\n" not in message
@@ -108,13 +167,21 @@ def test_unreachable_store_through_the_cli_is_exit_2_and_one_line(virtuoso: Virt
 
 
 def test_retries_stop_within_the_timeout(virtuoso: VirtuosoServer, proxy: FaultyProxy) -> None:
+    with FaultyProxy("127.0.0.1", virtuoso.http_port) as measured:  # the same path, counted apart
+        measured.refuse(3)
+        attempt, late = one_try(through_settings(virtuoso, measured)), wake_late()
     proxy.refuse(100)
+    pauses = pauses_within(1.0)
+    assert pauses == [FIRST_PAUSE, 2 * FIRST_PAUSE]  # 0.25 s + 0.5 s fit in 1 s; 1 s more would not
     with through(virtuoso, proxy, timeout=1.0) as store:
         began = time.monotonic()
         with pytest.raises(StoreError, match="cannot reach"):
             store.select("SELECT * WHERE { ?s ?p ?o }")
-        assert time.monotonic() - began < 1.0 + 0.75  # a fourth try would start at 1.75 s
-    assert proxy.count("refused") == 3  # 0.25 s + 0.5 s of pauses fit in 1 s; 1 s more would not
+        took = time.monotonic() - began
+    assert proxy.count("refused") == 3  # one try before the pauses, and one after each
+    # The pauses the code may take within its 1 s, plus what three tries through this proxy and
+    # two pauses' overruns cost here just now. A last pause before giving up (1 s) would not fit.
+    assert sum(pauses) <= took < fail_bound(pauses, 3, attempt, late)
 
 
 # -- transient faults on reads -------------------------------------------------------------------
