@@ -8,6 +8,7 @@ import html
 import io
 import json
 import re
+import sys
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -401,7 +402,6 @@ def alignment_text(name: str) -> str:
     return next(q.text for q in alignment.questions() if q.name == name)
 
 
-SLACK = 5.0  # seconds of scheduling a busy 2-core machine may add to a bound
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
 
@@ -431,11 +431,25 @@ def test_a_remote_store_answers_protocol_queries_over_its_active_graphs(remote_c
 
 @pytest.mark.remote
 def test_a_slow_query_on_a_remote_store_is_503_at_the_timeout(remote_client: FlaskClient) -> None:
+    before = _timed_count(remote_client)
     started = time.monotonic()
     res = remote_client.get("/sparql", query_string={"query": SLOW})
     took = time.monotonic() - started
+    round_trip = max(before, _timed_count(remote_client))  # the machine's load just before and after
     assert res.status_code == 503 and res.headers["Retry-After"].isdigit()
-    assert "more than 2 s" in res.get_data(as_text=True) and 2 <= took < 2 + SLACK
-    assert _capability_count(remote_client) == 187
+    # The remote store gives the server's answer 2 s (the read timeout of its HTTP request). Past
+    # that the 503 costs sending the query and answering the client (a trivial query's round trip
+    # covers both), waking from the socket's timeout (a second round trip), one round trip to spare
+    # for a busy machine's variance, and one switch interval for the woken thread to get the
+    # interpreter's lock back.
+    assert "more than 2 s" in res.get_data(as_text=True)
+    assert 2 <= took < 2 + 3 * round_trip + sys.getswitchinterval()
+
+
+def _timed_count(client: FlaskClient) -> float:
+    """Seconds a trivial query (the capability count, checked) takes through ``client``, now."""
+    started = time.monotonic()
+    assert _capability_count(client) == 187
+    return time.monotonic() - started
 
 
