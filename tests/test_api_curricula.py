@@ -12,7 +12,7 @@ from urllib.parse import quote
 import pytest
 from flask.testing import FlaskClient
 
-from aiskills import curricula, loading
+from aiskills import curricula, formats, loading
 from aiskills import namespaces as ns
 from aiskills.config import Settings, Token
 from aiskills.store.base import Store
@@ -24,6 +24,9 @@ WRITE = "curricula-write-token"
 READ = "curricula-read-token"
 WRITER = {"Authorization": f"Bearer {WRITE}"}
 CURRICULUM = "https://provider.example/curricula/ai-foundations"
+#: The CSV list's columns, a public contract.
+COLUMNS = ["id", "curriculum", "title", "provider", "modules", "outcomes", "submitted", "source", "sha256",
+           "frameworkVersion", "graph"]
 
 
 def make_client(store: Store, **overrides: object) -> FlaskClient:
@@ -136,6 +139,34 @@ def test_the_list_as_json_and_csv(client: FlaskClient) -> None:
         assert rows[0]["title"] == "'" + doc["title"]  # a spreadsheet shows it as text, never runs it
     wrong = client.get("/api/curricula?format=xml")
     assert wrong.status_code == 400 and "format" in wrong.get_json()["error"]
+
+
+@pytest.mark.parametrize("fmt", formats.offered("api"), ids=lambda f: f.name)
+def test_the_list_is_given_in_each_format_the_registry_offers_the_api_by_any_case_of_its_names_or_its_type(
+        client: FlaskClient, fmt: formats.Format) -> None:
+    key = post(client, to_json(base())).get_json()["id"]  # type: ignore[attr-defined]
+    asked = [{"query_string": {"format": spelled}} for n in (fmt.name, *fmt.names)
+             for spelled in (n, n.upper(), n.capitalize())] + [{"headers": {"Accept": fmt.media_type}}]
+    for how in asked:
+        response = client.get("/api/curricula", **how)  # type: ignore[arg-type]
+        assert (response.status_code, response.mimetype) == (200, fmt.media_type), how
+        text = response.get_data(as_text=True)
+        if fmt is formats.CSV:
+            rows = list(csv.reader(io.StringIO(text)))
+            assert rows[0] == COLUMNS and [r[0] for r in rows[1:]] == [key]
+        else:
+            assert [r["id"] for r in response.get_json()] == [key]
+
+
+def test_an_unknown_format_is_a_400_from_the_error_table_naming_the_formats_the_registry_offers(
+        client: FlaskClient) -> None:
+    names = formats.names("api")
+    assert set(names) == {"json", "csv"}
+    for accept, kind in (("application/json", "application/json"), ("text/plain", "text/plain")):
+        response = client.get("/api/curricula?format=xml", headers={"Accept": accept})
+        assert (response.status_code, response.mimetype) == (400, kind)  # as the error table answers
+        text = response.get_data(as_text=True)
+        assert "unknown format 'xml'" in text and all(f"format={n}" in text for n in names)
 
 
 def test_one_curriculum_by_key_or_iri_with_modules_and_outcomes(client: FlaskClient) -> None:

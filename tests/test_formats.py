@@ -112,8 +112,14 @@ def test_sparqlwrapper_s_format_names_reach_the_endpoint_as_the_registry_resolve
                 assert (answer.status_code, _media(answer)) == (200, fmt.media_type), (name, graph)
 
 
-def test_api_answers_csv_for_the_name_the_registry_gives_csv_and_json_otherwise(client: FlaskClient) -> None:
+@pytest.mark.parametrize("path", ["/api/ask/framework-summary", "/api/curricula"])
+def test_api_answers_in_the_format_the_registry_gives_a_name_and_refuses_a_name_it_gives_no_api_format(
+        client: FlaskClient, path: str) -> None:
     assert formats.by_name("CSV", "api") is formats.CSV and formats.by_name("json", "api") is formats.API_JSON
-    assert _media(client.get("/api/ask/framework-summary", query_string={"format": "CSV"})) == "text/csv"
-    assert _media(client.get("/api/ask/framework-summary", query_string={"format": "tsv"})) == "application/json"
-    assert _media(client.get("/api/ask/framework-summary", headers={"Accept": "text/csv"})) == "text/csv"
+    assert _media(client.get(path, query_string={"format": "CSV"})) == "text/csv"
+    assert _media(client.get(path, query_string={"format": "Json"})) == "application/json"
+    assert _media(client.get(path, headers={"Accept": "text/csv"})) == "text/csv"
+    assert _media(client.get(path)) == "application/json"
+    for name in ("tsv", ""):  # a format of /sparql's only; none
+        refused = client.get(path, query_string={"format": name})
+        assert refused.status_code == 400 and f"unknown format {name!r}" in refused.get_json()["error"]

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from aiskills import alignment, formats
+from aiskills.errors import InputError
 from aiskills.output import table_csv
 from aiskills.queries import NamedQuery
 
@@ -41,8 +42,9 @@ def ask(name: str) -> Any:
     if name not in questions:
         return jsonify(error=f"there is no question named {name!r}", questions=list(questions)), 404
     params = {k: v for k, v in request.args.items() if k != "format"}
+    fmt = api_format()
     answer = alignment.ask(current_app.extensions["aiskills"]["store"], name, params, questions)
-    if _wants_csv():
+    if fmt is formats.CSV:
         return Response(
             table_csv(answer.table),
             mimetype="text/csv",
@@ -55,10 +57,18 @@ def _questions() -> dict[str, NamedQuery]:
     return current_app.extensions["aiskills"]["questions"]  # type: ignore[no-any-return]
 
 
-def _wants_csv() -> bool:
-    """``?format=csv`` (a name the format registry gives CSV on ``/api``), else ``Accept: text/csv``."""
-    fmt = request.args.get("format")
-    if fmt:
-        return formats.by_name(fmt, "api") is formats.CSV
-    offers = [formats.API_JSON.media_type, formats.CSV.media_type]
-    return request.accept_mimetypes.best_match(offers, default=offers[0]) == formats.CSV.media_type
+def api_format() -> formats.Format:
+    """The format of an ``/api`` answer, from the format registry: the one ``?format=`` names (any
+    case), else the one ``Accept`` prefers of those ``/api`` offers, JSON when it prefers none. A name
+    the registry does not give ``/api`` (or an empty one) is an ``InputError`` (a 400 by the error
+    table) naming those it does."""
+    name = request.args.get("format")
+    if name is not None:  # given, even empty: named
+        fmt = formats.by_name(name, "api")
+        if fmt is None:
+            offered = " or ".join(f"format={n}" for n in formats.names("api"))
+            raise InputError(f"unknown format {name!r}", source="format", fix=f"use {offered}")
+        return fmt
+    offers = [formats.API_JSON, *(f for f in formats.offered("api") if f is not formats.API_JSON)]
+    best = request.accept_mimetypes.best_match([f.media_type for f in offers], default=offers[0].media_type)
+    return next(f for f in offers if f.media_type == best)

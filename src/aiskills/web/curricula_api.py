@@ -11,10 +11,11 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from aiskills import curricula
+from aiskills import curricula, formats
 from aiskills.curricula import CurriculumRecord
 from aiskills.errors import InputError
 from aiskills.output import rows_csv
+from aiskills.web.api import api_format
 from aiskills.web.auth import require_write
 from aiskills.web.context import store
 from aiskills.web.validate import Refused, check, parse_error, read_submission
@@ -88,15 +89,12 @@ def submit() -> Any:
 @curricula_api.get("")
 def list_curricula() -> Any:
     """Every stored curriculum: a JSON list, or CSV (``?format=csv`` or ``Accept: text/csv``)."""
+    fmt = api_format()
     rows = [record_dict(r) for r in curricula.records(store())]
-    fmt = request.args.get("format")
-    if fmt is not None and fmt not in ("json", "csv"):
-        return jsonify(error=f"unknown format {fmt!r}", fix="use format=json or format=csv"), 400
-    best = request.accept_mimetypes.best_match(["application/json", "text/csv"], default="application/json")
-    if fmt == "csv" or (fmt is None and best == "text/csv"):
+    if fmt is formats.CSV:
         return Response(
             rows_csv(CSV_COLUMNS, ([r[c] for c in CSV_COLUMNS] for r in rows)),
-            mimetype="text/csv",
+            mimetype=fmt.media_type,
             headers={"Content-Disposition": 'attachment; filename="curricula.csv"'},
         )
     return jsonify(rows)

@@ -3,7 +3,8 @@
 The shipped file is generated (``make openapi``, or ``python -m aiskills.web.openapi``) from what the app
 registers: its paths and methods are the app's ``/api/*`` routes, the alignment questions (their
 names, their parameters) come from the question registry (the headers of ``queries/alignment/*.rq``),
-and the schema of a submitted curriculum from the submission format's field table.
+the ``format`` names from the format registry, and the schema of a submitted curriculum from the
+submission format's field table.
 The prose of each operation (summaries, response schemas) is kept from the shipped file; a route that
 has none yet gets one from its view's docstring. A test checks that the shipped file is what the
 generator writes, so a new route or question is one regeneration away from being described.
@@ -21,6 +22,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app
 
+from aiskills import formats
 from aiskills.queries import NamedQuery
 from aiskills.submission import fields
 from aiskills.submission.readers import CONTEXT_IRI
@@ -79,8 +81,18 @@ def generate(app: Flask, questions: Iterable[NamedQuery], previous: dict[str, An
     }
     if ASK_PATH in paths:
         paths[ASK_PATH] = {"get": _ask_operation(paths[ASK_PATH]["get"], list(questions))}
+    for operations in paths.values():
+        for operation in operations.values():
+            for p in operation.get("parameters", []):
+                if p["in"] == "query" and p["name"] == "format":
+                    p["schema"] = _format_schema()
     spec["paths"] = paths
     return spec
+
+
+def _format_schema() -> dict[str, Any]:
+    """``?format=`` on ``/api``: the names the format registry gives it (read in any case), JSON by default."""
+    return {"type": "string", "enum": list(formats.names("api")), "default": formats.API_JSON.name}
 
 
 def _in_order(operations: dict[str, Any], before: list[str]) -> dict[str, Any]:
