@@ -1,4 +1,4 @@
-"""The query engine of a served embedded store, through the real ``aiskills serve`` (gunicorn, its engine
+"""The query engine of a served embedded store, through the real ``aiskills serve`` (granian, its engine
 process, query processes) and the clients researchers use: SPARQLWrapper, rdflib's SPARQLStore and
 SPARQLUpdateStore, curl, and the aiskills command line on the same store while the server runs.
 """
