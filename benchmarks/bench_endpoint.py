@@ -295,6 +295,7 @@ def main() -> None:
 
 def endurance(a: argparse.Namespace) -> None:
     """The soak and the readers-and-writers run, on a store of their own."""
+    a.data.mkdir(parents=True, exist_ok=True)
     store = a.data / "endurance-store"
     shutil.rmtree(store, ignore_errors=True)
     port = free_port()
