@@ -4,7 +4,7 @@ Prepares a store with the framework and ``--curricula`` curricula (default 100, 
 it), copies its active graphs for Oxigraph, then starts both:
 
 - aiskills: ``python -m aiskills.cli serve --store DIR --workers W --threads T`` (the engine process,
-  gunicorn, query processes);
+  granian web workers, query processes);
 - Oxigraph: ``oxigraph serve-read-only --location COPY --union-default-graph`` (the ``oxigraph`` package
   on PyPI, the same engine aiskills embeds), so both answer over the union of the named graphs.
 
@@ -13,6 +13,10 @@ Each query is sent by ``wrk`` (Debian's package; ``scripts/install-system.sh`` i
 ``Accept: application/sparql-results+json``, first to one server then to the other. Printed per query:
 requests/s, p50 and p99 latency, non-2xx answers and socket errors, and aiskills' figures as ratios of
 Oxigraph's. The goals the endpoint is held to are printed beside them.
+
+Beside them, the direct peer: the same query run straight on the same copy with pyoxigraph, back to
+back, in one process per core, no server and no HTTP: the most any design that evaluates queries in
+pyoxigraph (as the embedded store does) can reach here.
 
 Queries: ``ASK { ?s ?p ?o }``; outcomes per capability (GROUP BY / COUNT over every stored outcome);
 the capability-provision question's text (queries/alignment/capability-provision.rq, no parameter).
@@ -130,6 +134,30 @@ def wrk(url: str, query: str, connections: int, seconds: float) -> dict[str, flo
     }
 
 
+#: One process of the direct peer: the query on the store in pyoxigraph, back to back, no server.
+DIRECT = """
+import sys, time, pyoxigraph as ox
+store = ox.Store.read_only(sys.argv[1])
+query, seconds = sys.stdin.read(), float(sys.argv[2])
+end, n = time.monotonic() + seconds, 0
+while time.monotonic() < end:
+    store.query(query, use_default_graph_as_union=True).serialize(format=ox.QueryResultsFormat.JSON)
+    n += 1
+print(n)
+"""
+
+
+def direct(location: Path, query: str, seconds: float) -> float:
+    """Queries per second of the query run straight on the store (pyoxigraph, as ``aiskills`` embeds
+    it) in one process per core, each back to back: what any design that evaluates in pyoxigraph can
+    reach at most on this machine."""
+    cores = os.cpu_count() or 1
+    procs = [subprocess.Popen([sys.executable, "-c", DIRECT, str(location), str(seconds)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True) for _ in range(cores)]
+    done = [int(p.communicate(query)[0]) for p in procs]
+    return sum(done) / seconds
+
+
 TOKEN = "bench-endpoint-token"
 
 
@@ -243,11 +271,12 @@ def main() -> None:
                 wrk(url, query, a.connections, 2)
             o = wrk(ours, query, a.connections, a.seconds)
             t = wrk(theirs, query, a.connections, a.seconds)
-            rows.append((label, o, t))
+            d = direct(copy, query, a.seconds)
+            rows.append((label, o, t, d))
     print("| query | aiskills req/s | p50 ms | p99 ms | errors | Oxigraph req/s | p50 ms | p99 ms "
-          "| throughput ratio | p99 ratio | goal |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
-    for label, o, t in rows:
+          "| throughput ratio | p99 ratio | goal | pyoxigraph direct q/s | aiskills / direct |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|")
+    for label, o, t, d in rows:
         ratio = o["rps"] / t["rps"] if t["rps"] else float("nan")
         p99 = o["p99"] / t["p99"] if t["p99"] else float("nan")
         least, most_p99, floor = GOALS[label]
@@ -260,11 +289,13 @@ def main() -> None:
             goal.append(f">= {floor:,.0f} req/s: {'met' if o['rps'] >= floor else 'NOT met'}")
         errors = int(o["non2xx"] + o["errors"])
         print(f"| {label} | {o['rps']:,.0f} | {o['p50']:.1f} | {o['p99']:.1f} | {errors} | {t['rps']:,.0f} "
-              f"| {t['p50']:.1f} | {t['p99']:.1f} | {ratio:.2f} | {p99:.2f} | {'; '.join(goal)} |")
+              f"| {t['p50']:.1f} | {t['p99']:.1f} | {ratio:.2f} | {p99:.2f} | {'; '.join(goal)} "
+              f"| {d:,.0f} | {o['rps'] / d:.2f} |")
 
 
 def endurance(a: argparse.Namespace) -> None:
     """The soak and the readers-and-writers run, on a store of their own."""
+    a.data.mkdir(parents=True, exist_ok=True)
     store = a.data / "endurance-store"
     shutil.rmtree(store, ignore_errors=True)
     port = free_port()

@@ -1,4 +1,4 @@
-"""Load: the real server (gunicorn, ``aiskills serve``) under N concurrent HTTP clients on loopback.
+"""Load: the real server (granian, ``aiskills serve``) under N concurrent HTTP clients on loopback.
 
 Prepares a store holding the framework and N curricula (``--curricula``, default 1,000; kept in
 ``--data`` and reused), starts ``python -m aiskills.cli serve --store DIR --port P --threads N``

@@ -51,7 +51,7 @@ def time_to_ready(store: Path) -> float:
                 time.sleep(0.02)
         raise SystemExit(f"not ready after {LIMIT} s")
     finally:
-        os.killpg(server.pid, signal.SIGTERM)  # the server and its gunicorn worker, which it started
+        os.killpg(server.pid, signal.SIGTERM)  # the server and its web workers, which it started
         try:
             server.wait(10)
         except subprocess.TimeoutExpired:

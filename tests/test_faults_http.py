@@ -46,7 +46,7 @@ def big(modules: int) -> bytes:
 
 
 class Server:
-    """``python -m aiskills.cli serve`` in its own process group (gunicorn runs a worker beside its
+    """``python -m aiskills.cli serve`` in its own process group (granian runs workers beside its
     master: the kill must reach both)."""
 
     def __init__(self, store: Path) -> None:
@@ -134,7 +134,7 @@ def test_a_killed_submission_leaves_the_old_or_the_new_curriculum_whole(tmp_path
             took[name] = time.monotonic() - started
         except TimeoutError:
             pytest.fail("`aiskills serve` answered no write within 60 s: the embedded store must be opened "
-                        "in the gunicorn worker, after the fork, not in the master before it")
+                        "in the web worker, after the fork, not in the master before it")
         finally:
             server.kill()
         content[name], checksums = stored(path)

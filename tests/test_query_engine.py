@@ -1,4 +1,4 @@
-"""The query engine of a served embedded store, through the real ``aiskills serve`` (gunicorn, its engine
+"""The query engine of a served embedded store, through the real ``aiskills serve`` (granian, its engine
 process, query processes) and the clients researchers use: SPARQLWrapper, rdflib's SPARQLStore and
 SPARQLUpdateStore, curl, and the aiskills command line on the same store while the server runs.
 """
@@ -123,6 +123,52 @@ def test_one_runaway_query_costs_the_others_one_core_at_most(
         assert slow.result().status_code == 503
     assert fast.status_code == 200 and fast.json()["boolean"] is True
     assert cores < 1.3, f"the server used {cores:.2f} cores while one query ran away"
+
+
+def test_a_query_process_started_from_a_request_thread_outlives_that_thread(tmp_path: Path) -> None:
+    """A request thread that meets the deadline has the stopped query process replaced; the web
+    server may retire that thread soon after (granian does when it idles). Linux sends a process's
+    parent-death signal when the thread that started it exits, so the replacement must be started
+    by the pool's own thread: after the request thread ends, every query process still answers."""
+    from aiskills.store.engine import EngineStore
+    from aiskills.store.isolated import QueryTimeout
+    from support.served import PRELOAD, engine
+
+    path = tmp_path / "store"
+    with engine(path):
+        store = EngineStore.connect(path, pool_size=2, timeout=60.0, preload=PRELOAD)
+        assert store is not None and store.wait_started()
+        try:
+            before = set(store.query_pids())
+            store.timeout = 1.0
+            stopped: list[BaseException] = []
+
+            def request_thread() -> None:  # what a web server's request thread does, then it ends
+                try:
+                    store.select(SLOW)
+                except QueryTimeout as exc:
+                    stopped.append(exc)
+                    assert store.wait_started(60.0)  # the replacement runs before the thread ends
+
+            thread = threading.Thread(target=request_thread)
+            thread.start()
+            thread.join()
+            assert stopped, "the slow query was not stopped at its deadline"
+            store.timeout = 60.0
+            assert store.wait_started()
+            replaced = set(store.query_pids()) - before
+            assert len(replaced) == 1, "the stopped query process was not replaced"
+            for _ in range(4):  # every process of the pool, the replacement included, answers
+                assert store.count() > 0
+            assert set(store.query_pids()) >= replaced
+            (pid,) = replaced
+            assert Path(f"/proc/{pid}").exists() and "Z" not in _state(pid)
+        finally:
+            store.close()
+
+
+def _state(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].split()[0]
 
 
 def test_api_ask_and_pages_stop_at_the_deadline_too(tmp_path: Path) -> None:

@@ -464,7 +464,7 @@ def restore(source: Path, store_dir: Path | None, endpoint: str | None) -> None:
     default=1,
     show_default=True,
     type=click.IntRange(min=1),
-    help="gunicorn worker processes (web requests). On an embedded store one engine process writes and "
+    help="Web worker processes (granian; web requests). On an embedded store one engine process writes and "
     "every query runs in a query process of its own, so more workers use more cores for the web side.",
 )
 @click.option(
@@ -485,7 +485,7 @@ def serve(
     store_dir: Path | None,
     endpoint: str | None,
 ) -> None:
-    """Serve the web app (gunicorn): the pages at /, every IRI at /id/… and /ontology, /validate,
+    """Serve the web app (granian): the pages at /, every IRI at /id/… and /ontology, /validate,
     /alignment, the SPARQL endpoint at /sparql, the API under /api. On an empty embedded store the
     bundled framework is loaded first. While it runs, other aiskills commands on the same store go
     through it."""
@@ -539,20 +539,24 @@ def _serve(
     click.echo(
         f"serving {where} on http://{host}:{port}/ with {workers} worker(s) x {threads} thread(s)", err=True
     )
-    from gunicorn.app.base import BaseApplication
+    from granian.constants import Interfaces
+    from granian.server import Server
 
-    class _Server(BaseApplication):
-        def load_config(self) -> None:
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("threads", threads)
-            self.cfg.set("accesslog", "-")
-            self.cfg.set("graceful_timeout", 5)
-
-        def load(self) -> Any:
-            return app()
-
-    _Server().run()
+    # The master forks its workers; it holds no store (the engine process does), so no process
+    # forks while it holds one. Each worker builds the app once, when it starts.
+    server = Server(
+        "aiskills.web:create_app",  # a name for the logs: the app comes from ``app()`` below
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=workers,
+        blocking_threads=threads,
+        websockets=False,
+        log_access=True,
+        respawn_failed_workers=True,
+        workers_kill_timeout=5,
+    )
+    server.serve(target_loader=lambda *_: app(), wrap_loader=False)
 
 
 def _start_engine(settings: Settings) -> subprocess.Popen[bytes]:

@@ -3,7 +3,7 @@
 
 - ``served_app``: the web app in this process (Werkzeug's threaded server on loopback) reading through
   query processes, or
-- ``aiskills_serve``: the real ``aiskills serve`` (gunicorn) as a child process on a free port.
+- ``aiskills_serve``: the real ``aiskills serve`` (granian) as a child process on a free port.
 
 Query processes are children of the process that holds the ``EngineStore`` (this one for
 ``served_app``); ``descendants`` lists a process tree from /proc, for checks on CPU use and leftovers.

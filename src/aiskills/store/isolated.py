@@ -24,6 +24,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
@@ -128,9 +129,18 @@ class ReaderPool:
         self._idle: list[_Process] = []
         self._count = 0
         self._closed = False
+        # Every query process is started from this one thread, which lives as long as the pool: Linux
+        # delivers a process's parent-death signal (``die_with_parent``) when the *thread* that
+        # started it exits, and a web server's request threads come and go (granian retires idle
+        # ones), which would kill the query processes they had started.
+        self._spawner = ThreadPoolExecutor(1, thread_name_prefix="query-process-spawner")
         for _ in range(self.size):  # started now, so the first queries do not wait for interpreters
-            self._idle.append(_Process(store_path, self.preload))
+            self._idle.append(self._start())
             self._count += 1
+
+    def _start(self) -> _Process:
+        """A new query process, started from the pool's own thread."""
+        return self._spawner.submit(_Process, self.store_path, self.preload).result()
 
     def wait_started(self, timeout: float = START_TIMEOUT) -> bool:
         """Wait until every idle query process has started; False if some had not within ``timeout``."""
@@ -197,7 +207,7 @@ class ReaderPool:
                 return chosen
             self._count += 1
         try:
-            return _Process(self.store_path, self.preload)
+            return self._start()
         except OSError:
             with self._cond:
                 self._count -= 1
@@ -216,8 +226,8 @@ class ReaderPool:
             replace = not self._closed
         if replace:  # started now, so the pool is at full strength when the next query comes
             try:
-                fresh = _Process(self.store_path, self.preload)
-            except OSError:
+                fresh = self._start()
+            except (OSError, RuntimeError):  # RuntimeError: the pool closed meanwhile
                 fresh = None
             with self._cond:
                 if fresh is not None:
@@ -235,6 +245,7 @@ class ReaderPool:
             self._cond.notify_all()
         for process in idle:
             process.kill()
+        self._spawner.shutdown(wait=False)
 
 
 def _read_exact(fd: int, size: int, deadline: float, *, started: bool = True) -> bytes:

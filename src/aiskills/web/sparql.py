@@ -334,8 +334,7 @@ def dataset_of(
 ) -> tuple[Sequence[str] | None, Sequence[str] | None]:
     """Check the query and work out its dataset; the dataset named by the protocol wins over the
     query's own. Runs in the web process: cheap, and it refuses before a query process is asked."""
-    check_safe(operation.query)
-    parse_check(operation.query, base_iri)
+    own = checked_dataset(operation.query, base_iri)
     if operation.names_dataset:
         # Graphs named by the protocol that this store does not hold are empty (never fetched);
         # a FROM in the query text naming one is refused (query_dataset) as a remote FROM.
@@ -344,8 +343,18 @@ def dataset_of(
             [g for g in operation.default_graphs if g in held],
             [g for g in operation.named_graphs if g in held],
         )
-    dataset = query_dataset(operation.query, base_iri)
-    return dataset if dataset is not None else (None, None)
+    return own if own is not None else (None, None)
+
+
+@functools.lru_cache(maxsize=256)
+def checked_dataset(query: str, base_iri: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """``check_safe``, ``parse_check`` and the query's own dataset (``query_dataset``) of a query text:
+    a pure function of the text and base, so kept for the texts sent most (clients send the same
+    queries again and again); a refusal is raised, never kept."""
+    check_safe(query)
+    parse_check(query, base_iri)
+    found = query_dataset(query, base_iri)
+    return None if found is None else (tuple(found[0]), tuple(found[1]))
 
 
 # -- answering ---------------------------------------------------------------------------------------
