@@ -23,7 +23,7 @@ from support.virtuoso import VirtuosoServer
 
 from aiskills.cli import main
 from aiskills.config import Settings
-from aiskills.errors import StoreError
+from aiskills.errors import QueryError, StoreError
 from aiskills.namespaces import CATALOG_GRAPH, STAGING_GRAPH_PREFIX, framework_graph
 from aiskills.store.base import CatalogEntry, GraphData
 from aiskills.store.catalog import serialize_triples
@@ -195,6 +195,42 @@ def test_read_succeeds_when_the_first_two_connections_are_refused(
     assert sorted(rows) == sorted((f"old {i}",) for i in range(50))
     assert proxy.count("refused") == 2
     assert took >= FIRST_PAUSE * 3  # paused 0.25 s, then 0.5 s
+
+
+#: Virtuoso's answer when its cost estimate passes its limit, as a loaded server once sent it for a
+#: question it answered in 0.3 s hundreds of times that minute (the estimate is sampled, not exact).
+_REFUSAL = (b"Virtuoso 42000 Error The estimated execution time 13556417 (sec) exceeds the limit of 600 (sec).\n"
+            b"\nSPARQL query:\nSELECT ?o WHERE { ?s ?p ?o }")
+REFUSED_FOR_COST = (b"HTTP/1.1 500 SPARQL Request Failed\r\nServer: Virtuoso/07.20.3229 (Linux) "
+                    b"x86_64-pc-linux-gnu\r\nConnection: close\r\nContent-Type: text/plain\r\n"
+                    b"Content-Length: " + str(len(_REFUSAL)).encode() + b"\r\n\r\n" + _REFUSAL)
+QUERY_REQUEST = b"POST /sparql "
+
+
+def test_a_query_refused_for_its_estimated_cost_is_asked_again_and_answered(
+        virtuoso: VirtuosoServer, direct: RemoteStore, proxy: FaultyProxy) -> None:
+    """Virtuoso's refusal of a query for its estimated cost is the server's limit of the moment, not
+    an error in the query: the read is asked again after a pause and gets the real answer."""
+    with through(virtuoso, proxy) as store:
+        proxy.answer(QUERY_REQUEST, REFUSED_FOR_COST, times=1)
+        rows = store.select("SELECT ?o WHERE { ?s ?p ?o }").values()
+    assert sorted(rows) == sorted((f"old {i}",) for i in range(50))
+    assert proxy.count("answered") == 1
+
+
+def test_a_query_refused_for_cost_on_every_try_is_a_store_error_not_the_users(
+        virtuoso: VirtuosoServer, direct: RemoteStore, proxy: FaultyProxy) -> None:
+    """Refused on every try, the read ends in ``StoreError`` (a 503 from the web error table), whose
+    message gives the server's reason and says the query is not at fault; never ``QueryError`` (a
+    400, the user's fault)."""
+    with through(virtuoso, proxy) as store:
+        proxy.answer(QUERY_REQUEST, REFUSED_FOR_COST, times=READ_ATTEMPTS + 1)
+        with pytest.raises(StoreError, match="too costly") as caught:
+            store.select("SELECT ?o WHERE { ?s ?p ?o }")
+    assert not isinstance(caught.value, QueryError)
+    assert "13556417 (sec) exceeds the limit" in str(caught.value)
+    assert "not an error in the query" in str(caught.value)
+    assert proxy.count("answered") == len(pauses_within(20.0)) + 1
 
 
 def test_read_whose_answer_is_cut_is_read_again(

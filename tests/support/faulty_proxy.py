@@ -9,6 +9,9 @@
 * ``cut_response(marker)``: a request holding ``marker`` reaches the server whole; when the server
   answers it with a 2xx status, half of the first chunk of the answer reaches the client and both
   connections are reset (a non-2xx answer, such as a digest-auth 401 challenge, passes through).
+* ``answer(marker, response, times)``: the next ``times`` requests holding ``marker`` get ``response``
+  (raw HTTP bytes, such as an error a real server once sent) instead of reaching the server, and
+  their connection is closed after it.
 
 ``events`` records what happened (``accepted``, ``refused``, ``marker``, ``cut``), in order, so a
 test can check, for example, that a request was not sent again after a cut.
@@ -16,11 +19,13 @@ test can check, for example, that a request was not sent again after a cut.
 
 from __future__ import annotations
 
+import contextlib
 import select
 import socket
 import struct
 import threading
 from types import TracebackType
+from typing import Self
 
 
 def _reset(sock: socket.socket) -> None:
@@ -46,6 +51,8 @@ class FaultyProxy:
         self._refuse = 0
         self._cut_request: bytes | None = None
         self._cut_response: bytes | None = None
+        self._answer: tuple[bytes, bytes] | None = None
+        self._answers_left = 0
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self.events: list[str] = []
@@ -63,6 +70,10 @@ class FaultyProxy:
         with self._lock:
             self._cut_response = marker
 
+    def answer(self, marker: bytes, response: bytes, times: int = 1) -> None:
+        with self._lock:
+            self._answer, self._answers_left = (marker, response), times
+
     def url(self, path: str) -> str:
         """``path`` on the proxy, e.g. ``url("/sparql")``."""
         return f"http://127.0.0.1:{self.port}{path}"
@@ -76,7 +87,7 @@ class FaultyProxy:
             self.events.append(event)
 
     # -- life cycle ------------------------------------------------------------------------------
-    def __enter__(self) -> FaultyProxy:
+    def __enter__(self) -> Self:
         thread = threading.Thread(target=self._accept_loop, name="faulty-proxy", daemon=True)
         thread.start()
         self._threads.append(thread)
@@ -130,7 +141,7 @@ class FaultyProxy:
                     if sock is client:
                         window = tail + data
                         tail = window[-256:]
-                        sent = self._from_client(window, data, server)
+                        sent = self._from_client(window, data, server, client)
                         if sent is None:
                             return
                         marked = marked or sent
@@ -145,10 +156,27 @@ class FaultyProxy:
             _reset(client)
             _reset(server)
 
-    def _from_client(self, window: bytes, data: bytes, server: socket.socket) -> bool | None:
-        """Forward ``data``; None when the request was cut, True when it holds the response marker."""
+    def _from_client(self, window: bytes, data: bytes, server: socket.socket,
+                     client: socket.socket) -> bool | None:
+        """Forward ``data``; None when the request was cut or answered here (close both connections),
+        True when it holds the response marker."""
         with self._lock:
             cut, mark = self._cut_request, self._cut_response
+            canned = self._answer if self._answers_left > 0 and self._answer[0] in window else None
+            if canned is not None:
+                self._answers_left -= 1
+        if canned is not None:
+            server_part = data[: max(0, window.index(canned[0]) - (len(window) - len(data)))]
+            if server_part:
+                server.sendall(server_part)
+            self._log("answered")
+            client.sendall(canned[1])
+            client.shutdown(socket.SHUT_WR)  # the answer, then an orderly end: nothing may overtake it
+            with contextlib.suppress(OSError):
+                client.settimeout(5)
+                while client.recv(65536):  # until the client closes its side
+                    pass
+            return None
         if cut is not None and cut in window:
             with self._lock:
                 self._cut_request = None

@@ -70,7 +70,8 @@ N_TRIPLES = "application/n-triples"
 #: Named in a dataset that must be empty; never written.
 EMPTY_GRAPH = "urn:x-aiskills:empty-dataset"
 VIRTUOSO_BNODE = "nodeID://"
-#: A read is tried up to this many times on a connection failure or a 502/503/504 answer,
+#: A read is tried up to this many times on a connection failure, a 502/503/504 answer or a refusal
+#: for cost (``Dialect.refused_for_cost``),
 #: pausing 0.25 s, 0.5 s, 1 s… between tries, and never retried past the store's timeout.
 READ_ATTEMPTS = 4
 FIRST_PAUSE = 0.25
@@ -691,8 +692,9 @@ class RemoteStore(Store):
     def _send(
         self, method: str, url: str, *, write: bool, deadline: float | None = None, **kwargs: Any
     ) -> requests.Response:
-        """One HTTP exchange. A read is tried again on a connection failure or a 502/503/504
-        answer, with pauses doubling from ``FIRST_PAUSE``, ``READ_ATTEMPTS`` tries at most and
+        """One HTTP exchange. A read is tried again on a connection failure, a 502/503/504 answer or
+        a refusal its dialect reads as the server's cost limit (then, out of tries, ``StoreError``:
+        a 503, never the user's 400), with pauses doubling from ``FIRST_PAUSE``, ``READ_ATTEMPTS`` tries at most and
         never past its time limit in all; a write is sent once (``_Cut`` when its connection fails).
         With ``deadline`` (a user's query) the request is given that many seconds and then
         ``QueryTimeout``."""
@@ -719,13 +721,24 @@ class RemoteStore(Store):
                 raise StoreError(_unreachable(url, exc, attempt)) from exc
             except requests.RequestException as exc:
                 raise StoreError(f"request to {url} failed: {exc} (check --endpoint)") from exc
-            if response.status_code in RETRY_STATUS and again:
+            refused = response.status_code >= 400 and self._refused_for_cost(response)
+            if (response.status_code in RETRY_STATUS or refused) and again:
                 time.sleep(pause)
                 pause *= 2
                 continue
+            if refused:
+                raise StoreError(
+                    f"{url} would not run the query: it judged it too costly ({server_message(response)}); "
+                    "this is the server's limit, not an error in the query: try again later"
+                )
             check_response(response, url, write)
             return response
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _refused_for_cost(self, response: requests.Response) -> bool:
+        """Whether the server refused the request as too costly (its dialect reads the answer)."""
+        dialect = self._dialect or detect(response)  # the first answer may come before detection
+        return dialect.refused_for_cost(server_message(response))
 
 
 def _cap_of(response: requests.Response) -> int | None:
