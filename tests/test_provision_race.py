@@ -13,17 +13,20 @@ import json
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 import pytest
 from support import alignment_data as data
+from support.served import engine
 from test_alignment_kept import direct
 
 from aiskills import alignment, curricula
 from aiskills.errors import QueryError
 from aiskills.queries import load_query
 from aiskills.store.base import Store
+from aiskills.store.engine import EngineStore
 from aiskills.store.remote import RemoteStore
 from aiskills.store.update import bind_written
 from aiskills.submission.readers import read_bytes
@@ -125,8 +128,9 @@ def writer(store: Store, request: pytest.FixtureRequest) -> Iterator[Callable[[]
         client.close()
 
 
-def run_together(jobs: list[Callable[[], object]]) -> None:
-    """Run ``jobs`` on threads of their own, released at once; re-raise the first error."""
+def run_together(jobs: list[Callable[[], object]], done: Callable[[], object] = lambda: None) -> None:
+    """Run ``jobs`` on threads of their own, released at once, each calling ``done`` at its end;
+    re-raise the first error."""
     start = threading.Barrier(len(jobs))
     errors: list[BaseException] = []
 
@@ -136,6 +140,8 @@ def run_together(jobs: list[Callable[[], object]]) -> None:
             job()
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
+        finally:
+            done()
 
     threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
     for t in threads:
@@ -151,11 +157,33 @@ def test_writers_at_the_same_time_keep_the_counts_equal_to_a_recount(
     """Eight writers at once, three times over: four store new curricula (two providers, overlapping
     capabilities), two replace the same curriculum with versions of different providers and
     capabilities, one removes a curriculum, one stores two curricula in one write. Every count equals
-    a recount from the curricula afterwards, and every curriculum written is there (of the two
-    replacements, one whole). With the counts read before the write and written back after, writers
-    at the same time overwrite each other's counts and this fails."""
+    a recount from the curricula afterwards, and every curriculum written is there. With the counts
+    read before the write and written back after, writers at the same time overwrite each other's
+    counts and this fails (on every backend). On a SPARQL server each writer is a client of its own
+    (in this process)."""
+    race(store, [writer() for _ in range(WRITERS)])
+
+
+def test_writers_through_the_engine_of_a_served_store_keep_the_counts_equal_to_a_recount(tmp_path: Path) -> None:
+    """The same writers through the engine of a served store (``aiskills serve``), as the web app's
+    workers and the command line write: the engine runs each write, with its counting, one at a time."""
+    path = tmp_path / "store"
+    with engine(path, load_bundled=False):
+        clients = [EngineStore.connect(path) for _ in range(WRITERS)]
+        try:
+            assert all(c is not None for c in clients)
+            # a client keeps a connection per thread: each writer thread closes its own
+            race(clients[0], clients, lambda: [c._drop_connection() for c in clients])  # type: ignore[arg-type,union-attr]
+        finally:
+            for c in clients:
+                if c is not None:
+                    c.close()
+
+
+def race(store: Store, stores: list[Store], done: Callable[[], object] = lambda: None) -> None:
+    """The writers of the tests above on ``stores`` (one each), checked on ``store``; ``done`` is
+    called on each writer's thread when it ends."""
     data.load_all(store)
-    stores = [writer() for _ in range(WRITERS)]
     for r in range(ROUNDS):
         replacements = [doc("embedding", provider(2 + r), 3 * r + 1), doc("embedding", provider(9), 3 * r + 20, 4)]
         for one in replacements:
@@ -170,7 +198,7 @@ def test_writers_at_the_same_time_keep_the_counts_equal_to_a_recount(
             lambda gone=removed: curricula.remove(stores[6], gone),
             lambda both=pair: _store_many(stores[7], both),
         ]
-        run_together(jobs)
+        run_together(jobs, done)
         stored = {rec.curriculum for rec in curricula.records(store)}
         assert {f"https://example.org/curricula/new-{r}-{i}" for i in range(4)} <= stored
         assert {p["id"] for p in pair} <= stored and data.EMBEDDING in stored and removed not in stored
