@@ -8,6 +8,7 @@ before a write is written back over another writer's.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 import threading
@@ -18,6 +19,7 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
+from conftest import _clear_all
 from support import alignment_data as data
 from support.served import engine
 from test_alignment_kept import direct
@@ -26,6 +28,7 @@ from aiskills import alignment, curricula
 from aiskills.errors import QueryError
 from aiskills.queries import load_query
 from aiskills.store.base import Store
+from aiskills.store.dialects import DIALECTS
 from aiskills.store.engine import EngineStore
 from aiskills.store.remote import RemoteStore
 from aiskills.store.update import bind_written
@@ -265,3 +268,28 @@ def test_written_graphs_are_bound_in_every_sub_select_that_reads_them() -> None:
     with pytest.raises(QueryError, match="not a valid IRI"):
         bind_written([update], ["not an IRI"])
     assert bind_written([update], []) == ""
+
+
+def test_a_write_moved_into_place_in_several_updates_counts_each_with_its_own_graphs(virtuoso: Any) -> None:
+    """Virtuoso takes a limited number of graphs per update (``graphs_per_update``), so a bigger write
+    moves its graphs into place in several requests; each request runs the counting for the graphs it
+    moves. With 3 graphs per update, ten curricula stored in one write, replaced (with other
+    capabilities and providers) in another, and then half removed keep the counts equal to a recount."""
+    settings = virtuoso.settings()
+    store = RemoteStore(settings.endpoint or "", update_endpoint=settings.update_endpoint,
+                        graph_store=settings.graph_store, user=settings.user, password=settings.password,
+                        dialect=dataclasses.replace(DIALECTS["virtuoso"], graphs_per_update=3))
+    _clear_all(store)
+    try:
+        data.load_framework(store)
+        _store_many(store, [doc(f"batch-{i}", provider(i % 3), 2 * i) for i in range(10)])
+        assert len(kept_rows(store)) > 10
+        assert_counts_are_a_recount(store)
+        _store_many(store, [doc(f"batch-{i}", provider(i % 4 + 3), 3 * i + 1, 3) for i in range(10)])
+        assert_counts_are_a_recount(store)
+        for i in range(0, 10, 2):
+            curricula.remove(store, f"https://example.org/curricula/batch-{i}")
+        assert_counts_are_a_recount(store)
+    finally:
+        _clear_all(store)
+        store.close()
