@@ -23,6 +23,9 @@ Virtuoso behaviours handled here (the others are in its dialect):
 * A failing multi-operation update is not rolled back (the endpoint commits what ran before the
   error), so the swap that ends a write uses only ``MOVE SILENT`` and ``DROP SILENT``, which do
   not fail on missing graphs; a transaction timeout or deadlock does roll the whole request back.
+  A write's hooks (``before``/``after``: the provision counts) ride in the same request, before and
+  after the moves; they are ``DELETE``/``INSERT … WHERE`` operations over graphs that exist, which
+  fail only as the whole request does (a deadlock or timeout).
 * Blank nodes come back as ``nodeID://…``; bound back into a query they are written as that IRI
   (with ``BIND`` when alone: a one-variable ``VALUES`` does not match them).
 * Booleans come back as ``"1"``/``"0"`` in JSON results and are restored to ``true``/``false``.
