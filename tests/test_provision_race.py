@@ -11,6 +11,7 @@ import copy
 import dataclasses
 import hashlib
 import json
+import multiprocessing
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -289,6 +290,48 @@ def test_a_write_moved_into_place_in_several_updates_counts_each_with_its_own_gr
         assert_counts_are_a_recount(store)
         for i in range(0, 10, 2):
             curricula.remove(store, f"https://example.org/curricula/batch-{i}")
+        assert_counts_are_a_recount(store)
+    finally:
+        _clear_all(store)
+        store.close()
+
+
+def _write_in_a_process(settings: Any, start: Any, k: int) -> None:
+    """One writer process: three new curricula, and (the first two) a replacement and a removal."""
+    store = RemoteStore.from_settings(settings)
+    start.wait()
+    for j in range(3):
+        data.store_curriculum(store, doc(f"process-{k}-{j}", provider(k % 2), 4 * k + j))
+        if (k, j) == (0, 1):
+            data.store_curriculum(store, {**doc("embedding", provider(7), 30), "id": data.EMBEDDING})
+        if (k, j) == (1, 1):
+            curricula.remove(store, data.SECOND)
+    store.close()
+
+
+@pytest.mark.parametrize("server", ["virtuoso", "oxigraph_server"])
+def test_writers_in_several_processes_keep_the_counts_equal_to_a_recount(
+        server: str, request: pytest.FixtureRequest) -> None:
+    """Four processes of this host writing to one SPARQL server at once (as a server's web workers
+    do): the counts equal a recount afterwards. The servers run concurrent update requests without
+    ordering them (a count read in one is overwritten by another), so writes to one server from this
+    host take turns; without that this fails."""
+    settings = request.getfixturevalue(server).settings()
+    store = RemoteStore.from_settings(settings)
+    _clear_all(store)
+    try:
+        data.load_all(store)
+        context = multiprocessing.get_context("spawn")
+        start = context.Barrier(4)
+        processes = [context.Process(target=_write_in_a_process, args=(settings, start, k)) for k in range(4)]
+        for p in processes:
+            p.start()
+        for p in processes:
+            p.join(300)
+        assert [p.exitcode for p in processes] == [0, 0, 0, 0]
+        stored = {rec.curriculum for rec in curricula.records(store)}
+        assert {f"https://example.org/curricula/process-{k}-{j}" for k in range(4) for j in range(3)} <= stored
+        assert data.SECOND not in stored
         assert_counts_are_a_recount(store)
     finally:
         _clear_all(store)
