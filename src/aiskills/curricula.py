@@ -12,12 +12,16 @@ Answers kept up to date at write time, so that questions over many curricula sta
   stored curriculum (``refresh``);
 - the provision graph (``PROVISION_GRAPH``) holds, for each capability some curriculum teaches, how
   many curricula teach it and how many distinct providers (``aisv:taughtBy``, ``aisv:providers``),
-  with the count per provider it is made from; it is written in the same atomic write as the
-  curriculum that changes it.
+  with the count per provider it is made from. The store changes them in the same transaction as
+  the curricula graphs they count, working them out from those graphs as that transaction sees them
+  (the updates ``queries/kept/provision-*.ru``, run through ``Store.replace_graphs``' ``before`` and
+  ``after``): nothing read before the write is written back, so writers at the same time (threads,
+  web workers, front ends sharing a SPARQL server) cannot undo each other's counts.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -28,9 +32,9 @@ from typing import TypeGuard
 import pyoxigraph as ox
 
 from aiskills import namespaces as ns
-from aiskills.errors import InputError
+from aiskills.errors import ConfigError, InputError
 from aiskills.framework.model import natural_key
-from aiskills.queries import load_query
+from aiskills.queries import load_update
 from aiskills.rdf import term_value
 from aiskills.store.base import CatalogEntry, GraphData, Store, Term
 from aiskills.submission.model import AISV, Submission
@@ -116,27 +120,20 @@ def store_many(
     counts they change; the number of triples of each curriculum's graph."""
     framework = FrameworkIndex.read(store)
     graphs = [curriculum_graph(s.curriculum_id or "") for s, _ in items]
-    before = taught_by(store, graphs)
     contents, entries, sizes = [], [], []
-    after: dict[str, Taught] = {}
     for (submission, report), graph in zip(items, graphs, strict=True):
         triples = graph_triples(submission, report, now)
         taught = Taught.of(triples)
         triples += framework.coverage(graph, submission.curriculum_id or "", taught, triples)
-        after[graph] = taught
         data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
         contents.append(GraphData(graph, data, ox.RdfFormat.N_TRIPLES))
         subject = ((_SUBJECT, ox.NamedNode(submission.curriculum_id or "")),)
         entries.append(CatalogEntry(graph, "curriculum", report.framework_version, extra=subject))
         sizes.append(len(triples))
-    provision = Provision.read(store)
-    for taught in before.values():
-        provision.add(taught, -1)
-    for taught in after.values():
-        provision.add(taught, +1)
-    contents.append(provision.graph_data())
     entries.append(CatalogEntry(PROVISION_GRAPH, "provision"))
-    store.replace_graphs(contents, entries)
+    store.replace_graphs(
+        contents, entries, before=_provision_updates(*_UNCOUNT), after=_provision_updates(*_COUNT)
+    )
     return sizes
 
 
@@ -241,10 +238,9 @@ def remove(store: Store, curriculum: str) -> str:
     if not store.count(graph):
         known = ", ".join(r.curriculum for r in records(store)[:5]) or "none stored"
         raise InputError(f"no stored curriculum has the id {curriculum!r}", fix=f"stored: {known}")
-    provision = Provision.read(store)
-    for taught in taught_by(store, [graph]).values():
-        provision.add(taught, -1)
-    store.replace_graphs([provision.graph_data()], [CatalogEntry(PROVISION_GRAPH, "provision")], drop=[graph])
+    store.replace_graphs(
+        [], [CatalogEntry(PROVISION_GRAPH, "provision")], drop=[graph], before=_provision_updates(*_UNCOUNT)
+    )
     return graph
 
 
@@ -386,33 +382,6 @@ class Taught:
         return cls(frozenset(caps), frozenset(providers))
 
 
-def taught_by(store: Store, graphs: Sequence[str]) -> dict[str, Taught]:
-    """What the stored curricula in ``graphs`` teach (graphs not stored are left out)."""
-    if not graphs:
-        return {}
-    values = " ".join(str(ox.NamedNode(g)) for g in dict.fromkeys(graphs))
-    table = store.select(
-        _Q
-        + f"""SELECT ?g ?capability ?provider WHERE {{
-          VALUES ?g {{ {values} }}
-          GRAPH ?g {{ ?g <{_SUBJECT}> ?c . ?c a ais:Curriculum .
-            OPTIONAL {{ ?c schema:teaches ?capability }} OPTIONAL {{ ?c ais:provider ?provider }} }}
-        }}"""
-    )
-    caps: dict[str, set[str]] = {}
-    providers: dict[str, set[str]] = {}
-    for g, cap, provider in table.values():
-        if g is None:
-            continue
-        caps.setdefault(g, set())
-        providers.setdefault(g, set())
-        if cap:
-            caps[g].add(cap)
-        if provider:
-            providers[g].add(provider)
-    return {g: Taught(frozenset(caps[g]), frozenset(providers[g])) for g in caps}
-
-
 @dataclass(frozen=True)
 class FrameworkIndex:
     """The current framework as the coverage questions read it: each capability's archetypes and
@@ -521,20 +490,28 @@ def _coverage_node(
     return out
 
 
+def provision_row(capability: str, provider: str | None) -> str:
+    """The IRI of the provision row of a capability and provider (or none), as the kept updates name
+    it: ``PROVISION_GRAPH#`` and the first 24 hex digits of the SHA-256 of ``"capability provider"``,
+    where an IRI with characters outside printable ASCII is written as its own SHA-256 (Virtuoso's
+    ``CONCAT`` changes such text). Virtuoso also hashes such an IRI read from stored data as other
+    than its UTF-8 text, so there the store names those rows otherwise: it is consistent with itself,
+    and ``refresh`` lets the store name every row."""
+
+    def text(iri: str) -> str:
+        return iri if all(" " <= c <= "~" for c in iri) else hashlib.sha256(iri.encode()).hexdigest()
+
+    key = hashlib.sha256(f"{text(capability)} {text(provider or '')}".encode()).hexdigest()[:24]
+    return f"{PROVISION_GRAPH}#{key}"
+
+
 class Provision:
-    """The provision graph's counts: curricula per (capability, provider), ``None`` for none given."""
+    """Provision counts worked out here, for a whole dump written without a store (benchmarks):
+    curricula per (capability, provider), ``None`` for none given; rows named by ``provision_row``,
+    as the store names them (but for IRIs outside printable ASCII on Virtuoso: see there)."""
 
     def __init__(self, counts: Counter[tuple[str, str | None]]) -> None:
         self.counts = counts
-
-    @classmethod
-    def read(cls, store: Store) -> Provision:
-        table = store.select(load_query("kept", "provision").text, {"graph": ox.NamedNode(PROVISION_GRAPH)})
-        counts: Counter[tuple[str, str | None]] = Counter()
-        for cap, provider, n in table.values():
-            if cap is not None and n is not None:
-                counts[(cap, provider)] += int(n)
-        return cls(counts)
 
     def add(self, taught: Taught, sign: int) -> None:
         """Count (``sign`` +1) or uncount (-1) one curriculum: once per capability it teaches (the
@@ -550,8 +527,7 @@ class Provision:
         for (cap, provider), n in sorted(self.counts.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
             if n <= 0:
                 continue
-            key = hashlib.sha256(f"{cap} {provider or ''}".encode()).hexdigest()[:24]
-            row = ox.NamedNode(f"{PROVISION_GRAPH}#{key}")
+            row = ox.NamedNode(provision_row(cap, provider))
             out += [
                 ox.Triple(row, _TYPE, _PROVIDER_TEACHING),
                 ox.Triple(row, _CAPABILITY, ox.NamedNode(cap)),
@@ -573,9 +549,28 @@ class Provision:
         return GraphData(PROVISION_GRAPH, data, ox.RdfFormat.N_TRIPLES)
 
 
+@functools.cache
+def _provision_updates(*names: str) -> tuple[str, ...]:
+    """The kept updates that change the provision counts (``queries/kept/{name}.ru``), read once."""
+    texts = tuple(load_update("kept", name).text for name in names)
+    for text in texts:
+        if f"<{PROVISION_GRAPH}>" not in text:
+            raise ConfigError(f"queries/kept/{names}: the updates do not name the provision graph")
+    return texts
+
+
+#: Run before a write's curricula graphs are replaced or dropped, and after they are in place.
+_UNCOUNT = ("provision-uncount", "provision-settle")
+_COUNT = ("provision-count", "provision-settle")
+
+
 def refresh(store: Store, batch: int = 500) -> int:
     """Work out every stored curriculum's coverage again against the current framework, and the
-    provision counts from scratch (after a framework load); the number of curricula."""
+    provision counts from scratch (after a framework load); the number of curricula.
+
+    The counts are dropped first and counted again by the store, ``batch`` curricula per write, as
+    each write counts (so rows are named by the store, as the updates name them on that backend):
+    until the last batch is written, questions read the curricula counted so far."""
     graphs = [
         g
         for (g,) in store.select(
@@ -583,8 +578,9 @@ def refresh(store: Store, batch: int = 500) -> int:
         ).values()
         if g is not None and g.startswith(ns.CURRICULUM_GRAPH_PREFIX)
     ]
+    if graphs or store.count(PROVISION_GRAPH):
+        store.replace_graphs([], drop=[PROVISION_GRAPH])
     framework = FrameworkIndex.read(store) if graphs else None
-    provision = Provision(Counter())
     for i in range(0, len(graphs), batch):
         part = graphs[i : i + batch]
         contents = []
@@ -592,14 +588,12 @@ def refresh(store: Store, batch: int = 500) -> int:
             kept = [t for t in store.triples(graph) if not _is_coverage(t)]
             taught = Taught.of(kept)
             curriculum = next((str(_text(t.object)) for t in kept if t.predicate.value == _SUBJECT), "")
-            provision.add(taught, +1)
             assert framework is not None
             triples = kept + framework.coverage(graph, curriculum, taught, kept)
             data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
             contents.append(GraphData(graph, data, ox.RdfFormat.N_TRIPLES))
-        store.replace_graphs(contents)
-    if graphs or store.count(PROVISION_GRAPH):
-        store.replace_graphs([provision.graph_data()], [CatalogEntry(PROVISION_GRAPH, "provision")])
+        entries = [CatalogEntry(PROVISION_GRAPH, "provision")]
+        store.replace_graphs(contents, entries, after=_provision_updates(*_COUNT))
     return len(graphs)
 
 

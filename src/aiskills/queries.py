@@ -1,4 +1,5 @@
-"""Named SPARQL queries: ``.rq`` files under ``queries/``, each with a header the CLI, API and docs read.
+"""Named SPARQL queries: ``.rq`` files under ``queries/``, each with a header the CLI, API and docs read
+(and named SPARQL updates the application runs itself: ``.ru`` files, with a title and description).
 
 Header lines at the top of a file::
 
@@ -46,8 +47,9 @@ class NamedQuery:
     path: Path
 
 
-def parse_query_file(path: Path, name: str) -> NamedQuery:
-    """Read one ``.rq`` file; a missing header field or a syntax error is a ConfigError."""
+def parse_query_file(path: Path, name: str, *, update: bool = False) -> NamedQuery:
+    """Read one ``.rq`` file (an ``.ru`` file with ``update``: no columns); a missing header field or
+    a syntax error is a ConfigError."""
     text = path.read_text(encoding="utf-8")
     fields: dict[str, str] = {}
     params: list[Parameter] = []
@@ -67,14 +69,17 @@ def parse_query_file(path: Path, name: str) -> NamedQuery:
             params.append(Parameter(pm.group(1), value, bool(pm.group(2))))
         else:
             fields[key] = value
-    for key in ("title", "description", "columns"):
+    for key in ("title", "description") if update else ("title", "description", "columns"):
         if key not in fields:
             raise ConfigError(f"{path}: the header has no '# {key}:' line")
     try:
-        ox.Store().query(text)
+        if update:
+            ox.Store().update(text)  # an empty store: only the syntax is checked
+        else:
+            ox.Store().query(text)
     except SyntaxError as exc:
         raise ConfigError(f"{path}: SPARQL syntax error: {exc}") from exc
-    columns = tuple(c.strip() for c in fields["columns"].split(",") if c.strip())
+    columns = tuple(c.strip() for c in fields.get("columns", "").split(",") if c.strip())
     return NamedQuery(name, fields["title"], fields["description"], tuple(params), columns, text, path)
 
 
@@ -91,6 +96,15 @@ def load_query(group: str, name: str) -> NamedQuery:
         known = ", ".join(query_names(group)) or "none"
         raise InputError(f"there is no query named {name!r}", fix=f"choose one of: {known}")
     return parse_query_file(path, name)
+
+
+def load_update(group: str, name: str) -> NamedQuery:
+    """The update ``queries/{group}/{name}.ru`` (kept with the application: a missing one is a
+    ConfigError)."""
+    path = data_dir("queries") / group / f"{name}.ru"
+    if not path.is_file():
+        raise ConfigError(f"{path} is missing: the installation is incomplete")
+    return parse_query_file(path, name, update=True)
 
 
 def load_group(group: str) -> list[NamedQuery]:

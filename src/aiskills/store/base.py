@@ -173,11 +173,20 @@ class Store(abc.ABC):
         *,
         drop: Iterable[str] = (),
         progress: Progress | None = None,
+        before: Sequence[str] = (),
+        after: Sequence[str] = (),
     ) -> None:
         """Atomically replace each graph in ``contents``, drop graphs in ``drop``, and record
         ``catalog`` entries (an entry for a graph replaces any earlier entry for it).
 
-        ``progress(done, total)`` is called as each content is staged."""
+        ``progress(done, total)`` is called as each content is staged.
+
+        ``before`` and ``after`` are SPARQL updates run in the same transaction as the replacement,
+        just before and just after it, so that what they write is worked out from the data as that
+        transaction sees it (no value read earlier is written back). In them ``?written`` is bound
+        (``update.bind_written``) to the graphs of ``contents`` and ``drop`` that the transaction
+        replaces; a backend that needs more than one transaction for a write (the Virtuoso dialect,
+        past ``graphs_per_update`` graphs) runs them in each, bound to that transaction's graphs."""
 
     def can_replace_all(self) -> bool:
         """Whether ``replace_all`` can load a whole N-Quads dump in place of everything (a fast path)."""

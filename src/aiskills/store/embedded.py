@@ -40,6 +40,7 @@ import ctypes
 import os
 import re
 import shutil
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -50,7 +51,7 @@ from aiskills.errors import InputError, QueryError, StoreError
 from aiskills.store.base import CatalogEntry, GraphData, Progress, QueryResult, Store, Table, Term
 from aiskills.store.binding import bind, mask
 from aiskills.store.catalog import FACTS_QUERY, entry_from_facts
-from aiskills.store.update import with_dataset
+from aiskills.store.update import around, with_dataset
 
 T = TypeVar("T")
 #: A graph the default-graph guard of an update writes to when the update left triples in
@@ -78,6 +79,10 @@ class EmbeddedStore(Store):
         self._active = _open(None if path is None else path / "active")
         self._archive = _open(None if path is None else path / "archive")
         self.writable = True
+        #: Writes from this process's threads, one at a time: pyoxigraph runs concurrent updates on
+        #: a store on disk at once, and an update that reads what it writes (the provision counts)
+        #: could then lose another's change.
+        self._writing = threading.Lock()
 
     @classmethod
     def read_only(cls, active: ox.Store, archive: ox.Store) -> EmbeddedStore:
@@ -86,6 +91,7 @@ class EmbeddedStore(Store):
         store.path = None
         store._active, store._archive = active, archive
         store.writable = False
+        store._writing = threading.Lock()
         return store
 
     # -- reads -----------------------------------------------------------------------------------
@@ -180,7 +186,8 @@ class EmbeddedStore(Store):
         else:
             text = with_dataset(update, using_graphs or [], using_named_graphs or [], protocol=True)
         try:
-            self._active.update(_guarded(text), base_iri=base_iri)
+            with self._writing:
+                self._active.update(_guarded(text), base_iri=base_iri)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from exc
         except (OSError, ValueError, RuntimeError) as exc:
@@ -194,7 +201,8 @@ class EmbeddedStore(Store):
             if isinstance(exc, OSError):  # the storage, not the update
                 raise StoreError(f"the store could not be written, nothing was changed: {exc}") from exc
             raise QueryError(f"the update failed and nothing was changed: {exc}") from exc
-        self._active.flush()
+        with self._writing:  # RocksDB can hang on flushes from two threads at once
+            self._active.flush()
 
     def graph_read(self, graph: str | None) -> list[ox.Triple] | None:
         if graph is None:
@@ -222,10 +230,12 @@ class EmbeddedStore(Store):
 
     def _write(self, update: str) -> None:
         try:
-            self._active.update(update)
+            with self._writing:
+                self._active.update(update)
         except (OSError, ValueError, RuntimeError) as exc:
             raise StoreError(f"the write failed and nothing was changed: {exc}") from exc
-        self._active.flush()
+        with self._writing:  # RocksDB can hang on flushes from two threads at once
+            self._active.flush()
 
     def _held(self, graphs: Sequence[str]) -> list[ox.NamedNode]:
         """The graphs as nodes, each checked to be an active graph of this store."""
@@ -279,6 +289,8 @@ class EmbeddedStore(Store):
         *,
         drop: Iterable[str] = (),
         progress: Progress | None = None,
+        before: Sequence[str] = (),
+        after: Sequence[str] = (),
     ) -> None:
         parsed = []
         for i, item in enumerate(contents):
@@ -295,20 +307,24 @@ class EmbeddedStore(Store):
         archive = [g for g in inactive if g not in {c.graph for c in contents}]
         kept = [(g, t) for g, t in parsed if g in inactive]  # written straight to the archive
         dropped = list(drop)
+        written = [item.graph for item in contents] + dropped
         try:
-            for graph in archive:  # copied first: a crash after this leaves it both active and kept
-                self._copy_to_archive(graph)
-            for graph, triples in kept:
-                self._write_archive(graph, triples)
-            active = [(g, t) for g, t in parsed if g not in inactive]
-            self._active.update(_replace_update(active, archive + [g for g, _ in kept] + dropped))
-            for graph in dropped:
-                self._archive.remove_graph(ox.NamedNode(graph)) if self._archive.contains_named_graph(
-                    ox.NamedNode(graph)
-                ) else None
+            with self._writing:
+                for graph in archive:  # copied first: a crash after this leaves it both active and kept
+                    self._copy_to_archive(graph)
+                for graph, triples in kept:
+                    self._write_archive(graph, triples)
+                active = [(g, t) for g, t in parsed if g not in inactive]
+                replace = _replace_update(active, archive + [g for g, _ in kept] + dropped)
+                # one update: the hooks read and write in the replacement's transaction
+                self._active.update(around(before, replace, after, written))
+                for graph in dropped:
+                    if self._archive.contains_named_graph(ox.NamedNode(graph)):
+                        self._archive.remove_graph(ox.NamedNode(graph))
         except (OSError, ValueError, RuntimeError) as exc:
             raise StoreError(f"the write failed and nothing was changed: {exc}") from exc
-        self._active.flush()
+        with self._writing:  # RocksDB can hang on flushes from two threads at once
+            self._active.flush()
 
     def _copy_to_archive(self, graph: str) -> None:
         g = ox.NamedNode(graph)

@@ -280,9 +280,15 @@ class EngineStore(Store):
         *,
         drop: Iterable[str] = (),
         progress: Progress | None = None,
+        before: Sequence[str] = (),
+        after: Sequence[str] = (),
     ) -> None:
+        """Sent to the engine, which runs the write with its hooks (``before``, ``after``) in one
+        transaction of the store, one write at a time."""
         items = [(c.graph, c.data, c.format.media_type) for c in contents]
-        self._call("replace_graphs", items, list(catalog), drop=list(drop))
+        self._call(
+            "replace_graphs", items, list(catalog), drop=list(drop), before=list(before), after=list(after)
+        )
         if progress is not None:
             progress(len(items), len(items))
 

@@ -23,6 +23,9 @@ Virtuoso behaviours handled here (the others are in its dialect):
 * A failing multi-operation update is not rolled back (the endpoint commits what ran before the
   error), so the swap that ends a write uses only ``MOVE SILENT`` and ``DROP SILENT``, which do
   not fail on missing graphs; a transaction timeout or deadlock does roll the whole request back.
+  A write's hooks (``before``/``after``: the provision counts) ride in the same request, before and
+  after the moves; they are ``DELETE``/``INSERT … WHERE`` operations over graphs that exist, which
+  fail only as the whole request does (a deadlock or timeout).
 * Blank nodes come back as ``nodeID://…``; bound back into a query they are written as that IRI
   (with ``BIND`` when alone: a one-variable ``VALUES`` does not match them).
 * Booleans come back as ``"1"``/``"0"`` in JSON results and are restored to ``true``/``false``.
@@ -30,11 +33,18 @@ Virtuoso behaviours handled here (the others are in its dialect):
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import os
 import re
+import tempfile
+import threading
 import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -64,6 +74,7 @@ from aiskills.store.catalog import (
 )
 from aiskills.store.dialects import ARCHIVED, Dialect, detect, named
 from aiskills.store.isolated import QueryTimeout
+from aiskills.store.update import around
 
 RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
@@ -92,6 +103,39 @@ _ERRNO = re.compile(r"\[Errno -?\d+\] [^'\")]+")
 _BNODE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 _WHERE_NEXT = re.compile(r"\s*WHERE(?![\w:\-])", re.IGNORECASE)
 _WHERE_BEFORE = re.compile(r"(?<![\w:?$])WHERE\s*$", re.IGNORECASE)
+
+
+#: SPARQL updates run in a write's transaction: before and after its graphs are replaced.
+_Hooks = tuple[Sequence[str], Sequence[str]]
+#: Writes to one update endpoint from this host, one at a time: from this process's threads (a lock
+#: per endpoint) and from other processes of this user (an ``flock`` on a file named after the
+#: endpoint in the temporary directory: a server's web workers, the command line). Neither Virtuoso 7
+#: nor Oxigraph's server runs concurrent update requests one after the other: an update that reads
+#: what it writes (the provision counts) can lose another's change on Oxigraph and on Virtuoso (or be
+#: refused as deadlocked there); and a write's first step drops leftover staging graphs, which must
+#: not be another writer's. Writers on other hosts are not held back by this.
+_WRITE_LOCKS: dict[str, threading.Lock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+@contextmanager
+def _write_lock(update_endpoint: str) -> Iterator[None]:
+    with _WRITE_LOCKS_GUARD:
+        lock = _WRITE_LOCKS.setdefault(update_endpoint, threading.Lock())
+    digest = hashlib.sha256(update_endpoint.encode()).hexdigest()[:16]
+    path = Path(tempfile.gettempdir()) / f"aiskills-{os.getuid()}-writes-{digest}.lock"
+    with lock:
+        try:
+            handle = open(path, "a+b")  # noqa: SIM115 - held for the whole write
+        except OSError:  # no shared lock without a writable temporary directory: this process only
+            yield
+            return
+        with handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @dataclass(frozen=True)
@@ -300,6 +344,8 @@ class RemoteStore(Store):
         *,
         drop: Iterable[str] = (),
         progress: Progress | None = None,
+        before: Sequence[str] = (),
+        after: Sequence[str] = (),
     ) -> None:
         dropped = list(drop)
         uploads = []
@@ -307,8 +353,19 @@ class RemoteStore(Store):
             uploads.append(to_upload(item))
             if progress:
                 progress(i + 1, len(contents))
+        with _write_lock(self.update_endpoint):
+            self._replace(uploads, catalog, dropped, (before, after))
+
+    def _replace(
+        self,
+        uploads: Sequence[Upload],
+        catalog: Sequence[CatalogEntry],
+        dropped: Sequence[str],
+        hooks: _Hooks,
+    ) -> None:
+        """The write of ``replace_graphs``, its contents parsed."""
         if self.dialect.atomic_updates:
-            self._write_in_one(uploads, catalog, dropped)
+            self._write_in_one(uploads, catalog, dropped, hooks)
             return
         self._drop_staging()
         run = uuid.uuid4().hex
@@ -323,17 +380,22 @@ class RemoteStore(Store):
         except AiskillsError:
             self._drop_staging(quiet=True)
             raise
-        self._swap(run, moves, dropped)
+        self._swap(run, moves, dropped, hooks)
 
     def close(self) -> None:
         self._session.close()
 
     # -- write steps -----------------------------------------------------------------------------
     def _write_in_one(
-        self, uploads: Sequence[Upload], catalog: Sequence[CatalogEntry], dropped: Sequence[str]
+        self,
+        uploads: Sequence[Upload],
+        catalog: Sequence[CatalogEntry],
+        dropped: Sequence[str],
+        hooks: _Hooks = ((), ()),
     ) -> None:
         """One update for a server that applies an update as one transaction (Oxigraph): graphs
-        replaced and dropped, earlier versions moved to (or back from) the default graph."""
+        replaced and dropped, earlier versions moved to (or back from) the default graph, with the
+        ``before`` hooks first and the ``after`` hooks last."""
         inactive = {e.graph for e in catalog if not e.active}
         given = {u.graph for u in uploads}
         archive = [(g, serialize_triples(self._graph_triples(g))) for g in sorted(inactive - given)]
@@ -358,8 +420,9 @@ class RemoteStore(Store):
             ops.append(f"INSERT DATA {{ {node} {_ARCHIVED} {ox.Literal(data.decode())} }}")
         if not ops:
             return
+        written = [u.graph for u in uploads] + list(dropped)
         try:
-            self._update(" ;\n".join(ops))
+            self._update(around(hooks[0], " ;\n".join(ops), hooks[1], written))
         except _Cut as cut:
             raise StoreError(
                 f"{cut}; the server applies an update whole or not at all: the store holds the old "
@@ -386,10 +449,20 @@ class RemoteStore(Store):
             moves.append((name, item.graph, item.size > 0))
         return moves
 
-    def _swap(self, run: str, moves: Sequence[tuple[str, str, bool]], dropped: Sequence[str]) -> None:
+    def _swap(
+        self,
+        run: str,
+        moves: Sequence[tuple[str, str, bool]],
+        dropped: Sequence[str],
+        hooks: _Hooks = ((), ()),
+    ) -> None:
         """Move the staged graphs into place in one update, never sent twice (in batches of
         ``graphs_per_update`` when the server takes no more, the catalogue last). When the connection
-        is cut on the way, the staging graphs tell whether the server applied it."""
+        is cut on the way, the staging graphs tell whether the server applied it.
+
+        The hooks ride in the same request as the moves and drops of the graphs they are bound to:
+        with batches, each batch runs them for its own graphs (a batch is a transaction of its own,
+        so counts kept by the hooks always match the graphs in place)."""
         limit = self.dialect.graphs_per_update
         *graphs, catalogue = moves
         batches = [(list(moves), list(dropped))]
@@ -404,11 +477,18 @@ class RemoteStore(Store):
             ]
             batches.append(([catalogue], []))
         for batch_moves, batch_dropped in batches:
-            self._swap_one(run, batch_moves, batch_dropped)
+            self._swap_one(run, batch_moves, batch_dropped, hooks)
 
-    def _swap_one(self, run: str, moves: Sequence[tuple[str, str, bool]], dropped: Sequence[str]) -> None:
+    def _swap_one(
+        self,
+        run: str,
+        moves: Sequence[tuple[str, str, bool]],
+        dropped: Sequence[str],
+        hooks: _Hooks = ((), ()),
+    ) -> None:
+        written = [t for _, t, _ in moves if t != CATALOG_GRAPH] + list(dropped)
         try:
-            self._update(swap_update(moves, dropped))
+            self._update(around(hooks[0], swap_update(moves, dropped), hooks[1], written))
         except _Cut as cut:
             if self._swapped(run, moves, cut):
                 return

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from aiskills.errors import QueryError
-from aiskills.store.binding import mask
+from aiskills.store.binding import group_end, group_start, mask
 
 _KEYWORD = r"(?<![\w:?$]){}(?![\w:\-])"
 _WHERE = re.compile(_KEYWORD.format("WHERE"), re.IGNORECASE)
@@ -94,3 +94,95 @@ def _iri(graph: str) -> str:
         return str(ox.NamedNode(graph))
     except ValueError as exc:
         raise QueryError(f"graph <{graph}> is not a valid IRI: {exc}") from exc
+
+
+#: The variable a ``replace_graphs`` hook (``before``/``after``) reads the write's graphs from.
+WRITTEN = "written"
+_SUBSELECT = re.compile(r"\{\s*SELECT(?![\w:\-])", re.IGNORECASE)
+
+
+def bind_written(updates: Sequence[str], graphs: Sequence[str]) -> str:
+    """``updates`` joined into one update text, each with ``?written`` bound to ``graphs``: a
+    ``VALUES ?written { <g> … }`` block put first in every sub-SELECT whose own pattern (not a
+    nested sub-SELECT's) uses it. The graph IRIs are checked and written by pyoxigraph. With no
+    graphs (or no updates) the text is empty: there is nothing to run.
+
+    ``?written`` must appear only inside sub-SELECTs: unbound elsewhere it would match every graph,
+    so that is a ``QueryError``.
+    """
+    names = list(dict.fromkeys(graphs))
+    if not names or not updates:
+        return ""
+    block = f" VALUES ?{WRITTEN} {{ {' '.join(_iri(g) for g in names)} }} "
+    return " ;\n".join(_bind_in_subselects(u, block) for u in updates)
+
+
+def around(before: Sequence[str], operations: str, after: Sequence[str], graphs: Sequence[str]) -> str:
+    """One update: ``before`` (bound by ``bind_written`` to ``graphs``), ``operations`` (an update
+    without a prologue), then ``after``. The hooks' ``PREFIX`` and ``BASE`` declarations are put
+    first, once each: pyoxigraph takes a prologue only at the start of an update."""
+    prologue: list[str] = []
+    parts = []
+    for text in (bind_written(before, graphs), operations, bind_written(after, graphs)):
+        declared, body = _prologue(text)
+        prologue += [d for d in dict.fromkeys(declared) if d not in prologue]
+        parts.append(body)
+    return "".join(f"{d}\n" for d in prologue) + " ;\n".join(p for p in parts if p.strip())
+
+
+_DECLARATION = re.compile(r"\s*(PREFIX\s+[^\s:]*:|BASE)", re.IGNORECASE)
+
+
+def _prologue(update: str) -> tuple[list[str], str]:
+    """The ``PREFIX``/``BASE`` declarations of every operation of ``update``, and ``update``
+    without them (read on a masked copy, where comments and IRIs are blanked)."""
+    masked = mask(update)
+    declared: list[str] = []
+    cut: list[tuple[int, int]] = []
+    for op_start in [0, *(i + 1 for i, c in enumerate(_top_level(masked)) if c == ";")]:
+        at = op_start
+        while m := _DECLARATION.match(masked, at):
+            iri = m.end() + len(update[m.end() :]) - len(update[m.end() :].lstrip())
+            if not update.startswith("<", iri):
+                break
+            end = update.index(">", iri) + 1
+            declared.append(" ".join(update[m.start(1) : m.end()].split()) + " " + update[iri:end])
+            cut.append((m.start(1), end))
+            at = end
+    for start, end in reversed(cut):
+        update = update[:start] + update[end:]
+    return declared, update
+
+
+def _top_level(masked: str) -> str:
+    """``masked`` with everything inside braces blanked (so only top-level ``;`` remain)."""
+    out, depth = [], 0
+    for c in masked:
+        depth += c == "{"
+        out.append(c if depth == 0 else " ")
+        depth -= c == "}"
+    return "".join(out)
+
+
+def _bind_in_subselects(update: str, block: str) -> str:
+    masked = mask(update)
+    used = re.compile(rf"[?$]{WRITTEN}(?![\w\u00b7\u0300-\u036f\u203f-\u2040])")
+    subselects = []  # (where the sub-SELECT starts, first index inside its WHERE group, its closing brace)
+    for m in _SUBSELECT.finditer(masked):
+        brace = group_start(masked, m.end())
+        subselects.append((m.start(), brace + 1, group_end(masked, brace)))
+    inserts, spans = [], []
+    for begin, start, end in subselects:
+        own = list(masked[start:end])
+        for _, inner_start, inner_end in subselects:  # nested sub-SELECTs get their own block
+            if start < inner_start and inner_end < end:
+                own[inner_start - start : inner_end - start] = " " * (inner_end - inner_start)
+        if used.search("".join(own)):
+            inserts.append(start)
+            spans.append((begin, end))
+    for found in used.finditer(masked):
+        if not any(begin <= found.start() < end for begin, end in spans):
+            raise QueryError(f"?{WRITTEN} is used outside a sub-SELECT (at character {found.start()})")
+    for at in sorted(inserts, reverse=True):
+        update = update[:at] + block + update[at:]
+    return update
