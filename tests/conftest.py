@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support.clearing import clear, clear_all
 
 from aiskills.framework import bundle
 from aiskills.framework.model import Framework
@@ -69,16 +70,7 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object
         yield server
 
 
-def _clear(store: Store) -> None:
-    store.replace_graphs([], [], drop=[e.graph for e in store.catalog()] + store.graph_names())
-
-
-def _clear_all(store: Store) -> None:
-    """Everything the tests wrote, on a SPARQL server shared by the session."""
-    _clear(store)
-    store.protocol_update("DROP SILENT GRAPH <https://w3id.org/aiskills/graph/catalog>")
-    if store.dialect.catalog_graph is None:  # type: ignore[attr-defined]  # kept copies in the default graph
-        store.protocol_update("DROP SILENT DEFAULT")
+_clear, _clear_all = clear, clear_all
 
 
 #: The store test-suite's backends: pyoxigraph on disk, Virtuoso 7 and Oxigraph's server over SPARQL 1.1.

@@ -20,8 +20,8 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
-from conftest import _clear_all
 from support import alignment_data as data
+from support.clearing import clear_all as _clear_all
 from support.served import engine
 from test_alignment_kept import direct
 
