@@ -38,7 +38,6 @@ import hashlib
 import os
 import re
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -107,35 +106,31 @@ _WHERE_BEFORE = re.compile(r"(?<![\w:?$])WHERE\s*$", re.IGNORECASE)
 
 #: SPARQL updates run in a write's transaction: before and after its graphs are replaced.
 _Hooks = tuple[Sequence[str], Sequence[str]]
-#: Writes to one update endpoint from this host, one at a time: from this process's threads (a lock
-#: per endpoint) and from other processes of this user (an ``flock`` on a file named after the
-#: endpoint in the temporary directory: a server's web workers, the command line). Neither Virtuoso 7
-#: nor Oxigraph's server runs concurrent update requests one after the other: an update that reads
-#: what it writes (the provision counts) can lose another's change on Oxigraph and on Virtuoso (or be
-#: refused as deadlocked there); and a write's first step drops leftover staging graphs, which must
-#: not be another writer's. Writers on other hosts are not held back by this.
-_WRITE_LOCKS: dict[str, threading.Lock] = {}
-_WRITE_LOCKS_GUARD = threading.Lock()
 
 
 @contextmanager
 def _write_lock(update_endpoint: str) -> Iterator[None]:
-    with _WRITE_LOCKS_GUARD:
-        lock = _WRITE_LOCKS.setdefault(update_endpoint, threading.Lock())
+    """Writes to one update endpoint from this host, one at a time: an ``flock`` on a file named
+    after the endpoint in the temporary directory, opened anew for each write, so that it holds back
+    this process's other threads as well as other processes of this user (a server's web workers,
+    the command line). Neither Virtuoso 7 nor Oxigraph's server runs concurrent update requests one
+    after the other: an update that reads what it writes (the provision counts) can lose another's
+    change on Oxigraph and on Virtuoso (or be refused as deadlocked there); and a write's first step
+    drops leftover staging graphs, which must not be another writer's. Writers on other hosts are
+    not held back by this; without a writable temporary directory nothing is."""
     digest = hashlib.sha256(update_endpoint.encode()).hexdigest()[:16]
     path = Path(tempfile.gettempdir()) / f"aiskills-{os.getuid()}-writes-{digest}.lock"
-    with lock:
+    try:
+        handle = open(path, "a+b")  # noqa: SIM115 - held for the whole write
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # a lock per open file: threads of one process wait too
         try:
-            handle = open(path, "a+b")  # noqa: SIM115 - held for the whole write
-        except OSError:  # no shared lock without a writable temporary directory: this process only
             yield
-            return
-        with handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @dataclass(frozen=True)
