@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from browser.conftest import screenshot
+from playwright.sync_api import expect
 from support.curricula import base, to_xlsx
 
 
@@ -87,7 +88,8 @@ def test_a_clean_report_stores_the_curriculum_with_a_token_asked_once_per_sessio
     assert page.locator("#store-data").is_hidden()
     page.fill("#store-token", "not-the-token")
     page.get_by_role("button", name="Store the curriculum").click()
-    page.wait_for_function("document.getElementById('store-status').textContent.includes('refused')")
+    # a locator's wait, not a JavaScript string: the site's CSP (no 'unsafe-eval') can refuse the latter
+    expect(page.locator("#store-status")).to_contain_text("refused")
     assert page.evaluate("sessionStorage.getItem('aiskills.writeToken')") is None  # a refused token is not kept
     page.fill("#store-token", WRITE_TOKEN)
     page.get_by_role("button", name="Store the curriculum").click()
