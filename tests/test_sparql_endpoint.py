@@ -280,6 +280,26 @@ def test_result_at_the_cap_is_answered_whole(store: EmbeddedStore) -> None:
     assert len(json.loads(rows.data)["results"]["bindings"]) == 5
 
 
+#: Five rows whose terms hold what the results writers put between rows (JSON's `},{`, a newline,
+#: `<result>`), many times over: a count of those marks alone would put these rows over a cap of 5.
+MARKED_ROWS = ('SELECT ?x WHERE { VALUES ?x { "},{ },{ },{" "a\\nb\\nc\\nd" "<result><result>" '
+               '"{},{},{}" "plain" } }')
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+def test_rows_are_counted_exactly_against_the_cap_in_every_results_format(store: EmbeddedStore,
+                                                                          fmt: str) -> None:
+    """Written straight in the asked format, a result is held to the cap by its real row count: five
+    rows whose text mimics row separators pass a cap of 5 whole, and the same rows fail a cap of 4."""
+    at_cap = _client(store, result_max_rows=5).get("/sparql", query_string={"query": MARKED_ROWS, "format": fmt})
+    assert at_cap.status_code == 200, at_cap.get_data(as_text=True)
+    parsed = rdflib.query.Result.parse(io.BytesIO(at_cap.data), format=fmt)
+    assert sorted(str(row[0]) for row in parsed) == sorted(
+        ["},{ },{ },{", "a\nb\nc\nd", "<result><result>", "{},{},{}", "plain"])
+    over = _client(store, result_max_rows=4).get("/sparql", query_string={"query": MARKED_ROWS, "format": fmt})
+    assert over.status_code == 400 and "more than 4 rows" in over.get_data(as_text=True)
+
+
 # -- CORS --------------------------------------------------------------------------------------------
 def test_query_responses_allow_any_origin(client: FlaskClient) -> None:
     assert client.get("/sparql", query_string={"query": "ASK {}"}).headers["Access-Control-Allow-Origin"] == "*"

@@ -441,18 +441,25 @@ class QueryWork:
 def evaluate_reply(work: QueryWork, store: Store) -> Reply:
     """Run the query and render its answer; every error it expects becomes an error ``Reply`` (this
     runs in the query process, and only plain values travel back)."""
-    try:
-        result = store.protocol_query(
+
+    def result() -> QueryResult:
+        return store.protocol_query(
             work.query, work.default, work.named, base_iri=work.base_iri, timeout=work.timeout
         )
-        return render(result, work.max_rows, work.formats)
+
+    try:
+        try:
+            return render(result(), work.max_rows, work.formats)
+        except RowsUncounted:  # near the cap, or terms holding the row mark: run it again, counting
+            return render(result(), work.max_rows, work.formats, exact=True)
     except (ProtocolError, AiskillsError) as exc:  # the status and headers from the one table
         status, headers = status_of(exc)
         return _error_reply(status, str(exc), headers)
 
 
-def render(result: QueryResult, cap: int, formats: Choices) -> Reply:
-    """The result in the format negotiated for its kind (``negotiated``)."""
+def render(result: QueryResult, cap: int, formats: Choices, *, exact: bool = False) -> Reply:
+    """The result in the format negotiated for its kind (``negotiated``); ``exact``: solutions read
+    through TSV so that their rows are counted exactly against the cap."""
 
     def chosen(kind: str) -> Format:
         choice = formats[kind]
@@ -465,7 +472,8 @@ def render(result: QueryResult, cap: int, formats: Choices) -> Reply:
         return Reply(200, _content_type(fmt), result.serialize(format=fmt.results) or b"", "boolean")
     if isinstance(result, ox.QuerySolutions):
         fmt = chosen("solutions")
-        return Reply(200, _content_type(fmt), solutions_bytes(result, fmt, cap), "solutions")
+        write = counted_solutions_bytes if exact else solutions_bytes
+        return Reply(200, _content_type(fmt), write(result, fmt, cap), "solutions")
     fmt = chosen("graph")
     return Reply(200, _content_type(fmt), triples_bytes(result, fmt, cap), "graph")
 
@@ -551,37 +559,67 @@ def _by_name(name: str, offers: Sequence[Format]) -> Format:
     return fmt
 
 
-class _RowCounter:
-    """A binary sink for pyoxigraph's TSV writer that stops the query once it has too many rows."""
+#: For each results format: a byte string pyoxigraph's writer puts once per row, what to add to its
+#: count to bound the rows from above, and whether that bound is exact (no term's text can hold the
+#: mark: TSV escapes newlines, XML escapes ``<``; a JSON string may hold ``},{``, a CSV field a newline).
+_ROW_MARKS: dict[str, tuple[bytes, int, bool]] = {
+    TSV.name: (b"\n", -1, True),  # a header line, then one line per row
+    XML.name: (b"<result>", 0, True),
+    JSON.name: (b"},{", 1, False),  # between two rows
+    CSV.name: (b"\n", -1, False),
+}
 
-    def __init__(self, cap: int) -> None:
+
+class RowsUncounted(Exception):
+    """A result written straight in its format may hold more rows than the cap: count them exactly."""
+
+
+class _RowCounter:
+    """A binary sink for a results writer that stops the query once it may hold too many rows."""
+
+    def __init__(self, cap: int, mark: bytes, offset: int) -> None:
         self.cap = cap
-        self.lines = 0
+        self.mark = mark
+        self.rows = offset
+        self.tail = b""  # the end of the last chunk: a mark may straddle two chunks
         self.chunks: list[bytes] = []
 
     def write(self, data: bytes) -> int:
-        self.lines += data.count(b"\n")
-        if self.lines > self.cap + 1:  # the header line, then one line per row
+        chunk = bytes(data)
+        self.rows += (self.tail + chunk).count(self.mark)
+        if self.rows > self.cap:
             raise ResultTooLarge()
-        self.chunks.append(bytes(data))
-        return len(data)
+        keep = len(self.mark) - 1
+        self.tail = (self.tail + chunk)[-keep:] if keep else b""
+        self.chunks.append(chunk)
+        return len(chunk)
 
     def flush(self) -> None:
         """Nothing buffered here."""
 
 
 def solutions_bytes(solutions: ox.QuerySolutions, fmt: Format, cap: int) -> bytes:
-    """The solutions in ``fmt``, read through TSV (exact for every term) so rows can be counted."""
-    sink = _RowCounter(cap)
+    """The solutions written straight in ``fmt`` by pyoxigraph, with the rows counted on the way.
+    Past the cap: 413 where the count is exact; ``RowsUncounted`` where it is only a bound (run the
+    query again through ``counted_solutions_bytes``)."""
+    mark, offset, exact = _ROW_MARKS[fmt.name]
+    sink = _RowCounter(cap, mark, offset)
     try:
-        solutions.serialize(sink, format=ox.QueryResultsFormat.TSV)  # type: ignore[arg-type]
+        solutions.serialize(sink, format=fmt.results)  # type: ignore[arg-type]
     except ResultTooLarge:
-        raise _too_large(cap, "rows") from None
+        if exact:
+            raise _too_large(cap, "rows") from None
+        raise RowsUncounted() from None
     except OSError as exc:  # the storage, not the query
         raise StoreError(f"the store could not be read: {exc}") from exc
     except (ValueError, RuntimeError) as exc:
         raise QueryError(f"query failed: {exc}") from exc
-    tsv = b"".join(sink.chunks)
+    return b"".join(sink.chunks)
+
+
+def counted_solutions_bytes(solutions: ox.QuerySolutions, fmt: Format, cap: int) -> bytes:
+    """The solutions in ``fmt``, read through TSV (exact for every term) so rows are counted exactly."""
+    tsv = solutions_bytes(solutions, TSV, cap)
     if fmt is TSV:
         return tsv
     return ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(format=fmt.results) or b""
