@@ -28,7 +28,7 @@ AISKILLS_PASSWORD to load it), loads the same data there, and starts the server 
 
 Usage: python benchmarks/bench_load.py [--mix alignment|full] [--clients 20] [--seconds 30]
        [--threads N] [--workers N] [--backend embedded|remote] [--server virtuoso|oxigraph] [--endpoint URL]
-       [--data DIR]
+       [--data DIR] [--ranking-page N]
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ from datagen import curricula  # noqa: E402
 
 from aiskills import alignment, loading  # noqa: E402
 from aiskills.config import Settings  # noqa: E402
-from aiskills.queries import load_query  # noqa: E402
+from aiskills.queries import Page, load_query  # noqa: E402
 from aiskills.store.base import Store  # noqa: E402
 from aiskills.store.binding import bind  # noqa: E402
 
@@ -80,10 +80,16 @@ class Call:
     check: Callable[[requests.Response], bool]
 
 
-def ask_calls(first: str) -> list[Call]:
+#: The question asked a page at a time with ``--ranking-page N`` (as /alignment shows it: its first N rows).
+RANKING = "curricula-for-archetype"
+
+
+def ask_calls(first: str, page: int | None = None) -> list[Call]:
     calls = []
     for name, template in PARAMS.items():
         params = {k: v.format(first=first) for k, v in template.items()}
+        if page and name == RANKING:
+            params["limit"] = str(page)
         calls.append(Call(f"ask {name}",
                           lambda s, base, n=name, p=params: s.get(f"{base}/api/ask/{n}", params=p, timeout=120),
                           lambda r: r.status_code == 200 and isinstance(r.json().get("rows"), list)))
@@ -114,9 +120,9 @@ def validate_call() -> Call:
     return Call("validate", send, check)
 
 
-def mix(name: str, first: str) -> list[Call]:
+def mix(name: str, first: str, page: int | None = None) -> list[Call]:
     """The requests of a mix, repeated to their weights (60/30/10 for full)."""
-    asks = ask_calls(first)
+    asks = ask_calls(first, page)
     if name == "alignment":
         return asks
     sparql = sparql_calls()
@@ -326,14 +332,15 @@ def server(args: list[str], threads: int, log: Path, env: dict[str, str]) -> Ite
             proc.wait()
 
 
-def bound_questions(store: Store, first: str) -> list[tuple[str, str]]:
+def bound_questions(store: Store, first: str, page: int | None = None) -> list[tuple[str, str]]:
     """Each question's query with its parameters bound, as the server would send it to the store."""
     out = []
     for name, template in PARAMS.items():
         query = load_query(alignment.GROUP, name)
         resolver = alignment.Resolver(store)
         params = {k: v.format(first=first) for k, v in template.items()}
-        out.append((name, bind(query.text, {k: resolver.resolve(k, v) for k, v in params.items() if v})))
+        text = query.paged(Page(page, 0) if page and name == RANKING else None)
+        out.append((name, bind(text, {k: resolver.resolve(k, v) for k, v in params.items() if v})))
     return out
 
 
@@ -342,7 +349,7 @@ def run_embedded(a: argparse.Namespace, first: str) -> None:
     from aiskills.store.embedded import EmbeddedStore
 
     path = prepare_embedded(a.data, a.curricula)
-    calls = mix(a.mix, first)
+    calls = mix(a.mix, first, a.ranking_page)
     rows = []
     slow = Tally()
     with server(["--store", str(path), "--workers", str(a.workers)], a.threads, a.data / "server.log", {}) as base:
@@ -353,7 +360,7 @@ def run_embedded(a: argparse.Namespace, first: str) -> None:
             busy = hammer(calls, base, a.clients, a.seconds, slow_sender(base, slow))
             rows.append(busy.row("the same, with one slow `/sparql` query running"))
     store = EmbeddedStore(path)
-    questions = bound_questions(store, first)
+    questions = bound_questions(store, first, a.ranking_page)
     store.close()
     raw = ox.Store.read_only(str(path / "active"))
 
@@ -392,14 +399,14 @@ def run_remote(a: argparse.Namespace, first: str) -> None:
                            ("USER", settings.user), ("PASSWORD", settings.password)):
             if value:
                 env["AISKILLS_" + key] = value
-        calls = mix(a.mix, first)
+        calls = mix(a.mix, first, a.ranking_page)
         with server(["--endpoint", str(settings.endpoint)], a.threads, a.data / "server-remote.log", env) as base:
             hammer(calls, base, min(a.clients, 4), 2)
             alone = hammer(calls, base, a.clients, a.seconds)
         with RemoteStore.from_settings(settings) as store:
             dialect = store.dialect.name
             straight = []
-            for name, text in bound_questions(store, first):
+            for name, text in bound_questions(store, first, a.ranking_page):
                 scoped, params = store._scoped(text)  # noqa: SLF001 - the dataset as the dialect names it
                 straight.append((name, scoped, params))
 
@@ -464,6 +471,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "aiskills-bench-load",
                         help="working folder; the prepared store is kept and reused")
     parser.add_argument("--no-slow", action="store_true", help="alignment: skip the run with the slow query")
+    parser.add_argument("--ranking-page", type=int, metavar="N",
+                        help=f"ask {RANKING} for its first N rows (limit=N), as /alignment does, not all of them")
     a = parser.parse_args()
     a.threads = a.threads or a.clients
     a.data.mkdir(parents=True, exist_ok=True)

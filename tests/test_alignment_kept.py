@@ -11,11 +11,13 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from aiskills import alignment, curricula, loading
 from aiskills.framework import bundle
-from aiskills.store.base import Store
+from aiskills.queries import Page
+from aiskills.store.base import GraphData, Store
 from support import alignment_data as data
 
 DIRECT = Path(__file__).parent / "support" / "direct"
@@ -103,3 +105,62 @@ def test_with_every_curriculum_removed_kept_answers_equal_the_direct_query(
     assert asked(store, name, params) == direct(store, name, params)
     if name == "capability-provision":
         assert {row[3] for row in asked(store, name, params)} == {"0"}
+
+
+#: Titles that tie on coverage in every way the rank can meet: the same first five bytes and different
+#: after them, equal titles (the IRI decides), a title that is another's first five bytes, no title,
+#: and titles outside ASCII (UTF-8 bytes order as code points do).
+RANKED_TITLES = ("Medic", "Medical AI", "Medical AI", "Medicine and AI", "Émergence", "Zeta", "Ärzte",
+                 "medic", None, "A", "", "Medical AIs")
+
+
+def _ranked_docs() -> list[dict[str, object]]:
+    """Twelve curricula over two coverages (so every title case ties with another), from the
+    constructed ones."""
+    docs = []
+    for i, title in enumerate(RANKED_TITLES):
+        doc = copy.deepcopy(data.SECOND_DOC if i % 2 else data.EMBEDDING_DOC)
+        doc["id"] = f"https://example.org/curricula/ranked-{i:02d}-{'b' if i % 3 else 'a'}"
+        if title is None:
+            del doc["title"]
+        else:
+            doc["title"] = title
+        docs.append(doc)
+    return docs
+
+
+def test_pages_of_the_ranking_are_slices_of_the_whole_ranking(store: Store) -> None:
+    """Every page (any size, from any row, past the end too) of curricula-for-archetype is the same
+    slice of the direct query's whole ranking, on every backend: the kept ranks narrow what a page
+    sorts without reordering it. Stores written before ranks were kept (entries without one) page
+    right too."""
+    data.load_all(store)
+    for doc in _ranked_docs():
+        data.store_curriculum(store, doc)
+
+    def check(archetype: str) -> int:
+        whole = direct(store, "curricula-for-archetype", {"archetype": archetype})
+        assert asked(store, "curricula-for-archetype", {"archetype": archetype}) == whole
+        query = alignment.load_query(alignment.GROUP, "curricula-for-archetype")  # as written: window in
+        raw = store.select(query.text, {"archetype": alignment.Resolver(store).resolve("archetype", archetype)})
+        assert [tuple(row[raw.columns.index(c)] for c in query.columns) for row in raw.values()] == whole
+        pages = 0
+        for limit in (1, 2, 3, 5, 16, 17):
+            for offset in range(0, len(whole) + 2):
+                page = alignment.ask(store, "curricula-for-archetype", {"archetype": archetype},
+                                     page=Page(limit, offset))
+                assert page.table.values() == whole[offset:offset + limit], (archetype, limit, offset)
+                assert page.more == (offset + limit < len(whole))
+                pages += 1
+        return len(whole)
+
+    assert check("Embedder") == 16 and check("User") == 16
+    # An older store: some entries carry no rank.
+    rank = "https://w3id.org/aiskills/validation#rank"
+    unranked = [r.graph for r in curricula.records(store)][::3]
+    for graph in unranked:
+        kept = [t for t in store.triples(graph) if t.predicate.value != rank]
+        assert len(kept) < len(store.triples(graph))
+        store.replace_graphs([GraphData(graph, ox.serialize(kept, format=ox.RdfFormat.N_TRIPLES),
+                                        ox.RdfFormat.N_TRIPLES)])
+    assert check("Embedder") == 16

@@ -5,6 +5,7 @@ of ``support.alignment_data``, whose answers are known by construction."""
 
 from __future__ import annotations
 
+import html as html_module
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -167,3 +168,36 @@ def test_several_archetypes_ticked_are_answered_side_by_side(client: FlaskClient
     one = page(client, curriculum=d.EMBEDDING, archetype="Embedder")
     first = one.split('<h3 id="cov-1">', 1)[1].split("</h3>", 1)[0]
     assert first in html  # the same numbers as asked alone
+
+
+def test_a_long_ranking_is_shown_a_page_at_a_time_with_links_between_pages(
+        client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With pages of two, the ranking's pages (followed by their own Next and Previous links) show
+    the whole ranking once, in order; an offset that is no number is a 400 naming it."""
+    from aiskills.web import alignment_pages
+
+    monkeypatch.setattr(alignment_pages, "RANKING_PAGE", 2)
+    required = set(d.notations("E"))
+    expected = [t for _, t in sorted(((len(d.aligned(doc) & required), doc["title"]) for doc in d.CURRICULA),
+                                     key=lambda t: (-t[0], t[1]))]
+    seen: list[str] = []
+    url = "/alignment?archetype=Embedder"
+    pages = []
+    while url:
+        res = client.get(url)
+        html = res.get_data(as_text=True)
+        assert res.status_code == 200, html
+        ranking = html[html.index("Which curricula cover Embedder best"):html.index("What nobody teaches")]
+        titles = re.findall(r'class="bar-label"[^>]*><a href="[^"]*">([^<]+)</a>', ranking)
+        assert f"Curricula {len(seen) + 1} to {len(seen) + len(titles)}, best first." in ranking
+        seen += titles
+        pages.append(url)
+        previous = re.search(r'<a rel="prev" href="([^"]+)">Previous 2</a>', ranking)
+        assert (previous is not None) == (len(pages) > 1)
+        if previous:
+            assert html_module.unescape(previous.group(1)) in [p[len("/alignment"):] for p in pages[:-1]] + ["?archetype=Embedder"]
+        following = re.search(r'<a rel="next" href="([^"]+)">Next 2</a>', ranking)
+        url = "/alignment" + html_module.unescape(following.group(1)) if following else ""
+    assert seen == expected and len(pages) == 2
+    bad = page(client, status=400, archetype="Embedder", offset="two")
+    assert "must be a whole number of 0 or more, not &#39;two&#39;" in bad and "give offset as" in bad

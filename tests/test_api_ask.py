@@ -114,3 +114,29 @@ def test_security_headers_on_every_response(client: FlaskClient, url: str) -> No
     csp = res.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
     assert res.headers["X-Content-Type-Options"] == "nosniff" and res.headers["X-Frame-Options"] == "DENY"
+
+
+def test_limit_and_offset_answer_a_page_of_the_rows_in_order(client: FlaskClient) -> None:
+    """``limit``/``offset`` give that slice of the whole answer, say which page it is and whether
+    rows may follow; CSV pages the same way."""
+    whole = client.get("/api/ask/framework-summary").get_json()
+    assert "page" not in whole and len(whole["rows"]) == 120
+    page = client.get("/api/ask/framework-summary?limit=50&offset=100").get_json()
+    assert page["rows"] == whole["rows"][100:] and page["page"] == {"limit": 50, "offset": 100, "more": False}
+    full = client.get("/api/ask/framework-summary?limit=7&offset=3").get_json()
+    assert full["rows"] == whole["rows"][3:10] and full["page"] == {"limit": 7, "offset": 3, "more": True}
+    rows = list(csv.reader(io.StringIO(client.get("/api/ask/framework-summary?limit=2&format=csv").get_data(as_text=True))))
+    assert rows[1:] == [[str(r[c]) for c in whole["columns"]] for r in whole["rows"][:2]]
+
+
+@pytest.mark.parametrize(("query", "says"), [
+    ("limit=0", "limit: must be a whole number from 1 to 10000, not '0'"),
+    ("limit=ten", "limit: must be a whole number from 1 to 10000, not 'ten'"),
+    ("limit=10001", "not '10001'"),
+    ("offset=-1", "offset: must be a whole number of 0 or more, not '-1'"),
+    ("limit=5&offset=1.5", "offset: must be a whole number"),
+])
+def test_a_limit_or_offset_that_is_no_whole_number_is_400_naming_it(client: FlaskClient, query: str,
+                                                                    says: str) -> None:
+    res = client.get(f"/api/ask/framework-summary?{query}")
+    assert res.status_code == 400 and says in res.get_json()["error"]

@@ -138,3 +138,14 @@ def test_turtle_syntax_error_names_the_line(runner: CliRunner, env: Path, tmp_pa
     result = runner.invoke(main, ["load", str(path)])
     assert result.exit_code == 2
     assert f"{path}: line 4" in result.output and "not valid Turtle" in result.output
+
+
+def test_ask_with_limit_and_offset_prints_that_page(runner: CliRunner, env: Path) -> None:
+    """``aiskills ask --limit --offset`` answers that slice of the whole answer and says which page it
+    is in JSON; an offset that is no whole number is refused with its name (exit code 2)."""
+    _ok(runner, "load")
+    whole = json.loads(_ok(runner, "ask", "framework-summary", "--format", "json"))
+    page = json.loads(_ok(runner, "ask", "framework-summary", "--format", "json", "--limit", "4", "--offset", "117"))
+    assert page["rows"] == whole["rows"][117:] and page["page"] == {"limit": 4, "offset": 117, "more": False}
+    bad = runner.invoke(main, ["ask", "framework-summary", "--offset", "-3"])
+    assert bad.exit_code == 2 and "offset: must be a whole number of 0 or more, not '-3'" in bad.output

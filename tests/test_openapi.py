@@ -103,7 +103,7 @@ def test_the_shipped_description_is_what_the_generator_writes_from_the_routes_an
     questions = alignment.questions()
     ask = spec["paths"]["/api/ask/{name}"]["get"]["parameters"]
     assert next(p for p in ask if p["name"] == "name")["schema"]["enum"] == sorted(q.name for q in questions)
-    assert {p["name"] for p in ask if p["in"] == "query"} == {"format"} | {
+    assert {p["name"] for p in ask if p["in"] == "query"} == {"format", "limit", "offset"} | {
         p.name for q in questions for p in q.parameters}
 
 

@@ -22,7 +22,7 @@ import pyoxigraph as ox
 
 from aiskills import namespaces as ns
 from aiskills.errors import ConfigError, InputError
-from aiskills.queries import NamedQuery, load_group, load_query
+from aiskills.queries import NamedQuery, Page, load_group, load_query
 from aiskills.rdf import term_value
 from aiskills.store.base import Store, Table, Term
 
@@ -37,6 +37,8 @@ class Answer:
     question: str
     parameters: dict[str, str]
     table: Table
+    page: Page | None = None
+    more: bool = False  # rows follow this page
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -47,12 +49,15 @@ class Answer:
         return [{c: plain(t) for c, t in zip(self.table.columns, row)} for row in self.table.rows]
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "question": self.question,
             "parameters": self.parameters,
             "columns": list(self.columns),
             "rows": self.records(),
         }
+        if self.page is not None:
+            out["page"] = {"limit": self.page.limit, "offset": self.page.offset, "more": self.more}
+        return out
 
 
 def plain(term: Term | None) -> object:
@@ -87,12 +92,17 @@ def check_parameter_kinds(queries: list[NamedQuery]) -> None:
 
 
 def ask(
-    store: Store, name: str, params: Mapping[str, str], loaded: Mapping[str, NamedQuery] | None = None
+    store: Store,
+    name: str,
+    params: Mapping[str, str],
+    loaded: Mapping[str, NamedQuery] | None = None,
+    page: Page | None = None,
 ) -> Answer:
     """Answer question ``name`` with ``params`` (names as in the query's header).
 
     ``loaded``: the questions already parsed (a long-running adapter parses them once at start-up);
-    otherwise the file is read and parsed for this call."""
+    otherwise the file is read and parsed for this call. ``page``: only those rows of the answer, in
+    its order (``None``: every row)."""
     query = loaded[name] if loaded is not None and name in loaded else load_query(GROUP, name)
     declared = {p.name: p for p in query.parameters}
     unknown = sorted(set(params) - set(declared))
@@ -109,9 +119,16 @@ def ask(
         )
     resolver = Resolver(store)
     bindings = {k: resolver.resolve(k, v) for k, v in params.items() if v}
-    table = store.select(query.text, bindings)
+    # A page reads one row past its end, to tell whether rows follow it.
+    asked = None if page is None else Page(page.limit + 1, page.offset)
+    rows = _reorder(store.select(query.paged(asked), bindings), query)
+    more = page is not None and len(rows) > page.limit
     return Answer(
-        name, {k: v.value for k, v in bindings.items()}, Table(query.columns, _reorder(table, query))
+        name,
+        {k: v.value for k, v in bindings.items()},
+        Table(query.columns, rows[: page.limit] if page is not None else rows),
+        page,
+        more,
     )
 
 

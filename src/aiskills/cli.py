@@ -648,12 +648,21 @@ def _prepare_store(settings: Settings) -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
 )
+@click.option("--limit", type=int, help="Only this many rows of the answer, in its order (a page).")
+@click.option("--offset", type=int, help="Skip this many rows of the answer first.")
 @store_options
 def ask(
-    name: str | None, params: tuple[str, ...], fmt: str, store_dir: Path | None, endpoint: str | None
+    name: str | None,
+    params: tuple[str, ...],
+    fmt: str,
+    limit: int | None,
+    offset: int | None,
+    store_dir: Path | None,
+    endpoint: str | None,
 ) -> None:
     """Ask an alignment question by NAME; without NAME, list the questions."""
     from aiskills import alignment
+    from aiskills.queries import Page
 
     if name is None:
         for q in alignment.questions():
@@ -667,8 +676,9 @@ def ask(
         if not sep or not key.strip():
             raise CliError(f"--param {item!r}: write KEY=VALUE, e.g. --param archetype=Embedder")
         given[key.strip()] = value
+    page = Page.of(limit, offset)
     with opened(store_dir, endpoint) as store:
-        answer = alignment.ask(store, name, given)
+        answer = alignment.ask(store, name, given, page=page)
     if fmt == "json":
         import json
 

@@ -62,6 +62,11 @@ _LISTED_FOR = ox.NamedNode(AISV + "listedFor")
 _OF_CURRICULUM = ox.NamedNode(AISV + "curriculum")
 _LISTED_TITLE = ox.NamedNode(AISV + "title")
 _LISTED_PROVIDER = ox.NamedNode(AISV + "providerName")
+_RANK = ox.NamedNode(AISV + "rank")
+#: The most covered capabilities a rank tells apart (more rank as this many).
+_RANK_COVERED = (1 << 20) - 1
+#: How many leading bytes of the title a rank holds.
+_RANK_TITLE_BYTES = 5
 _TITLE = ox.NamedNode(ns.DCT + "title")
 _HAS_PROVIDER = ox.NamedNode(ns.AIS + "provider")
 _LABEL = ox.NamedNode(ns.RDFS + "label")
@@ -434,12 +439,15 @@ class FrameworkIndex:
                     per_domain[(archetype, domain)] += 1
         subjects = [ox.NamedNode(curriculum)]
         listing = _listing(curriculum, triples)
+        title = next((_text(o) for p, o in listing if p == _LISTED_TITLE), None)
         out: list[ox.Triple] = []
         for archetype in sorted(self.every_archetype | set(overall)):
             node = _coverage_node(graph, subjects, _ARCHETYPE_COVERAGE, archetype, None, overall[archetype])
             at = node[1].subject
             out += node + [ox.Triple(at, _LISTED_FOR, ox.NamedNode(archetype))]
             out += [ox.Triple(at, p, o) for p, o in listing]
+            rank = listing_rank(overall[archetype], title)
+            out.append(ox.Triple(at, _RANK, ox.Literal(str(rank), datatype=_XSD_INT)))
         for (archetype, domain), n in sorted(per_domain.items()):
             out += _coverage_node(graph, subjects, _DOMAIN_COVERAGE, archetype, domain, n)
         return out
@@ -459,6 +467,16 @@ def _listing(curriculum: str, triples: Sequence[ox.Triple]) -> list[tuple[ox.Nam
     if names:
         out.append((_LISTED_PROVIDER, min(names, key=_order)))
     return out
+
+
+def listing_rank(covered: int, title: str | None) -> int:
+    """The rank of a ranking entry (``aisv:rank``): it never decreases down the ranking of
+    curricula-for-archetype (most covered first, then by title). Fewer covered capabilities rank
+    higher; equal coverage ranks by the first bytes of the title's UTF-8 text, which order as the text
+    does (no title: none), so entries that differ there never rank against the list's order."""
+    prefix = (title or "").encode("utf-8")[:_RANK_TITLE_BYTES].ljust(_RANK_TITLE_BYTES, b"\0")
+    behind = _RANK_COVERED - min(covered, _RANK_COVERED)
+    return (behind << (8 * _RANK_TITLE_BYTES)) | int.from_bytes(prefix, "big")
 
 
 def _is_term(term: object) -> TypeGuard[Term]:

@@ -10,6 +10,13 @@ Header lines at the top of a file::
     # columns: focus, reason
 
 Parameters are passed to the store as bindings, never put into the query text.
+
+A page of a query's rows (``Page``: at most ``limit`` rows from ``offset``) is the one thing written into
+the text, as SPARQL requires (``LIMIT`` and ``OFFSET`` take numbers, not variables): two whole numbers,
+checked here. A query may hold a *window*, lines from ``# window`` to ``# window end`` that narrow what
+its ordering has to sort to the rows a page can hold; inside it, the line ``# window limit`` becomes
+``LIMIT offset+limit``. Unpaged, the window is left out: the file as written (window in, unlimited) and
+the query without it give the same rows, which tests check.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import pyoxigraph as ox
 
@@ -25,6 +33,44 @@ from aiskills.resources import data_dir
 
 _HEADER = re.compile(r"^#\s*(title|description|param|columns)\b\s*(.*?)\s*:\s*(.*)$")
 _PARAM = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*(\(optional\))?$")
+_WINDOW = re.compile(r"^[ \t]*# window\n(.*?)^[ \t]*# window end\n", re.MULTILINE | re.DOTALL)
+_WINDOW_LIMIT = re.compile(r"^([ \t]*)# window limit$", re.MULTILINE)
+#: The most rows one page may ask for.
+MAX_PAGE: Final = 10_000
+
+
+@dataclass(frozen=True)
+class Page:
+    """At most ``limit`` rows from row ``offset`` (0 is the first) of a query's ordered answer."""
+
+    limit: int
+    offset: int = 0
+
+    @classmethod
+    def of(cls, limit: str | int | None, offset: str | int | None) -> Page | None:
+        """A page from what a user gave (text or numbers); ``None`` when neither is given. A value
+        that is not a whole number in range is an InputError naming it."""
+        if limit in (None, "") and offset in (None, ""):
+            return None
+        return cls(
+            _whole("limit", limit, 1, MAX_PAGE, default=MAX_PAGE),
+            _whole("offset", offset, 0, None, default=0),
+        )
+
+
+def _whole(name: str, value: str | int | None, low: int, high: int | None, *, default: int) -> int:
+    if value in (None, ""):
+        return default
+    text = str(value).strip()
+    bounds = f"from {low} to {high}" if high is not None else f"of {low} or more"
+    number = int(text) if text.isdigit() else -1
+    if number < low or (high is not None and number > high):
+        raise InputError(
+            f"must be a whole number {bounds}, not {text!r}",
+            source=name,
+            fix=f"give {name} as a whole number {bounds}",
+        )
+    return number
 
 
 @dataclass(frozen=True)
@@ -45,6 +91,14 @@ class NamedQuery:
     columns: tuple[str, ...]
     text: str
     path: Path
+
+    def paged(self, page: Page | None) -> str:
+        """The text to run for ``page`` (``None``: every row): the window kept and bounded, and the
+        page's ``LIMIT``/``OFFSET`` after the query; unpaged, the window left out."""
+        if page is None:
+            return _WINDOW.sub("", self.text)
+        windowed = _WINDOW_LIMIT.sub(lambda m: f"{m.group(1)}LIMIT {page.offset + page.limit}", self.text)
+        return f"{windowed.rstrip()}\nLIMIT {page.limit}\nOFFSET {page.offset}\n"
 
 
 def parse_query_file(path: Path, name: str, *, update: bool = False) -> NamedQuery:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, render_template, request
 
@@ -13,12 +14,14 @@ from aiskills import alignment, curricula
 from aiskills.alignment import Choice
 from aiskills.errors import InputError
 from aiskills.pages.links import Linker
-from aiskills.queries import NamedQuery
+from aiskills.queries import NamedQuery, Page
 from aiskills.web.context import settings, store
 
 alignment_pages = Blueprint("alignment_pages", __name__)
 
 LEVELS = ("1", "2", "3", "4")
+#: Curricula shown per page of a ranking (``?offset=`` pages on).
+RANKING_PAGE = 50
 
 
 @dataclass
@@ -29,6 +32,7 @@ class ArchetypeView:
     domains: list[dict[str, object]] = field(default_factory=list)  # curriculum-coverage rows
     gaps: list[dict[str, object]] = field(default_factory=list)  # coverage-gaps rows
     ranking: list[dict[str, object]] = field(default_factory=list)  # curricula-for-archetype rows
+    more: bool = False  # the ranking goes on past this page
     untaught: list[dict[str, object]] = field(default_factory=list)  # capability-provision rows with 0
 
     @property
@@ -87,9 +91,11 @@ def views(
     archetypes: list[Choice],
     roles: list[Choice],
     framework: list[Any],
+    ranking: Page | None = None,
 ) -> list[ArchetypeView]:
     """Answers for each chosen archetype, or for each archetype the chosen role maps to, or (a
-    curriculum alone) for each archetype the curriculum targets; side by side."""
+    curriculum alone) for each archetype the curriculum targets; side by side. ``ranking``: the page of
+    each ranking of curricula to show (``None``: all of it)."""
     wanted = [archetype] if isinstance(archetype, str) else list(archetype)
     wanted = [w for w in wanted if w.strip()]
     if wanted and role:
@@ -133,7 +139,10 @@ def views(
                 gap_params["level"] = level
             view.gaps = _ask("coverage-gaps", gap_params)
         else:
-            view.ranking = _ask("curricula-for-archetype", {"archetype": a.iri})
+            answer = alignment.ask(
+                store(), "curricula-for-archetype", {"archetype": a.iri}, _questions(), ranking
+            )
+            view.ranking, view.more = answer.records(), answer.more
             view.untaught = [
                 r for r in _ask("capability-provision", {"archetype": a.iri}) if r["curricula"] == 0
             ]
@@ -154,8 +163,10 @@ def alignment_page() -> tuple[str, int]:
     error: InputError | None = None
     results: list[ArchetypeView] = []
     picked_role: Choice | None = None
+    ranking = Page(RANKING_PAGE, 0)
     if chosen or args["role"] or args["curriculum"]:
         try:
+            ranking = Page.of(RANKING_PAGE, request.args.get("offset")) or ranking
             if args["level"] and args["level"] not in LEVELS:
                 raise InputError(
                     f"there is no knowledge level {args['level']!r}",
@@ -170,6 +181,7 @@ def alignment_page() -> tuple[str, int]:
                 archetypes,
                 roles,
                 framework,
+                ranking,
             )
             picked_role = _picked(roles, args["role"]) if args["role"] else None
         except InputError as exc:
@@ -191,7 +203,22 @@ def alignment_page() -> tuple[str, int]:
         local_path=local_path,
         ticked={v.archetype.iri for v in results} if args["curriculum"] and not args["role"] else set(),
         side_by_side=_side_by_side(results) if args["curriculum"] and len(results) > 1 else [],
+        ranking=ranking,
+        ranking_pages=_ranking_pages(ranking, any(v.more for v in results)),
     ), 400 if error else 200
+
+
+def _ranking_pages(page: Page, more: bool) -> dict[str, str | None]:
+    """Links to the rankings' previous and next pages: this page's query with another ``offset``."""
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k != "offset"]
+
+    def at(offset: int) -> str:
+        return "?" + urlencode(kept + ([("offset", str(offset))] if offset else []))
+
+    return {
+        "previous": at(max(page.offset - page.limit, 0)) if page.offset else None,
+        "next": at(page.offset + page.limit) if more else None,
+    }
 
 
 def _side_by_side(results: list[ArchetypeView]) -> list[dict[str, Any]]:

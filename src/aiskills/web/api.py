@@ -9,9 +9,11 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from aiskills import alignment, formats
 from aiskills.errors import InputError
 from aiskills.output import table_csv
-from aiskills.queries import NamedQuery
+from aiskills.queries import NamedQuery, Page
 
 api = Blueprint("api", __name__, url_prefix="/api")
+#: Query-string names of /api/ask that are not the question's parameters.
+NOT_PARAMETERS = frozenset({"format", "limit", "offset"})
 
 
 @api.get("/ask")
@@ -37,13 +39,16 @@ def list_questions() -> Any:
 
 @api.get("/ask/<name>")
 def ask(name: str) -> Any:
-    """``{"question", "parameters", "columns", "rows"}``; CSV with ``?format=csv`` or ``Accept: text/csv``."""
+    """``{"question", "parameters", "columns", "rows"}``; CSV with ``?format=csv`` or ``Accept: text/csv``.
+    ``?limit=N&offset=M``: only those rows, in the answer's order, and ``"page": {"limit", "offset",
+    "more"}`` beside them (``more``: rows follow this page)."""
     questions = _questions()
     if name not in questions:
         return jsonify(error=f"there is no question named {name!r}", questions=list(questions)), 404
-    params = {k: v for k, v in request.args.items() if k != "format"}
+    params = {k: v for k, v in request.args.items() if k not in NOT_PARAMETERS}
     fmt = api_format()
-    answer = alignment.ask(current_app.extensions["aiskills"]["store"], name, params, questions)
+    page = Page.of(request.args.get("limit"), request.args.get("offset"))
+    answer = alignment.ask(current_app.extensions["aiskills"]["store"], name, params, questions, page)
     if fmt is formats.CSV:
         return Response(
             table_csv(answer.table),

@@ -26,6 +26,7 @@ from aiskills import formats
 from aiskills.queries import NamedQuery
 from aiskills.submission import fields
 from aiskills.submission.readers import CONTEXT_IRI
+from aiskills.web.api import NOT_PARAMETERS
 
 openapi = Blueprint("openapi", __name__)
 
@@ -122,7 +123,7 @@ def _operation(app: Flask, endpoint: str, path: str) -> dict[str, Any]:
 
 def _ask_operation(operation: dict[str, Any], questions: list[NamedQuery]) -> dict[str, Any]:
     """``GET /api/ask/{name}``: the question names and every question's parameters, from the registry."""
-    kept = [p for p in operation.get("parameters", []) if p["in"] != "query" or p["name"] == "format"]
+    kept = [p for p in operation.get("parameters", []) if p["in"] != "query" or p["name"] in NOT_PARAMETERS]
     for p in kept:
         if p["in"] == "path" and p["name"] == "name":
             p["schema"] = {"type": "string", "enum": sorted(q.name for q in questions)}
