@@ -361,14 +361,15 @@ class EmbeddedStore(Store):
         except (OSError, ValueError, RuntimeError) as exc:
             shutil.rmtree(loading, ignore_errors=True)
             raise StoreError(f"the load failed and nothing was changed: {exc}") from exc
-        os.rename(loading, ready)  # complete: from here on the new data wins
-        self._active.flush()
-        del self._active
-        try:
-            _exchange(ready, self.path / "active")
-        finally:
-            _finish_swap(self.path)
-            self._active = _open(self.path / "active")
+        with self._writing:  # no other write of this process meets the store while it is swapped
+            os.rename(loading, ready)  # complete: from here on the new data wins
+            self._active.flush()
+            del self._active
+            try:
+                _exchange(ready, self.path / "active")
+            finally:
+                _finish_swap(self.path)
+                self._active = _open(self.path / "active")
 
     def close(self) -> None:
         if self.writable:
