@@ -398,3 +398,89 @@ def test_pages_add_up_to_the_whole_result(query: str, ordered_on: str | None) ->
         assert [r[i] for r in rows] == [r[i] for r in expected]
     (count,) = store.query(count_query(query))  # type: ignore[misc]
     assert int(count[0].value) == len(expected)
+
+
+# -- writers on several hosts ------------------------------------------------------------------
+HOSTS = 3
+HOST_WRITES = 4
+
+
+def _write_as_a_host(settings: object, tmp: str, start: object, k: int) -> None:
+    """One "host": a process whose temporary directory (where the per-host write lock lives) is its
+    own, so its writes do not take turns with the other hosts'; it writes graphs of its own, each
+    with a catalogue entry, and once leaves a staging graph behind as a crashed write of another
+    host would."""
+    import tempfile
+
+    tempfile.tempdir = tmp
+    store = RemoteStore.from_settings(settings)  # type: ignore[arg-type]
+    start.wait()  # type: ignore[attr-defined]
+    for j in range(HOST_WRITES):
+        graph = f"{GRAPH}hosts/{k}/{j}"
+        store.replace_graphs([graph_data(graph, [ox.Triple(iri(f"h{k}"), iri("write"), ox.Literal(str(j)))])],
+                             [CatalogEntry(graph, "other", f"{k}.{j}")])
+    store.close()
+
+
+def test_writers_on_several_hosts_keep_every_graph_and_catalogue_entry(
+        remote: RemoteStore, server: VirtuosoServer, tmp_path: Path) -> None:
+    """Three hosts writing to one Virtuoso at the same time, each holding only its own host's lock:
+    every graph each wrote is there, active, with its own catalogue entry, and no staging graph is
+    left. Each write changes only its own graphs' catalogue entries, and drops only staging graphs
+    old enough to be a crashed write's (a younger one may be another host's write in progress);
+    a write that rewrote the whole catalogue, or dropped every staging graph first, loses other
+    hosts' graphs here."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(HOSTS)
+    folders = [tmp_path / f"host-{k}" for k in range(HOSTS)]
+    for folder in folders:
+        folder.mkdir()
+    processes = [context.Process(target=_write_as_a_host, args=(server.settings(), str(folders[k]), start, k))
+                 for k in range(HOSTS)]
+    for p in processes:
+        p.start()
+    for p in processes:
+        p.join(300)
+    assert [p.exitcode for p in processes] == [0] * HOSTS
+    written = {f"{GRAPH}hosts/{k}/{j}" for k in range(HOSTS) for j in range(HOST_WRITES)}
+    entries = {e.graph: e for e in remote.catalog()}
+    assert written <= set(remote.graph_names())
+    assert {g for g in entries if g in written} == written
+    assert all(entries[g].active and entries[g].version == g.split("hosts/")[1].replace("/", ".") for g in written)
+    assert graphs_under(server, STAGING_GRAPH_PREFIX) == []
+    rows = remote.select("SELECT ?s ?w WHERE { ?s <http://example.org/write> ?w }").values()
+    assert len(rows) == HOSTS * HOST_WRITES
+
+
+def test_a_young_staging_graph_is_left_to_its_writer_and_an_old_one_dropped(
+        remote: RemoteStore, server: VirtuosoServer) -> None:
+    """A write drops staging graphs that a crashed write left (named by a time six hours ago or
+    more, or by none), with their hidden marks in the catalogue, and leaves younger ones: another
+    host's write may be filling them."""
+    now = int(time.time())
+    young = f"{STAGING_GRAPH_PREFIX}{now - 60}-abc/0"
+    old = f"{STAGING_GRAPH_PREFIX}{now - 7 * 3600}-def/0"
+    unnamed = f"{STAGING_GRAPH_PREFIX}crashed/1"
+    blocks = " ".join(f'GRAPH <{g}> {{ <urn:a> <urn:b> "c" }}' for g in (young, old, unnamed))
+    marks = " ".join(f"<{CATALOG_GRAPH}> <{CATALOG_GRAPH}#hidden> <{g}> ." for g in (young, old, unnamed))
+    run_update(server, f"INSERT DATA {{ {blocks} GRAPH <{CATALOG_GRAPH}> {{ {marks} }} }}").raise_for_status()
+    remote.replace_graphs([graph_data(V1, [ox.Triple(iri("a"), iri("v"), ox.Literal("x"))])], [framework("1.0")])
+    assert graphs_under(server, STAGING_GRAPH_PREFIX) == [young]
+    hidden = [t.object.value for t in remote.triples(CATALOG_GRAPH) if t.predicate.value == CATALOG_GRAPH + "#hidden"]
+    assert hidden == [young]
+
+
+def test_a_write_of_more_graphs_than_one_update_takes_lands_whole_with_its_catalogue(
+        remote: RemoteStore) -> None:
+    """450 graphs in one write go into place in batches of Virtuoso's 200, each batch with its own
+    graphs' catalogue entries; then dropping them all in one write empties the catalogue of them."""
+    graphs = [f"{GRAPH}many/{i}" for i in range(450)]
+    remote.replace_graphs([graph_data(g, [ox.Triple(iri("m"), iri("i"), ox.Literal(str(i)))])
+                           for i, g in enumerate(graphs)],
+                          [CatalogEntry(g, "other", str(i)) for i, g in enumerate(graphs)])
+    assert {e.graph: e.version for e in remote.catalog()} == {g: str(i) for i, g in enumerate(graphs)}
+    assert len(remote.select("SELECT ?i WHERE { ?m <http://example.org/i> ?i }").values()) == 450
+    remote.replace_graphs([], [], drop=graphs)
+    assert remote.catalog() == [] and remote.graph_names() == []

@@ -20,6 +20,9 @@ Virtuoso behaviours handled here (the others are in its dialect):
   CONSTRUCT results reaching the cap cannot be paged: they raise ``StoreError``.
 * A connection cut during the update that ends a write leaves the old data or the new, whole; which
   one is read back (are the write's staging graphs still there?) instead of sending it again.
+* A write is uploaded to staging graphs (recorded as hidden), then moved into place by updates of at
+  most ``graphs_per_update`` graphs, each with those graphs' catalogue entries and a marker graph it
+  drops; the catalogue is never rewritten whole, so writers on other hosts keep their entries.
 * A failing multi-operation update is not rolled back (the endpoint commits what ran before the
   error), so the swap that ends a write uses only ``MOVE SILENT`` and ``DROP SILENT``, which do
   not fail on missing graphs; a transaction timeout or deadlock does roll the whole request back.
@@ -51,7 +54,7 @@ import requests
 
 from aiskills.config import Settings
 from aiskills.errors import AiskillsError, ConfigError, InputError, QueryError, StoreError
-from aiskills.namespaces import CATALOG_GRAPH, GRAPH, STAGING_GRAPH_PREFIX, XSD
+from aiskills.namespaces import CATALOG_GRAPH, DCT, GRAPH, STAGING_GRAPH_PREFIX, XSD
 from aiskills.store.base import CatalogEntry, GraphData, Progress, QueryResult, Store, Table, Term
 from aiskills.store.binding import (
     bind,
@@ -68,7 +71,6 @@ from aiskills.store.catalog import (
     catalog_triples,
     entry_from_facts,
     kind_of,
-    merge_catalog,
     serialize_triples,
 )
 from aiskills.store.dialects import ARCHIVED, Dialect, detect, named
@@ -94,6 +96,9 @@ INSERT_CHUNK = 2000
 #: Staging graphs dropped per request: Virtuoso refuses an update of many hundreds of operations
 #: ("SQ156 … Query too large").
 DROP_CHUNK = 100
+#: Seconds after which a staging graph is taken for one a crashed write left (no write takes so long).
+STALE_STAGING = 6 * 3600
+_HAS_PART = ox.NamedNode(DCT + "hasPart")
 TEMPLATE_LIMIT = 1000
 _BOOLEAN = XSD + "boolean"
 _ARCHIVED = ox.NamedNode(ARCHIVED)
@@ -115,9 +120,10 @@ def _write_lock(update_endpoint: str) -> Iterator[None]:
     this process's other threads as well as other processes of this user (a server's web workers,
     the command line). Neither Virtuoso 7 nor Oxigraph's server runs concurrent update requests one
     after the other: an update that reads what it writes (the provision counts) can lose another's
-    change on Oxigraph and on Virtuoso (or be refused as deadlocked there); and a write's first step
-    drops leftover staging graphs, which must not be another writer's. Writers on other hosts are
-    not held back by this; without a writable temporary directory nothing is."""
+    change on Oxigraph and on Virtuoso (or be refused as deadlocked there). Writers on other hosts
+    are not held back by this (without a writable temporary directory nothing is): what they write
+    is kept all the same, as each write changes only its own graphs' catalogue entries and clears
+    away only staging graphs old enough to be a crashed write's (``_drop_staging``)."""
     digest = hashlib.sha256(update_endpoint.encode()).hexdigest()[:16]
     path = Path(tempfile.gettempdir()) / f"aiskills-{os.getuid()}-writes-{digest}.lock"
     try:
@@ -141,6 +147,44 @@ class Upload:
     data: bytes
     size: int  # number of triples
     blank_nodes: bool
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """What one update of a staged write moves into place (``_stage``)."""
+
+    moves: list[tuple[str, str, bool]]  # (staging graph, target graph, staging graph holds triples)
+    dropped: list[str]
+    marker: str  # a staging graph the update drops: gone means the update was applied
+    graphs: tuple[str, ...]  # graphs whose catalogue entries this update changes
+    entries: tuple[CatalogEntry, ...]  # their new entries (none for a dropped graph)
+
+    def catalogue_update(self, staging: Sequence[str]) -> str:
+        """Operations changing only this batch's graphs in the catalogue: their old entries and
+        marks out (and the hidden marks of the batch's own staging graphs), the new entries in."""
+        catalogue = ox.NamedNode(CATALOG_GRAPH)
+        marks = [f"{catalogue} {p} {ox.NamedNode(g)} ." for g in self.graphs for p in (_HAS_PART, HIDDEN)] + [
+            f"{catalogue} {HIDDEN} {ox.NamedNode(g)} ." for g in [*staging, self.marker]
+        ]
+        ops = [f"DELETE DATA {{ GRAPH {catalogue} {{ {' '.join(marks)} }} }}"]
+        if self.graphs:
+            values = " ".join(str(ox.NamedNode(g)) for g in self.graphs)
+            ops.insert(
+                0,
+                f"DELETE {{ GRAPH {catalogue} {{ ?g ?p ?o }} }} "
+                f"WHERE {{ VALUES ?g {{ {values} }} GRAPH {catalogue} {{ ?g ?p ?o }} }}",
+            )
+        added = serialize_triples(catalog_triples(self.entries)).decode()
+        if added:
+            ops.append(f"INSERT DATA {{ GRAPH {catalogue} {{\n{added}}} }}")
+        return " ;\n".join(ops)
+
+
+def _is_stale(staging_graph: str) -> bool:
+    """Whether a staging graph's write began ``STALE_STAGING`` seconds ago or more (or its name
+    tells no time: a write of an earlier version)."""
+    began = staging_graph[len(STAGING_GRAPH_PREFIX) :].split("/", 1)[0].split("-", 1)[0]
+    return not began.isdigit() or time.time() - int(began) >= STALE_STAGING
 
 
 @dataclass(frozen=True)
@@ -362,20 +406,21 @@ class RemoteStore(Store):
         if self.dialect.atomic_updates:
             self._write_in_one(uploads, catalog, dropped, hooks)
             return
-        self._drop_staging()
-        run = uuid.uuid4().hex
+        self._drop_staging(stale=True)
+        run = f"{int(time.time())}-{uuid.uuid4().hex}"
         try:
-            moves = self._stage(run, uploads, catalog, dropped)
+            batches = self._stage(run, uploads, catalog, dropped)
         except _Cut as cut:
-            self._drop_staging(quiet=True)
+            self._drop_staging(run=run, quiet=True)
             raise StoreError(
                 f"{cut}; the write stopped before anything changed: the store holds the "
                 "old data (run it again)"
             ) from cut
         except AiskillsError:
-            self._drop_staging(quiet=True)
+            self._drop_staging(run=run, quiet=True)
             raise
-        self._swap(run, moves, dropped, hooks)
+        for batch in batches:
+            self._swap_one(run, batch, hooks)
 
     def close(self) -> None:
         self._session.close()
@@ -426,66 +471,80 @@ class RemoteStore(Store):
 
     def _stage(
         self, run: str, uploads: Sequence[Upload], catalog: Sequence[CatalogEntry], dropped: Sequence[str]
-    ) -> list[tuple[str, str, bool]]:
-        """Upload every content and the new catalogue to staging graphs; return the moves. The
-        staging graphs are first recorded as hidden in the catalogue, so that no question reads them."""
-        entries = catalog_triples(merge_catalog(self.catalog(), catalog, dropped))
-        new_catalog = Upload(CATALOG_GRAPH, serialize_triples(entries), len(entries), False)
-        items = [*uploads, new_catalog]
-        staging = [f"{STAGING_GRAPH_PREFIX}{run}/{i}" for i in range(len(items))]
-        hidden = [ox.Triple(ox.NamedNode(CATALOG_GRAPH), HIDDEN, ox.NamedNode(s)) for s in staging]
+    ) -> list[_Batch]:
+        """Upload every content to a staging graph of its own, and a marker graph for each batch the
+        write will be moved into place in; return the batches. The staging graphs are first
+        recorded as hidden in the catalogue, so that no question reads them.
+
+        A batch holds at most ``graphs_per_update`` graphs (moved or dropped) and the catalogue
+        entries of those graphs; entries for no graph written ride in the last batch. Each batch
+        changes only its own graphs' entries (``_Batch.catalogue_update``), never the catalogue
+        whole, so writers on other hosts, whose graphs are others, keep theirs."""
+        targets: list[Upload | str] = [*uploads, *dropped]
+        limit = self.dialect.graphs_per_update or len(targets) or 1
+        groups = [targets[i : i + limit] for i in range(0, len(targets), limit)] or [[]]
+        staging = {id(u): f"{STAGING_GRAPH_PREFIX}{run}/{i}" for i, u in enumerate(uploads)}
+        markers = [f"{STAGING_GRAPH_PREFIX}{run}/batch-{k}" for k in range(len(groups))]
+        hidden = [
+            ox.Triple(ox.NamedNode(CATALOG_GRAPH), HIDDEN, ox.NamedNode(g))
+            for g in [*staging.values(), *markers]
+        ]
         record = Upload(CATALOG_GRAPH, serialize_triples(hidden), len(hidden), False)
         for update in sparql_inserts(CATALOG_GRAPH, record):
             self._update(update)
-        moves = []
-        for name, item in zip(staging, items, strict=True):
+        for item in uploads:
             if item.size:
-                self._upload(name, item)
-            moves.append((name, item.graph, item.size > 0))
-        return moves
+                self._upload(staging[id(item)], item)
+        for chunk in range(0, len(markers), DROP_CHUNK):
+            self._update(
+                " ;\n".join(
+                    f"INSERT DATA {{ GRAPH {ox.NamedNode(m)} {{ {ox.NamedNode(m)} {HIDDEN} {ox.Literal(run)} }} }}"
+                    for m in markers[chunk : chunk + DROP_CHUNK]
+                )
+            )
+        entries = {e.graph: e for e in catalog}
+        placed: set[str] = set()
+        batches = []
+        for k, group in enumerate(groups):
+            moves = [(staging[id(u)], u.graph, u.size > 0) for u in group if isinstance(u, Upload)]
+            gone = [g for g in group if isinstance(g, str)]
+            graphs = [t for _, t, _ in moves] + gone
+            placed.update(graphs)
+            if k == len(groups) - 1:
+                graphs += [g for g in entries if g not in placed]
+            batches.append(
+                _Batch(
+                    moves,
+                    gone,
+                    markers[k],
+                    tuple(graphs),
+                    tuple(entries[g] for g in graphs if g in entries and g not in gone),
+                )
+            )
+        return batches
 
-    def _swap(
-        self,
-        run: str,
-        moves: Sequence[tuple[str, str, bool]],
-        dropped: Sequence[str],
-        hooks: _Hooks = ((), ()),
-    ) -> None:
-        """Move the staged graphs into place in one update, never sent twice (in batches of
-        ``graphs_per_update`` when the server takes no more, the catalogue last). When the connection
-        is cut on the way, the staging graphs tell whether the server applied it.
+    def _swap_one(self, run: str, batch: _Batch, hooks: _Hooks = ((), ())) -> None:
+        """Move one batch's staged graphs into place, drop its dropped graphs and change their
+        catalogue entries, in one update never sent twice. When the connection is cut on the way,
+        the batch's marker graph tells whether the server applied it.
 
         The hooks ride in the same request as the moves and drops of the graphs they are bound to:
-        with batches, each batch runs them for its own graphs (a batch is a transaction of its own,
-        so counts kept by the hooks always match the graphs in place)."""
-        limit = self.dialect.graphs_per_update
-        *graphs, catalogue = moves
-        batches = [(list(moves), list(dropped))]
-        if limit and len(moves) + len(dropped) > limit:
-            work: list[tuple[str, str, bool] | str] = [*graphs, *dropped]
-            batches = [
-                (
-                    [m for m in work[i : i + limit] if isinstance(m, tuple)],
-                    [m for m in work[i : i + limit] if isinstance(m, str)],
-                )
-                for i in range(0, len(work), limit)
-            ]
-            batches.append(([catalogue], []))
-        for batch_moves, batch_dropped in batches:
-            self._swap_one(run, batch_moves, batch_dropped, hooks)
-
-    def _swap_one(
-        self,
-        run: str,
-        moves: Sequence[tuple[str, str, bool]],
-        dropped: Sequence[str],
-        hooks: _Hooks = ((), ()),
-    ) -> None:
-        written = [t for _, t, _ in moves if t != CATALOG_GRAPH] + list(dropped)
+        each batch runs them for its own graphs (a batch is a transaction of its own, so counts
+        kept by the hooks always match the graphs in place)."""
+        moves, dropped = batch.moves, batch.dropped
+        ops = " ;\n".join(
+            op
+            for op in (
+                swap_update(moves, dropped),
+                f"DROP SILENT GRAPH {ox.NamedNode(batch.marker)}",
+                batch.catalogue_update([s for s, _, _ in moves]),
+            )
+            if op
+        )
         try:
-            self._update(around(hooks[0], swap_update(moves, dropped), hooks[1], written))
+            self._update(around(hooks[0], ops, hooks[1], [t for _, t, _ in moves] + list(dropped)))
         except _Cut as cut:
-            if self._swapped(run, moves, cut):
+            if self._swapped(run, [*moves, (batch.marker, batch.marker, True)], cut):
                 return
             if cut.timed_out:  # a slow server may still apply it: leave the staging graphs be
                 raise StoreError(
@@ -493,13 +552,13 @@ class RemoteStore(Store):
                     "store holds the old or the new data, whole (check with `aiskills "
                     "info` before running it again)"
                 ) from cut
-            self._drop_staging(quiet=True)
+            self._drop_staging(run=run, quiet=True)
             raise StoreError(
                 f"{cut}; the server did not apply the write: the store holds the old "
                 "data, whole (the write was not sent again: run it again)"
             ) from cut
         except AiskillsError as exc:
-            self._drop_staging(quiet=True)
+            self._drop_staging(run=run, quiet=True)
             if "SQ156" in str(exc):
                 raise StoreError(
                     f"{self.update_endpoint} cannot move {len(moves) + len(dropped)} graphs "
@@ -526,14 +585,27 @@ class RemoteStore(Store):
             ) from cut
         return not left & staged
 
-    def _drop_staging(self, *, quiet: bool = False) -> None:
-        """Drop staging graphs left by earlier writes (errors ignored when ``quiet``)."""
+    def _drop_staging(self, *, run: str | None = None, stale: bool = False, quiet: bool = False) -> None:
+        """Drop the staging graphs of write ``run``, or (``stale``) those that writes crashed or cut
+        off left: named by no run time, or by one ``STALE_STAGING`` seconds ago or more (a writer on
+        another host may still be using younger ones); and their hidden marks in the catalogue.
+        Errors are ignored when ``quiet``."""
         try:
-            graphs = self._graphs_under(STAGING_GRAPH_PREFIX)
+            prefix = STAGING_GRAPH_PREFIX + (f"{run}/" if run else "")
+            marked = self._select(
+                f"SELECT ?g WHERE {{ GRAPH {ox.NamedNode(CATALOG_GRAPH)} {{ "
+                f"{ox.NamedNode(CATALOG_GRAPH)} {HIDDEN} ?g FILTER (STRSTARTS(STR(?g), {ox.Literal(prefix)})) }} }}",
+                [],
+            ).values()
+            found = set(self._graphs_under(prefix)) | {g for (g,) in marked if g}
+            graphs = sorted(g for g in found if run or not stale or _is_stale(g))
             chunk = self.dialect.graphs_per_update or DROP_CHUNK
             for i in range(0, len(graphs), chunk):  # staging graphs are unseen: no need for one request
+                part = graphs[i : i + chunk]
+                marks = " ".join(f"{ox.NamedNode(CATALOG_GRAPH)} {HIDDEN} {ox.NamedNode(g)} ." for g in part)
                 self._update(
-                    " ;\n".join(f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in graphs[i : i + chunk])
+                    " ;\n".join(f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in part)
+                    + f" ;\nDELETE DATA {{ GRAPH {ox.NamedNode(CATALOG_GRAPH)} {{ {marks} }} }}"
                 )
         except AiskillsError:
             if not quiet:
