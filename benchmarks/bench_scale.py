@@ -42,7 +42,9 @@ from aiskills.curricula import (  # noqa: E402
     Provision,
     Taught,
     curriculum_graph,
+    find,
     graph_triples,
+    records,
 )
 from aiskills.queries import Page  # noqa: E402
 from aiskills.store.base import CatalogEntry  # noqa: E402
@@ -120,18 +122,27 @@ def step_question(data: Path, name: str, repeat: int, page: Page | None) -> dict
     """Open the restored store, ask ``name`` once (cold), then ``repeat`` times (warm)."""
     store = EmbeddedStore(data / "ours")
     first = curricula(1, seed=SEED)[0]["id"]
-    params = {k: v.format(first=first) for k, v in PARAMS[name].items()}
+    params = {k: v.format(first=first) for k, v in PARAMS.get(name, {}).items()}
     times = []
     rows = 0
     for _ in range(repeat + 1):
         t = time.perf_counter()
-        rows = len(alignment.ask(store, name, params, page=page).table.rows)
+        if name in LISTINGS:
+            rows = LISTINGS[name](store, first)
+        else:
+            rows = len(alignment.ask(store, name, params, page=page).table.rows)
         times.append(time.perf_counter() - t)
     store.close()
     return {"cold": times[0], "warm": statistics.median(times[1:]), "rows": rows, "peak_mb": peak_mb()}
 
 
 STEPS = {"generate", "restore", "bulk", "question"}
+#: The stored curricula read beside the questions: the whole list (``aiskills curricula list``,
+#: /api/curricula, the /alignment forms) and one curriculum by its IRI (its page, /api/curricula/KEY).
+LISTINGS = {
+    "curricula list": lambda store, first: len(records(store)),
+    "one curriculum": lambda store, first: len([find(store, first)]),
+}
 #: Pages asked beside the whole answers: the ranking's first page as /alignment shows it, and one deep in.
 PAGES = [("curricula-for-archetype", 50, 0), ("curricula-for-archetype", 50, 5000)]
 
@@ -170,7 +181,7 @@ def run(data: Path, n: int, repeat: int, fresh: bool) -> None:
     print(f"\n## Alignment questions over {n:,} curricula (median of {repeat} processes)\n")
     print("| question | rows | cold (ms) | warm (ms) | peak RSS (MB) |\n|---|---:|---:|---:|---:|")
     worst = 0.0
-    asked = [(name, "", []) for name in PARAMS]
+    asked = [(name, "", []) for name in [*PARAMS, *LISTINGS]]
     asked += [(name, f", rows {offset + 1:,}-{offset + limit:,}", ["--limit", str(limit), "--offset", str(offset)])
               for name, limit, offset in PAGES]
     for name, label, paging in asked:

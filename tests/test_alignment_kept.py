@@ -164,3 +164,16 @@ def test_pages_of_the_ranking_are_slices_of_the_whole_ranking(store: Store) -> N
         store.replace_graphs([GraphData(graph, ox.serialize(kept, format=ox.RdfFormat.N_TRIPLES),
                                         ox.RdfFormat.N_TRIPLES)])
     assert check("Embedder") == 16
+
+
+def test_one_curriculum_is_read_as_the_list_of_every_curriculum_reads_it(store: Store) -> None:
+    """``curricula.record`` (one curriculum, read off its own graph alone) gives exactly the entry
+    ``curricula.records`` (every curriculum) gives for it, on every backend: title, provider, module
+    and outcome counts and provenance; and nothing for a curriculum not stored."""
+    data.load_all(store)
+    listed = curricula.records(store)
+    assert len(listed) == len(data.CURRICULA) and all(r.modules for r in listed if r.curriculum != data.EMPTY)
+    for entry in listed:
+        assert curricula.record(store, entry.graph) == entry
+        assert curricula.find(store, entry.curriculum) == entry
+    assert curricula.record(store, curricula.curriculum_graph("https://example.org/curricula/never")) is None

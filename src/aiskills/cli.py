@@ -845,14 +845,14 @@ def curricula_show(curriculum: str, fmt: str, store_dir: Path | None, endpoint: 
 
     with opened(store_dir, endpoint) as store:
         graph = curricula.curriculum_graph(curriculum)
-        found = [r for r in curricula.records(store) if r.graph == graph]
-        if not found:
+        found = curricula.record(store, graph)
+        if found is None:
             raise CliError(f"no stored curriculum has the id {curriculum!r} (see `aiskills curricula list`)")
         triples = store.triples(graph)
     if fmt != "text":
         _write(serialize(triples, format_named(fmt), ns.PREFIXES), None)
         return
-    r = found[0]
+    r = found
     for label, value in [
         ("curriculum", r.curriculum),
         ("title", r.title),

@@ -36,7 +36,7 @@ from aiskills.errors import ConfigError, InputError
 from aiskills.framework.model import natural_key
 from aiskills.queries import load_update
 from aiskills.rdf import term_value
-from aiskills.store.base import CatalogEntry, GraphData, Store, Term
+from aiskills.store.base import CatalogEntry, GraphData, Store, Table, Term
 from aiskills.submission.model import AISV, Submission
 from aiskills.validation.report import Report, Severity
 
@@ -255,26 +255,56 @@ PREFIX dct: <http://purl.org/dc/terms/>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX spdx: <http://spdx.org/rdf/terms#>
-SELECT ?g ?c ?title ?provider (COUNT(DISTINCT ?m) AS ?modules) (COUNT(DISTINCT ?o) AS ?outcomes)
-       ?when ?source ?sha ?version WHERE {
-  ?g a prov:Entity ; dct:subject ?c .
-  OPTIONAL { ?g dct:conformsTo ?framework }
+SELECT ?g ?c ?title ?provider ?modules ?outcomes ?when ?source ?sha ?version WHERE {
+  GRAPH ?g {
+    ?g a prov:Entity ; dct:subject ?c .
+    OPTIONAL { ?g dct:conformsTo ?framework }
+    OPTIONAL { ?g prov:generatedAtTime ?when }
+    OPTIONAL { ?g dct:source ?source }
+    OPTIONAL { ?g spdx:checksum ?checksum . ?checksum spdx:checksumValue ?sha }
+    OPTIONAL { ?c dct:title ?title }
+    OPTIONAL { ?c ais:provider ?by . ?by rdfs:label ?provider }
+  }
+  OPTIONAL {
+    SELECT ?g (COUNT(DISTINCT ?m) AS ?modules) (COUNT(DISTINCT ?o) AS ?outcomes) WHERE {
+      GRAPH ?g { ?g dct:subject ?of . ?of ais:hasModule ?m OPTIONAL { ?m ais:hasLearningOutcome ?o } }
+    }
+    GROUP BY ?g
+  }
   BIND (STRAFTER(STR(?framework), "/graph/framework/") AS ?version)
-  OPTIONAL { ?c dct:title ?title }
-  OPTIONAL { ?c ais:provider/rdfs:label ?provider }
-  OPTIONAL { ?c ais:hasModule ?m OPTIONAL { ?m ais:hasLearningOutcome ?o } }
-  OPTIONAL { ?g prov:generatedAtTime ?when }
-  OPTIONAL { ?g dct:source ?source }
-  OPTIONAL { ?g spdx:checksum/spdx:checksumValue ?sha }
 }
-GROUP BY ?g ?c ?title ?provider ?when ?source ?sha ?version
 ORDER BY ?title ?c
 """
 
 
 def records(store: Store) -> list[CurriculumRecord]:
-    """Every stored curriculum, by title (read off the curricula's graphs, not the catalogue)."""
-    table = store.select(_LIST)
+    """Every stored curriculum, by title (read off the curricula's graphs, not the catalogue). Each
+    fact is read in the curriculum's own graph: a provider's label, stated in every curriculum of
+    that provider, is read once per curriculum, not once per graph."""
+    return _records(store.select(_LIST))
+
+
+def record(store: Store, graph: str) -> CurriculumRecord | None:
+    """The curriculum stored in ``graph`` (None when none is): its graph read whole (a few hundred
+    triples), then the listing's own query asked of that graph alone, so one curriculum costs the
+    same however many are stored."""
+    triples = store.triples(graph)
+    if not triples:
+        return None
+    alone = ox.Store()
+    node = ox.NamedNode(graph)
+    alone.extend(ox.Quad(t.subject, t.predicate, t.object, node) for t in triples)
+    result = alone.query(_LIST)
+    if not isinstance(result, ox.QuerySolutions):  # _LIST is a SELECT
+        return None
+    variables = result.variables
+    found = _records(
+        Table(tuple(v.value for v in variables), [tuple(s[v] for v in variables) for s in result])
+    )
+    return found[0] if found else None
+
+
+def _records(table: Table) -> list[CurriculumRecord]:
     out = []
     for g, c, title, provider, modules, outcomes, when, source, sha, version in table.values():
         if g and g.startswith(ns.CURRICULUM_GRAPH_PREFIX):
@@ -313,8 +343,7 @@ def graph_for_key(key: str) -> str:
 
 def find(store: Store, key: str) -> CurriculumRecord | None:
     """The stored curriculum a key or IRI names, or None."""
-    graph = graph_for_key(key)
-    return next((r for r in records(store) if r.graph == graph), None)
+    return record(store, graph_for_key(key))
 
 
 @dataclass(frozen=True)
