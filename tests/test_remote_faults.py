@@ -233,6 +233,44 @@ def test_a_query_refused_for_cost_on_every_try_is_a_store_error_not_the_users(
     assert proxy.count("answered") == len(pauses_within(20.0)) + 1
 
 
+#: Virtuoso's answer to an update that deadlocked with another writer's transaction, as one of three
+#: hosts writing to one server at once got it: the server rolled that update back whole.
+_DEADLOCK = b"Virtuoso 40001 Error SR172: Transaction deadlocked\n\nSPARQL query:\nMOVE SILENT GRAPH ..."
+DEADLOCKED = (b"HTTP/1.1 500 SPARQL Request Failed\r\nServer: Virtuoso/07.20.3229 (Linux) "
+              b"x86_64-pc-linux-gnu\r\nConnection: close\r\nContent-Type: text/plain\r\n"
+              b"Content-Length: " + str(len(_DEADLOCK)).encode() + b"\r\n\r\n" + _DEADLOCK)
+NEW = ({str(t) for t in triples("new")}, [CATALOG_GRAPH, V1, V2], [V1, V2])
+
+
+def test_a_write_rolled_back_as_deadlocked_is_sent_again_and_applied_once(
+        virtuoso: VirtuosoServer, direct: RemoteStore, proxy: FaultyProxy) -> None:
+    """Virtuoso rolls a deadlocked update back whole, so the swap is sent again after a pause; the
+    store then holds exactly the new data (one copy of each catalogue entry), with no staging left."""
+    with through(virtuoso, proxy) as store:
+        proxy.answer(SWAP, DEADLOCKED, times=1)
+        write(store, "new")
+    assert proxy.count("answered") == 1
+    assert state(direct) == NEW
+    assert [e.graph for e in direct.catalog() if e.active] == [V1]
+    assert staging_left(direct) == []
+
+
+def test_a_write_rolled_back_on_every_try_leaves_the_old_data_and_says_so(
+        virtuoso: VirtuosoServer, direct: RemoteStore, proxy: FaultyProxy) -> None:
+    """Deadlocked on every try, the write ends in one ``StoreError`` that gives the server's reason
+    and says nothing was applied; the store holds exactly the old data and no staging graph."""
+    with through(virtuoso, proxy) as store:
+        proxy.answer(SWAP, DEADLOCKED, times=READ_ATTEMPTS + 1)
+        with pytest.raises(StoreError) as caught:
+            write(store, "new")
+    message = str(caught.value)
+    assert "deadlocked" in message and "SR172" in message and "nothing of it was applied" in message
+    assert not isinstance(caught.value, QueryError)
+    assert proxy.count("answered") == len(pauses_within(20.0)) + 1
+    assert state(direct) == OLD
+    assert staging_left(direct) == []
+
+
 def test_read_whose_answer_is_cut_is_read_again(
         virtuoso: VirtuosoServer, direct: RemoteStore, proxy: FaultyProxy) -> None:
     with through(virtuoso, proxy) as store:

@@ -402,14 +402,14 @@ def test_pages_add_up_to_the_whole_result(query: str, ordered_on: str | None) ->
 
 # -- writers on several hosts ------------------------------------------------------------------
 HOSTS = 3
-HOST_WRITES = 4
+HOST_WRITES = 8
 
 
 def _write_as_a_host(settings: object, tmp: str, start: object, k: int) -> None:
     """One "host": a process whose temporary directory (where the per-host write lock lives) is its
     own, so its writes do not take turns with the other hosts'; it writes graphs of its own, each
-    with a catalogue entry, and once leaves a staging graph behind as a crashed write of another
-    host would."""
+    with a catalogue entry. Virtuoso now and then rolls one host's update back as deadlocked with
+    another's; the store sends it again."""
     import tempfile
 
     tempfile.tempdir = tmp

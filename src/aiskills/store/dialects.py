@@ -16,8 +16,9 @@ server means adding a dialect here and naming it in ``DIALECTS``.
   leave out are one small read of the catalogue per question. Results stop at ``ResultSetMaxRows``
   (read again in pages), Digest authentication, at most ``graphs_per_update`` graphs in one update
   (``SQ156 … Query too large`` past it), updates not transactional (staging graphs, as generic),
-  and now and then a query refused for its estimated cost (asked again, and if refused on every
-  try, a store error: the server's limit, never the user's fault).
+  now and then a query refused for its estimated cost (asked again, and if refused on every
+  try, a store error: the server's limit, never the user's fault), and now and then an update
+  rolled back whole as deadlocked with another host's (sent again).
 - ``oxigraph``: ``oxigraph serve``. Its default graph can be the union of its named graphs
   (``union-default-graph``) and one update request is one transaction: the catalogue and earlier
   framework versions (as one N-Triples literal each) live in its own default graph, which that
@@ -76,6 +77,12 @@ class Dialect:
         query's fault, and an answer that may differ when asked again."""
         return False
 
+    def rolled_back(self, message: str) -> bool:
+        """Whether an error answer to an update (its text) says the server rolled the whole request
+        back because it clashed with another writer's transaction: nothing of it was applied, and
+        the same request may be sent again."""
+        return False
+
     def urls(self, endpoint: str) -> tuple[str, str | None]:
         """The update and Graph Store endpoints when none is given: the query endpoint, none."""
         return endpoint, None
@@ -116,6 +123,12 @@ class Virtuoso(Dialect):
         The estimate comes from sampled statistics and can be wildly off now and then: a question
         answered in 0.3 s hundreds of times was once refused at an estimate of 13 million seconds."""
         return "estimated execution time" in message and "exceeds the limit" in message
+
+    def rolled_back(self, message: str) -> bool:
+        """Virtuoso locks rows, not graphs: two updates from different hosts touching the catalogue
+        at once can deadlock, and it rolls one back whole (``40001 Error SR172: Transaction
+        deadlocked``)."""
+        return "SR172" in message or "40001 Error" in message
 
     def urls(self, endpoint: str) -> tuple[str, str | None]:
         """Updates go to ``/sparql-auth`` (the anonymous ``/sparql`` may not write)."""

@@ -39,6 +39,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import random
 import re
 import tempfile
 import time
@@ -83,8 +84,10 @@ N_TRIPLES = "application/n-triples"
 EMPTY_GRAPH = "urn:x-aiskills:empty-dataset"
 VIRTUOSO_BNODE = "nodeID://"
 #: A read is tried up to this many times on a connection failure, a 502/503/504 answer or a refusal
-#: for cost (``Dialect.refused_for_cost``),
-#: pausing 0.25 s, 0.5 s, 1 s… between tries, and never retried past the store's timeout.
+#: for cost (``Dialect.refused_for_cost``), and a write on an answer that says the server rolled it
+#: back whole (``Dialect.rolled_back``), pausing 0.25 s, 0.5 s, 1 s… between tries (a write's pause
+#: drawn between half and all of that, so that two writers that clashed do not clash again), and
+#: never retried past the store's timeout.
 READ_ATTEMPTS = 4
 FIRST_PAUSE = 0.25
 RETRY_STATUS = frozenset({502, 503, 504})
@@ -842,14 +845,17 @@ class RemoteStore(Store):
         """One HTTP exchange. A read is tried again on a connection failure, a 502/503/504 answer or
         a refusal its dialect reads as the server's cost limit (then, out of tries, ``StoreError``:
         a 503, never the user's 400), with pauses doubling from ``FIRST_PAUSE``, ``READ_ATTEMPTS`` tries at most and
-        never past its time limit in all; a write is sent once (``_Cut`` when its connection fails).
+        never past its time limit in all; a write is sent once (``_Cut`` when its connection fails),
+        and again only when the server answers that it rolled the whole write back (a deadlock with
+        another writer: nothing of it was applied).
         With ``deadline`` (a user's query) the request is given that many seconds and then
         ``QueryTimeout``."""
         limit = deadline or self.timeout
         began = time.monotonic()
         pause = FIRST_PAUSE
         for attempt in range(1, READ_ATTEMPTS + 1):
-            again = not write and attempt < READ_ATTEMPTS and time.monotonic() - began + pause < limit
+            more = attempt < READ_ATTEMPTS and time.monotonic() - began + pause < limit
+            again = more and not write
             try:
                 response = self._session.request(method, url, timeout=limit, **kwargs)
             except requests.ReadTimeout as exc:  # a ConnectTimeout is a ConnectionError: tried again below
@@ -868,6 +874,15 @@ class RemoteStore(Store):
                 raise StoreError(_unreachable(url, exc, attempt)) from exc
             except requests.RequestException as exc:
                 raise StoreError(f"request to {url} failed: {exc} (check --endpoint)") from exc
+            if write and response.status_code >= 400 and self._rolled_back(response):
+                if more:
+                    time.sleep(pause * random.uniform(0.5, 1.0))
+                    pause *= 2
+                    continue
+                raise StoreError(
+                    f"{url} rolled the write back as deadlocked with other writes, {attempt} tries "
+                    f"({server_message(response)}): nothing of it was applied; run it again"
+                )
             refused = response.status_code >= 400 and self._refused_for_cost(response)
             if (response.status_code in RETRY_STATUS or refused) and again:
                 time.sleep(pause)
@@ -884,8 +899,14 @@ class RemoteStore(Store):
 
     def _refused_for_cost(self, response: requests.Response) -> bool:
         """Whether the server refused the request as too costly (its dialect reads the answer)."""
-        dialect = self._dialect or detect(response)  # the first answer may come before detection
-        return dialect.refused_for_cost(server_message(response))
+        return self._dialect_of(response).refused_for_cost(server_message(response))
+
+    def _rolled_back(self, response: requests.Response) -> bool:
+        """Whether the server rolled a write back whole (its dialect reads the answer)."""
+        return self._dialect_of(response).rolled_back(server_message(response))
+
+    def _dialect_of(self, response: requests.Response) -> Dialect:
+        return self._dialect or detect(response)  # the first answer may come before detection
 
 
 def _cap_of(response: requests.Response) -> int | None:
