@@ -391,7 +391,8 @@ def run_remote(a: argparse.Namespace, first: str) -> None:
         else:
             from support.virtuoso import VirtuosoServer
 
-            virtuoso = stack.enter_context(VirtuosoServer(a.data / f"virtuoso-{a.curricula}", query_seconds=600))
+            virtuoso = stack.enter_context(
+                VirtuosoServer(a.data / f"virtuoso-{a.curricula}", query_seconds=600, buffers=a.virtuoso_buffers))
             settings = virtuoso.settings(timeout=600.0)
         prepare_remote(settings, a.curricula)
         env = {"AISKILLS_TIMEOUT": str(settings.timeout), "AISKILLS_BACKEND": "sparql"}
@@ -470,6 +471,8 @@ def main() -> None:
                         help="remote: the SPARQL server to start (Virtuoso 7, or oxigraph serve)")
     parser.add_argument("--data", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "aiskills-bench-load",
                         help="working folder; the prepared store is kept and reused")
+    parser.add_argument("--virtuoso-buffers", type=int, default=20000, metavar="PAGES",
+                        help="remote, Virtuoso: NumberOfBuffers (8 KB pages; 340000 for 10,000 curricula)")
     parser.add_argument("--no-slow", action="store_true", help="alignment: skip the run with the slow query")
     parser.add_argument("--ranking-page", type=int, metavar="N",
                         help=f"ask {RANKING} for its first N rows (limit=N), as /alignment does, not all of them")

@@ -31,6 +31,7 @@ from aiskills.queries import load_query
 from aiskills.store.base import Store
 from aiskills.store.dialects import DIALECTS
 from aiskills.store.engine import EngineStore
+from aiskills.store.lease import CLAIMED
 from aiskills.store.remote import RemoteStore
 from aiskills.store.update import bind_written
 from aiskills.submission.readers import read_bytes
@@ -296,8 +297,14 @@ def test_a_write_moved_into_place_in_several_updates_counts_each_with_its_own_gr
         store.close()
 
 
-def _write_in_a_process(settings: Any, start: Any, k: int) -> None:
-    """One writer process: three new curricula, and (the first two) a replacement and a removal."""
+def _write_in_a_process(settings: Any, start: Any, k: int, tmp: str | None = None) -> None:
+    """One writer process: three new curricula, and (the first two) a replacement and a removal.
+    With ``tmp``, its temporary directory (where this host's write lock lives) is its own: a writer
+    on a host of its own."""
+    if tmp is not None:
+        import tempfile
+
+        tempfile.tempdir = tmp
     store = RemoteStore.from_settings(settings)
     start.wait()
     for j in range(3):
@@ -309,21 +316,30 @@ def _write_in_a_process(settings: Any, start: Any, k: int) -> None:
     store.close()
 
 
+@pytest.mark.parametrize("hosts", ["one host", "four hosts"])
 @pytest.mark.parametrize("server", ["virtuoso", "oxigraph_server"])
 def test_writers_in_several_processes_keep_the_counts_equal_to_a_recount(
-        server: str, request: pytest.FixtureRequest) -> None:
-    """Four processes of this host writing to one SPARQL server at once (as a server's web workers
-    do): the counts equal a recount afterwards. The servers run concurrent update requests without
-    ordering them (a count read in one is overwritten by another), so writes to one server from this
-    host take turns; without that this fails."""
+        server: str, hosts: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """Four processes writing to one SPARQL server at once: the counts equal a recount afterwards.
+    The servers run concurrent update requests without ordering them (a count read in one is
+    overwritten by another), so writes to one server take turns: on one host (as a server's web
+    workers) on the host's lock file, and on four hosts (each process with a temporary directory
+    of its own, so no lock file is shared) on the lease each write holds in the store itself
+    (``store/lease.py``); without it the four-host case fails."""
     settings = request.getfixturevalue(server).settings()
     store = RemoteStore.from_settings(settings)
     _clear_all(store)
+    folders: list[str | None] = [None] * 4
+    if hosts == "four hosts":
+        folders = [str(tmp_path / f"host-{k}") for k in range(4)]
+        for folder in folders:
+            Path(folder).mkdir()  # type: ignore[arg-type]
     try:
         data.load_all(store)
         context = multiprocessing.get_context("spawn")
         start = context.Barrier(4)
-        processes = [context.Process(target=_write_in_a_process, args=(settings, start, k)) for k in range(4)]
+        processes = [context.Process(target=_write_in_a_process, args=(settings, start, k, folders[k]))
+                     for k in range(4)]
         for p in processes:
             p.start()
         for p in processes:
@@ -333,6 +349,9 @@ def test_writers_in_several_processes_keep_the_counts_equal_to_a_recount(
         assert {f"https://example.org/curricula/process-{k}-{j}" for k in range(4) for j in range(3)} <= stored
         assert data.SECOND not in stored
         assert_counts_are_a_recount(store)
+        claims = store._select(  # noqa: SLF001 - the server's own default graph, no dataset of ours
+            f"SELECT ?c WHERE {{ {{ ?c {CLAIMED} ?t }} UNION {{ GRAPH ?g {{ ?c {CLAIMED} ?t }} }} }}", [])
+        assert claims.rows == []  # every writer withdrew its claim
     finally:
         _clear_all(store)
         store.close()

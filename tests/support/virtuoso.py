@@ -41,11 +41,12 @@ def installed() -> bool:
 
 
 def render_ini(directory: Path, sql_port: int, http_port: int, result_cap: int,
-               query_seconds: int) -> str:
+               query_seconds: int, buffers: int = 20000) -> str:
     """The text of a minimal ``virtuoso.ini`` keeping every file in ``directory``.
 
     ``ThreadsPerQuery = 1``: with intra-query parallelism Virtuoso's threads spin on each other,
     and on a busy machine (CI, parallel test runs) one query can then stall for 40 s.
+    ``buffers`` (8 KB pages): the tests' small pool; thousands of curricula want about 340,000.
     """
     d = directory
     return f"""\
@@ -69,8 +70,8 @@ MaxClientConnections = 10
 CheckpointInterval = 60
 CaseMode = 2
 DirsAllowed = ., {d}
-NumberOfBuffers = 20000
-MaxDirtyBuffers = 15000
+NumberOfBuffers = {buffers}
+MaxDirtyBuffers = {buffers * 3 // 4}
 MaxQueryMem = 500M
 ThreadsPerQuery = 1
 
@@ -114,9 +115,10 @@ class VirtuosoServer:
 
     def __init__(self, directory: Path, *, result_cap: int = 10000, query_seconds: int = 300,
                  start_timeout: float = 60.0, stop_timeout: float = 30.0,
-                 grants: tuple[str, ...] = GRANTS) -> None:
+                 grants: tuple[str, ...] = GRANTS, buffers: int = 20000) -> None:
         self.directory = Path(directory)
         self.grants = grants
+        self.buffers = buffers
         self.result_cap = result_cap
         self.query_seconds = query_seconds
         self.start_timeout = start_timeout
@@ -205,7 +207,7 @@ class VirtuosoServer:
             self.http_port = free_port()
         ini = self.directory / "virtuoso.ini"
         ini.write_text(render_ini(self.directory, self.sql_port, self.http_port,
-                                  self.result_cap, self.query_seconds), encoding="utf-8")
+                                  self.result_cap, self.query_seconds, self.buffers), encoding="utf-8")
         self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         with open(self.log_path, "ab") as log:
             self._process = subprocess.Popen(

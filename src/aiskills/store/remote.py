@@ -23,6 +23,9 @@ Virtuoso behaviours handled here (the others are in its dialect):
 * A write is uploaded to staging graphs (recorded as hidden), then moved into place by updates of at
   most ``graphs_per_update`` graphs, each with those graphs' catalogue entries and a marker graph it
   drops; the catalogue is never rewritten whole, so writers on other hosts keep their entries.
+  Writers take turns through a lease kept in the store (``aiskills.store.lease``), on every server.
+* An update Virtuoso rolled back whole as deadlocked with another (40001, SR172) is sent again
+  after a random pause (``Dialect.rolled_back``).
 * A failing multi-operation update is not rolled back (the endpoint commits what ran before the
   error), so the swap that ends a write uses only ``MOVE SILENT`` and ``DROP SILENT``, which do
   not fail on missing graphs; a transaction timeout or deadlock does roll the whole request back.
@@ -44,7 +47,7 @@ import re
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,6 +79,7 @@ from aiskills.store.catalog import (
 )
 from aiskills.store.dialects import ARCHIVED, Dialect, detect, named
 from aiskills.store.isolated import QueryTimeout
+from aiskills.store.lease import Lease
 from aiskills.store.update import around
 
 RESULTS_JSON = "application/sparql-results+json"
@@ -101,6 +105,8 @@ INSERT_CHUNK = 2000
 DROP_CHUNK = 100
 #: Seconds after which a staging graph is taken for one a crashed write left (no write takes so long).
 STALE_STAGING = 6 * 3600
+#: A write's lease on the store lives this much longer than one request may take, unrenewed.
+LEASE_MARGIN = 30.0
 _HAS_PART = ox.NamedNode(DCT + "hasPart")
 TEMPLATE_LIMIT = 1000
 _BOOLEAN = XSD + "boolean"
@@ -124,9 +130,10 @@ def _write_lock(update_endpoint: str) -> Iterator[None]:
     the command line). Neither Virtuoso 7 nor Oxigraph's server runs concurrent update requests one
     after the other: an update that reads what it writes (the provision counts) can lose another's
     change on Oxigraph and on Virtuoso (or be refused as deadlocked there). Writers on other hosts
-    are not held back by this (without a writable temporary directory nothing is): what they write
-    is kept all the same, as each write changes only its own graphs' catalogue entries and clears
-    away only staging graphs old enough to be a crashed write's (``_drop_staging``)."""
+    are held back by the store's write lease, taken next (``aiskills.store.lease``); should two
+    write at once all the same, what they write is kept, as each write changes only its own graphs'
+    catalogue entries and clears away only staging graphs old enough to be a crashed write's
+    (``_drop_staging``)."""
     digest = hashlib.sha256(update_endpoint.encode()).hexdigest()[:16]
     path = Path(tempfile.gettempdir()) / f"aiskills-{os.getuid()}-writes-{digest}.lock"
     try:
@@ -395,8 +402,18 @@ class RemoteStore(Store):
             uploads.append(to_upload(item))
             if progress:
                 progress(i + 1, len(contents))
-        with _write_lock(self.update_endpoint):
-            self._replace(uploads, catalog, dropped, (before, after))
+        with _write_lock(self.update_endpoint), self._lease() as lease:
+            self._replace(uploads, catalog, dropped, (before, after), lease.renew)
+
+    def _lease(self) -> Lease:
+        """This write's lease on the store, so that writers on other hosts wait for it (``lease``)."""
+        return Lease(
+            self._update,
+            lambda query: self._select(query, []).values(),  # the server's own default graph
+            self.dialect.catalog_graph,
+            ttl=self.timeout + LEASE_MARGIN,
+            wait=self.timeout,
+        )
 
     def _replace(
         self,
@@ -404,15 +421,17 @@ class RemoteStore(Store):
         catalog: Sequence[CatalogEntry],
         dropped: Sequence[str],
         hooks: _Hooks,
+        renew: Callable[[], None],
     ) -> None:
-        """The write of ``replace_graphs``, its contents parsed."""
+        """The write of ``replace_graphs``, its contents parsed; ``renew`` is called between its
+        requests (the lease's)."""
         if self.dialect.atomic_updates:
             self._write_in_one(uploads, catalog, dropped, hooks)
             return
         self._drop_staging(stale=True)
         run = f"{int(time.time())}-{uuid.uuid4().hex}"
         try:
-            batches = self._stage(run, uploads, catalog, dropped)
+            batches = self._stage(run, uploads, catalog, dropped, renew)
         except _Cut as cut:
             self._drop_staging(run=run, quiet=True)
             raise StoreError(
@@ -423,6 +442,7 @@ class RemoteStore(Store):
             self._drop_staging(run=run, quiet=True)
             raise
         for batch in batches:
+            renew()
             self._swap_one(run, batch, hooks)
 
     def close(self) -> None:
@@ -473,7 +493,12 @@ class RemoteStore(Store):
             ) from cut
 
     def _stage(
-        self, run: str, uploads: Sequence[Upload], catalog: Sequence[CatalogEntry], dropped: Sequence[str]
+        self,
+        run: str,
+        uploads: Sequence[Upload],
+        catalog: Sequence[CatalogEntry],
+        dropped: Sequence[str],
+        renew: Callable[[], None] = lambda: None,
     ) -> list[_Batch]:
         """Upload every content to a staging graph of its own, and a marker graph for each batch the
         write will be moved into place in; return the batches. The staging graphs are first
@@ -497,6 +522,7 @@ class RemoteStore(Store):
             self._update(update)
         for item in uploads:
             if item.size:
+                renew()
                 self._upload(staging[id(item)], item)
         for chunk in range(0, len(markers), DROP_CHUNK):
             self._update(
