@@ -131,3 +131,36 @@ def test_a_refusal_names_at_most_three_other_claims() -> None:
     assert _named(many, mine) == "claims a1, b2, c3, and 2 more"
     assert _named([CLAIM_PREFIX + "a1", mine], mine) == "claim a1"
     assert _named([mine], mine) == "claim unknown"
+
+
+def test_an_update_sent_through_our_endpoint_waits_for_the_lease_too(remote: RemoteStore) -> None:
+    """A SPARQL Update a user sends through aiskills (``protocol_update``) takes its turn like the
+    store's own writes: while another writer holds the lease it is not applied; once the lease is
+    released it is, and leaves no claim behind."""
+    holder = lease(remote)
+    holder.take()
+    done = threading.Event()
+    failed: list[BaseException] = []
+
+    def send() -> None:
+        try:
+            remote.protocol_update(f'INSERT DATA {{ GRAPH <{GRAPH}> {{ <urn:a> <urn:b> "sent" }} }}')
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failed.append(exc)
+        done.set()
+
+    thread = threading.Thread(target=send)
+    try:
+        thread.start()
+        began = time.monotonic()
+        claims(remote)
+        round_trip = time.monotonic() - began
+        time.sleep(20 * round_trip)
+        assert not done.is_set()
+        assert GRAPH not in remote.graph_names()
+    finally:
+        holder.release()
+    thread.join(60)
+    assert done.is_set() and not failed
+    assert GRAPH in remote.graph_names()
+    assert claims(remote) == []

@@ -729,14 +729,19 @@ class RemoteStore(Store):
         *,
         base_iri: str | None = None,
     ) -> None:
-        """Sent to the server's update endpoint as it is (with the protocol's dataset parameters);
-        the server's own rules apply to it (Virtuoso: not one transaction)."""
+        """Sent to the server's update endpoint as it is (with the protocol's dataset parameters),
+        taking turns with every other write to the store (the host's lock, then the lease); the
+        server's own rules apply to it (Virtuoso: not one transaction; an operation that fails leaves
+        those before it applied)."""
         text = f"BASE {ox.NamedNode(base_iri)}\n{update}" if base_iri else update
         data = [("update", text)]
         data += [("using-graph-uri", g) for g in using_graphs or []]
         data += [("using-named-graph-uri", g) for g in using_named_graphs or []]
         try:
-            self._send("POST", self.update_endpoint, write=True, data=data, headers={"Accept": RESULTS_JSON})
+            with _write_lock(self.update_endpoint), self._lease():
+                self._send(
+                    "POST", self.update_endpoint, write=True, data=data, headers={"Accept": RESULTS_JSON}
+                )
         except StoreError as exc:
             if "HTTP 400" in str(exc) or "HTTP 500" in str(exc):
                 raise QueryError(f"the update failed: {exc}") from exc
