@@ -134,6 +134,8 @@ def ask(
 
 def _reorder(table: Table, query: NamedQuery) -> list[tuple[Term | None, ...]]:
     index = [table.columns.index(c) for c in query.columns]
+    if index == list(range(len(table.columns))):  # the columns as the query gives them
+        return table.rows
     return [tuple(row[i] for i in index) for row in table.rows]
 
 

@@ -299,7 +299,7 @@ def record(store: Store, graph: str) -> CurriculumRecord | None:
         return None
     variables = result.variables
     found = _records(
-        Table(tuple(v.value for v in variables), [tuple(s[v] for v in variables) for s in result])
+        Table(tuple(v.value for v in variables), [tuple(s) for s in result])
     )
     return found[0] if found else None
 

@@ -121,8 +121,7 @@ class EmbeddedStore(Store):
             raise QueryError("expected a SELECT query")
         columns = tuple(v.value for v in result.variables)
         try:
-            variables = result.variables
-            rows = [tuple(sol[v] for v in variables) for sol in result]
+            rows = [tuple(sol) for sol in result]  # in the order of the variables, None where unbound
         except OSError as exc:  # the storage, not the query
             raise StoreError(f"the store could not be read: {exc}") from exc
         except (ValueError, RuntimeError) as exc:

@@ -383,7 +383,7 @@ class RemoteStore(Store):
         if not isinstance(result, ox.QuerySolutions):
             raise QueryError("expected a SELECT query")
         variables = result.variables
-        return Table(tuple(v.value for v in variables), [tuple(s[v] for v in variables) for s in result])
+        return Table(tuple(v.value for v in variables), [tuple(s) for s in result])
 
     # -- writes ----------------------------------------------------------------------------------
     def replace_graphs(
