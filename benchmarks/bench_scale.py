@@ -36,16 +36,8 @@ from bench_alignment import PARAMS  # noqa: E402
 from datagen import curricula  # noqa: E402
 
 from aiskills import alignment, backup, loading  # noqa: E402
-from aiskills.curricula import (  # noqa: E402
-    PROVISION_GRAPH,
-    FrameworkIndex,
-    Provision,
-    Taught,
-    curriculum_graph,
-    find,
-    graph_triples,
-    records,
-)
+from aiskills.curricula import curriculum_graph, find, graph_triples, records  # noqa: E402
+from aiskills.kept import PROVISION_GRAPH, FrameworkIndex, Provision, Taught  # noqa: E402
 from aiskills.queries import Page  # noqa: E402
 from aiskills.store.base import CatalogEntry  # noqa: E402
 from aiskills.store.embedded import EmbeddedStore  # noqa: E402

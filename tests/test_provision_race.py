@@ -25,7 +25,7 @@ from support.clearing import clear_all as _clear_all
 from support.served import engine
 from test_alignment_kept import direct
 
-from aiskills import alignment, curricula
+from aiskills import alignment, curricula, kept
 from aiskills.errors import QueryError
 from aiskills.queries import load_query
 from aiskills.store.base import Store
@@ -82,7 +82,7 @@ def doc(name: str, who: dict[str, str] | None, first: int, many: int = 6) -> dic
 
 def kept_rows(store: Store) -> Counter[tuple[str, str | None]]:
     """The provision graph's rows; a row read twice (two counts on one row) fails."""
-    table = store.select(load_query("kept", "provision").text, {"graph": ox.NamedNode(curricula.PROVISION_GRAPH)})
+    table = store.select(load_query("kept", "provision").text, {"graph": ox.NamedNode(kept.PROVISION_GRAPH)})
     rows: Counter[tuple[str, str | None]] = Counter()
     for cap, who, n in table.values():
         assert cap is not None and n is not None
@@ -105,10 +105,10 @@ def assert_counts_are_a_recount(store: Store) -> None:
     for (cap, who), n in rows.items():
         taught, providers = totals.get(cap, (0, 0))
         totals[cap] = (n, providers) if who is None else (taught, providers + 1)
-    table = store.select(TOTALS, {"graph": ox.NamedNode(curricula.PROVISION_GRAPH)})
-    kept = [(cap, int(t or 0), int(p or 0)) for cap, t, p in table.values()]
-    assert len(kept) == len({cap for cap, _, _ in kept}), "a capability with two totals"
-    assert {cap: (t, p) for cap, t, p in kept} == totals
+    table = store.select(TOTALS, {"graph": ox.NamedNode(kept.PROVISION_GRAPH)})
+    totals_kept = [(cap, int(t or 0), int(p or 0)) for cap, t, p in table.values()]
+    assert len(totals_kept) == len({cap for cap, _, _ in totals_kept}), "a capability with two totals"
+    assert {cap: (t, p) for cap, t, p in totals_kept} == totals
     asked = alignment.ask(store, "capability-provision", {}).table.values()
     assert asked == direct(store, "capability-provision", {})
 
@@ -239,19 +239,19 @@ def test_replacing_and_removing_keep_the_counts_equal_to_a_recount_and_to_refres
     data.store_curriculum(store, accented)
     data.store_curriculum(store, doc("accented", {"id": "https://école.example/faculté", "name": "École"}, 9))
     assert_counts_are_a_recount(store)
-    for row, cap, who in store.select(ROWS, {"graph": ox.NamedNode(curricula.PROVISION_GRAPH)}).values():
+    for row, cap, who in store.select(ROWS, {"graph": ox.NamedNode(kept.PROVISION_GRAPH)}).values():
         assert row is not None and cap is not None
         if f"{cap} {who or ''}".isascii():  # named as before the store counted: stored rows stay valid
             key = hashlib.sha256(f"{cap} {who or ''}".encode()).hexdigest()[:24]
-            assert row == f"{curricula.PROVISION_GRAPH}#{key}" == curricula.provision_row(cap, who)
+            assert row == f"{kept.PROVISION_GRAPH}#{key}" == kept.provision_row(cap, who)
         elif not isinstance(store, RemoteStore) or store.dialect.name != "virtuoso":
-            assert row == curricula.provision_row(cap, who)
-    written = set(map(str, store.triples(curricula.PROVISION_GRAPH)))
-    curricula.refresh(store)
-    assert set(map(str, store.triples(curricula.PROVISION_GRAPH))) == written
+            assert row == kept.provision_row(cap, who)
+    written = set(map(str, store.triples(kept.PROVISION_GRAPH)))
+    kept.refresh(store)
+    assert set(map(str, store.triples(kept.PROVISION_GRAPH))) == written
     for one in [changed, data.SECOND_DOC, data.EMPTY_DOC, accented]:
         curricula.remove(store, one["id"])
-    assert kept_rows(store) == Counter() and store.triples(curricula.PROVISION_GRAPH) == []
+    assert kept_rows(store) == Counter() and store.triples(kept.PROVISION_GRAPH) == []
 
 
 def test_written_graphs_are_bound_in_every_sub_select_that_reads_them() -> None:

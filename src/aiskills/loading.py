@@ -13,7 +13,6 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from aiskills import namespaces as ns
-from aiskills.curricula import refresh
 from aiskills.errors import InputError
 from aiskills.framework import bundle
 from aiskills.framework.model import (
@@ -25,6 +24,7 @@ from aiskills.framework.model import (
     structure_only,
 )
 from aiskills.framework.template import mint_ctids, read_template
+from aiskills.kept import refresh
 from aiskills.rdf import format_of, read_triples
 from aiskills.store.base import CatalogEntry, GraphData, Store
 

@@ -22,7 +22,6 @@ from typing import Self, TypeVar
 import pyoxigraph as ox
 
 from aiskills.errors import StoreError
-from aiskills.namespaces import CATALOG_GRAPH
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
@@ -200,13 +199,11 @@ class Store(abc.ABC):
     def close(self) -> None:
         """Release files and connections."""
 
-    # -- shared helpers --------------------------------------------------------------------------
+    @abc.abstractmethod
     def catalog(self) -> list[CatalogEntry]:
-        """The catalogue, read from its graph."""
-        from aiskills.store.catalog import read_catalog
+        """The catalogue: every graph of ours, what it holds and whether it is active."""
 
-        return read_catalog(self.triples(CATALOG_GRAPH))
-
+    # -- shared helpers --------------------------------------------------------------------------
     def dataset(self) -> list[str]:
         """IRIs of the active graphs: the default graph of every query."""
         return [e.graph for e in self.catalog() if e.active]

@@ -75,6 +75,7 @@ from aiskills.store.catalog import (
     catalog_triples,
     entry_from_facts,
     kind_of,
+    read_catalog,
     serialize_triples,
 )
 from aiskills.store.dialects import ARCHIVED, Dialect, detect, named
@@ -350,7 +351,7 @@ class RemoteStore(Store):
 
     def catalog(self) -> list[CatalogEntry]:
         if self.dialect.catalog_graph is not None:
-            return super().catalog()
+            return read_catalog(self.triples(self.dialect.catalog_graph))
         facts: dict[str, tuple[str | None, str | None]] = {}
         for g, version, subject in self._select(FACTS_QUERY, []).values():
             if g is not None and g.startswith(GRAPH) and not g.startswith(STAGING_GRAPH_PREFIX):

@@ -1,0 +1,325 @@
+"""Answers kept up to date at write time, so that questions over many curricula stay cheap:
+
+- each curriculum's graph holds its coverage of each archetype, overall and per top-level domain
+  (``aisv:coverage`` nodes: ``aisv:ArchetypeCoverage`` and ``aisv:DomainCoverage`` with
+  ``aisv:archetype``, ``aisv:domain`` and ``aisv:covered``), worked out against the current framework
+  as the alignment questions define coverage; a framework load works them out again for every
+  stored curriculum (``refresh``);
+- the provision graph (``PROVISION_GRAPH``) holds, for each capability some curriculum teaches, how
+  many curricula teach it and how many distinct providers (``aisv:taughtBy``, ``aisv:providers``),
+  with the count per provider it is made from. The store changes them in the same transaction as
+  the curricula graphs they count, working them out from those graphs as that transaction sees them
+  (the updates ``queries/kept/provision-*.ru``, run through ``Store.replace_graphs``' ``before`` and
+  ``after``): nothing read before the write is written back, so writers at the same time (threads,
+  web workers, front ends sharing a SPARQL server) cannot undo each other's counts.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TypeGuard
+
+import pyoxigraph as ox
+
+from aiskills import namespaces as ns
+from aiskills.errors import ConfigError
+from aiskills.queries import load_update
+from aiskills.store.base import CatalogEntry, GraphData, Store, Term
+from aiskills.submission.model import AISV
+
+_SUBJECT = ns.DCT + "subject"
+_TYPE = ox.NamedNode(ns.RDF + "type")
+_XSD_INT = ox.NamedNode(ns.XSD + "integer")
+TEACHES = ox.NamedNode("https://schema.org/teaches")
+PROVISION_GRAPH = ns.GRAPH + "provision"
+_COVERAGE = ox.NamedNode(AISV + "coverage")
+_ARCHETYPE_COVERAGE = ox.NamedNode(AISV + "ArchetypeCoverage")
+_DOMAIN_COVERAGE = ox.NamedNode(AISV + "DomainCoverage")
+_FOR_ARCHETYPE = ox.NamedNode(AISV + "archetype")
+_FOR_DOMAIN = ox.NamedNode(AISV + "domain")
+_COVERED = ox.NamedNode(AISV + "covered")
+_TAUGHT_BY = ox.NamedNode(AISV + "taughtBy")
+_PROVIDERS = ox.NamedNode(AISV + "providers")
+_CAPABILITY = ox.NamedNode(AISV + "capability")
+_PROVIDER = ox.NamedNode(AISV + "provider")
+_CURRICULA = ox.NamedNode(AISV + "curricula")
+_PROVIDER_TEACHING = ox.NamedNode(AISV + "ProviderTeaching")
+_LISTED_FOR = ox.NamedNode(AISV + "listedFor")
+_OF_CURRICULUM = ox.NamedNode(AISV + "curriculum")
+_LISTED_TITLE = ox.NamedNode(AISV + "title")
+_LISTED_PROVIDER = ox.NamedNode(AISV + "providerName")
+_RANK = ox.NamedNode(AISV + "rank")
+#: The most covered capabilities a rank tells apart (more rank as this many).
+_RANK_COVERED = (1 << 20) - 1
+#: How many leading bytes of the title a rank holds.
+_RANK_TITLE_BYTES = 5
+_TITLE = ox.NamedNode(ns.DCT + "title")
+_HAS_PROVIDER = ox.NamedNode(ns.AIS + "provider")
+_LABEL = ox.NamedNode(ns.RDFS + "label")
+
+
+_Q = """PREFIX ais: <https://w3id.org/aiskills/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX schema: <https://schema.org/>
+"""
+
+
+@dataclass(frozen=True)
+class Taught:
+    """What one stored curriculum teaches (``schema:teaches``) and who provides it."""
+
+    capabilities: frozenset[str]
+    providers: frozenset[str]
+
+    @classmethod
+    def of(cls, triples: Iterable[ox.Triple]) -> Taught:
+        caps, providers = set(), set()
+        for t in triples:
+            if t.predicate == TEACHES:
+                caps.add(_text(t.object))
+            elif t.predicate.value == ns.AIS + "provider":
+                providers.add(_text(t.object))
+        return cls(frozenset(caps), frozenset(providers))
+
+
+@dataclass(frozen=True)
+class FrameworkIndex:
+    """The current framework as the coverage questions read it: each capability's archetypes and
+    top-level domain (its section, or a section above it, that is an ``ais:Domain``)."""
+
+    archetypes: dict[str, frozenset[str]]
+    domains: dict[str, frozenset[str]]
+    every_archetype: frozenset[str] = frozenset()
+
+    @classmethod
+    def read(cls, store: Store) -> FrameworkIndex:
+        table = store.select(
+            _Q
+            + """SELECT ?capability ?archetype ?domain WHERE {
+              { ?capability a ais:Capability ; ais:archetype ?archetype }
+              UNION { ?capability a ais:Capability ; ais:section/skos:broader* ?domain . ?domain a ais:Domain }
+              UNION { ?archetype a ais:Archetype } }"""
+        )
+        archetypes: dict[str, set[str]] = {}
+        domains: dict[str, set[str]] = {}
+        every: set[str] = set()
+        for cap, archetype, domain in table.values():
+            if cap is None:
+                if archetype:
+                    every.add(archetype)
+                continue
+            if archetype:
+                archetypes.setdefault(cap, set()).add(archetype)
+            if domain:
+                domains.setdefault(cap, set()).add(domain)
+        return cls(
+            {c: frozenset(a) for c, a in archetypes.items()},
+            {c: frozenset(d) for c, d in domains.items()},
+            frozenset(every),
+        )
+
+    def coverage(
+        self, graph: str, curriculum: str, taught: Taught, triples: Sequence[ox.Triple] = ()
+    ) -> list[ox.Triple]:
+        """The coverage facts of the curriculum stored in ``graph`` (its ``triples``): for every
+        archetype, how many of its capabilities the curriculum teaches, with the curriculum's title
+        and provider name as the ranking lists them (the least of each); and per top-level domain
+        (none for 0)."""
+        overall: Counter[str] = Counter()
+        per_domain: Counter[tuple[str, str]] = Counter()
+        for cap in taught.capabilities:
+            for archetype in self.archetypes.get(cap, ()):
+                overall[archetype] += 1
+                for domain in self.domains.get(cap, ()):
+                    per_domain[(archetype, domain)] += 1
+        subjects = [ox.NamedNode(curriculum)]
+        listing = _listing(curriculum, triples)
+        title = next((_text(o) for p, o in listing if p == _LISTED_TITLE), None)
+        out: list[ox.Triple] = []
+        for archetype in sorted(self.every_archetype | set(overall)):
+            node = _coverage_node(graph, subjects, _ARCHETYPE_COVERAGE, archetype, None, overall[archetype])
+            at = node[1].subject
+            out += node + [ox.Triple(at, _LISTED_FOR, ox.NamedNode(archetype))]
+            out += [ox.Triple(at, p, o) for p, o in listing]
+            rank = listing_rank(overall[archetype], title)
+            out.append(ox.Triple(at, _RANK, ox.Literal(str(rank), datatype=_XSD_INT)))
+        for (archetype, domain), n in sorted(per_domain.items()):
+            out += _coverage_node(graph, subjects, _DOMAIN_COVERAGE, archetype, domain, n)
+        return out
+
+
+def _listing(curriculum: str, triples: Sequence[ox.Triple]) -> list[tuple[ox.NamedNode, Term]]:
+    """The curriculum and its least title and least provider name (as ``MIN`` picks them)."""
+    node = ox.NamedNode(curriculum)
+    titles = [o for t in triples if t.subject == node and t.predicate == _TITLE and _is_term(o := t.object)]
+    providers = {t.object for t in triples if t.subject == node and t.predicate == _HAS_PROVIDER}
+    names = [
+        o for t in triples if t.subject in providers and t.predicate == _LABEL and _is_term(o := t.object)
+    ]
+    out: list[tuple[ox.NamedNode, Term]] = [(_OF_CURRICULUM, node)]
+    if titles:
+        out.append((_LISTED_TITLE, min(titles, key=_order)))
+    if names:
+        out.append((_LISTED_PROVIDER, min(names, key=_order)))
+    return out
+
+
+def listing_rank(covered: int, title: str | None) -> int:
+    """The rank of a ranking entry (``aisv:rank``): it never decreases down the ranking of
+    curricula-for-archetype (most covered first, then by title). Fewer covered capabilities rank
+    higher; equal coverage ranks by the first bytes of the title's UTF-8 text, which order as the text
+    does (no title: none), so entries that differ there never rank against the list's order."""
+    prefix = (title or "").encode("utf-8")[:_RANK_TITLE_BYTES].ljust(_RANK_TITLE_BYTES, b"\0")
+    behind = _RANK_COVERED - min(covered, _RANK_COVERED)
+    return (behind << (8 * _RANK_TITLE_BYTES)) | int.from_bytes(prefix, "big")
+
+
+def _is_term(term: object) -> TypeGuard[Term]:
+    return isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal)
+
+
+def _order(term: object) -> tuple[str, str]:
+    return (_text(term), str(term))
+
+
+def _coverage_node(
+    graph: str,
+    subjects: list[ox.NamedNode],
+    kind: ox.NamedNode,
+    archetype: str,
+    domain: str | None,
+    covered: int,
+) -> list[ox.Triple]:
+    key = hashlib.sha256(f"{archetype} {domain or ''}".encode()).hexdigest()[:16]
+    node = ox.NamedNode(f"{graph}#coverage-{key}")
+    out = [ox.Triple(s, _COVERAGE, node) for s in subjects]
+    out += [
+        ox.Triple(node, _TYPE, kind),
+        ox.Triple(node, _FOR_ARCHETYPE, ox.NamedNode(archetype)),
+        ox.Triple(node, _COVERED, ox.Literal(str(covered), datatype=_XSD_INT)),
+    ]
+    if domain is not None:
+        out.append(ox.Triple(node, _FOR_DOMAIN, ox.NamedNode(domain)))
+    return out
+
+
+def provision_row(capability: str, provider: str | None) -> str:
+    """The IRI of the provision row of a capability and provider (or none), as the kept updates name
+    it: ``PROVISION_GRAPH#`` and the first 24 hex digits of the SHA-256 of ``"capability provider"``,
+    where an IRI with characters outside printable ASCII is written as its own SHA-256 (Virtuoso's
+    ``CONCAT`` changes such text). Virtuoso also hashes such an IRI read from stored data as other
+    than its UTF-8 text, so there the store names those rows otherwise: it is consistent with itself,
+    and ``refresh`` lets the store name every row."""
+
+    def text(iri: str) -> str:
+        return iri if all(" " <= c <= "~" for c in iri) else hashlib.sha256(iri.encode()).hexdigest()
+
+    key = hashlib.sha256(f"{text(capability)} {text(provider or '')}".encode()).hexdigest()[:24]
+    return f"{PROVISION_GRAPH}#{key}"
+
+
+class Provision:
+    """Provision counts worked out here, for a whole dump written without a store (benchmarks):
+    curricula per (capability, provider), ``None`` for none given; rows named by ``provision_row``,
+    as the store names them (but for IRIs outside printable ASCII on Virtuoso: see there)."""
+
+    def __init__(self, counts: Counter[tuple[str, str | None]]) -> None:
+        self.counts = counts
+
+    def add(self, taught: Taught, sign: int) -> None:
+        """Count (``sign`` +1) or uncount (-1) one curriculum: once per capability it teaches (the
+        row without a provider) and once per capability and provider."""
+        for cap in taught.capabilities:
+            self.counts[(cap, None)] += sign
+            for provider in taught.providers:
+                self.counts[(cap, provider)] += sign
+
+    def triples(self) -> list[ox.Triple]:
+        out: list[ox.Triple] = []
+        providers: Counter[str] = Counter()
+        for (cap, provider), n in sorted(self.counts.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+            if n <= 0:
+                continue
+            row = ox.NamedNode(provision_row(cap, provider))
+            out += [
+                ox.Triple(row, _TYPE, _PROVIDER_TEACHING),
+                ox.Triple(row, _CAPABILITY, ox.NamedNode(cap)),
+                ox.Triple(row, _CURRICULA, ox.Literal(str(n), datatype=_XSD_INT)),
+            ]
+            if provider is None:
+                out.append(ox.Triple(ox.NamedNode(cap), _TAUGHT_BY, ox.Literal(str(n), datatype=_XSD_INT)))
+            else:
+                out.append(ox.Triple(row, _PROVIDER, ox.NamedNode(provider)))
+                providers[cap] += 1
+        for (cap, provider), n in sorted(self.counts.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+            if provider is None and n > 0:
+                count = ox.Literal(str(providers[cap]), datatype=_XSD_INT)
+                out.append(ox.Triple(ox.NamedNode(cap), _PROVIDERS, count))
+        return out
+
+    def graph_data(self) -> GraphData:
+        data = ox.serialize(self.triples(), format=ox.RdfFormat.N_TRIPLES) or b""
+        return GraphData(PROVISION_GRAPH, data, ox.RdfFormat.N_TRIPLES)
+
+
+@functools.cache
+def provision_updates(*names: str) -> tuple[str, ...]:
+    """The kept updates that change the provision counts (``queries/kept/{name}.ru``), read once."""
+    texts = tuple(load_update("kept", name).text for name in names)
+    for text in texts:
+        if f"<{PROVISION_GRAPH}>" not in text:
+            raise ConfigError(f"queries/kept/{names}: the updates do not name the provision graph")
+    return texts
+
+
+#: Run before a write's curricula graphs are replaced or dropped, and after they are in place.
+UNCOUNT = ("provision-uncount", "provision-settle")
+COUNT = ("provision-count", "provision-settle")
+
+
+def refresh(store: Store, batch: int = 500) -> int:
+    """Work out every stored curriculum's coverage again against the current framework, and the
+    provision counts from scratch (after a framework load); the number of curricula.
+
+    The counts are dropped first and counted again by the store, ``batch`` curricula per write, as
+    each write counts (so rows are named by the store, as the updates name them on that backend):
+    until the last batch is written, questions read the curricula counted so far."""
+    graphs = [
+        g
+        for (g,) in store.select(
+            _Q + "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?g <" + _SUBJECT + "> ?c . ?c a ais:Curriculum } }"
+        ).values()
+        if g is not None and g.startswith(ns.CURRICULUM_GRAPH_PREFIX)
+    ]
+    if graphs or store.count(PROVISION_GRAPH):
+        store.replace_graphs([], drop=[PROVISION_GRAPH])
+    framework = FrameworkIndex.read(store) if graphs else None
+    for i in range(0, len(graphs), batch):
+        part = graphs[i : i + batch]
+        contents = []
+        for graph in part:
+            kept = [t for t in store.triples(graph) if not _is_coverage(t)]
+            taught = Taught.of(kept)
+            curriculum = next((str(_text(t.object)) for t in kept if t.predicate.value == _SUBJECT), "")
+            assert framework is not None
+            triples = kept + framework.coverage(graph, curriculum, taught, kept)
+            data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+            contents.append(GraphData(graph, data, ox.RdfFormat.N_TRIPLES))
+        entries = [CatalogEntry(PROVISION_GRAPH, "provision")]
+        store.replace_graphs(contents, entries, after=provision_updates(*COUNT))
+    return len(graphs)
+
+
+def _text(term: object) -> str:
+    """An IRI's or literal's text."""
+    return term.value if isinstance(term, ox.NamedNode | ox.Literal | ox.BlankNode) else str(term)
+
+
+def _is_coverage(t: ox.Triple) -> bool:
+    return t.predicate == _COVERAGE or (
+        isinstance(t.subject, ox.NamedNode) and "#coverage-" in t.subject.value
+    )
