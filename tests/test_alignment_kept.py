@@ -1,5 +1,5 @@
 """Answers kept up to date at write time (each curriculum's coverage per archetype and domain, the
-provision counts) give exactly what the questions' direct queries give, on every backend (the
+provision counts, what it teaches) give exactly what the questions' direct queries give, on every backend (the
 ``store`` fixture), after submissions, replacements, removals and a framework load.
 
 The direct queries are the questions as they read before the counts were kept
@@ -45,6 +45,8 @@ def every_question(store: Store) -> list[tuple[str, dict[str, str]]]:
     runs += [("capability-provision", {"archetype": a}) for a in ARCHETYPES]
     runs += [("curricula-for-archetype", {"archetype": a}) for a in ARCHETYPES]
     runs += [("curriculum-coverage", {"curriculum": c, "archetype": a}) for c in stored for a in ARCHETYPES]
+    runs += [("coverage-gaps", {"curriculum": c, "archetype": a}) for c in stored for a in ARCHETYPES]
+    runs += [("coverage-gaps", {"curriculum": c, "archetype": "User", "level": lv}) for c in stored for lv in "14"]
     return runs
 
 
@@ -57,13 +59,13 @@ def assert_same_as_direct(store: Store) -> int:
 
 
 def test_the_direct_queries_are_the_kept_questions() -> None:
-    assert KEPT == ["capability-provision", "curricula-for-archetype", "curriculum-coverage"]
+    assert KEPT == ["capability-provision", "coverage-gaps", "curricula-for-archetype", "curriculum-coverage"]
 
 
 def test_kept_answers_equal_the_direct_queries_after_submissions(store: Store) -> None:
     data.load_all(store)
     compared = assert_same_as_direct(store)
-    assert compared == 1 + 5 + 5 + 4 * 5
+    assert compared == 1 + 5 + 5 + 4 * 5 + 4 * 5 + 4 * 2  # 4 curricula: coverage and gaps per archetype, gaps at two levels
     provision = {r["capability"].rsplit("/", 1)[-1]: (r["curricula"], r["providers"])  # type: ignore[union-attr]
                  for r in alignment.ask(store, "capability-provision", {}).records()}
     assert provision == {n: v for n, v in data.provision().items()}  # and both are the constructed counts
