@@ -16,16 +16,15 @@ import tempfile
 import time
 from pathlib import Path
 
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from datagen import curricula  # noqa: E402
+from datagen import curricula
 
-from aiskills import alignment, loading  # noqa: E402
-from aiskills.curricula import store_many  # noqa: E402
-from aiskills.store.base import Store  # noqa: E402
-from aiskills.store.embedded import EmbeddedStore  # noqa: E402
-from aiskills.submission.readers import read_bytes  # noqa: E402
-from aiskills.validation.report import Report  # noqa: E402
+from aiskills import alignment, loading
+from aiskills.curricula import store_many
+from aiskills.store.base import Store
+from aiskills.store.embedded import EmbeddedStore
+from aiskills.submission.readers import read_bytes
+from aiskills.validation.report import Report
 
 PARAMS = {
     "archetype-capabilities": {"archetype": "Embedder"},

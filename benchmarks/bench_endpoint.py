@@ -54,9 +54,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT / "tests"))
-from bench_load import free_port, prepare_embedded  # noqa: E402
+from bench_load import free_port, prepare_embedded
 
-from aiskills.queries import load_query  # noqa: E402
+from aiskills.queries import load_query
 
 GROUP_COUNT = """PREFIX ais: <https://w3id.org/aiskills/ontology#>
 SELECT ?capability (COUNT(?outcome) AS ?outcomes) WHERE { ?outcome ais:alignedTo ?capability }

@@ -52,14 +52,14 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT / "tests"))
-from bench_alignment import PARAMS, SEED, populate  # noqa: E402
-from datagen import curricula  # noqa: E402
+from bench_alignment import PARAMS, SEED, populate
+from datagen import curricula
 
-from aiskills import alignment, loading  # noqa: E402
-from aiskills.config import Settings  # noqa: E402
-from aiskills.queries import Page, load_query  # noqa: E402
-from aiskills.store.base import Store  # noqa: E402
-from aiskills.store.binding import bind  # noqa: E402
+from aiskills import alignment, loading
+from aiskills.config import Settings
+from aiskills.queries import Page, load_query
+from aiskills.store.base import Store
+from aiskills.store.binding import bind
 
 EXAMPLE = ROOT / "examples" / "creator-clinical-ml-msc.json"
 SPARQL_QUERIES = [("summary", "counts"), ("qc", "section-codes"), ("qc", "empty-sections"),
@@ -408,7 +408,7 @@ def run_remote(a: argparse.Namespace, first: str) -> None:
             dialect = store.dialect.name
             straight = []
             for name, text in bound_questions(store, first, a.ranking_page):
-                scoped, params = store._scoped(text)  # noqa: SLF001 - the dataset as the dialect names it
+                scoped, params = store._scoped(text)
                 straight.append((name, scoped, params))
 
         def send(s: requests.Session, endpoint: str, q: tuple[str, str, list[tuple[str, str]]]) -> requests.Response:

@@ -16,12 +16,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_alignment import populate  # noqa: E402
+from bench_alignment import populate
 
-from aiskills import loading  # noqa: E402
-from aiskills.config import Settings  # noqa: E402
-from aiskills.store.embedded import EmbeddedStore  # noqa: E402
-from aiskills.web import create_app  # noqa: E402
+from aiskills import loading
+from aiskills.config import Settings
+from aiskills.store.embedded import EmbeddedStore
+from aiskills.web import create_app
 
 PAGES = ["/", "/id/capability/6.2-01", "/id/archetype/embedder", "/id/role/nurse", "/id/domain/6",
          "/search?q=bias", "/curricula", "/id/capability/6.2-01?format=ttl"]

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections import Counter
 import resource
 import shutil
 import statistics
@@ -24,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,17 +32,17 @@ import pyoxigraph as ox
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench_alignment import PARAMS  # noqa: E402
-from datagen import curricula  # noqa: E402
+from bench_alignment import PARAMS
+from datagen import curricula
 
-from aiskills import alignment, backup, loading  # noqa: E402
-from aiskills.curricula import curriculum_graph, find, graph_triples, records  # noqa: E402
-from aiskills.kept import PROVISION_GRAPH, FrameworkIndex, Provision, Taught  # noqa: E402
-from aiskills.queries import Page  # noqa: E402
-from aiskills.store.base import CatalogEntry  # noqa: E402
-from aiskills.store.embedded import EmbeddedStore  # noqa: E402
-from aiskills.submission.readers import read_bytes  # noqa: E402
-from aiskills.validation.report import Report  # noqa: E402
+from aiskills import alignment, backup, loading
+from aiskills.curricula import curriculum_graph, find, graph_triples, records
+from aiskills.kept import PROVISION_GRAPH, FrameworkIndex, Provision, Taught
+from aiskills.queries import Page
+from aiskills.store.base import CatalogEntry
+from aiskills.store.embedded import EmbeddedStore
+from aiskills.submission.readers import read_bytes
+from aiskills.validation.report import Report
 
 SEED = 9
 SUBJECT = "http://purl.org/dc/terms/subject"

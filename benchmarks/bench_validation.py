@@ -24,11 +24,11 @@ import pyshacl
 import rdflib
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from datagen import curricula  # noqa: E402
+from datagen import curricula
 
-from aiskills.framework import bundle  # noqa: E402
-from aiskills.submission.readers import read_bytes  # noqa: E402
-from aiskills.validation.engine import CurriculumValidator, curriculum_shapes_path, run_shacl  # noqa: E402
+from aiskills.framework import bundle
+from aiskills.submission.readers import read_bytes
+from aiskills.validation.engine import CurriculumValidator, curriculum_shapes_path, run_shacl
 
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
 

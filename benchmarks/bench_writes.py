@@ -25,10 +25,10 @@ import pyoxigraph as ox
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from aiskills.config import Settings  # noqa: E402
-from aiskills.store.base import GraphData  # noqa: E402
-from aiskills.store.catalog import serialize_triples  # noqa: E402
-from aiskills.store.remote import RemoteStore  # noqa: E402
+from aiskills.config import Settings
+from aiskills.store.base import GraphData
+from aiskills.store.catalog import serialize_triples
+from aiskills.store.remote import RemoteStore
 
 GRAPH = "https://w3id.org/aiskills/graph/other/bench-writes"
 

@@ -13,6 +13,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
+from support import alignment_data as data
+from support.alignment_data import CREATORS, EMBEDDING, EMPTY, SECOND
 
 from aiskills import alignment, loading
 from aiskills.errors import InputError
@@ -21,8 +23,6 @@ from aiskills.framework.model import capability_rows
 from aiskills.framework.template import ARCHETYPES
 from aiskills.queries import load_query
 from aiskills.store.base import Store
-from support import alignment_data as data
-from support.alignment_data import CREATORS, EMBEDDING, EMPTY, SECOND
 
 ID = data.ID
 EMBEDDER = ID + "archetype/embedder"
@@ -657,7 +657,7 @@ def test_the_readme_table_of_questions_matches_the_query_headers() -> None:
     from pathlib import Path
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    rows = re.findall(r"^\| `([a-z-]+)` \| ([^|]*) \|[^|]*\| ([^|]*) \|$", readme, re.M)
+    rows = re.findall(r"^\| `([a-z-]+)` \| ([^|]*) \|[^|]*\| ([^|]*) \|$", readme, re.MULTILINE)
     table = {name: (params, columns) for name, params, columns in rows}
     questions = alignment.questions()
     assert set(table) == {q.name for q in questions}

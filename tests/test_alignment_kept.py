@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from support import alignment_data as data
 
 from aiskills import alignment, curricula, loading
 from aiskills.framework import bundle
 from aiskills.queries import Page
 from aiskills.store.base import GraphData, Store
-from support import alignment_data as data
 
 DIRECT = Path(__file__).parent / "support" / "direct"
 KEPT = sorted(p.stem for p in DIRECT.glob("*.rq"))
@@ -148,7 +148,7 @@ def test_pages_of_the_ranking_are_slices_of_the_whole_ranking(store: Store) -> N
         assert [tuple(row[raw.columns.index(c)] for c in query.columns) for row in raw.values()] == whole
         pages = 0
         for limit in (1, 2, 3, 5, 16, 17):
-            for offset in range(0, len(whole) + 2):
+            for offset in range(len(whole) + 2):
                 page = alignment.ask(store, "curricula-for-archetype", {"archetype": archetype},
                                      page=Page(limit, offset))
                 assert page.table.values() == whole[offset:offset + limit], (archetype, limit, offset)

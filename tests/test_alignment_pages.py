@@ -12,12 +12,12 @@ from collections.abc import Iterator
 
 import pytest
 from flask.testing import FlaskClient
+from support import alignment_data as d
+from support.html import outline
 
 from aiskills.config import Settings
 from aiskills.store.embedded import EmbeddedStore
 from aiskills.web import create_app
-from support import alignment_data as d
-from support.html import outline
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import pytest
 from flask.testing import FlaskClient
+from support.curricula import base, to_csv, to_json, to_xlsx
 
 from aiskills import curricula, formats, loading
 from aiskills import namespaces as ns
@@ -18,7 +19,6 @@ from aiskills.config import Settings, Token
 from aiskills.store.base import Store
 from aiskills.store.embedded import EmbeddedStore
 from aiskills.web import create_app
-from support.curricula import base, to_csv, to_json, to_xlsx
 
 WRITE = "curricula-write-token"
 READ = "curricula-read-token"

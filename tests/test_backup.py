@@ -23,7 +23,7 @@ from aiskills.submission.readers import read_bytes
 from aiskills.validation.report import Report
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from datagen import curricula  # noqa: E402
+from datagen import curricula
 
 
 def _everything(store: EmbeddedStore) -> dict[str, bytes]:

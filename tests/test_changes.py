@@ -18,8 +18,8 @@ from aiskills.framework.template import write_csv
 def _edited(framework: Framework) -> list[ox.Triple]:
     """2.1-01 reworded, 2.1-02 moved to 2.2, 2.1-03 re-levelled, 3.1-01 re-badged, 6-01 removed,
     6-02 deprecated in favour of 6-03, and 9-01 added (in domain 6)."""
-    cap = lambda n: ox.NamedNode(ns.capability_iri(n))  # noqa: E731
-    p = lambda local, base=ns.AIS: ox.NamedNode(base + local)  # noqa: E731
+    cap = lambda n: ox.NamedNode(ns.capability_iri(n))
+    p = lambda local, base=ns.AIS: ox.NamedNode(base + local)
     out = []
     for t in framework.triples:
         if t.subject == cap("6-01"):

@@ -8,7 +8,15 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from aiskills.checks import CheckResult, CheckStatus, owl_check, qc_check, removal_check, run_checks, shacl_check
+from aiskills.checks import (
+    CheckResult,
+    CheckStatus,
+    owl_check,
+    qc_check,
+    removal_check,
+    run_checks,
+    shacl_check,
+)
 from aiskills.framework.model import Framework
 
 BROKEN = sorted((Path(__file__).parent / "fixtures" / "broken").glob("*.ru"))

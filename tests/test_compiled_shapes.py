@@ -12,16 +12,16 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 import rdflib
+from support.curricula import WRITERS, base
 
 from aiskills.submission.model import Submission
 from aiskills.submission.readers import read_bytes, read_submission
 from aiskills.validation.compiled import compile_shapes
 from aiskills.validation.engine import CurriculumValidator, run_shacl
-from support.curricula import WRITERS, base
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from datagen import curricula  # noqa: E402
+from datagen import curricula
 
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
 

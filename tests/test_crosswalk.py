@@ -11,8 +11,16 @@ from click.testing import CliRunner
 
 from aiskills import namespaces as ns
 from aiskills.cli import main
-from aiskills.crosswalk import (SEMAPV, SSSOM, CrosswalkError, from_triples, mapping_triples, parse_sssom,
-                                read_sssom, write_sssom)
+from aiskills.crosswalk import (
+    SEMAPV,
+    SSSOM,
+    CrosswalkError,
+    from_triples,
+    mapping_triples,
+    parse_sssom,
+    read_sssom,
+    write_sssom,
+)
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "crosswalks"
 EXAMPLE = EXAMPLES / "demo.sssom.tsv"

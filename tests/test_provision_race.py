@@ -349,7 +349,7 @@ def test_writers_in_several_processes_keep_the_counts_equal_to_a_recount(
         assert {f"https://example.org/curricula/process-{k}-{j}" for k in range(4) for j in range(3)} <= stored
         assert data.SECOND not in stored
         assert_counts_are_a_recount(store)
-        claims = store._select(  # noqa: SLF001 - the server's own default graph, no dataset of ours
+        claims = store._select(
             f"SELECT ?c WHERE {{ {{ ?c {CLAIMED} ?t }} UNION {{ GRAPH ?g {{ ?c {CLAIMED} ?t }} }} }}", [])
         assert claims.rows == []  # every writer withdrew its claim
     finally:

@@ -130,9 +130,10 @@ def test_a_query_process_started_from_a_request_thread_outlives_that_thread(tmp_
     server may retire that thread soon after (granian does when it idles). Linux sends a process's
     parent-death signal when the thread that started it exits, so the replacement must be started
     by the pool's own thread: after the request thread ends, every query process still answers."""
+    from support.served import PRELOAD, engine
+
     from aiskills.store.engine import EngineStore
     from aiskills.store.isolated import QueryTimeout
-    from support.served import PRELOAD, engine
 
     path = tmp_path / "store"
     with engine(path):

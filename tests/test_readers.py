@@ -9,11 +9,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from openpyxl import Workbook
+from support.curricula import base, to_csv, to_json, to_xlsx
 
 from aiskills.errors import InputError
 from aiskills.resources import data_dir
 from aiskills.submission.readers import CONTEXT_IRI, SubmissionError, read_bytes, read_submission
-from support.curricula import base, to_csv, to_json, to_xlsx
 
 
 def _error(data: bytes, name: str) -> str:

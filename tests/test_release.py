@@ -109,7 +109,7 @@ def test_first_release_has_no_change_log_and_the_second_names_its_predecessor(re
 def test_deprecated_capabilities_stay_in_the_framework_with_their_replacement(releases: tuple[Path, Path]) -> None:
     _, new = releases
     fw = set(read_triples(new / "framework.nt"))
-    cap = lambda n: ox.NamedNode(ns.capability_iri(n))  # noqa: E731
+    cap = lambda n: ox.NamedNode(ns.capability_iri(n))
     true = ox.Literal("true", datatype=ox.NamedNode(ns.XSD + "boolean"))
     assert ox.Triple(cap("6-02"), ox.NamedNode(ns.RDF + "type"), ox.NamedNode(ns.AIS + "Capability")) in fw
     assert ox.Triple(cap("6-02"), ox.NamedNode(ns.DCT + "isReplacedBy"), cap("6-03")) in fw
@@ -169,7 +169,7 @@ def test_void_counts_match_the_dump(releases: tuple[Path, Path]) -> None:
     _, new = releases
     void = read_triples(new / "void.ttl")
     dataset = ox.NamedNode(ns.ID + "release/2026.2")
-    one = lambda s, p: next(t.object.value for t in void if t.subject == s and t.predicate.value == p)  # noqa: E731
+    one = lambda s, p: next(t.object.value for t in void if t.subject == s and t.predicate.value == p)
     quads = list(ox.parse(path=str(new / "all.nq"), format=ox.RdfFormat.N_QUADS))
     assert int(one(dataset, VOID + "triples")) == len(quads)
     assert one(dataset, VOID + "sparqlEndpoint") == "https://example.org/sparql"

@@ -6,12 +6,12 @@ import json
 
 import pytest
 import rdflib
+from support.curricula import base, to_csv
 
 from aiskills.submission.readers import read_bytes
 from aiskills.validation.engine import CurriculumValidator
 from aiskills.validation.render import as_html, as_json, as_text, as_turtle
 from aiskills.validation.report import Report
-from support.curricula import base, to_csv
 
 
 @pytest.fixture(scope="module")

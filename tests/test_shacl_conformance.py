@@ -12,9 +12,9 @@ import re
 
 import pytest
 import rdflib
+from support import w3c_shacl as w3c
 
 from aiskills.validation import engine
-from support import w3c_shacl as w3c
 
 # Tests that fail for a reason outside this project: a pySHACL limitation, or a property of running on
 # pyoxigraph. Each is a strict xfail pinned to its failure mode (_SIGNATURES): if one starts passing, or

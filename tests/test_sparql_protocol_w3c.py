@@ -15,12 +15,12 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 from flask.testing import FlaskClient
+from support import w3c_protocol as w3c
 
 from aiskills.config import Settings
 from aiskills.store.base import GraphData
 from aiskills.store.embedded import EmbeddedStore
 from aiskills.web import create_app
-from support import w3c_protocol as w3c
 
 #: The write token the app is configured with; update exchanges carry it (the suite's requests have no
 #: Authorization header: the protocol leaves access control to the service).

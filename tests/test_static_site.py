@@ -22,6 +22,7 @@ from aiskills.resources import framework_dir
 from aiskills.store.base import Store
 from aiskills.store.embedded import EmbeddedStore
 
+
 @pytest.fixture(scope="module")
 def store() -> Iterator[Store]:
     s = EmbeddedStore(None)

@@ -40,7 +40,7 @@ def remote(settings: Settings) -> Iterator[RemoteStore]:
 
 def claims(store: RemoteStore) -> list[str]:
     """Every claim in the server, wherever the dialect keeps its catalogue."""
-    table = store._select(  # noqa: SLF001 - the server's own default graph, no dataset of ours
+    table = store._select(
         f"SELECT ?c WHERE {{ {{ ?c {CLAIMED} ?t }} UNION {{ GRAPH ?g {{ ?c {CLAIMED} ?t }} }} }}", [])
     return sorted({c for (c,) in table.values() if c})
 
@@ -51,7 +51,7 @@ def clear_claims(store: RemoteStore) -> None:
 
 
 def lease(store: RemoteStore, *, ttl: float = 60.0, wait: float = 60.0) -> Lease:
-    return replace(store._lease(), ttl=ttl, wait=wait)  # noqa: SLF001
+    return replace(store._lease(), ttl=ttl, wait=wait)
 
 
 def test_a_second_writer_takes_the_lease_only_after_the_first_releases_it(remote: RemoteStore) -> None:

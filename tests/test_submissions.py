@@ -14,6 +14,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
+from support.curricula import base, to_json
 
 from aiskills import curricula, loading
 from aiskills import namespaces as ns
@@ -23,7 +24,6 @@ from aiskills.store.base import Store
 from aiskills.store.embedded import EmbeddedStore
 from aiskills.submission.readers import read_bytes
 from aiskills.validation.engine import validator_for
-from support.curricula import base, to_json
 
 CID = base()["id"]
 

@@ -6,18 +6,17 @@ import csv
 import io
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from openpyxl import Workbook, load_workbook
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-import pyoxigraph as ox
-
 from aiskills import loading
+from aiskills.errors import InputError
 from aiskills.framework import bundle
 from aiskills.framework.model import Framework, build_framework, capability_rows, section_codes
 from aiskills.framework.template import COLUMNS, TemplateError, read_template, write_csv, write_xlsx
-from aiskills.errors import InputError
 from aiskills.resources import framework_dir, templates_dir
 
 

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from support.curricula import WRITERS, base
 
 from aiskills.framework.model import capability_rows
 from aiskills.submission.readers import read_bytes
 from aiskills.validation.engine import CurriculumValidator
 from aiskills.validation.report import Report, Severity
-from support.curricula import WRITERS, base
 
 ALL = ("json", "csv", "xlsx", "ttl")
 TABLES = ("json", "csv", "xlsx")  # formats that can say a thing twice or leave a thing out positionally

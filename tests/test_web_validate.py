@@ -12,6 +12,8 @@ import pyoxigraph as ox
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from support.curricula import base, to_csv, to_json, to_turtle, to_xlsx
+from support.html import outline
 
 from aiskills import loading
 from aiskills import namespaces as ns
@@ -21,8 +23,6 @@ from aiskills.submission.readers import read_bytes
 from aiskills.validation import render
 from aiskills.validation.engine import validator_for
 from aiskills.web import create_app
-from support.curricula import base, to_csv, to_json, to_turtle, to_xlsx
-from support.html import outline
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CURRICULUM = "https://provider.example/curricula/ai-foundations"

@@ -8,10 +8,12 @@ import json
 import zipfile
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
+from support.curricula import base, to_csv, to_json, to_xlsx
 
 from aiskills.errors import InputError
 from aiskills.output import table_csv
@@ -19,9 +21,6 @@ from aiskills.store.base import Table
 from aiskills.submission.readers import EXTENSIONS, TABLE_COLUMNS, read_bytes, read_submission
 from aiskills.validation.engine import CurriculumValidator, validator_for
 from aiskills.validation.render import as_html
-from support.curricula import base, to_csv, to_json, to_xlsx
-
-import pyoxigraph as ox
 
 
 @pytest.fixture(scope="module")

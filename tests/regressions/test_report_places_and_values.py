@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from support.curricula import base, to_json
 
 from aiskills.submission.readers import read_bytes
 from aiskills.validation.engine import CurriculumValidator, validator_for
-from support.curricula import base, to_json
 
 
 @pytest.fixture(scope="module")
