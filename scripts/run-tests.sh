@@ -4,8 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${VENV:-.venv}"
 export AISKILLS_CONFORMANCE_DIR="${AISKILLS_CONFORMANCE_DIR:-$(cd .. && pwd)/shared/conformance}"
-# The code is checked by machines before any test runs: lint, format and strict types on src/.
-"$VENV/bin/python" -m ruff check --quiet src
+# The code is checked by machines before any test runs: lint on everything, format and strict types on src/.
+"$VENV/bin/python" -m ruff check --quiet src tests benchmarks
 "$VENV/bin/python" -m ruff format --check --quiet src
 "$VENV/bin/python" -m mypy --strict src/aiskills
 exec "$VENV/bin/python" -m pytest -p no:cacheprovider "$@"

@@ -135,11 +135,11 @@ def store() -> ox.Store:
 # pyoxigraph only substitutes variables that the SELECT projects, so every query projects ?s ?o.
 QUERIES = [
     "SELECT ?s ?o WHERE { ?s <http://example.org/p> ?o }",
-    "PREFIX e: <http://example.org/> # a { comment }\n"
+    ("PREFIX e: <http://example.org/> # a { comment }\n"
     "SELECT ?s ?o ?n ('{' AS ?x) (\"}\" AS ?y) WHERE { # { here too\n"
-    "  ?s e:p ?o . OPTIONAL { ?s e:q ?n } FILTER (?o != '''{}''' && ?o != \"\"\"}\"\"\") }",
-    "SELECT ?s ?o (EXISTS { ?s <http://example.org/q> ?any } AS ?e) "
-    "WHERE { ?s <http://example.org/p> ?o }",
+    "  ?s e:p ?o . OPTIONAL { ?s e:q ?n } FILTER (?o != '''{}''' && ?o != \"\"\"}\"\"\") }"),
+    ("SELECT ?s ?o (EXISTS { ?s <http://example.org/q> ?any } AS ?e) "
+    "WHERE { ?s <http://example.org/p> ?o }"),
     "SELECT ?s ?o (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?s ?o",
     "SELECT ?s ?o WHERE { { ?s <http://example.org/p> ?o } UNION { ?s <http://example.org/q> ?o } }",
     "ASK { ?s <http://example.org/p> ?o }",

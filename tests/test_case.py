@@ -117,7 +117,7 @@ def conforms(spec: dict[str, Any], url: str, response: Any) -> Any:
     m = re.match(r"^/ims/case/(v1p[01])(/.*?)(\?.*)?$", url)
     assert m, url
     api, path = m.group(1), m.group(2)
-    template, op = _operation(spec, path)
+    _template, op = _operation(spec, path)
     status = str(response.status_code)
     declared = op["responses"].get(status) or op["responses"]["default"]
     schema = declared["content"]["application/json"]["schema"]
@@ -247,9 +247,9 @@ def test_the_document_list_pages_sorts_filters_and_counts(client: Any, spec: dic
     page = conforms(spec, url, response)["CFDocuments"]
     assert [d["title"] for d in page] == titles[2:4]
     assert response.headers["X-Total-Count"] == str(len(every))
-    links = dict(
-        (rel, href) for href, rel in re.findall(r'<([^>]+)>; rel="(\w+)"', response.headers["Link"])
-    )
+    links = {
+        rel: href for href, rel in re.findall(r'<([^>]+)>; rel="(\w+)"', response.headers["Link"])
+    }
     assert set(links) == {"first", "last", "next", "prev"} if len(every) > 4 else {"first", "last", "prev"}
     assert "offset=0" in links["first"] and "offset=4" in links.get("next", "offset=4")
     assert "sort=title" in links["prev"]

@@ -40,9 +40,9 @@ def render() -> str:
     untaught = [r for r in rows if r["curricula"] == 0]
     per_domain = Counter(str(r["notation"]).split("-")[0].split(".")[0] for r in rows)
     missing = Counter(str(r["notation"]).split("-")[0].split(".")[0] for r in untaught)
-    lines = [f"With the {len(stored)} conforming examples stored ({', '.join(f'`{n}`' for n in stored)}), "
+    lines = [(f"With the {len(stored)} conforming examples stored ({', '.join(f'`{n}`' for n in stored)}), "
              f"`aiskills ask capability-provision` finds **{len(untaught)} of the {len(rows)} capabilities "
-             f"that no example teaches**:", "",
+             f"that no example teaches**:"), "",
              "| domain | capabilities | taught by no example |", "|---|---|---|"]
     lines += [f"| {d} {TITLES[d]} | {per_domain[d]} | {missing[d]} |" for d in sorted(per_domain)]
     lines += ["", "<details><summary>The untaught capabilities (the first rows of the answer)</summary>", "",

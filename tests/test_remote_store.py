@@ -196,8 +196,8 @@ def test_hostile_bindings_answer_like_the_embedded_store(remote: RemoteStore, te
     embedded.replace_graphs(*write)
     queries = [
         "SELECT ?s ?o WHERE { ?s ?p ?o }",
-        "PREFIX e: <http://example.org/> # { comment }\n"
-        "SELECT ?s ?o ('{' AS ?x) WHERE { ?s e:label ?o FILTER (?o != \"}\") }",
+        ("PREFIX e: <http://example.org/> # { comment }\n"
+        "SELECT ?s ?o ('{' AS ?x) WHERE { ?s e:label ?o FILTER (?o != \"}\") }"),
     ]
     for query in queries:
         for bindings in ({"o": ox.Literal(text)}, {"o": ox.Literal(text), "s": iri("s0")}):
@@ -312,9 +312,8 @@ def test_virtuoso_keeps_the_start_of_a_failing_update(server: VirtuosoServer, re
 
 # -- access errors -------------------------------------------------------------------------------
 def test_wrong_password_is_a_store_error_naming_the_endpoint(server: VirtuosoServer) -> None:
-    with RemoteStore.from_settings(server.settings(password="wrong")) as bad:
-        with pytest.raises(StoreError) as caught:
-            bad.replace_graphs([graph_data(V1, [ox.Triple(iri("a"), iri("v"), ox.Literal("x"))])])
+    with RemoteStore.from_settings(server.settings(password="wrong")) as bad, pytest.raises(StoreError) as caught:
+        bad.replace_graphs([graph_data(V1, [ox.Triple(iri("a"), iri("v"), ox.Literal("x"))])])
     message = str(caught.value)
     assert "401" in message and f"127.0.0.1:{server.http_port}" in message
     assert "AISKILLS_PASSWORD" in message and "\n" not in message
@@ -337,16 +336,17 @@ def test_silent_server_is_a_store_error(server: VirtuosoServer) -> None:
         listener.bind(("127.0.0.1", 0))
         listener.listen(8)
         url = f"http://127.0.0.1:{listener.getsockname()[1]}/sparql"
-        with RemoteStore.from_settings(server.settings(endpoint=url, timeout=0.5)) as mute:
-            with pytest.raises(StoreError, match="did not answer within 0.5 s"):
-                mute.select("SELECT * WHERE { ?s ?p ?o }")
+        with (
+            RemoteStore.from_settings(server.settings(endpoint=url, timeout=0.5)) as mute,
+            pytest.raises(StoreError, match="did not answer within 0.5 s"),
+        ):
+            mute.select("SELECT * WHERE { ?s ?p ?o }")
 
 
 def test_not_a_sparql_endpoint_is_a_store_error(server: VirtuosoServer) -> None:
     url = f"http://127.0.0.1:{server.http_port}/no-such-service"
-    with RemoteStore.from_settings(server.settings(endpoint=url)) as wrong:
-        with pytest.raises(StoreError, match="404"):
-            wrong.select("SELECT * WHERE { ?s ?p ?o }")
+    with RemoteStore.from_settings(server.settings(endpoint=url)) as wrong, pytest.raises(StoreError, match="404"):
+        wrong.select("SELECT * WHERE { ?s ?p ?o }")
 
 
 # -- the test server itself -----------------------------------------------------------------------

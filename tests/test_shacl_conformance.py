@@ -125,7 +125,7 @@ def test_comparator_detects_mismatch() -> None:
 
     dropped = rdflib.Graph()
     dropped += case.manifest
-    dropped.remove((case.expected, w3c.SH.result, sorted(dropped.objects(case.expected, w3c.SH.result))[0]))
+    dropped.remove((case.expected, w3c.SH.result, min(dropped.objects(case.expected, w3c.SH.result))))
     problems = w3c.compare(dropped, case.expected, w3c.graphs_lookup(dropped), conforms, report, actual)
     assert len(problems) == 1 and problems[0].startswith("unexpected: "), problems
 

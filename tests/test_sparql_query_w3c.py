@@ -233,7 +233,7 @@ def _srx(path: Path) -> list[Row] | bool:
     for result in root.iter(f"{SRX}result"):
         row: Row = {}
         for binding in result.findall(f"{SRX}binding"):
-            node = list(binding)[0]
+            node = next(iter(binding))
             tag = node.tag.removeprefix(SRX)
             text = node.text or ""
             if tag == "uri":

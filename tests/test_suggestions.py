@@ -177,7 +177,7 @@ def test_get_api_suggest_for_one_outcome(client: FlaskClient) -> None:
                                                  "archetype": "creator", "alignedTo": "6.4-07"})
     assert r.status_code == 200
     (o,) = r.get_json()["outcomes"]
-    assert [s["notation"] for s in o["suggestions"]][0] == "6.3-04" and len(o["suggestions"]) == 2
+    assert next(s["notation"] for s in o["suggestions"]) == "6.3-04" and len(o["suggestions"]) == 2
     assert o["flags"][0]["kind"] == "unlikely" and o["abstained"] is None
     out = client.get("/api/suggest", query_string={"text": "Perform safe venepuncture on an adult patient"})
     assert out.get_json()["outcomes"][0]["suggestions"] == []

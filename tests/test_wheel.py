@@ -40,7 +40,7 @@ def test_installed_wheel_loads_the_framework_outside_the_checkout(wheel: Path, t
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     pip = subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", str(wheel)],
-                         capture_output=True, text=True, timeout=900)
+                         check=False, capture_output=True, text=True, timeout=900)
     assert pip.returncode == 0, pip.stderr[-2000:]
     work = tmp_path / "elsewhere"
     work.mkdir()
@@ -49,7 +49,7 @@ def test_installed_wheel_loads_the_framework_outside_the_checkout(wheel: Path, t
     aiskills = str(venv / "bin" / "aiskills")
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([aiskills, *args], cwd=work, env=env, capture_output=True, text=True, timeout=300)
+        return subprocess.run([aiskills, *args], check=False, cwd=work, env=env, capture_output=True, text=True, timeout=300)
 
     loaded = run("load")
     assert loaded.returncode == 0, loaded.stderr
@@ -58,14 +58,14 @@ def test_installed_wheel_loads_the_framework_outside_the_checkout(wheel: Path, t
     assert "    6 domains" in info.stdout and "   11 sub-domains" in info.stdout
     where = subprocess.run([str(venv / "bin" / "python"), "-c",
                             "import aiskills.resources as r; print(r.data_dir('shapes'))"],
-                           cwd=work, env=env, capture_output=True, text=True, timeout=60)
+                           check=False, cwd=work, env=env, capture_output=True, text=True, timeout=60)
     assert str(venv) in where.stdout and str(ROOT) not in where.stdout
     page = subprocess.run([str(venv / "bin" / "python"), "-c",
-                           "from aiskills.config import Settings; from aiskills.web import create_app; "
+                           ("from aiskills.config import Settings; from aiskills.web import create_app; "
                            "c = create_app(Settings.from_env()).test_client(); "
                            "r = c.get('/static/style.css'); print(r.status_code, len(r.data)); "
-                           "print(c.get('/').get_data(as_text=True)[:400])"],
-                          cwd=work, env=env, capture_output=True, text=True, timeout=120)
+                           "print(c.get('/').get_data(as_text=True)[:400])")],
+                          check=False, cwd=work, env=env, capture_output=True, text=True, timeout=120)
     assert page.returncode == 0, page.stderr[-2000:]
     status, size = page.stdout.split("\n", 1)[0].split()
     assert status == "200" and int(size) > 100 and "<html" in page.stdout

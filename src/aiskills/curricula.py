@@ -20,15 +20,12 @@ from aiskills import namespaces as ns
 from aiskills.errors import InputError
 from aiskills.framework.model import natural_key
 from aiskills.kept import COUNT, PROVISION_GRAPH, TEACHES, UNCOUNT, FrameworkIndex, Taught, provision_updates
-from aiskills.rdf import term_value
+from aiskills.rdf import RDF_TYPE, integer, term_value
 from aiskills.store.base import CatalogEntry, GraphData, Store, Table
 from aiskills.submission.model import AISV, Submission
 from aiskills.validation.report import Report, Severity
 
 SPDX = "http://spdx.org/rdf/terms#"
-_SUBJECT = ns.DCT + "subject"
-_TYPE = ox.NamedNode(ns.RDF + "type")
-_XSD_INT = ox.NamedNode(ns.XSD + "integer")
 
 
 @dataclass(frozen=True)
@@ -91,7 +88,7 @@ def store_many(
         triples += framework.coverage(graph, submission.curriculum_id or "", taught, triples)
         data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
         contents.append(GraphData(graph, data, ox.RdfFormat.N_TRIPLES))
-        subject = ((_SUBJECT, ox.NamedNode(submission.curriculum_id or "")),)
+        subject = ((ns.DCT_SUBJECT, ox.NamedNode(submission.curriculum_id or "")),)
         entries.append(CatalogEntry(graph, "curriculum", report.framework_version, extra=subject))
         sizes.append(len(triples))
     entries.append(CatalogEntry(PROVISION_GRAPH, "provision"))
@@ -150,18 +147,18 @@ def provenance(
     )
     p = ns.PROV
     out = [
-        ox.Triple(g, _TYPE, ox.NamedNode(p + "Entity")),
+        ox.Triple(g, RDF_TYPE, ox.NamedNode(p + "Entity")),
         ox.Triple(g, ox.NamedNode(p + "generatedAtTime"), when),
         ox.Triple(g, ox.NamedNode(p + "wasGeneratedBy"), activity),
         ox.Triple(g, ox.NamedNode(ns.DCT + "source"), ox.Literal(submission.source)),
         ox.Triple(g, ox.NamedNode(ns.DCT + "format"), ox.Literal(submission.format)),
-        ox.Triple(g, ox.NamedNode(_SUBJECT), ox.NamedNode(submission.curriculum_id or "")),
+        ox.Triple(g, ox.NamedNode(ns.DCT_SUBJECT), ox.NamedNode(submission.curriculum_id or "")),
         ox.Triple(g, ox.NamedNode(SPDX + "checksum"), checksum),
         ox.Triple(
             checksum, ox.NamedNode(SPDX + "algorithm"), ox.NamedNode(SPDX + "checksumAlgorithm_sha256")
         ),
         ox.Triple(checksum, ox.NamedNode(SPDX + "checksumValue"), ox.Literal(submission.sha256)),
-        ox.Triple(activity, _TYPE, ox.NamedNode(p + "Activity")),
+        ox.Triple(activity, RDF_TYPE, ox.NamedNode(p + "Activity")),
         ox.Triple(activity, ox.NamedNode(p + "endedAtTime"), when),
         ox.Triple(
             activity,
@@ -190,7 +187,7 @@ def provenance(
             ox.Triple(
                 activity,
                 ox.NamedNode(AISV + sev.value + "s"),
-                ox.Literal(str(report.count(sev)), datatype=_XSD_INT),
+                integer(report.count(sev)),
             )
         )
     return out

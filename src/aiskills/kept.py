@@ -28,12 +28,10 @@ import pyoxigraph as ox
 from aiskills import namespaces as ns
 from aiskills.errors import ConfigError
 from aiskills.queries import load_update
+from aiskills.rdf import RDF_TYPE, integer
 from aiskills.store.base import CatalogEntry, GraphData, Store, Term
 from aiskills.submission.model import AISV
 
-_SUBJECT = ns.DCT + "subject"
-_TYPE = ox.NamedNode(ns.RDF + "type")
-_XSD_INT = ox.NamedNode(ns.XSD + "integer")
 TEACHES = ox.NamedNode("https://schema.org/teaches")
 PROVISION_GRAPH = ns.GRAPH + "provision"
 _COVERAGE = ox.NamedNode(AISV + "coverage")
@@ -146,7 +144,7 @@ class FrameworkIndex:
             out += node + [ox.Triple(at, _LISTED_FOR, ox.NamedNode(archetype))]
             out += [ox.Triple(at, p, o) for p, o in listing]
             rank = listing_rank(overall[archetype], title)
-            out.append(ox.Triple(at, _RANK, ox.Literal(str(rank), datatype=_XSD_INT)))
+            out.append(ox.Triple(at, _RANK, integer(rank)))
         for (archetype, domain), n in sorted(per_domain.items()):
             out += _coverage_node(graph, subjects, _DOMAIN_COVERAGE, archetype, domain, n)
         return out
@@ -198,9 +196,9 @@ def _coverage_node(
     node = ox.NamedNode(f"{graph}#coverage-{key}")
     out = [ox.Triple(s, _COVERAGE, node) for s in subjects]
     out += [
-        ox.Triple(node, _TYPE, kind),
+        ox.Triple(node, RDF_TYPE, kind),
         ox.Triple(node, _FOR_ARCHETYPE, ox.NamedNode(archetype)),
-        ox.Triple(node, _COVERED, ox.Literal(str(covered), datatype=_XSD_INT)),
+        ox.Triple(node, _COVERED, integer(covered)),
     ]
     if domain is not None:
         out.append(ox.Triple(node, _FOR_DOMAIN, ox.NamedNode(domain)))
@@ -246,18 +244,18 @@ class Provision:
                 continue
             row = ox.NamedNode(provision_row(cap, provider))
             out += [
-                ox.Triple(row, _TYPE, _PROVIDER_TEACHING),
+                ox.Triple(row, RDF_TYPE, _PROVIDER_TEACHING),
                 ox.Triple(row, _CAPABILITY, ox.NamedNode(cap)),
-                ox.Triple(row, _CURRICULA, ox.Literal(str(n), datatype=_XSD_INT)),
+                ox.Triple(row, _CURRICULA, integer(n)),
             ]
             if provider is None:
-                out.append(ox.Triple(ox.NamedNode(cap), _TAUGHT_BY, ox.Literal(str(n), datatype=_XSD_INT)))
+                out.append(ox.Triple(ox.NamedNode(cap), _TAUGHT_BY, integer(n)))
             else:
                 out.append(ox.Triple(row, _PROVIDER, ox.NamedNode(provider)))
                 providers[cap] += 1
         for (cap, provider), n in sorted(self.counts.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
             if provider is None and n > 0:
-                count = ox.Literal(str(providers[cap]), datatype=_XSD_INT)
+                count = integer(providers[cap])
                 out.append(ox.Triple(ox.NamedNode(cap), _PROVIDERS, count))
         return out
 
@@ -291,7 +289,10 @@ def refresh(store: Store, batch: int = 500) -> int:
     graphs = [
         g
         for (g,) in store.select(
-            _Q + "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?g <" + _SUBJECT + "> ?c . ?c a ais:Curriculum } }"
+            _Q
+            + "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?g <"
+            + ns.DCT_SUBJECT
+            + "> ?c . ?c a ais:Curriculum } }"
         ).values()
         if g is not None and g.startswith(ns.CURRICULUM_GRAPH_PREFIX)
     ]
@@ -304,7 +305,7 @@ def refresh(store: Store, batch: int = 500) -> int:
         for graph in part:
             kept = [t for t in store.triples(graph) if not _is_coverage(t)]
             taught = Taught.of(kept)
-            curriculum = next((str(_text(t.object)) for t in kept if t.predicate.value == _SUBJECT), "")
+            curriculum = next((str(_text(t.object)) for t in kept if t.predicate.value == ns.DCT_SUBJECT), "")
             assert framework is not None
             triples = kept + framework.coverage(graph, curriculum, taught, kept)
             data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""

@@ -27,6 +27,9 @@ SH: Final = "http://www.w3.org/ns/shacl#"
 CETERMS: Final = "https://purl.org/ctdl/terms/"
 CEASN: Final = "https://purl.org/ctdlasn/terms/"
 
+#: What a graph is about: a curriculum graph names its curriculum, a catalogue entry its subject.
+DCT_SUBJECT: Final = DCT + "subject"
+
 PREFIXES: Final[dict[str, str]] = {
     "ais": AIS,
     "aisid": ID,

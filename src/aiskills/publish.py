@@ -23,7 +23,7 @@ import pyoxigraph as ox
 from aiskills import namespaces as ns
 from aiskills.config import Settings
 from aiskills.errors import InputError, StoreError
-from aiskills.rdf import read_triples, term_value
+from aiskills.rdf import integer, read_triples, term_value
 from aiskills.release import read_release
 from aiskills.store import open_store
 from aiskills.store.base import CatalogEntry, GraphData
@@ -172,6 +172,6 @@ def _manifest_artefact(entries: dict[str, tuple[str, int]]) -> Artefact:
         node = ox.NamedNode(graph)
         triples |= {
             ox.Triple(node, _SHA, ox.Literal(digest)),
-            ox.Triple(node, _TRIPLES, ox.Literal(str(count), datatype=ox.NamedNode(ns.XSD + "integer"))),
+            ox.Triple(node, _TRIPLES, integer(count)),
         }
     return _artefact(MANIFEST_GRAPH, triples)

@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pyoxigraph as ox
 
+from aiskills import namespaces as ns
 from aiskills.errors import InputError
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD_STRING = ns.XSD + "string"
+RDF_TYPE: Final = ox.NamedNode(ns.RDF + "type")
+XSD_INTEGER: Final = ox.NamedNode(ns.XSD + "integer")
 
 FORMATS: dict[str, ox.RdfFormat] = {
     "turtle": ox.RdfFormat.TURTLE,
@@ -166,3 +169,8 @@ def to_rdflib(term: Term) -> Any:
         return rdflib.Literal(term.value, lang=term.language)
     datatype = term.datatype.value
     return rdflib.Literal(term.value, datatype=None if datatype == XSD_STRING else rdflib.URIRef(datatype))
+
+
+def integer(n: int) -> ox.Literal:
+    """``n`` as an ``xsd:integer`` literal."""
+    return ox.Literal(str(n), datatype=XSD_INTEGER)

@@ -31,7 +31,8 @@ from aiskills.errors import InputError
 from aiskills.framework.model import VERSION, Framework, capability_rows, framework_version
 from aiskills.framework.template import write_csv, write_xlsx
 from aiskills.publishing.ctdl import check_ctids
-from aiskills.rdf import canonical, format_named, read_triples, serialize, term_value
+from aiskills.rdf import RDF_TYPE as _A
+from aiskills.rdf import canonical, format_named, integer, read_triples, serialize, term_value
 from aiskills.resources import data_dir
 from aiskills.store.base import Store
 
@@ -73,7 +74,6 @@ MEDIA_TYPES = {
     ".json": "application/json",
 }
 CATALOG_FILES = ("catalog.ttl", "void.ttl", "SHA256SUMS")  # describe the others; not in the dump
-_A = ox.NamedNode(ns.RDF + "type")
 
 
 def _n(iri: str) -> ox.NamedNode:
@@ -634,4 +634,4 @@ def _linkset(sub: ox.NamedNode, triples: Sequence[ox.Triple]) -> list[ox.Triple]
 
 
 def _int(n: int) -> ox.Literal:
-    return ox.Literal(str(n), datatype=_n(ns.XSD + "integer"))
+    return integer(n)

@@ -116,7 +116,7 @@ def test_every_page_type_passes_axe_at_1280_px(browser, live_server: str, name: 
 
 def test_codes_do_not_break_mid_word_on_a_phone(browser, live_server: str) -> None:  # type: ignore[no-untyped-def]
     """Every capability code on a long page sits on one line at 375 px."""
-    context, page, errors = new_page(browser, live_server, 375)
+    context, page, _errors = new_page(browser, live_server, 375)
     page.goto("/id/archetype/embedder")
     broken = page.evaluate("""() => [...document.querySelectorAll('a.code')]
         .filter(a => a.getClientRects().length > 1).map(a => a.textContent).slice(0, 5)""")

@@ -66,8 +66,8 @@ RDF_XML_HEAD = (b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns
 
 @pytest.mark.parametrize("doctype", [
     b'<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>',
-    b'<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
-    b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>',
+    (b'<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+    b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>'),
 ])
 def test_rdf_xml_entities_are_never_expanded(doctype: bytes) -> None:
     data = b'<?xml version="1.0"?>\n' + doctype + b"\n" + RDF_XML_HEAD + b"<ais:statement>&x;</ais:statement>" \

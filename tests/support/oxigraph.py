@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 import requests
 
@@ -71,7 +72,7 @@ class OxigraphServer:
         values.update(overrides)
         return Settings(**values)  # type: ignore[arg-type]
 
-    def __enter__(self) -> OxigraphServer:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -90,7 +91,7 @@ class OxigraphServer:
             self._process = subprocess.Popen(
                 [command, "serve", "--location", str(self.directory / "db"), "--bind", f"127.0.0.1:{self.port}"],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                preexec_fn=_die_with_parent)
+                preexec_fn=_die_with_parent)  # noqa: PLW1509 -- one prctl call, looked up beforehand
         while time.monotonic() - began < self.start_timeout:
             if self._process.poll() is not None:
                 raise OxigraphError(f"oxigraph exited with status {self._process.returncode}\n{self.log_tail()}")

@@ -14,8 +14,10 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 import requests
 
@@ -98,13 +100,23 @@ class _PortTaken(Exception):
     """Another process bound a port between our check and the server's start."""
 
 
-def _die_with_parent() -> None:
-    """In the child: ask Linux to SIGTERM the server if the test process dies first."""
+def _load_prctl() -> Callable[..., int] | None:
+    """libc's ``prctl``, looked up here in the parent: the child between fork and exec only calls it."""
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        prctl: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
-        pass
+        return None
+    return prctl
+
+
+_PRCTL = _load_prctl()
+
+
+def _die_with_parent() -> None:
+    """In the child: ask Linux to SIGTERM the server if the test process dies first (one system call,
+    no allocation or lock, so it is safe between fork and exec while other threads run)."""
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 class VirtuosoServer:
@@ -161,7 +173,7 @@ class VirtuosoServer:
         return Settings(**values)  # type: ignore[arg-type]
 
     # -- life cycle ------------------------------------------------------------------------------
-    def __enter__(self) -> VirtuosoServer:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -213,7 +225,7 @@ class VirtuosoServer:
             self._process = subprocess.Popen(
                 [VIRTUOSO, "+foreground", "+configfile", str(ini)], cwd=self.directory,
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True, preexec_fn=_die_with_parent)
+                start_new_session=True, preexec_fn=_die_with_parent)  # noqa: PLW1509 -- one prctl call, looked up beforehand
 
     def _wait_until_ready(self, began: float) -> None:
         """Poll the SPARQL endpoint until it answers an ASK query, or fail with the log tail."""

@@ -14,11 +14,11 @@ import pyoxigraph as ox
 from aiskills import namespaces as ns
 from aiskills.errors import InputError
 from aiskills.framework.template import ARCHETYPES, NO_REPLACEMENT, CapabilityRow
+from aiskills.rdf import RDF_TYPE as _A
 from aiskills.rdf import term_value
 
 LANG = "en-GB"
 
-_A = ox.NamedNode(ns.RDF + "type")
 _CAPABILITY = ox.NamedNode(ns.AIS + "Capability")
 _FRAMEWORK_CLASS = ox.NamedNode(ns.AIS + "CapabilityFramework")
 _CONCEPT = ox.NamedNode(ns.SKOS + "Concept")

@@ -21,7 +21,6 @@ _OWN = {_HAS_PART.value, _TYPE.value, _VERSION.value}
 #: On the catalogue: a graph that exists on the server but is no part of the dataset (an earlier
 #: framework version, a staging graph). Servers that cannot leave graphs out otherwise read it.
 HIDDEN = ox.NamedNode(CATALOG_GRAPH + "#hidden")
-_SUBJECT = DCT + "subject"
 
 #: The facts a catalogue read off the graphs themselves needs: each named graph, the ontology's
 #: version or the framework version it conforms to, and the curriculum it holds.
@@ -54,7 +53,7 @@ def entry_from_facts(graph: str, version: str | None, subject: str | None, *, ac
     kind = kind_of(graph)
     if kind == "framework":
         version = graph[len(ns.FRAMEWORK_GRAPH_PREFIX) :]
-    extra = ((_SUBJECT, ox.NamedNode(subject)),) if subject else ()
+    extra = ((ns.DCT_SUBJECT, ox.NamedNode(subject)),) if subject else ()
     return CatalogEntry(graph, kind, version, active=active, extra=extra)
 
 

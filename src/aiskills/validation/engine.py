@@ -14,6 +14,7 @@ import rdflib
 from aiskills import namespaces as ns
 from aiskills import suggestions
 from aiskills.errors import ConfigError
+from aiskills.rdf import RDF_TYPE as _TYPE
 from aiskills.rdf import term_value
 from aiskills.resources import data_dir
 from aiskills.submission.model import Submission
@@ -43,7 +44,6 @@ HINT = rdflib.URIRef("https://w3id.org/aiskills/validation#hint")
 _SEVERITY = {SH.Violation: Severity.VIOLATION, SH.Warning: Severity.WARNING, SH.Info: Severity.INFO}
 _NOTATION = ox.NamedNode(ns.SKOS + "notation")
 _CAPABILITY = ox.NamedNode(ns.AIS + "Capability")
-_TYPE = ox.NamedNode(ns.RDF + "type")
 _PREF = ox.NamedNode(ns.SKOS + "prefLabel")
 
 
