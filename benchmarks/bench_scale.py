@@ -36,7 +36,7 @@ from bench_alignment import PARAMS
 from datagen import curricula
 
 from aiskills import alignment, backup, loading
-from aiskills.curricula import curriculum_graph, find, graph_triples, records
+from aiskills.curricula import choices, curriculum_graph, find, graph_triples, records
 from aiskills.kept import PROVISION_GRAPH, FrameworkIndex, Provision, Taught
 from aiskills.queries import Page
 from aiskills.store.base import CatalogEntry
@@ -134,6 +134,8 @@ STEPS = {"generate", "restore", "bulk", "question"}
 LISTINGS = {
     "curricula list": lambda store, first: len(records(store)),
     "one curriculum": lambda store, first: len([find(store, first)]),
+    # What /alignment's form reads: the curricula to list, or none past AISKILLS_DROPDOWN_MAX (500).
+    "alignment form": lambda store, first: len(choices(store, 500) or []),
 }
 #: Pages asked beside the whole answers: the ranking's first page as /alignment shows it, and one deep in.
 PAGES = [("curricula-for-archetype", 50, 0), ("curricula-for-archetype", 50, 5000)]

@@ -133,6 +133,7 @@ def test_a_role_alone_ranks_the_curricula_for_each_of_its_archetypes(client: Fla
     ({"curriculum": d.EMPTY, "archetype": "Wizard"}, "there is no archetype"),
     ({"curriculum": d.EMBEDDING, "role": "no-such-role"}, "there is no role"),
     ({"curriculum": d.EMBEDDING, "archetype": "User", "level": "7"}, "there is no knowledge level"),
+    ({"curriculum": "https://nowhere.example/c"}, "there is no stored curriculum"),  # alone: its targets
 ])
 def test_choices_that_name_nothing_are_400_with_the_reason(client: FlaskClient, params: dict, says: str) -> None:  # type: ignore[type-arg]
     html = page(client, status=400, **params)
@@ -201,3 +202,38 @@ def test_a_long_ranking_is_shown_a_page_at_a_time_with_links_between_pages(
     assert seen == expected and len(pages) == 2
     bad = page(client, status=400, archetype="Embedder", offset="two")
     assert "must be a whole number of 0 or more, not &#39;two&#39;" in bad and "give offset as" in bad
+
+
+def _title(iri: str) -> str:
+    return next(str(doc["title"]) for doc in d.CURRICULA if doc["id"] == iri)
+
+
+def test_over_the_dropdown_max_the_form_asks_for_an_iri_or_title_and_answers_the_same(store: EmbeddedStore) -> None:
+    """With more curricula stored than AISKILLS_DROPDOWN_MAX, the form reads none of them: it offers a
+    text field for an IRI or exact title, and either answers as the list's choice did."""
+    listed = create_app(Settings.from_env({}), store=store).test_client()
+    asking = create_app(Settings.from_env({"AISKILLS_DROPDOWN_MAX": str(len(d.CURRICULA) - 1)}),
+                        store=store).test_client()
+    form = page(asking)
+    assert '<input id="curriculum" name="curriculum" required value=""' in form
+    assert '<select id="curriculum"' not in form and f"More than {len(d.CURRICULA) - 1} curricula" in form
+    assert not any(f'<option value="{doc["id"]}"' in form for doc in d.CURRICULA)
+    by_list = page(listed, curriculum=d.EMBEDDING, archetype="Embedder")
+    for given in (d.EMBEDDING, _title(d.EMBEDDING)):
+        html = page(asking, curriculum=given, archetype="Embedder")
+        assert meters(html) == meters(by_list) != []
+        assert f'value="{html_module.escape(given, quote=True)}"' in html  # kept in the field to edit
+        assert f'<h2 id="answers-heading">{html_module.escape(_title(d.EMBEDDING))}</h2>' in html
+    alone = page(asking, curriculum=_title(d.CREATORS))  # a title alone: the curriculum's own targets
+    assert re.findall(r'<h3 id="cov-\d+">Coverage of (\w+):', alone) == ["Creator", "User"]
+    assert "there is no stored curriculum" in page(asking, status=400, curriculum="No such course", archetype="User")
+
+
+def test_the_list_of_choices_is_read_only_up_to_its_limit(store: EmbeddedStore) -> None:
+    from aiskills.curricula import choices
+
+    n = len(d.CURRICULA)
+    listed = choices(store, n)
+    assert listed is not None and {c.curriculum for c in listed} == {doc["id"] for doc in d.CURRICULA}
+    assert [c.title for c in listed] == sorted(str(doc["title"]) for doc in d.CURRICULA)
+    assert choices(store, n - 1) is None

@@ -84,8 +84,13 @@ def test_remove(store: Store) -> None:
     curricula.remove(store, CID)
     assert curricula.records(store) == []
     assert curricula.curriculum_graph(CID) not in store.graph_names()
-    with pytest.raises(InputError, match="no stored curriculum has the id"):
+    with pytest.raises(InputError, match="no stored curriculum has the id") as gone:
         curricula.remove(store, CID)
+    assert "no curricula are stored" in str(gone.value.fix)
+    _submit(store, base())
+    with pytest.raises(InputError) as wrong:
+        curricula.remove(store, CID + "-typo")
+    assert f"for example: {CID} " in str(wrong.value.fix)  # names what is stored, read without the list
 
 
 def test_cli_validate_submit_list_show_remove(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

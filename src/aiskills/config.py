@@ -99,6 +99,7 @@ class Settings:
     )
     query_timeout: float = 30.0  # seconds one /sparql query may run before the client gets 503
     upload_max_bytes: int = 10 * 1024 * 1024  # largest submission accepted over HTTP (more: 413)
+    dropdown_max: int = 500  # the most stored curricula a form offers as a list (more: it asks for one)
     public_base: str = "https://w3id.org/aiskills/"  # the IRI namespace that /id/… and /ontology serve
     tokens: tuple[Token, ...] = ()  # access tokens, hashed (never the secret itself)
     reads_open: bool = True  # False: reads need a token too (AISKILLS_READS=closed)
@@ -129,6 +130,7 @@ class Settings:
             ("QUERY_MAX_LENGTH", int),
             ("RESULT_MAX_ROWS", int),
             ("UPLOAD_MAX_BYTES", int),
+            ("DROPDOWN_MAX", int),
         ):
             value = number(name, kind)
             if value is not None:

@@ -50,6 +50,15 @@ class CurriculumRecord:
     framework_version: str | None
 
 
+@dataclass(frozen=True)
+class CurriculumChoice:
+    """A stored curriculum as a form offers it: its IRI, title and provider's name (the least of each)."""
+
+    curriculum: str
+    title: str | None
+    provider: str | None
+
+
 def curriculum_graph(curriculum: str) -> str:
     """The named graph of a curriculum: a hash of its IRI, so any IRI gives a safe graph name."""
     return ns.CURRICULUM_GRAPH_PREFIX + hashlib.sha256(curriculum.encode("utf-8")).hexdigest()
@@ -197,8 +206,16 @@ def remove(store: Store, curriculum: str) -> str:
     """Drop a stored curriculum's graph; an unknown id is an InputError naming the stored ones."""
     graph = curriculum_graph(curriculum)
     if not store.count(graph):
-        known = ", ".join(r.curriculum for r in records(store)[:5]) or "none stored"
-        raise InputError(f"no stored curriculum has the id {curriculum!r}", fix=f"stored: {known}")
+        known = [c for (c,) in store.select(_STORED + "LIMIT 6\n").values() if c]
+        fix = (
+            "no curricula are stored"
+            if not known
+            else "stored are, for example: " + ", ".join(sorted(known)[:5])
+        )
+        raise InputError(
+            f"no stored curriculum has the id {curriculum!r}",
+            fix=fix + " (`aiskills curricula list` lists them)",
+        )
     store.replace_graphs(
         [], [CatalogEntry(PROVISION_GRAPH, "provision")], drop=[graph], before=provision_updates(*UNCOUNT)
     )
@@ -231,6 +248,83 @@ SELECT ?g ?c ?title ?provider ?modules ?outcomes ?when ?source ?sha ?version WHE
 }
 ORDER BY ?title ?c
 """
+
+
+#: A curriculum's IRI, title and provider, each read in its own graph: the listing's first columns, none
+#: of its counts, so that reading a few costs a few look-ups however many are stored.
+_CHOICES = """
+PREFIX ais: <https://w3id.org/aiskills/ontology#>
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?c ?title ?provider WHERE {
+  GRAPH ?g {
+    ?g a prov:Entity ; dct:subject ?c .
+    OPTIONAL { ?c dct:title ?title }
+    OPTIONAL { ?c ais:provider ?by . ?by rdfs:label ?provider }
+  }
+}
+"""
+
+
+#: The stored curricula, no more: a page of this stops as soon as it has its rows.
+_STORED = """
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+SELECT DISTINCT ?c WHERE { GRAPH ?g { ?g a prov:Entity ; dct:subject ?c } }
+"""
+
+
+def choices(store: Store, most: int) -> list[CurriculumChoice] | None:
+    """Every stored curriculum by title, for a form to offer; ``None`` when more than ``most`` are
+    stored (then the form asks for an IRI or title instead). Reads at most ``most + 1`` curricula."""
+    if len(store.select(_STORED + f"LIMIT {int(most) + 1}\n").rows) > most:
+        return None
+    seen: dict[str, CurriculumChoice] = {}
+    for c, title, provider in store.select(_CHOICES).values():
+        if c:
+            had = seen.get(c)
+            seen[c] = CurriculumChoice(
+                c,
+                _least(had.title if had else None, title),
+                _least(had.provider if had else None, provider),
+            )
+    return sorted(seen.values(), key=lambda r: (r.title is None, r.title or "", r.curriculum))
+
+
+#: One curriculum's title and provider (``?c`` bound): look-ups from the curriculum itself.
+_CHOICE = """
+PREFIX ais: <https://w3id.org/aiskills/ontology#>
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT DISTINCT ?title ?provider WHERE {
+  ?c a ais:Curriculum .
+  OPTIONAL { ?c dct:title ?title }
+  OPTIONAL { ?c ais:provider ?by . ?by rdfs:label ?provider }
+}
+"""
+
+
+def choice(store: Store, curriculum: str) -> CurriculumChoice | None:
+    """The stored curriculum with IRI ``curriculum`` as a form shows it (one look-up), or None."""
+    try:
+        node = ox.NamedNode(curriculum)
+    except ValueError:
+        return None
+    found = [
+        CurriculumChoice(curriculum, title, provider)
+        for title, provider in store.select(_CHOICE, {"c": node}).values()
+    ]
+    if not found:
+        return None
+    return CurriculumChoice(
+        curriculum, _least(*(f.title for f in found)), _least(*(f.provider for f in found))
+    )
+
+
+def _least(*values: str | None) -> str | None:
+    given = [v for v in values if v is not None]
+    return min(given) if given else None
 
 
 def records(store: Store) -> list[CurriculumRecord]:

@@ -70,15 +70,11 @@ def _picked(options: list[Choice], value: str) -> Choice | None:
 
 
 def curriculum_targets(curriculum: str, archetypes: list[Choice]) -> list[Choice]:
-    """The archetypes a stored curriculum targets (by IRI or title), in the framework's order."""
+    """The archetypes a stored curriculum targets (by IRI or title, as the questions resolve it), in
+    the framework's order."""
     from aiskills.pages.data import rows
 
-    stored = {r.curriculum: r for r in curricula.records(store())}
-    iri = (
-        curriculum
-        if curriculum in stored
-        else next((c for c, r in stored.items() if (r.title or "").lower() == curriculum.lower()), curriculum)
-    )
+    iri = alignment.Resolver(store()).resolve("curriculum", curriculum).value
     found = {r["archetype"] for r in rows(store(), "curriculum-targets", curriculum=iri)}
     return [a for a in archetypes if a.iri in found]
 
@@ -159,7 +155,7 @@ def alignment_page() -> tuple[str, int]:
         current_app.extensions["aiskills"]["validators"].for_store(store()).framework
     )  # kept, not re-read
     archetypes, roles = alignment.archetypes(framework), alignment.roles(framework)
-    stored = curricula.records(store())
+    stored = curricula.choices(store(), settings().dropdown_max)  # None: too many to list
     error: InputError | None = None
     results: list[ArchetypeView] = []
     picked_role: Choice | None = None
@@ -186,15 +182,19 @@ def alignment_page() -> tuple[str, int]:
             picked_role = _picked(roles, args["role"]) if args["role"] else None
         except InputError as exc:
             error = exc
-    title = next(
-        (r.title or r.curriculum for r in stored if r.curriculum == args["curriculum"]), args["curriculum"]
-    )
+    title = args["curriculum"]
+    if title:
+        shown = next((r for r in stored or () if r.curriculum == title), None) or curricula.choice(
+            store(), title
+        )
+        title = (shown.title or shown.curriculum) if shown else title
     return render_template(
         "alignment.html",
         args=args,
         archetypes=archetypes,
         roles=roles,
         stored=stored,
+        dropdown_max=settings().dropdown_max,
         levels=LEVELS,
         results=results,
         error=error,
