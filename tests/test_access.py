@@ -148,6 +148,8 @@ def test_token_new_prints_the_secret_once_and_stores_its_hash(tmp_path: Path) ->
     ("QUERY_TIMEOUT", "1m", "AISKILLS_QUERY_TIMEOUT must be a number of seconds, not '1m'"),
     ("RESULT_MAX_ROWS", "1e3", "AISKILLS_RESULT_MAX_ROWS must be a whole number, not '1e3'"),
     ("UPLOAD_MAX_BYTES", "10MB", "AISKILLS_UPLOAD_MAX_BYTES must be a whole number, not '10MB'"),
+    ("DROPDOWN_MAX", "many", "AISKILLS_DROPDOWN_MAX must be a whole number, not 'many'"),
+    ("DROPDOWN_MAX", "-1", "AISKILLS_DROPDOWN_MAX must be 0 or more, not -1 (0: the form never lists curricula)"),
 ])
 def test_a_malformed_number_setting_names_the_variable_and_the_value(name: str, value: str, says: str) -> None:
     with pytest.raises(ConfigError) as caught:
@@ -157,6 +159,7 @@ def test_a_malformed_number_setting_names_the_variable_and_the_value(name: str, 
 
 def test_number_settings_are_read_as_numbers() -> None:
     settings = Settings.from_env({"AISKILLS_TIMEOUT": "2.5", "AISKILLS_QUERY_TIMEOUT": "7",
-                                  "AISKILLS_RESULT_MAX_ROWS": "10", "AISKILLS_UPLOAD_MAX_BYTES": "2048"})
-    assert (settings.timeout, settings.query_timeout, settings.result_max_rows, settings.upload_max_bytes) == \
-        (2.5, 7.0, 10, 2048)
+                                  "AISKILLS_RESULT_MAX_ROWS": "10", "AISKILLS_UPLOAD_MAX_BYTES": "2048",
+                                  "AISKILLS_DROPDOWN_MAX": "0"})
+    assert (settings.timeout, settings.query_timeout, settings.result_max_rows, settings.upload_max_bytes,
+            settings.dropdown_max) == (2.5, 7.0, 10, 2048, 0)

@@ -135,6 +135,12 @@ class Settings:
             value = number(name, kind)
             if value is not None:
                 limits[name.lower()] = value
+        dropdown = limits.get("dropdown_max")
+        if isinstance(dropdown, int) and dropdown < 0:
+            raise ConfigError(
+                f"{ENV_PREFIX}DROPDOWN_MAX must be 0 or more, not {dropdown} "
+                "(0: the form never lists curricula)"
+            )
         tokens: tuple[Token, ...] = ()
         if get("WRITE_TOKEN"):
             tokens += (Token.from_secret("default", get("WRITE_TOKEN") or ""),)
