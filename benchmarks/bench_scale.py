@@ -38,6 +38,7 @@ from datagen import curricula
 from aiskills import alignment, backup, loading
 from aiskills.curricula import choices, curriculum_graph, find, graph_triples, records
 from aiskills.kept import PROVISION_GRAPH, FrameworkIndex, Provision, Taught
+from aiskills.pages.data import rows as page_rows
 from aiskills.queries import Page
 from aiskills.store.base import CatalogEntry
 from aiskills.store.embedded import EmbeddedStore
@@ -136,6 +137,9 @@ LISTINGS = {
     "one curriculum": lambda store, first: len([find(store, first)]),
     # What /alignment's form reads: the curricula to list, or none past AISKILLS_DROPDOWN_MAX (500).
     "alignment form": lambda store, first: len(choices(store, 500) or []),
+    # The home page's count of stored curricula, and the rows of the /curricula page.
+    "home page count": lambda store, first: int(page_rows(store, "curricula-count")[0]["curricula"] or 0),
+    "curricula page": lambda store, first: len(page_rows(store, "curricula")),
 }
 #: Pages asked beside the whole answers: the ranking's first page as /alignment shows it, and one deep in.
 PAGES = [("curricula-for-archetype", 50, 0), ("curricula-for-archetype", 50, 5000)]

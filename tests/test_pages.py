@@ -276,6 +276,41 @@ def test_mappings_to_other_frameworks_are_a_table(client) -> None:  # type: igno
 
 
 # -- curricula -------------------------------------------------------------------------------------
+def _check_list_and_count(store: Store) -> dict[str, tuple[str | None, str | None]]:
+    """The list of curricula (/curricula) names each stored curriculum once, with the title and provider
+    the curricula listing (a query of its own) reads; the home page counts as many, by a count alone."""
+    from aiskills import curricula
+
+    expected = {r.curriculum: (r.title, r.provider) for r in curricula.records(store)}
+    shown = data.curricula_list(store, LINKER)
+    assert len(shown) == len(expected) == len(stored_iris(store)) > 1
+    assert {c["ref"].iri: (c["ref"].label, c["provider"]) for c in shown} == expected
+    assert data.home(store, LINKER)["totals"]["curricula"] == len(expected)
+    page = create_app(Settings(), store=store).test_client().get("/", headers={"Accept": "text/html"})
+    assert f"{len(expected)} stored curricula" in text_of(page.get_data(as_text=True))
+    return expected
+
+
+def test_the_list_and_the_home_page_show_each_stored_example_once(full_store: Store) -> None:
+    _check_list_and_count(full_store)
+
+
+def test_a_provider_shared_by_curricula_is_listed_once_with_each_on_every_backend(store: Store) -> None:
+    """Two curricula of one provider each state its name: read across every graph, it would come back
+    once per curriculum of that provider."""
+    from support import alignment_data
+
+    alignment_data.load_all(store)
+    expected = _check_list_and_count(store)
+    assert Counter(provider for _, provider in expected.values()).most_common(1)[0][1] == 2
+
+
+def stored_iris(store: Store) -> list[str]:
+    """The stored curricula's IRIs, straight from the store's graphs."""
+    query = "SELECT DISTINCT ?c WHERE { GRAPH ?g { ?g <http://purl.org/dc/terms/subject> ?c } }"
+    return [c for (c,) in store.select(query).values() if c]
+
+
 def test_curriculum_page_shows_modules_outcomes_alignments_and_coverage(client, full_store) -> None:  # type: ignore[no-untyped-def]
     path = EXAMPLES / "shaper-board-ai-strategy.json"
     submission = read_submission(path)

@@ -250,7 +250,7 @@ def home(store: Store, linker: Linker) -> dict[str, Any]:
             "sections": len(sections),
             "roles": len(roles),
             "archetypes": len(archetypes),
-            "curricula": len(rows(store, "curricula")),
+            "curricula": int(rows(store, "curricula-count")[0]["curricula"] or 0),
         },
     }
 
