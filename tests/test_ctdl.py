@@ -307,3 +307,22 @@ def test_a_package_is_fetched_from_a_url_only_when_the_user_names_one(served: st
     assert len([t for t in read_triples(out) if t.predicate.value == ns.SKOS + "inScheme"]) == 5
     missing = runner.invoke(main, ["crosswalk", "import-case", f"{served}/nothing.json"])
     assert missing.exit_code == 2 and "cannot fetch the package" in missing.output
+
+
+def test_the_exported_curricula_are_read_once_each_with_their_own_facts_on_every_backend(store: Any) -> None:
+    """``store_curricula`` gives each stored curriculum once, by IRI, with its title, its provider's
+    name (two curricula share one provider, whose name each states) and the capabilities it teaches,
+    sorted: on the embedded store and both SPARQL servers."""
+    from support import alignment_data as d
+
+    from aiskills.publishing.ctdl import store_curricula
+
+    d.load_all(store)
+    found = store_curricula(store)
+    assert [c.iri for c in found] == sorted(doc["id"] for doc in d.CURRICULA)
+    for c in found:
+        doc = next(doc for doc in d.CURRICULA if doc["id"] == c.iri)
+        assert c.title == doc["title"]
+        assert c.provider == (doc["provider"]["name"] if "provider" in doc else None)
+        aligned = {a for m in doc["modules"] for o in m["learningOutcomes"] for a in o["alignedTo"]}
+        assert c.teaches == tuple(sorted(ns.ID + "capability/" + a for a in aligned))

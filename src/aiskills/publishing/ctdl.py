@@ -229,15 +229,17 @@ def as_bytes(document: Json) -> bytes:
 
 
 def store_curricula(store: Store) -> list[Curriculum]:
-    """The stored curricula with the capabilities each teaches."""
+    """The stored curricula with the capabilities each teaches, both by IRI (sorted here: the query
+    leaves the order to the store, which would otherwise read the text of every IRI to sort them)."""
     from aiskills.queries import load_query
 
-    found: dict[str, Curriculum] = {}
+    facts: dict[str, tuple[str | None, str | None, str | None]] = {}
+    teaches: dict[str, set[str]] = {}
     for iri, title, description, provider, cap in store.select(load_query("case", "curricula").text).values():
         if iri is None:
             continue
-        c = found.get(iri) or Curriculum(iri, title, description, provider)
-        found[iri] = Curriculum(
-            c.iri, c.title, c.description, c.provider, c.teaches + ((cap,) if cap else ())
-        )
-    return list(found.values())
+        facts.setdefault(iri, (title, description, provider))
+        taught = teaches.setdefault(iri, set())
+        if cap:
+            taught.add(cap)
+    return [Curriculum(iri, *facts[iri], tuple(sorted(teaches[iri]))) for iri in sorted(facts)]

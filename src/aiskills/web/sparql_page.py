@@ -28,7 +28,9 @@ from aiskills.queries import NamedQuery
 from aiskills.store.base import Store
 from aiskills.store.binding import insert_into_where, values_block
 
-#: The value each kind of required parameter gets in an example (None: the first the store holds).
+#: The value each kind of required parameter gets in an example (None: one the store holds: the first
+#: role or capability by IRI, and any stored curriculum, since sorting thousands of them to pick one
+#: would cost the page more than everything else on it).
 _DEFAULTS: dict[str, str | None] = {
     "archetype": "Embedder",
     "level": "2",
@@ -37,7 +39,7 @@ _DEFAULTS: dict[str, str | None] = {
     "capability": None,
 }
 _FIRST = {
-    "curriculum": "SELECT ?x WHERE { ?x a <https://w3id.org/aiskills/ontology#Curriculum> } ORDER BY ?x LIMIT 1",
+    "curriculum": "SELECT ?x WHERE { ?x a <https://w3id.org/aiskills/ontology#Curriculum> } LIMIT 1",
     "role": "SELECT ?x WHERE { ?x a <https://w3id.org/aiskills/ontology#Role> } ORDER BY ?x LIMIT 1",
     "capability": "SELECT ?x WHERE { ?x a <https://w3id.org/aiskills/ontology#Capability> } ORDER BY ?x LIMIT 1",
 }
