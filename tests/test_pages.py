@@ -473,3 +473,17 @@ def test_long_pages_have_contents_and_a_filter(client) -> None:  # type: ignore[
         anchors = re.findall(r'href="#([^"]+)"', nav)
         assert anchors and all(f'id="{a}"' in page for a in anchors), path
         assert 'data-filter="#capability-groups"' in page and "filter.js" in page, path
+
+
+def test_stored_curricula_are_found_by_their_title_and_description_on_every_backend(store: Store) -> None:
+    """A curriculum is a search document of its title and description (read without the framework's
+    look-ups), linked to its page; the framework's resources are found beside it."""
+    from support import alignment_data
+
+    alignment_data.load_all(store)
+    found = data.search(store, LINKER, "embedding practice")["results"]
+    assert found[0]["kind"] == "Curriculum" and found[0]["ref"].iri == alignment_data.EMBEDDING
+    assert found[0]["ref"].label == "Embedding AI in practice"
+    assert found[0]["ref"].path.startswith("/curricula/")
+    assert data.search(store, LINKER, "second course")["results"][0]["ref"].iri == alignment_data.SECOND
+    assert any(r["kind"] != "Curriculum" for r in data.search(store, LINKER, "digital systems")["results"])
