@@ -119,3 +119,18 @@ def test_ask_and_construct(store: Store) -> None:
                      {"a": ox.NamedNode(ns.archetype_iri("embedder"))})
     triples = store.construct(PREFIX + "CONSTRUCT { ?a skos:notation ?n } WHERE { ?a a ais:Archetype ; skos:notation ?n }")
     assert sorted(t.object.value for t in triples) == ["C", "D", "E", "S", "U"]
+
+
+def test_the_catalogue_of_some_kinds_is_the_whole_catalogue_filtered(store: Store) -> None:
+    """``catalog(kinds)`` (what the CASE API, validation and downloads ask, reading only the framework
+    and ontology graphs) gives exactly the whole catalogue's entries of those kinds, with curricula
+    stored."""
+    from support import alignment_data
+
+    loading.load_bundled(store)
+    alignment_data.load_all(store)  # four curricula (and the constructed framework over the bundled one)
+    whole = store.catalog()
+    kinds_held = {e.kind for e in whole}
+    assert {"ontology", "framework", "curriculum"} <= kinds_held
+    for kinds in ({"framework"}, {"framework", "ontology"}, {"curriculum"}, set(), kinds_held):
+        assert store.catalog(kinds) == [e for e in whole if e.kind in kinds], kinds

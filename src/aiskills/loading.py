@@ -101,7 +101,7 @@ def _framework_entries(store: Store, framework: Framework) -> list[CatalogEntry]
     """The new version active; every other framework version kept but inactive."""
     older = [
         CatalogEntry(e.graph, e.kind, e.version, active=False, extra=e.extra)
-        for e in store.catalog()
+        for e in store.catalog({"framework"})
         if e.kind == "framework" and e.graph != framework.graph
     ]
     return [*older, CatalogEntry(framework.graph, "framework", framework.version)]
@@ -133,7 +133,7 @@ def load_file(store: Store, path: Path) -> Loaded:
 
 def current_framework(store: Store) -> Framework | None:
     """The store's current framework version, or None when none is loaded."""
-    for entry in store.catalog():
+    for entry in store.catalog({"framework"}):
         if entry.kind == "framework" and entry.active:
             return Framework(store.triples(entry.graph), entry.version or "")
     return None

@@ -801,7 +801,7 @@ def downloads(store: Store, linker: Linker) -> dict[str, Any]:
     meta = (rows(store, "ontology", ontology=linker.ontology) or [{}])[0]
     graphs = [
         {"graph": e.graph, "kind": e.kind, "version": e.version, "triples": store.count(e.graph)}
-        for e in store.catalog()
+        for e in store.catalog({"framework", "ontology"})
         if e.active and e.kind in ("framework", "ontology")
     ]
     version_iri = framework_version_iri(store, linker)

@@ -14,7 +14,7 @@ and one update that moves them into place).
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self, TypeVar
@@ -200,8 +200,11 @@ class Store(abc.ABC):
         """Release files and connections."""
 
     @abc.abstractmethod
-    def catalog(self) -> list[CatalogEntry]:
-        """The catalogue: every graph of ours, what it holds and whether it is active."""
+    def catalog(self, kinds: Collection[str] | None = None) -> list[CatalogEntry]:
+        """The catalogue: every graph of ours, what it holds and whether it is active; with ``kinds``
+        (entry kinds, such as ``ontology``, ``framework`` and ``curriculum``), only the entries of
+        those kinds, which a store may read without reading the others (a store with thousands of
+        curricula holds a handful of framework and ontology graphs)."""
 
     # -- shared helpers --------------------------------------------------------------------------
     def dataset(self) -> list[str]:

@@ -41,7 +41,7 @@ import os
 import re
 import shutil
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -50,7 +50,7 @@ import pyoxigraph as ox
 from aiskills.errors import InputError, QueryError, StoreError
 from aiskills.store.base import CatalogEntry, GraphData, Progress, QueryResult, Store, Table, Term
 from aiskills.store.binding import bind, mask
-from aiskills.store.catalog import FACTS_QUERY, entry_from_facts
+from aiskills.store.catalog import FACTS_QUERY, entry_from_facts, kind_of
 from aiskills.store.update import around, with_dataset
 
 T = TypeVar("T")
@@ -259,23 +259,26 @@ class EmbeddedStore(Store):
             return len(self.triples(graph))
         return sum(1 for q in self._active if isinstance(q.graph_name, ox.NamedNode))
 
-    def catalog(self) -> list[CatalogEntry]:
-        """Read off the graphs: the active store's are active, the archive's are kept."""
+    def catalog(self, kinds: Collection[str] | None = None) -> list[CatalogEntry]:
+        """Read off the graphs: the active store's are active, the archive's are kept. With
+        ``kinds``, only the graphs whose IRI says they hold those kinds are read."""
+        active = _names(self._active, kinds)
         facts: dict[str, tuple[str | None, str | None]] = {}
-        rows = self._active.query(FACTS_QUERY)
-        assert isinstance(rows, ox.QuerySolutions)  # a SELECT query
-        for row in rows:
-            g, version, subject = row["g"], row["version"], row["subject"]
-            facts[g.value] = (
-                version.value if version is not None else None,
-                subject.value if subject is not None else None,
+        if active:
+            rows = self._active.query(
+                FACTS_QUERY, named_graphs=None if kinds is None else [ox.NamedNode(g) for g in active]
             )
-        entries = [
-            entry_from_facts(g, *facts.get(g, (None, None)), active=True) for g in _names(self._active)
-        ]
+            assert isinstance(rows, ox.QuerySolutions)  # a SELECT query
+            for row in rows:
+                g, version, subject = row["g"], row["version"], row["subject"]
+                facts[g.value] = (
+                    version.value if version is not None else None,
+                    subject.value if subject is not None else None,
+                )
+        entries = [entry_from_facts(g, *facts.get(g, (None, None)), active=True) for g in active]
         entries += [
             entry_from_facts(g, None, None, active=False)
-            for g in _names(self._archive)
+            for g in _names(self._archive, kinds)
             if not self._active.contains_named_graph(ox.NamedNode(g))
         ]
         return sorted(entries, key=lambda e: e.graph)
@@ -430,11 +433,13 @@ def _finish_swap(path: Path) -> None:
         shutil.rmtree(path / leftover, ignore_errors=True)
 
 
-def _names(store: ox.Store) -> list[str]:
+def _names(store: ox.Store, kinds: Collection[str] | None = None) -> list[str]:
+    """The store's non-empty named graphs (of ``kinds``, by their IRIs: ``catalog.kind_of``)."""
     return sorted(
         g.value
         for g in store.named_graphs()
         if isinstance(g, ox.NamedNode)
+        and (kinds is None or kind_of(g.value) in kinds)
         and next(iter(store.quads_for_pattern(None, None, None, g)), None) is not None
     )
 

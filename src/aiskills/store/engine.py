@@ -25,7 +25,7 @@ import socket
 import socketserver
 import struct
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -226,8 +226,8 @@ class EngineStore(Store):
     def count(self, graph: str | None = None) -> int:
         return int(self._read("count", graph))
 
-    def catalog(self) -> list[CatalogEntry]:
-        result: list[CatalogEntry] = self._read("catalog")
+    def catalog(self, kinds: Collection[str] | None = None) -> list[CatalogEntry]:
+        result: list[CatalogEntry] = self._read("catalog", kinds)
         return result
 
     def graph_read(self, graph: str | None) -> list[ox.Triple] | None:

@@ -47,7 +47,7 @@ import re
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -349,7 +349,11 @@ class RemoteStore(Store):
         )
         return _single_int(table, self.endpoint)
 
-    def catalog(self) -> list[CatalogEntry]:
+    def catalog(self, kinds: Collection[str] | None = None) -> list[CatalogEntry]:
+        entries = self._catalog()
+        return entries if kinds is None else [e for e in entries if e.kind in kinds]
+
+    def _catalog(self) -> list[CatalogEntry]:
         if self.dialect.catalog_graph is not None:
             return read_catalog(self.triples(self.dialect.catalog_graph))
         facts: dict[str, tuple[str | None, str | None]] = {}

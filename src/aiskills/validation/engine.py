@@ -362,7 +362,7 @@ def _framework_key(store: object) -> tuple[object, ...]:
         return ("bundled",)
     entries = sorted(
         (e.kind, e.graph, e.version or "")
-        for e in store.catalog()
+        for e in store.catalog({"framework", "ontology"})
         if e.active and e.kind in ("framework", "ontology")
     )
     return tuple((kind, graph, version, store.count(graph)) for kind, graph, version in entries) or (

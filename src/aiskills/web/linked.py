@@ -327,7 +327,7 @@ def graph(rest: str) -> ResponseReturnValue:
     """A named graph's IRI: a stored curriculum's graph goes to its page, the framework and ontology
     graphs to the downloads; an unknown graph is a 404."""
     iri = _settings().public_base + "graph/" + rest
-    entries = {e.graph: e for e in _store().catalog()}
+    entries = {e.graph: e for e in _store().catalog({"framework", "ontology"})}
     if iri in entries and entries[iri].kind in ("framework", "ontology"):
         return redirect(request.script_root + "/downloads#" + entries[iri].kind, 303)
     kind, _, key = rest.partition("/")
