@@ -20,6 +20,7 @@ from aiskills import namespaces as ns
 from aiskills.errors import InputError
 from aiskills.framework.model import natural_key
 from aiskills.kept import COUNT, PROVISION_GRAPH, TEACHES, UNCOUNT, FrameworkIndex, Taught, provision_updates
+from aiskills.queries import Page, load_query
 from aiskills.rdf import RDF_TYPE, integer, term_value
 from aiskills.store.base import CatalogEntry, GraphData, Store, Table
 from aiskills.submission.model import AISV, Submission
@@ -206,7 +207,9 @@ def remove(store: Store, curriculum: str) -> str:
     """Drop a stored curriculum's graph; an unknown id is an InputError naming the stored ones."""
     graph = curriculum_graph(curriculum)
     if not store.count(graph):
-        known = [c for (c,) in store.select(_STORED + "LIMIT 6\n").values() if c]
+        known = [
+            c for (c,) in store.select(load_query("pages", "curricula-stored").paged(Page(6))).values() if c
+        ]
         fix = (
             "no curricula are stored"
             if not known
@@ -250,38 +253,13 @@ ORDER BY ?title ?c
 """
 
 
-#: A curriculum's IRI, title and provider, each read in its own graph: the listing's first columns, none
-#: of its counts, so that reading a few costs a few look-ups however many are stored.
-_CHOICES = """
-PREFIX ais: <https://w3id.org/aiskills/ontology#>
-PREFIX dct: <http://purl.org/dc/terms/>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?c ?title ?provider WHERE {
-  GRAPH ?g {
-    ?g a prov:Entity ; dct:subject ?c .
-    OPTIONAL { ?c dct:title ?title }
-    OPTIONAL { ?c ais:provider ?by . ?by rdfs:label ?provider }
-  }
-}
-"""
-
-
-#: The stored curricula, no more: a page of this stops as soon as it has its rows.
-_STORED = """
-PREFIX dct: <http://purl.org/dc/terms/>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-SELECT DISTINCT ?c WHERE { GRAPH ?g { ?g a prov:Entity ; dct:subject ?c } }
-"""
-
-
 def choices(store: Store, most: int) -> list[CurriculumChoice] | None:
     """Every stored curriculum by title, for a form to offer; ``None`` when more than ``most`` are
     stored (then the form asks for an IRI or title instead). Reads at most ``most + 1`` curricula."""
-    if len(store.select(_STORED + f"LIMIT {int(most) + 1}\n").rows) > most:
+    if len(store.select(load_query("pages", "curricula-stored").paged(Page(most + 1))).rows) > most:
         return None
     seen: dict[str, CurriculumChoice] = {}
-    for c, title, provider in store.select(_CHOICES).values():
+    for c, title, provider in store.select(load_query("pages", "curriculum-choices").text).values():
         if c:
             had = seen.get(c)
             seen[c] = CurriculumChoice(
@@ -292,19 +270,6 @@ def choices(store: Store, most: int) -> list[CurriculumChoice] | None:
     return sorted(seen.values(), key=lambda r: (r.title is None, r.title or "", r.curriculum))
 
 
-#: One curriculum's title and provider (``?c`` bound): look-ups from the curriculum itself.
-_CHOICE = """
-PREFIX ais: <https://w3id.org/aiskills/ontology#>
-PREFIX dct: <http://purl.org/dc/terms/>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT DISTINCT ?title ?provider WHERE {
-  ?c a ais:Curriculum .
-  OPTIONAL { ?c dct:title ?title }
-  OPTIONAL { ?c ais:provider ?by . ?by rdfs:label ?provider }
-}
-"""
-
-
 def choice(store: Store, curriculum: str) -> CurriculumChoice | None:
     """The stored curriculum with IRI ``curriculum`` as a form shows it (one look-up), or None."""
     try:
@@ -313,7 +278,9 @@ def choice(store: Store, curriculum: str) -> CurriculumChoice | None:
         return None
     found = [
         CurriculumChoice(curriculum, title, provider)
-        for title, provider in store.select(_CHOICE, {"c": node}).values()
+        for title, provider in store.select(
+            load_query("pages", "curriculum-choice").text, {"curriculum": node}
+        ).values()
     ]
     if not found:
         return None
