@@ -241,11 +241,7 @@ def export(fmt: str, which: str, out: Path | None, store_dir: Path | None, endpo
         _write(_ctdl_asn(store_dir, endpoint), out)
         return
     with opened(store_dir, endpoint) as store:
-        entries = [
-            e
-            for e in store.catalog(None if which == "all" else {which})
-            if e.active and (which == "all" or e.kind == which)
-        ]
+        entries = [e for e in store.catalog(None if which == "all" else {which}) if e.active]
         if not entries:
             raise CliError("nothing to export: the store holds no framework (run `aiskills load` first)")
         triples = [t for e in entries for t in store.triples(e.graph)]

@@ -102,7 +102,7 @@ def _framework_entries(store: Store, framework: Framework) -> list[CatalogEntry]
     older = [
         CatalogEntry(e.graph, e.kind, e.version, active=False, extra=e.extra)
         for e in store.catalog({"framework"})
-        if e.kind == "framework" and e.graph != framework.graph
+        if e.graph != framework.graph
     ]
     return [*older, CatalogEntry(framework.graph, "framework", framework.version)]
 
@@ -134,7 +134,7 @@ def load_file(store: Store, path: Path) -> Loaded:
 def current_framework(store: Store) -> Framework | None:
     """The store's current framework version, or None when none is loaded."""
     for entry in store.catalog({"framework"}):
-        if entry.kind == "framework" and entry.active:
+        if entry.active:
             return Framework(store.triples(entry.graph), entry.version or "")
     return None
 

@@ -802,7 +802,7 @@ def downloads(store: Store, linker: Linker) -> dict[str, Any]:
     graphs = [
         {"graph": e.graph, "kind": e.kind, "version": e.version, "triples": store.count(e.graph)}
         for e in store.catalog({"framework", "ontology"})
-        if e.active and e.kind in ("framework", "ontology")
+        if e.active
     ]
     version_iri = framework_version_iri(store, linker)
     return {

@@ -558,7 +558,7 @@ def store_packages(
     ``cache`` (kept by the caller) holds packages by a digest of everything they are built from (the
     version's triples, the mappings, the base, whether current), so unchanged versions are not rebuilt
     and a changed one never answers from the cache."""
-    entries = [e for e in store.catalog({"framework"}) if e.kind == "framework"]
+    entries = store.catalog({"framework"})
     entries.sort(key=lambda e: (not e.active, [-_rank(p) for p in natural_key(e.version)]))
     mappings = store_mappings(store) if entries else []
     out: list[CasePackage] = []

@@ -361,9 +361,7 @@ def _framework_key(store: object) -> tuple[object, ...]:
     if not isinstance(store, Store):
         return ("bundled",)
     entries = sorted(
-        (e.kind, e.graph, e.version or "")
-        for e in store.catalog({"framework", "ontology"})
-        if e.active and e.kind in ("framework", "ontology")
+        (e.kind, e.graph, e.version or "") for e in store.catalog({"framework", "ontology"}) if e.active
     )
     return tuple((kind, graph, version, store.count(graph)) for kind, graph, version in entries) or (
         "bundled",
