@@ -647,6 +647,42 @@ def test_a_question_whose_parameter_nothing_resolves_fails_at_start_up(tmp_path)
     assert all(kind in str(err.value) for kind in alignment.Resolver.KINDS)
 
 
+@pytest.mark.parametrize(("line", "says"), [
+    ("# window needs: kept/no-such-check", "'kept/no-such-check', which is not a query under queries/"),
+    ("# window needs: alignment/framework-summary", "answer whole and before"),  # answers neither
+    ("# window when: kept/ranking-bounds", "bad window line"),
+])
+def test_a_window_that_needs_what_cannot_tell_fails_at_start_up(tmp_path, line: str, says: str) -> None:  # type: ignore[no-untyped-def]
+    """A question's ``# window needs:`` must name a shipped bounds query that answers ``whole`` and
+    ``before`` for a page; anything else is a ConfigError naming the question's file when it is read."""
+    from aiskills.errors import ConfigError
+    from aiskills.queries import parse_query_file
+
+    path = tmp_path / "levels.rq"
+    path.write_text(f"# title: Levels\n# description: Every level.\n{line}\n# columns: level\n"
+                    "SELECT ?level WHERE { ?level a ?kind }\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        parse_query_file(path, "levels")
+    assert str(path) in str(err.value) and says in str(err.value)
+
+
+def test_a_window_whose_bounds_take_what_the_question_does_not_give_fails_at_start_up(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The ranking's bounds take an archetype and the ranking node named from it: a question without
+    an archetype cannot use them, and says so at start-up; with one, it can."""
+    from aiskills.errors import ConfigError
+    from aiskills.queries import parse_query_file
+
+    header = "# title: Levels\n# description: Every level.\n# window needs: kept/ranking-bounds\n"
+    body = "# columns: level\nSELECT ?level WHERE { ?level a ?kind }\n"
+    path = tmp_path / "levels.rq"
+    path.write_text(header + "# param level: a level\n" + body, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        alignment.check_parameter_kinds([parse_query_file(path, "levels")])
+    assert str(path) in str(err.value) and "takes 'archetype'" in str(err.value)
+    path.write_text(header + "# param archetype: an archetype\n" + body, encoding="utf-8")
+    alignment.check_parameter_kinds([parse_query_file(path, "levels")])  # archetype, and ranking from it
+
+
 def test_every_parameter_of_the_shipped_questions_is_a_kind_the_resolver_knows() -> None:
     kinds = {p.name for q in alignment.questions() for p in q.parameters}
     assert kinds and kinds <= set(alignment.Resolver.KINDS)

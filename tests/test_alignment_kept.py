@@ -16,9 +16,10 @@ import pytest
 from support import alignment_data as data
 
 from aiskills import alignment, curricula, loading
+from aiskills import kept as kept_module
 from aiskills.framework import bundle
 from aiskills.queries import Page
-from aiskills.store.base import GraphData, Store
+from aiskills.store.base import GraphData, Store, Term
 
 DIRECT = Path(__file__).parent / "support" / "direct"
 KEPT = sorted(p.stem for p in DIRECT.glob("*.rq"))
@@ -131,11 +132,24 @@ def _ranked_docs() -> list[dict[str, object]]:
     return docs
 
 
+def _whole_ranking_kept(store: Store, archetype: str) -> bool:
+    """What the ranking's window needs: the archetype's ranking node holds a rank for every entry."""
+    query = alignment.load_query(alignment.GROUP, "curricula-for-archetype")
+    assert query.window_needs is not None
+    bindings: dict[str, Term] = {"archetype": alignment.Resolver(store).resolve("archetype", archetype)}
+    bindings.update(kept_module.window_nodes(["ranking"], bindings))
+    bounds = store.select(query.window_needs.bounds(Page(1)), bindings)
+    assert len(bounds.rows) == 1
+    # Virtuoso writes a boolean as 1 or 0 (an xsd:integer)
+    return bounds.values()[0][bounds.columns.index("whole")] in ("true", "1")
+
+
 def test_pages_of_the_ranking_are_slices_of_the_whole_ranking(store: Store) -> None:
     """Every page (any size, from any row, past the end too) of curricula-for-archetype is the same
-    slice of the direct query's whole ranking, on every backend: the kept ranks narrow what a page
-    sorts without reordering it. Stores written before ranks were kept (entries without one) page
-    right too."""
+    slice of the direct query's whole ranking, on every backend: the kept list ranks narrow a page to
+    the entries of the ranks it spans, which the question sorts. Stores written before list ranks were
+    kept (entries without one) page right too, cut from the whole ranking, until a framework load
+    ranks them again."""
     data.load_all(store)
     for doc in _ranked_docs():
         data.store_curriculum(store, doc)
@@ -143,9 +157,6 @@ def test_pages_of_the_ranking_are_slices_of_the_whole_ranking(store: Store) -> N
     def check(archetype: str) -> int:
         whole = direct(store, "curricula-for-archetype", {"archetype": archetype})
         assert asked(store, "curricula-for-archetype", {"archetype": archetype}) == whole
-        query = alignment.load_query(alignment.GROUP, "curricula-for-archetype")  # as written: window in
-        raw = store.select(query.text, {"archetype": alignment.Resolver(store).resolve("archetype", archetype)})
-        assert [tuple(row[raw.columns.index(c)] for c in query.columns) for row in raw.values()] == whole
         pages = 0
         for limit in (1, 2, 3, 5, 16, 17):
             for offset in range(len(whole) + 2):
@@ -156,16 +167,43 @@ def test_pages_of_the_ranking_are_slices_of_the_whole_ranking(store: Store) -> N
                 pages += 1
         return len(whole)
 
+    assert _whole_ranking_kept(store, "Embedder") and _whole_ranking_kept(store, "User")
     assert check("Embedder") == 16 and check("User") == 16
-    # An older store: some entries carry no rank.
-    rank = "https://w3id.org/aiskills/validation#rank"
-    unranked = [r.graph for r in curricula.records(store)][::3]
-    for graph in unranked:
-        kept = [t for t in store.triples(graph) if t.predicate.value != rank]
+    # An older store: some entries carry no list rank, and the ranking nodes hold none for them.
+    keyed = ("https://w3id.org/aiskills/validation#listRank", "https://w3id.org/aiskills/validation#holds")
+    unkeyed = [r.graph for r in curricula.records(store)][::3]
+    for graph in unkeyed:
+        kept = [t for t in store.triples(graph) if t.predicate.value not in keyed]
         assert len(kept) < len(store.triples(graph))
         store.replace_graphs([GraphData(graph, ox.serialize(kept, format=ox.RdfFormat.N_TRIPLES),
                                         ox.RdfFormat.N_TRIPLES)])
+    assert not _whole_ranking_kept(store, "Embedder")
     assert check("Embedder") == 16
+    # A framework load works every entry's key out again.
+    kept_module.refresh(store)
+    assert _whole_ranking_kept(store, "Embedder") and _whole_ranking_kept(store, "User")
+    assert check("Embedder") == 16 and check("User") == 16
+
+
+def test_list_ranks_never_decrease_down_the_ranking_and_tell_entries_apart() -> None:
+    """``kept.list_rank``'s whole part never decreases in the ranking's order (covered, most first;
+    then the title by code points, no title first, a title before the titles it begins; then the
+    IRI), over a set of hard cases; and every (graph, archetype) gets its own rank."""
+    from decimal import Decimal
+
+    titles = [None, "", "A", "Medic", "Medical", "Medical AI", "Medical\tAI", "Medical AIs", "medic",
+              "Émergence", "Ärzte", "\U0001f600 AI", "Zeta"]
+    rows = [(covered, title, f"https://e.org/g{i}") for covered in (0, 1, 9, 10, 195)
+            for i, title in enumerate(titles)]
+
+    def ranking_order(row: tuple[int, str | None, str]) -> tuple[int, int, str, str]:
+        covered, title, graph = row
+        return (-covered, title is not None, title or "", graph)
+
+    whole = [int(Decimal(kept_module.list_rank(*row, "https://e.org/a"))) for row in sorted(rows, key=ranking_order)]
+    assert whole == sorted(whole) and len(set(whole)) > len(whole) // 2
+    ranks = {kept_module.list_rank(c, t, g, a) for c, t, g in rows for a in ("https://e.org/a", "https://e.org/b")}
+    assert len(ranks) == 2 * len(rows)
 
 
 def test_one_curriculum_is_read_as_the_list_of_every_curriculum_reads_it(store: Store) -> None:

@@ -20,6 +20,7 @@ from decimal import Decimal
 
 import pyoxigraph as ox
 
+from aiskills import kept
 from aiskills import namespaces as ns
 from aiskills.errors import ConfigError, InputError
 from aiskills.queries import NamedQuery, Page, load_group, load_query
@@ -80,7 +81,8 @@ def questions() -> list[NamedQuery]:
 
 def check_parameter_kinds(queries: list[NamedQuery]) -> None:
     """Each ``# param NAME:`` names the kind of value it takes; a kind ``Resolver`` cannot resolve is a
-    ConfigError naming the file and the kinds it can."""
+    ConfigError naming the file and the kinds it can. A window's bounds query takes the question's
+    parameters and kept nodes named from them (``kept.WINDOW_NODES``), nothing else."""
     for query in queries:
         for p in query.parameters:
             if p.name not in Resolver.KINDS:
@@ -88,6 +90,18 @@ def check_parameter_kinds(queries: list[NamedQuery]) -> None:
                     f"{query.path}: parameter {p.name!r} is of a kind nothing resolves "
                     f"(parameters may be: {', '.join(Resolver.KINDS)}); rename it to one of those, "
                     "or teach aiskills.alignment.Resolver to resolve it"
+                )
+        needs = query.window_needs
+        if needs is None:
+            continue
+        own = {p.name for p in query.parameters}
+        for p in needs.parameters:
+            named_from = kept.WINDOW_NODES[p.name][0] if p.name in kept.WINDOW_NODES else None
+            if p.name not in own and named_from not in own:
+                raise ConfigError(
+                    f"{query.path}: its window's bounds query ({needs.path}) takes {p.name!r}, which "
+                    "is neither a parameter of the question nor a kept node named from one "
+                    f"(aiskills.kept.WINDOW_NODES: {', '.join(kept.WINDOW_NODES)})"
                 )
 
 
@@ -121,7 +135,10 @@ def ask(
     bindings = {k: resolver.resolve(k, v) for k, v in params.items() if v}
     # A page reads one row past its end, to tell whether rows follow it.
     asked = None if page is None else Page(page.limit + 1, page.offset)
-    rows = _reorder(store.select(query.paged(asked), bindings), query)
+    window = _window(store, query, bindings, asked)
+    before = None if window is None else window[0]
+    bound = bindings if window is None else {**bindings, **window[1]}
+    rows = _reorder(store.select(query.paged(asked, before=before), bound), query)
     more = page is not None and len(rows) > page.limit
     return Answer(
         name,
@@ -130,6 +147,30 @@ def ask(
         page,
         more,
     )
+
+
+def _window(
+    store: Store, query: NamedQuery, bindings: Mapping[str, Term], page: Page | None
+) -> tuple[int, dict[str, Term]] | None:
+    """What the query's window needs for ``page``, from its bounds query: how many rows come before
+    the window's, and the variables it reads; ``None`` when there is no window to use."""
+    needs = query.window_needs
+    if needs is None or page is None:
+        return None
+    names = {p.name for p in needs.parameters}
+    nodes = kept.window_nodes(names, bindings)
+    table = store.select(needs.bounds(page), {k: v for k, v in {**bindings, **nodes}.items() if k in names})
+    if len(table.rows) != 1:
+        return None
+    row = dict(zip(table.columns, table.rows[0], strict=True))
+    whole, before = row.pop("whole", None), row.pop("before", None)
+    if whole is None or term_value(whole) not in ("true", "1") or before is None:
+        return None
+    bound = {k: v for k, v in row.items() if v is not None}
+    count = int(term_value(before))
+    if len(bound) < len(row) or not 0 <= count <= page.offset:
+        return None
+    return count, {**nodes, **bound}
 
 
 def _reorder(table: Table, query: NamedQuery) -> list[tuple[Term | None, ...]]:

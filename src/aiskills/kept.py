@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import urllib.parse
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeGuard
 
@@ -50,11 +51,19 @@ _LISTED_FOR = ox.NamedNode(AISV + "listedFor")
 _OF_CURRICULUM = ox.NamedNode(AISV + "curriculum")
 _LISTED_TITLE = ox.NamedNode(AISV + "title")
 _LISTED_PROVIDER = ox.NamedNode(AISV + "providerName")
-_RANK = ox.NamedNode(AISV + "rank")
-#: The most covered capabilities a rank tells apart (more rank as this many).
-_RANK_COVERED = (1 << 20) - 1
+_LIST_RANK = ox.NamedNode(AISV + "listRank")
+_HOLDS = ox.NamedNode(AISV + "holds")
+_DECIMAL = ox.NamedNode(ns.XSD + "decimal")
+#: The most covered capabilities a rank tells apart (more rank as this many). With the title's
+#: bytes a rank stays below 2**50, so that a server whose FLOOR goes through a double (Virtuoso)
+#: still gets a list rank's whole part exactly.
+_RANK_COVERED = (1 << 10) - 1
 #: How many leading bytes of the title a rank holds.
 _RANK_TITLE_BYTES = 5
+#: Decimal places of a list rank: they tell apart the entries of one rank, nothing more.
+_RANK_PLACES = 18
+#: An archetype's ranking node: this and the archetype's IRI as ``ENCODE_FOR_URI`` writes it.
+RANKING_PREFIX = AISV + "ranking-"
 _TITLE = ox.NamedNode(ns.DCT + "title")
 _HAS_PROVIDER = ox.NamedNode(ns.AIS + "provider")
 _LABEL = ox.NamedNode(ns.RDFS + "label")
@@ -143,8 +152,8 @@ class FrameworkIndex:
             at = node[1].subject
             out += node + [ox.Triple(at, _LISTED_FOR, ox.NamedNode(archetype))]
             out += [ox.Triple(at, p, o) for p, o in listing]
-            rank = listing_rank(overall[archetype], title)
-            out.append(ox.Triple(at, _RANK, integer(rank)))
+            rank = ox.Literal(list_rank(overall[archetype], title, graph, archetype), datatype=_DECIMAL)
+            out += [ox.Triple(at, _LIST_RANK, rank), ox.Triple(ranking_node(archetype), _HOLDS, rank)]
         for (archetype, domain), n in sorted(per_domain.items()):
             out += _coverage_node(graph, subjects, _DOMAIN_COVERAGE, archetype, domain, n)
         return out
@@ -167,13 +176,53 @@ def _listing(curriculum: str, triples: Sequence[ox.Triple]) -> list[tuple[ox.Nam
 
 
 def listing_rank(covered: int, title: str | None) -> int:
-    """The rank of a ranking entry (``aisv:rank``): it never decreases down the ranking of
-    curricula-for-archetype (most covered first, then by title). Fewer covered capabilities rank
-    higher; equal coverage ranks by the first bytes of the title's UTF-8 text, which order as the text
-    does (no title: none), so entries that differ there never rank against the list's order."""
+    """The rank of a ranking entry: it never decreases down the ranking of curricula-for-archetype
+    (most covered first, then by title). Fewer covered capabilities rank higher; equal coverage ranks
+    by the first bytes of the title's UTF-8 text, which order as the text does (no title: none), so
+    entries that differ there never rank against the list's order."""
     prefix = (title or "").encode("utf-8")[:_RANK_TITLE_BYTES].ljust(_RANK_TITLE_BYTES, b"\0")
     behind = _RANK_COVERED - min(covered, _RANK_COVERED)
     return (behind << (8 * _RANK_TITLE_BYTES)) | int.from_bytes(prefix, "big")
+
+
+def list_rank(covered: int, title: str | None, graph: str, archetype: str) -> str:
+    """An entry's list rank (``aisv:listRank``, an ``xsd:decimal``): its ``listing_rank`` as the whole
+    part, and as the decimal places the SHA-256 of its graph and archetype taken below one half, which
+    only tell the entries of one rank apart (so the ranking node holds one value per entry); below one
+    half, a double near the rank still has the same whole part. Ranks of
+    entries that differ in their whole part order as the ranking does; entries of the same whole part
+    are sorted by the question itself."""
+    digest = int.from_bytes(hashlib.sha256(f"{graph} {archetype}".encode()).digest()[:16], "big")
+    return f"{listing_rank(covered, title)}.{digest % (10**_RANK_PLACES // 2):0{_RANK_PLACES}d}"
+
+
+def ranking_node(archetype: str) -> ox.NamedNode:
+    """The node that holds (``aisv:holds``) the list ranks of an archetype's entries, one per stored
+    curriculum, so that a page of the ranking reads them off one node in order: ``RANKING_PREFIX`` and
+    the archetype's IRI as SPARQL's ``ENCODE_FOR_URI`` writes it (UTF-8, every byte but ``A-Z a-z 0-9
+    - . _ ~`` as ``%XX``)."""
+    return ox.NamedNode(RANKING_PREFIX + urllib.parse.quote(archetype, safe="-._~"))
+
+
+#: The kept nodes a window's bounds query may take besides the question's parameters, each named from
+#: one of them: its binding's name, the parameter, and how the node is named from that parameter's IRI.
+WINDOW_NODES: dict[str, tuple[str, Callable[[str], ox.NamedNode]]] = {
+    "ranking": ("archetype", ranking_node),
+}
+
+
+def window_nodes(names: Iterable[str], bindings: Mapping[str, Term]) -> dict[str, Term]:
+    """The ``WINDOW_NODES`` among ``names``, named from the bound parameters they are named from (bound
+    as constants, a store finds a node's values by index, where one worked out in the query is matched
+    against every node's)."""
+    out: dict[str, Term] = {}
+    for name in names:
+        if name in WINDOW_NODES:
+            parameter, node = WINDOW_NODES[name]
+            value = bindings.get(parameter)
+            if isinstance(value, ox.NamedNode):
+                out[name] = node(value.value)
+    return out
 
 
 def _is_term(term: object) -> TypeGuard[Term]:
@@ -321,6 +370,8 @@ def _text(term: object) -> str:
 
 
 def _is_coverage(t: ox.Triple) -> bool:
+    """A kept triple: the coverage nodes and links, and the list ranks an archetype's ranking holds."""
     return t.predicate == _COVERAGE or (
-        isinstance(t.subject, ox.NamedNode) and "#coverage-" in t.subject.value
+        isinstance(t.subject, ox.NamedNode)
+        and ("#coverage-" in t.subject.value or t.subject.value.startswith(RANKING_PREFIX))
     )

@@ -14,9 +14,13 @@ Parameters are passed to the store as bindings, never put into the query text.
 A page of a query's rows (``Page``: at most ``limit`` rows from ``offset``) is the one thing written into
 the text, as SPARQL requires (``LIMIT`` and ``OFFSET`` take numbers, not variables): two whole numbers,
 checked here. A query may hold a *window*, lines from ``# window`` to ``# window end`` that narrow what
-its ordering has to sort to the rows a page can hold; inside it, the line ``# window limit`` becomes
-``LIMIT offset+limit``. Unpaged, the window is left out: the file as written (window in, unlimited) and
-the query without it give the same rows, which tests check.
+the rest of the query reads to the rows around a page, using variables its *bounds query* gives. The
+header line ``# window needs: group/name`` names that query (its parameters among the query's own); run
+for the page (its line ``# window page`` becomes ``LIMIT limit OFFSET offset``), it answers one row:
+``whole``, true when the stored data lets the window narrow the rows; ``before``, how many rows of the
+whole answer come before those the window keeps; and the variables the window reads. The page is then
+cut from the window's rows (``OFFSET offset - before``). When ``whole`` is false, or unpaged, the window
+is left out and the page is cut from the whole answer.
 """
 
 from __future__ import annotations
@@ -31,10 +35,10 @@ import pyoxigraph as ox
 from aiskills.errors import ConfigError, InputError
 from aiskills.resources import data_dir
 
-_HEADER = re.compile(r"^#\s*(title|description|param|columns)\b\s*(.*?)\s*:\s*(.*)$")
+_HEADER = re.compile(r"^#\s*(title|description|param|columns|window)\b\s*(.*?)\s*:\s*(.*)$")
 _PARAM = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*(\(optional\))?$")
 _WINDOW = re.compile(r"^[ \t]*# window\n(.*?)^[ \t]*# window end\n", re.MULTILINE | re.DOTALL)
-_WINDOW_LIMIT = re.compile(r"^([ \t]*)# window limit$", re.MULTILINE)
+_WINDOW_PAGE = re.compile(r"^([ \t]*)# window page$", re.MULTILINE)
 #: The most rows one page may ask for.
 MAX_PAGE: Final = 10_000
 
@@ -91,14 +95,27 @@ class NamedQuery:
     columns: tuple[str, ...]
     text: str
     path: Path
+    #: The bounds query of the window (``# window needs:``).
+    window_needs: NamedQuery | None = None
 
-    def paged(self, page: Page | None) -> str:
-        """The text to run for ``page`` (``None``: every row): the window kept and bounded, and the
-        page's ``LIMIT``/``OFFSET`` after the query; unpaged, the window left out."""
+    def paged(self, page: Page | None, *, before: int | None = None) -> str:
+        """The text to run for ``page`` (``None``: every row). ``before``: the window holds, as its
+        bounds query said, and that many rows of the whole answer come before the rows it keeps; the
+        window is kept and the page cut from its rows. Otherwise the window is left out and the page
+        is cut from the whole answer."""
         if page is None:
             return _WINDOW.sub("", self.text)
-        windowed = _WINDOW_LIMIT.sub(lambda m: f"{m.group(1)}LIMIT {page.offset + page.limit}", self.text)
-        return f"{windowed.rstrip()}\nLIMIT {page.limit}\nOFFSET {page.offset}\n"
+        if before is None or self.window_needs is None:
+            text, offset = _WINDOW.sub("", self.text), page.offset
+        else:
+            text, offset = self.text, page.offset - before
+            if not 0 <= offset:
+                raise ValueError(f"{self.name}: {before} rows before the window of rows from {page.offset}")
+        return f"{text.rstrip()}\nLIMIT {page.limit}\nOFFSET {offset}\n"
+
+    def bounds(self, page: Page) -> str:
+        """This query as the bounds of ``page``: its ``# window page`` line made ``LIMIT``/``OFFSET``."""
+        return _WINDOW_PAGE.sub(lambda m: f"{m.group(1)}LIMIT {page.limit} OFFSET {page.offset}", self.text)
 
 
 def parse_query_file(path: Path, name: str, *, update: bool = False) -> NamedQuery:
@@ -116,7 +133,11 @@ def parse_query_file(path: Path, name: str, *, update: bool = False) -> NamedQue
         if not m:
             continue
         key, arg, value = m.groups()
-        if key == "param":
+        if key == "window":
+            if arg != "needs":
+                raise ConfigError(f"{path}: bad window line {line!r}")
+            fields["window needs"] = value
+        elif key == "param":
             pm = _PARAM.match(arg)
             if not pm:
                 raise ConfigError(f"{path}: bad parameter line {line!r}")
@@ -134,7 +155,27 @@ def parse_query_file(path: Path, name: str, *, update: bool = False) -> NamedQue
     except SyntaxError as exc:
         raise ConfigError(f"{path}: SPARQL syntax error: {exc}") from exc
     columns = tuple(c.strip() for c in fields.get("columns", "").split(",") if c.strip())
-    return NamedQuery(name, fields["title"], fields["description"], tuple(params), columns, text, path)
+    needs = None
+    if "window needs" in fields:
+        needs = _window_check(path, fields["window needs"])
+    return NamedQuery(name, fields["title"], fields["description"], tuple(params), columns, text, path, needs)
+
+
+def _window_check(path: Path, name: str) -> NamedQuery:
+    """The bounds query a window needs (``group/name``): a query that answers ``whole`` and ``before``
+    for a page. Its parameters are the question's or nodes named from them, which ``alignment``
+    checks."""
+    group, _, stem = name.partition("/")
+    check = data_dir("queries") / group / f"{stem}.rq"
+    if not stem or not check.is_file():
+        raise ConfigError(f"{path}: the window needs {name!r}, which is not a query under queries/")
+    needs = parse_query_file(check, stem)
+    if not {"whole", "before"} <= set(needs.columns) or not _WINDOW_PAGE.search(needs.text):
+        raise ConfigError(
+            f"{path}: the window needs {name!r}, which must answer whole and before and hold a "
+            "'# window page' line"
+        )
+    return needs
 
 
 def query_names(group: str) -> list[str]:
