@@ -59,7 +59,10 @@ def test_the_suggestions_pass_axe_and_fit_a_phone(page, tmp_path: Path) -> None:
     page.set_viewport_size({"width": 375, "height": 800})
     page.goto("/validate")
     page.get_by_label("Curriculum file").set_input_files(str(course(tmp_path, "csv")))
-    page.get_by_role("button", name="Validate").click()
+    # the width once the answer is shown: its stylesheets loaded (the element alone can be in the
+    # document before they are, and then nothing is laid out as the user will see it)
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="Validate").click()
     page.wait_for_selector("section.suggestions input[type=checkbox]")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"the page is {width}px wide on a 375px phone"

@@ -43,7 +43,10 @@ def test_the_report_reads_on_a_phone(page, tmp_path: Path) -> None:  # type: ign
     page.set_viewport_size({"width": 375, "height": 800})
     page.goto("/validate")
     page.get_by_label("Curriculum file").set_input_files(str(spreadsheet_with_mistakes(tmp_path)))
-    page.get_by_role("button", name="Validate").click()
+    # the width once the answer is shown: its stylesheets loaded (the element alone can be in the
+    # document before they are, and then nothing is laid out as the user will see it)
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="Validate").click()
     page.wait_for_selector("section.report")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"the page is {width}px wide on a 375px phone"

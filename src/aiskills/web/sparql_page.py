@@ -217,7 +217,8 @@ def _sorted_page(columns: list[str], rows: list[list[Cell]], sort: str, page: in
 
 def examples_for(store: Store, questions: Mapping[str, NamedQuery]) -> list[Example]:
     """Every alignment question as a runnable example (a question whose value cannot be found is
-    shown with that parameter unbound, which still runs)."""
+    shown with that parameter unbound, which still runs): its whole answer, without the window a
+    page of it is cut from."""
     resolver = Resolver(store)
     resolved: dict[str, ox.NamedNode | ox.Literal | None] = {}  # one look-up per kind of parameter
     found: list[Example] = []
@@ -231,7 +232,7 @@ def examples_for(store: Store, questions: Mapping[str, NamedQuery]) -> list[Exam
             term = resolved[p.name]
             if term is not None:
                 bindings[p.name] = term
-        text = example_text(q.text, bindings)
+        text = example_text(q.paged(None), bindings)
         bound = tuple((k, v.value) for k, v in bindings.items())
         found.append(
             Example(
