@@ -523,6 +523,7 @@ def _serve(
             pool_size=threads,
             timeout=max(settings.query_timeout, 120.0),  # the app's own start-up reads
             preload=("aiskills.web.sparql", "aiskills.alignment"),
+            answer_bytes=settings.answer_cache_bytes,
         )
         if store is None:
             raise CliError(f"the engine serving {settings.store_path} stopped: see the messages above")

@@ -98,11 +98,17 @@ class Settings:
         100_000  # rows or triples one /sparql answer may hold (more: an error, never a cut)
     )
     query_timeout: float = 30.0  # seconds one /sparql query may run before the client gets 503
+    answer_cache_mb: int = 64  # MiB of answers each web worker keeps per store snapshot (0: none kept)
     upload_max_bytes: int = 10 * 1024 * 1024  # largest submission accepted over HTTP (more: 413)
     dropdown_max: int = 500  # the most stored curricula a form offers as a list (more: it asks for one)
     public_base: str = "https://w3id.org/aiskills/"  # the IRI namespace that /id/… and /ontology serve
     tokens: tuple[Token, ...] = ()  # access tokens, hashed (never the secret itself)
     reads_open: bool = True  # False: reads need a token too (AISKILLS_READS=closed)
+
+    @property
+    def answer_cache_bytes(self) -> int:
+        """``answer_cache_mb`` in bytes."""
+        return self.answer_cache_mb * 2**20
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -131,6 +137,7 @@ class Settings:
             ("RESULT_MAX_ROWS", int),
             ("UPLOAD_MAX_BYTES", int),
             ("DROPDOWN_MAX", int),
+            ("ANSWER_CACHE_MB", int),
         ):
             value = number(name, kind)
             if value is not None:
@@ -140,6 +147,11 @@ class Settings:
             raise ConfigError(
                 f"{ENV_PREFIX}DROPDOWN_MAX must be 0 or more, not {dropdown} "
                 "(0: the form never lists curricula)"
+            )
+        kept = limits.get("answer_cache_mb")
+        if isinstance(kept, int) and kept < 0:
+            raise ConfigError(
+                f"{ENV_PREFIX}ANSWER_CACHE_MB must be 0 or more, not {kept} (0: every query is evaluated)"
             )
         tokens: tuple[Token, ...] = ()
         if get("WRITE_TOKEN"):

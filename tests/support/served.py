@@ -51,7 +51,7 @@ def served_app(store_path: Path, settings: Settings, processes: int = 4) -> Iter
     """(base URL, the app's store) of the web app in this process over an engine on ``store_path``."""
     with engine(store_path):
         store = EngineStore.connect(store_path, pool_size=processes, timeout=settings.query_timeout,
-                                    preload=PRELOAD)
+                                    preload=PRELOAD, answer_bytes=settings.answer_cache_bytes)
         assert store is not None
         try:
             with serving_app(create_app(settings, store)) as url:

@@ -32,10 +32,11 @@ from typing import Any, TypeVar
 import pyoxigraph as ox
 
 from aiskills.errors import StoreError
+from aiskills.store.answers import AnswerCache, CacheStats
 from aiskills.store.base import CatalogEntry, GraphData, Progress, QueryResult, Store, Table, Term
 from aiskills.store.embedded import EmbeddedStore
 from aiskills.store.isolated import ReaderPool
-from aiskills.store.snapshots import Publisher, Reader, engine_dir
+from aiskills.store.snapshots import Publisher, Reader, engine_dir, snapshot_key
 
 T = TypeVar("T")
 ADDRESS = "address"
@@ -163,21 +164,29 @@ class EngineStore(Store):
         pool_size: int = 0,
         timeout: float = 30.0,
         preload: Sequence[str] = (),
+        answer_bytes: int = 0,
     ) -> None:
         self.path = store_path
         #: Seconds a read in a query process may take (``QueryTimeout`` after); may be changed.
         self.timeout = timeout
         self._address = address
         self._reader = Reader(store_path)
-        self._pool = ReaderPool(store_path, pool_size, preload) if pool_size > 0 else None
+        self._pool = _pool(store_path, pool_size, preload, answer_bytes)
         self._local = threading.local()
 
     @classmethod
     def connect(
-        cls, store_path: Path, pool_size: int = 0, timeout: float = 30.0, preload: Sequence[str] = ()
+        cls,
+        store_path: Path,
+        pool_size: int = 0,
+        timeout: float = 30.0,
+        preload: Sequence[str] = (),
+        answer_bytes: int = 0,
     ) -> EngineStore | None:
         """The store's running engine, or ``None`` when none is running. With ``pool_size``, reads run
-        in that many query processes, which import ``preload`` when they start."""
+        in that many query processes, which import ``preload`` when they start, and up to
+        ``answer_bytes`` of their answers are kept for as long as the snapshot they read is current
+        (``aiskills.store.answers``)."""
         address = read_address(store_path)
         if address is None:
             return None
@@ -186,9 +195,14 @@ class EngineStore(Store):
             store._call("ping")
         except StoreError:
             return None
-        if pool_size > 0:
-            store._pool = ReaderPool(store_path, pool_size, preload)
+        store._pool = _pool(store_path, pool_size, preload, answer_bytes)
         return store
+
+    def answer_stats(self) -> CacheStats | None:
+        """How the answers kept per snapshot were used (``None``: none are kept)."""
+        if self._pool is None or self._pool.answers is None:
+            return None
+        return self._pool.answers.stats()
 
     def wait_started(self, timeout: float = 120.0) -> bool:
         """Wait until every query process has started and none is busy (for tests and benchmarks)."""
@@ -347,6 +361,13 @@ class EngineStore(Store):
         self._drop_connection()
         if self._pool is not None:
             self._pool.close()
+
+
+def _pool(store_path: Path, size: int, preload: Sequence[str], answer_bytes: int) -> ReaderPool | None:
+    if size <= 0:
+        return None
+    answers = AnswerCache(answer_bytes, snapshot_key(store_path)) if answer_bytes > 0 else None
+    return ReaderPool(store_path, size, preload, answers)
 
 
 def read_address(store_path: Path) -> tuple[str, int, bytes] | None:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from aiskills.errors import StoreError
+from aiskills.store.answers import AnswerCache
 
 _HEADER = struct.Struct("!Q")
 _READY = b"ready\n"
@@ -121,9 +122,14 @@ class ReaderPool:
     the ``preload`` modules when it starts (those that define the work it will be sent), so that their
     import does not count against a query's deadline."""
 
-    def __init__(self, store_path: Path, size: int, preload: Sequence[str] = ()) -> None:
+    def __init__(
+        self, store_path: Path, size: int, preload: Sequence[str] = (), answers: AnswerCache | None = None
+    ) -> None:
         self.store_path = store_path
         self.preload = tuple(preload)
+        #: Answers kept per snapshot (``aiskills.store.answers``): a request asked again is answered
+        #: from here while the snapshot it was read from is current.
+        self.answers = answers
         self.size = max(1, size)
         self._cond = threading.Condition()
         self._idle: list[_Process] = []
@@ -167,6 +173,19 @@ class ReaderPool:
 
     def _run(self, request: tuple[Any, ...], timeout: float) -> Any:
         message = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
+        snapshot, kept = self.answers.get(message) if self.answers is not None else (None, None)
+        if kept is not None:
+            return _answer(kept)
+        data = self._evaluate(message, timeout)
+        value = _answer(data)
+        # an answer, not an error, may be kept; a value that says it may not (a fault of ours the
+        # work turned into an error reply, ``keepable`` false) is not
+        if snapshot is not None and self.answers is not None and getattr(value, "keepable", True):
+            self.answers.put(snapshot, message, data)
+        return value
+
+    def _evaluate(self, message: bytes, timeout: float) -> bytes:
+        """The pickled answer of a query process to ``message``."""
         process = self._acquire()
         try:
             process.wait_ready()
@@ -186,13 +205,7 @@ class ReaderPool:
             self._discard(process)
             raise
         self._release(process)
-        try:
-            ok, value = pickle.loads(data)
-        except Exception as exc:  # noqa: BLE001 -- an error type that cannot be rebuilt here
-            raise StoreError(f"the query failed: {exc}") from None
-        if ok:
-            return value
-        raise value
+        return data
 
     def _acquire(self) -> _Process:
         with self._cond:
@@ -246,6 +259,18 @@ class ReaderPool:
         for process in idle:
             process.kill()
         self._spawner.shutdown(wait=False)
+
+
+def _answer(data: bytes) -> Any:
+    """The value a query process answered (each call unpickles afresh: no two callers share one),
+    or the error it sent back, raised."""
+    try:
+        ok, value = pickle.loads(data)
+    except Exception as exc:  # noqa: BLE001 -- an error type that cannot be rebuilt here
+        raise StoreError(f"the query failed: {exc}") from None
+    if ok:
+        return value
+    raise value
 
 
 def _read_exact(fd: int, size: int, deadline: float, *, started: bool = True) -> bytes:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -93,28 +94,50 @@ class Publisher:
         shutil.rmtree(self.snapshots, ignore_errors=True)
 
 
+def read_current(path: str) -> bytes:
+    """The contents of a served store's ``current`` file (``current_path``), which name its latest
+    snapshot, read with three system calls: this runs before every query."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return os.read(fd, 4096)
+    finally:
+        os.close(fd)
+
+
+def current_path(store_path: Path) -> str:
+    """The file that names the current snapshot of the store served at ``store_path``."""
+    return str(engine_dir(store_path) / CURRENT)
+
+
+def snapshot_key(store_path: Path) -> Callable[[], bytes | None]:
+    """A function that tells which snapshot of the store at ``store_path`` a read made now would
+    read: the contents of ``current`` (they change with every write), or ``None`` when the store is
+    not being served."""
+    path = current_path(store_path)
+
+    def key() -> bytes | None:
+        try:
+            return read_current(path)
+        except OSError:
+            return None
+
+    return key
+
+
 class Reader:
     """A reader's side: the current checkpoint, opened read-only, reopened when a write replaced it."""
 
     def __init__(self, store_path: Path) -> None:
         self.root = engine_dir(store_path)
-        self._current = str(self.root / CURRENT)
+        self._current = current_path(store_path)
         self._key = b""
         self._store: EmbeddedStore | None = None
-
-    def _read_current(self) -> bytes:
-        """The contents of ``current``, read with three system calls: this runs before every query."""
-        fd = os.open(self._current, os.O_RDONLY)
-        try:
-            return os.read(fd, 4096)
-        finally:
-            os.close(fd)
 
     def store(self) -> EmbeddedStore:
         """The store as of the latest write (read-only)."""
         for attempt in range(20):
             try:
-                key = self._read_current()
+                key = read_current(self._current)
             except OSError as exc:
                 raise StoreError(
                     f"the store at {self.root.parent} is not being served any more ({exc}): "

@@ -122,6 +122,12 @@ class Reply:
     kind: str = ""
     headers: tuple[tuple[str, str], ...] = field(default=())
 
+    @property
+    def keepable(self) -> bool:
+        """Whether this answer may be given again while the store's snapshot is the same
+        (``aiskills.store.answers``): anything but a fault of ours (5xx), which may pass."""
+        return self.status < 500
+
 
 # -- the route ---------------------------------------------------------------------------------------
 @sparql.route("/sparql", methods=["GET", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"])
