@@ -37,10 +37,12 @@ onto this model as follows:
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import re
 import shutil
 import threading
+import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -65,6 +67,11 @@ _GUARD_UPDATE = (
     "WHERE { SELECT * WHERE { ?s ?p ?o } LIMIT 1 } ;\n"
     f"CREATE GRAPH <{_GUARD}> ;\nDROP GRAPH <{_GUARD}>"
 )
+
+
+#: Past this many bytes of manifest, ``EmbeddedStore.renew`` reopens a database (about a hundred
+#: writes' worth: a reopen costs tens of milliseconds).
+MANIFEST_LIMIT = 256 * 1024
 
 
 class EmbeddedStore(Store):
@@ -373,6 +380,29 @@ class EmbeddedStore(Store):
                 _finish_swap(self.path)
                 self._active = _open(self.path / "active")
 
+    def renew(self, limit: int = MANIFEST_LIMIT) -> list[str]:
+        """Reopen each database of this on-disk store (``active``, ``archive``) whose manifest has
+        grown past ``limit`` bytes, and return their names. RocksDB logs every change of a database's
+        files in its manifest, a few kilobytes per write, and writes a fresh one (the current files
+        only) when the database is opened; a checkpoint copies the manifest and a reader replays it
+        when it opens one, so a store written for long without being reopened would make every
+        snapshot (``aiskills.store.snapshots``) larger and slower to open than the last."""
+        if self.path is None or not self.writable:
+            return []
+        renewed = []
+        with self._writing:
+            if _manifest_bytes(self.path / "active") > limit:
+                self._active.flush()
+                del self._active
+                self._active = _reopen(self.path / "active")
+                renewed.append("active")
+            if _manifest_bytes(self.path / "archive") > limit:
+                self._archive.flush()
+                del self._archive
+                self._archive = _reopen(self.path / "archive")
+                renewed.append("archive")
+        return renewed
+
     def close(self) -> None:
         if self.writable:
             for store in (self._active, self._archive):
@@ -407,6 +437,28 @@ def _open(path: Path | None) -> ox.Store:
             "(is another aiskills process using it? set AISKILLS_STORE or --store to "
             "another directory)"
         ) from exc
+
+
+def _manifest_bytes(path: Path) -> int:
+    """The size of the RocksDB database at ``path``'s manifest (the one ``CURRENT`` names)."""
+    try:
+        name = (path / "CURRENT").read_text(encoding="utf-8").strip()
+        return (path / name).stat().st_size
+    except OSError:
+        return 0
+
+
+def _reopen(path: Path) -> ox.Store:
+    """The database at ``path`` opened again once this process has let go of it (RocksDB refuses a
+    second open of a database its own process holds; a reference may outlive ``del`` until the
+    collector runs)."""
+    for attempt in range(10):
+        gc.collect()
+        try:
+            return ox.Store(str(path))
+        except OSError:
+            time.sleep(0.01 * (attempt + 1))
+    return _open(path)
 
 
 def _exchange(a: Path, b: Path) -> None:

@@ -110,6 +110,7 @@ class Engine:
             try:
                 return getattr(self.store, method)(*args, **kwargs)
             finally:  # published even after a failed write: the store is whole either way
+                self.store.renew()  # a fresh manifest now and then keeps snapshots small and quick to open
                 self.publisher.publish(
                     self.store._active, self.store._archive, archive_changed=_WRITES[method]
                 )
