@@ -8,4 +8,5 @@ export AISKILLS_CONFORMANCE_DIR="${AISKILLS_CONFORMANCE_DIR:-$(cd .. && pwd)/sha
 "$VENV/bin/python" -m ruff check --quiet src tests benchmarks
 "$VENV/bin/python" -m ruff format --check --quiet src
 "$VENV/bin/python" -m mypy --strict src/aiskills
-exec "$VENV/bin/python" -m pytest -p no:cacheprovider "$@"
+# The slowest tests are listed at the end, to keep the whole run well under 20 minutes.
+exec "$VENV/bin/python" -m pytest -p no:cacheprovider --durations=20 "$@"

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -37,7 +36,7 @@ from SPARQLWrapper import (
     SPARQLWrapper,
 )
 from support import w3c_protocol as w3c
-from support.served import aiskills_serve, cpu_seconds, descendants, query_processes
+from support.served import aiskills_serve, cpu_seconds, descendants, fresh, query_processes
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "query-engine-token"
@@ -50,12 +49,6 @@ ARCHETYPES = """CONSTRUCT { ?a a <urn:archetype> } WHERE {
 DESCRIBE = "DESCRIBE <https://w3id.org/aiskills/id/archetype/user>"
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 ENV = {"AISKILLS_WRITE_TOKEN": TOKEN, "AISKILLS_QUERY_TIMEOUT": str(TIMEOUT)}
-
-
-def fresh(query: str) -> str:
-    """``query`` as a request no one sent before (a comment of its own), so that a query process
-    evaluates it rather than the server giving an answer it kept (``aiskills.store.answers``)."""
-    return f"{query}\n# {uuid.uuid4()}"
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from support.served import query_processes, served_app
+from support.served import fresh, query_processes, served_app
 
 from aiskills import loading
 from aiskills.config import Settings
@@ -101,10 +101,11 @@ def responsive_after(server: str, listener: Listener) -> Iterator[None]:
 def assert_responsive(server: str, within: float | None = None) -> float:
     """A trivial query answers correctly, and sooner than any query may run (``TIMEOUT``): what it
     proves is that nothing is blocking the server, not how fast a busy machine is. Returns the
-    seconds its round trip took: how loaded the machine is at that moment."""
+    seconds its round trip took: how loaded the machine is at that moment. It is a new request each
+    time (``fresh``), so a query process evaluates it: a kept answer would prove nothing of them."""
     within = TIMEOUT if within is None else within
     started = time.monotonic()
-    res = requests.get(f"{server}/sparql", params={"query": COUNT}, timeout=10)
+    res = requests.get(f"{server}/sparql", params={"query": fresh(COUNT)}, timeout=10)
     took = time.monotonic() - started
     assert res.status_code == 200 and res.json()["results"]["bindings"][0]["n"]["value"] == "187"
     assert took < within, f"a trivial query took {took:.2f} s"

@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -139,3 +140,9 @@ def command_line(pid: int) -> list[str]:
 def query_processes(pid: int) -> list[int]:
     """The query processes below ``pid``."""
     return [p for p in descendants(pid) if "aiskills.store.isolated" in command_line(p)]
+
+
+def fresh(query: str) -> str:
+    """``query`` as a request no one sent before (a comment of its own), so that a query process
+    evaluates it rather than the server giving an answer it kept (``aiskills.store.answers``)."""
+    return f"{query}\n# {uuid.uuid4()}"
