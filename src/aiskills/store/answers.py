@@ -10,7 +10,9 @@ reads ``current`` first, and a changed name drops every kept answer.
 
 Kept only:
 
-- answers, never errors or timeouts (a timeout depends on the machine's load, not the data);
+- answers, never errors raised by the work or timeouts (a timeout depends on the machine's load, not
+  the data), nor a value that says it may not be kept (``keepable`` false: the ``/sparql`` reply of a
+  fault of ours, 5xx); a reply refusing the query itself (a syntax error, 400) is kept like an answer;
 - answers of requests that name none of SPARQL's functions whose value is not fixed by the data
   (``NOW``, ``RAND``, ``UUID``, ``STRUUID``, ``BNODE``): read as bytes of the pickled request, so
   such a name inside a string or a comment only means the answer is not kept;
