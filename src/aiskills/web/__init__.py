@@ -66,7 +66,26 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     _template_links(app)
     app.add_url_rule("/favicon.ico", "favicon", lambda: ("", 204))  # browsers ask; nothing to show
     app.after_request(_security_headers)
+    app.after_request(_conditional)
     return app
+
+
+def _conditional(response: Any) -> Any:
+    """A GET answered in full (not a stream or a file, which tag themselves) is tagged with a digest
+    of its bytes (``ETag``) and must be revalidated (``Cache-Control: no-cache``): a client or cache
+    that sends the tag back (``If-None-Match``) gets 304 without the body while the answer is the same,
+    and the new answer once a write has changed it."""
+    if (
+        request.method not in ("GET", "HEAD")
+        or response.status_code != 200
+        or response.direct_passthrough
+        or not response.is_sequence
+        or "ETag" in response.headers
+    ):
+        return response
+    response.add_etag()
+    response.headers.setdefault("Cache-Control", "no-cache")
+    return response.make_conditional(request)
 
 
 def _security_headers(response: Any) -> Any:
