@@ -72,18 +72,19 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
 def _conditional(response: Any) -> Any:
     """A GET answered in full (not a stream or a file, which tag themselves) is tagged with a digest
-    of its bytes (``ETag``) and must be revalidated (``Cache-Control: no-cache``): a client or cache
-    that sends the tag back (``If-None-Match``) gets 304 without the body while the answer is the same,
-    and the new answer once a write has changed it."""
+    of its bytes (``ETag``; ``/sparql`` brings the one its query process worked out) and must be
+    revalidated (``Cache-Control: no-cache``): a client or cache that sends the tag back
+    (``If-None-Match``) gets 304 without the body while the answer is the same, and the new answer
+    once a write has changed it."""
     if (
         request.method not in ("GET", "HEAD")
         or response.status_code != 200
         or response.direct_passthrough
         or not response.is_sequence
-        or "ETag" in response.headers
     ):
         return response
-    response.add_etag()
+    if "ETag" not in response.headers:
+        response.add_etag()
     response.headers.setdefault("Cache-Control", "no-cache")
     return response.make_conditional(request)
 

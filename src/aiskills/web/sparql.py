@@ -22,6 +22,7 @@ Updates (form ``update=`` or ``application/sparql-update``, with ``using-graph-u
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -121,6 +122,13 @@ class Reply:
     body: bytes
     kind: str = ""
     headers: tuple[tuple[str, str], ...] = field(default=())
+    #: The ``ETag`` of an answer (200): the SHA-1 of its body, worked out where the answer is written
+    #: (the query process), so that an answer kept per snapshot is not digested again.
+    digest: str = field(default="", init=False)
+
+    def __post_init__(self) -> None:
+        if self.status == 200:
+            object.__setattr__(self, "digest", hashlib.sha1(self.body, usedforsecurity=False).hexdigest())
 
     @property
     def keepable(self) -> bool:
@@ -396,9 +404,12 @@ def answer(operation: Operation, settings: Settings, store: Store) -> Response:
         return query_page(operation.query, reply=reply)
     if not reply.kind and reply.status >= 400:  # answered by the one error table, in the kind accepted
         raise ProtocolError(reply.status, reply.body.decode("utf-8").rstrip("\n"), dict(reply.headers))
-    return Response(
+    response = Response(
         reply.body, status=reply.status, content_type=reply.content_type, headers=list(reply.headers)
     )
+    if reply.digest and request.method in ("GET", "HEAD"):  # the app makes the request conditional
+        response.set_etag(reply.digest)
+    return response
 
 
 #: For each kind of result ("boolean", "solutions", "graph"), the name of the format to write it in,
