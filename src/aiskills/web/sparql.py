@@ -22,7 +22,6 @@ Updates (form ``update=`` or ``application/sparql-update``, with ``using-graph-u
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_accept_header
+from werkzeug.http import generate_etag, parse_accept_header
 
 from aiskills import formats
 from aiskills.config import Settings
@@ -122,13 +121,14 @@ class Reply:
     body: bytes
     kind: str = ""
     headers: tuple[tuple[str, str], ...] = field(default=())
-    #: The ``ETag`` of an answer (200): the SHA-1 of its body, worked out where the answer is written
-    #: (the query process), so that an answer kept per snapshot is not digested again.
+    #: The ``ETag`` of an answer (200), as Werkzeug tags every other answer of the app (``add_etag``),
+    #: worked out where the answer is written (the query process), so that an answer kept per
+    #: snapshot is not digested again.
     digest: str = field(default="", init=False)
 
     def __post_init__(self) -> None:
         if self.status == 200:
-            object.__setattr__(self, "digest", hashlib.sha1(self.body, usedforsecurity=False).hexdigest())
+            object.__setattr__(self, "digest", generate_etag(self.body))
 
     @property
     def keepable(self) -> bool:
