@@ -119,15 +119,17 @@ def bind_written(updates: Sequence[str], graphs: Sequence[str]) -> str:
 
 def around(before: Sequence[str], operations: str, after: Sequence[str], graphs: Sequence[str]) -> str:
     """One update: ``before`` (bound by ``bind_written`` to ``graphs``), ``operations`` (an update
-    without a prologue), then ``after``. The hooks' ``PREFIX`` and ``BASE`` declarations are put
-    first, once each: pyoxigraph takes a prologue only at the start of an update."""
+    without a prologue, which is taken as it is: it carries the data written, megabytes of it, and is
+    never scanned), then ``after``. The hooks' ``PREFIX`` and ``BASE`` declarations are put first,
+    once each: pyoxigraph takes a prologue only at the start of an update."""
     prologue: list[str] = []
-    parts = []
-    for text in (bind_written(before, graphs), operations, bind_written(after, graphs)):
+    hooks = []
+    for text in (bind_written(before, graphs), bind_written(after, graphs)):
         declared, body = _prologue(text)
         prologue += [d for d in dict.fromkeys(declared) if d not in prologue]
-        parts.append(body)
-    return "".join(f"{d}\n" for d in prologue) + " ;\n".join(p for p in parts if p.strip())
+        hooks.append(body)
+    parts = (hooks[0], operations, hooks[1])
+    return "".join(f"{d}\n" for d in prologue) + " ;\n".join(p for p in parts if p and not p.isspace())
 
 
 _DECLARATION = re.compile(r"\s*(PREFIX\s+[^\s:]*:|BASE)", re.IGNORECASE)
