@@ -160,3 +160,31 @@ def test_an_update_of_only_a_prologue_changes_nothing(client: FlaskClient, store
     before = store.graph_names()
     res = client.post("/sparql", data={"update": "PREFIX ex: <http://example.org/>"}, headers=AUTH)
     assert res.status_code == 204 and store.graph_names() == before
+
+
+def test_delete_with_a_template_reads_the_union_of_the_active_graphs(client: FlaskClient) -> None:
+    """``DELETE { template } WHERE { pattern }`` (not the ``DELETE WHERE`` short form) reads the
+    union of the active graphs, as INSERT … WHERE does: it removes what its pattern finds there and
+    nothing else."""
+    two = (f"INSERT DATA {{ GRAPH <{G}> {{ <http://example.org/a> <http://example.org/p> \"one\" . "
+           "<http://example.org/b> <http://example.org/p> \"two\" } }")
+    assert client.post("/sparql", data={"update": two}, headers=AUTH).status_code == 204
+    update = (f"DELETE {{ GRAPH <{G}> {{ ?s <http://example.org/p> \"one\" }} }} "
+              "WHERE { ?s <http://example.org/p> \"one\" }")
+    assert client.post("/sparql", data={"update": update}, headers=AUTH).status_code == 204
+    assert not _ask(client, f"ASK {{ GRAPH <{G}> {{ ?s ?p \"one\" }} }}")
+    assert _ask(client, f"ASK {{ GRAPH <{G}> {{ <http://example.org/b> <http://example.org/p> \"two\" }} }}")
+
+
+@pytest.mark.parametrize(("using", "left"), [(G, 0), (ONTOLOGY_GRAPH, 1)])
+def test_using_graph_uri_sets_the_default_graph_of_a_delete_with_a_template(
+    client: FlaskClient, using: str, left: int
+) -> None:
+    """The protocol's ``using-graph-uri`` is the default graph of a ``DELETE { … } WHERE { … }``:
+    the triple is deleted when its own graph is named, and kept when another is."""
+    assert client.post("/sparql", data={"update": INSERT}, headers=AUTH).status_code == 204
+    update = f"DELETE {{ GRAPH <{G}> {{ ?s ?p ?o }} }} WHERE {{ ?s ?p ?o }}"
+    res = client.post("/sparql", query_string={"using-graph-uri": using}, data=update,
+                      content_type="application/sparql-update", headers=AUTH)
+    assert res.status_code == 204, res.get_data(as_text=True)
+    assert _count(client, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{G}> {{ ?s ?p ?o }} }}") == left

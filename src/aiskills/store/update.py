@@ -18,7 +18,6 @@ from aiskills.store.binding import group_end, group_start, mask
 _KEYWORD = r"(?<![\w:?$]){}(?![\w:\-])"
 _WHERE = re.compile(_KEYWORD.format("WHERE"), re.IGNORECASE)
 _DATASET = re.compile(_KEYWORD.format("(?:USING|WITH)"), re.IGNORECASE)
-_DELETE_WHERE = re.compile(_KEYWORD.format(r"DELETE") + r"\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -29,38 +28,67 @@ class _Operation:
     names_dataset: bool
 
 
+_STRUCTURE = re.compile(r"[{};]")
+
+
 def operations(update: str) -> list[_Operation]:
     """The update's operations (split at top-level ``;``), each with the position of the WHERE of a
-    ``DELETE``/``INSERT … WHERE`` (not of the ``DELETE WHERE`` short form, which takes no USING)."""
-    masked = mask(update)
+    ``DELETE``/``INSERT … WHERE`` (not of the ``DELETE WHERE`` short form, which takes no USING).
+    Only braces and semicolons are visited: an update can carry megabytes of data."""
+    masked = mask(update) + ";"
     found: list[_Operation] = []
     depth, start = 0, 0
-    for i, ch in enumerate(masked + ";"):
+    for m in _STRUCTURE.finditer(masked):
+        ch, i = m.group(), m.start()
         if ch == "{":
             depth += 1
         elif ch == "}":
             depth -= 1
-        elif ch == ";" and depth == 0:
+        elif depth == 0:
             found.append(_operation(masked, start, i))
             start = i + 1
     return found
 
 
 def _operation(masked: str, start: int, end: int) -> _Operation:
+    """The operation ``masked[start:end]``: where its first top-level WHERE is, unless it is the
+    WHERE of the ``DELETE WHERE`` short form, and whether it names a dataset. The keywords are
+    looked for in the stretches outside braces only (``_top_level_stretches``)."""
     where = None
-    depth = 0
-    top: list[str] = []
-    for i in range(start, end):
-        ch = masked[i]
-        depth += ch == "{"
-        depth -= ch == "}"
-        top.append(ch if depth == 0 and ch not in "{}" else " ")
-    text = "".join(top)
-    for m in _WHERE.finditer(text):
-        if not _DELETE_WHERE.search(text[: m.start()]):
-            where = start + m.start()
-        break
-    return _Operation(where, bool(_DATASET.search(text)))
+    seen_where = names_dataset = False
+    for at, text in _top_level_stretches(masked, start, end):
+        if not seen_where and (found := _WHERE.search(text)):  # the first WHERE decides
+            seen_where = True
+            if not _short_delete(masked, start, at + found.start()):
+                where = at + found.start()
+        names_dataset = names_dataset or _DATASET.search(text) is not None
+    return _Operation(where, names_dataset)
+
+
+def _short_delete(masked: str, start: int, where: int) -> bool:
+    """Whether the WHERE at ``where`` is the ``DELETE WHERE`` short form's: the keyword ``DELETE``
+    and nothing but blanks before it (a ``DELETE { … } WHERE`` has its template between them)."""
+    head = masked[start:where].rstrip()
+    return _DELETE_END.search(head[-7:]) is not None
+
+
+def _top_level_stretches(masked: str, start: int, end: int) -> list[tuple[int, str]]:
+    """The stretches of ``masked[start:end]`` outside every brace, each with where it starts; an
+    update can carry megabytes of data, all inside braces, which are passed over."""
+    stretches: list[tuple[int, str]] = []
+    depth, at = 0, start
+    for m in _BRACE.finditer(masked, start, end):
+        if depth == 0 and m.start() > at:
+            stretches.append((at, masked[at : m.start()]))
+        depth += 1 if m.group() == "{" else -1
+        at = m.end()
+    if depth == 0 and end > at:
+        stretches.append((at, masked[at:end]))
+    return stretches
+
+
+_BRACE = re.compile(r"[{}]")
+_DELETE_END = re.compile(_KEYWORD.format("DELETE") + "$", re.IGNORECASE)
 
 
 def with_dataset(update: str, default: Sequence[str], named: Sequence[str], *, protocol: bool) -> str:
