@@ -109,9 +109,8 @@ def values_block(bindings: Mapping[str, ox.NamedNode | ox.BlankNode | ox.Literal
 #: What ``mask`` blanks, each alternative told apart by the character it starts with (so the leftmost
 #: match is the one a scan from the left finds): a comment to the end of its line, an IRI, a long
 #: string (to the first closing triple quote that is not escaped), a short string (escapes included,
-#: no line break), an escaped character of a prefixed name (PN_LOCAL_ESC); a quote that starts no
-#: whole string starts an unterminated one.
-_MASKED = re.compile(
+#: no line break), an escaped character of a prefixed name (PN_LOCAL_ESC).
+_TOKEN = (
     r"#[^\n]*"
     rf"|{_IRIREF.pattern}"
     r"|'''(?:\\.|[^\\])*?'''"
@@ -119,24 +118,22 @@ _MASKED = re.compile(
     r"|'(?!'')(?:\\.|[^\\'\r\n])*'"
     r'|"(?!"")(?:\\.|[^\\"\r\n])*"'
     r"|\\.?"
-    r"|(?P<unterminated>['\"])",
-    re.DOTALL,
 )
+#: A run of such tokens with only spaces between them (blanked too, which changes nothing; a triple's
+#: three terms are one match), or a quote that starts no whole string: an unterminated one.
+_MASKED = re.compile(rf"(?:{_TOKEN})(?: *(?:{_TOKEN}))*|(?P<unterminated>['\"])", re.DOTALL)
 
 
 def mask(query: str) -> str:
     """``query`` with comments, IRIs and string literals replaced by spaces (same length), in one
     pass of ``_MASKED`` (an update can carry megabytes of data: no Python loop over its characters)."""
-    parts: list[str] = []
-    at = 0
-    for m in _MASKED.finditer(query):
-        if m.group("unterminated") is not None:
-            raise QueryError(f"SPARQL syntax error: unterminated string starting at character {m.start()}")
-        parts.append(query[at : m.start()])
-        parts.append(" " * (m.end() - m.start()))
-        at = m.end()
-    parts.append(query[at:])
-    return "".join(parts)
+    return _MASKED.sub(_blank, query)
+
+
+def _blank(found: re.Match[str]) -> str:
+    if found.lastgroup == "unterminated":
+        raise QueryError(f"SPARQL syntax error: unterminated string starting at character {found.start()}")
+    return " " * (found.end() - found.start())
 
 
 def group_start(masked: str, start: int) -> int:
