@@ -132,14 +132,14 @@ def wrk(url: str, query: str, connections: int, seconds: float, *, each_new: boo
     ``each_new``: every request a query of its own (``EACH_NEW``)."""
     target = f"{url}?query={quote(query, safe='')}"
     threads = min(2, connections)
-    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
-        script.write(EACH_NEW)
-        script.flush()
-        out = subprocess.run(
-            ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s", "--latency",
-             *(["-s", script.name] if each_new else []), "-H", f"Accept: {JSON}", target],
-            capture_output=True, text=True, check=True,
-        ).stdout
+    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s", "--latency",
+               "-H", f"Accept: {JSON}", target]
+    with tempfile.TemporaryDirectory() as folder:
+        if each_new:
+            script = Path(folder) / "each-new.lua"
+            script.write_text(EACH_NEW)
+            command[1:1] = ["-s", str(script)]
+        out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
     def ms(label: str) -> float:
         found = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)

@@ -18,6 +18,9 @@ from aiskills.store.binding import group_end, group_start, mask
 _KEYWORD = r"(?<![\w:?$]){}(?![\w:\-])"
 _WHERE = re.compile(_KEYWORD.format("WHERE"), re.IGNORECASE)
 _DATASET = re.compile(_KEYWORD.format("(?:USING|WITH)"), re.IGNORECASE)
+_DELETE_END = re.compile(_KEYWORD.format("DELETE") + "$", re.IGNORECASE)
+_BRACE = re.compile(r"[{}]")
+_STRUCTURE = re.compile(r"[{};]")
 
 
 @dataclass(frozen=True)
@@ -28,25 +31,28 @@ class _Operation:
     names_dataset: bool
 
 
-_STRUCTURE = re.compile(r"[{};]")
-
-
 def operations(update: str) -> list[_Operation]:
     """The update's operations (split at top-level ``;``), each with the position of the WHERE of a
     ``DELETE``/``INSERT … WHERE`` (not of the ``DELETE WHERE`` short form, which takes no USING).
     Only braces and semicolons are visited: an update can carry megabytes of data."""
-    masked = mask(update) + ";"
-    found: list[_Operation] = []
-    depth, start = 0, 0
+    masked = mask(update) + ";"  # the last operation ends there, unless a brace is left open
+    ends = _top_level_semicolons(masked)
+    starts = [0, *(e + 1 for e in ends)][: len(ends)]
+    return [_operation(masked, start, end) for start, end in zip(starts, ends, strict=True)]
+
+
+def _top_level_semicolons(masked: str) -> list[int]:
+    """Where the ``;`` outside every brace are in ``masked``: the ends of an update's operations.
+    Only braces and semicolons are visited."""
+    found: list[int] = []
+    depth = 0
     for m in _STRUCTURE.finditer(masked):
-        ch, i = m.group(), m.start()
-        if ch == "{":
+        if m.group() == "{":
             depth += 1
-        elif ch == "}":
+        elif m.group() == "}":
             depth -= 1
         elif depth == 0:
-            found.append(_operation(masked, start, i))
-            start = i + 1
+            found.append(m.start())
     return found
 
 
@@ -85,10 +91,6 @@ def _top_level_stretches(masked: str, start: int, end: int) -> list[tuple[int, s
     if depth == 0 and end > at:
         stretches.append((at, masked[at:end]))
     return stretches
-
-
-_BRACE = re.compile(r"[{}]")
-_DELETE_END = re.compile(_KEYWORD.format("DELETE") + "$", re.IGNORECASE)
 
 
 def with_dataset(update: str, default: Sequence[str], named: Sequence[str], *, protocol: bool) -> str:
@@ -169,7 +171,7 @@ def _prologue(update: str) -> tuple[list[str], str]:
     masked = mask(update)
     declared: list[str] = []
     cut: list[tuple[int, int]] = []
-    for op_start in [0, *(i + 1 for i, c in enumerate(_top_level(masked)) if c == ";")]:
+    for op_start in [0, *(i + 1 for i in _top_level_semicolons(masked))]:
         at = op_start
         while m := _DECLARATION.match(masked, at):
             iri = m.end() + len(update[m.end() :]) - len(update[m.end() :].lstrip())
@@ -182,16 +184,6 @@ def _prologue(update: str) -> tuple[list[str], str]:
     for start, end in reversed(cut):
         update = update[:start] + update[end:]
     return declared, update
-
-
-def _top_level(masked: str) -> str:
-    """``masked`` with everything inside braces blanked (so only top-level ``;`` remain)."""
-    out, depth = [], 0
-    for c in masked:
-        depth += c == "{"
-        out.append(c if depth == 0 else " ")
-        depth -= c == "}"
-    return "".join(out)
 
 
 def _bind_in_subselects(update: str, block: str) -> str:
