@@ -3,8 +3,9 @@
 Prepares a store with the framework and ``--curricula`` curricula (default 100, as bench_load builds
 it), copies its active graphs for Oxigraph, then starts both:
 
-- aiskills: ``python -m aiskills.cli serve --store DIR --workers W --threads T`` (the engine process,
-  granian web workers, query processes);
+- aiskills: ``python -m aiskills.cli serve --store DIR`` (the engine process, granian web workers,
+  query processes), with ``--workers`` and ``--threads`` when they are given here (by default, the
+  server's own defaults: as a user runs it);
 - Oxigraph: ``oxigraph serve-read-only --location COPY --union-default-graph`` (the ``oxigraph`` package
   on PyPI, the same engine aiskills embeds), so both answer over the union of the named graphs.
 
@@ -40,7 +41,7 @@ Two endurance runs against aiskills alone (with a write token), after the side-b
   to its own graph and reading its graph back at once: counts errors and reads that miss a write.
 
 Usage: python benchmarks/bench_endpoint.py [--curricula 100] [--seconds 20] [--connections 20]
-       [--workers 2] [--threads 4] [--data DIR] [--soak 200] [--readwrite 60 [--rw-clients 20]]
+       [--workers W] [--threads T] [--data DIR] [--soak 200] [--readwrite 60 [--rw-clients 20]]
        [--skip-compare]
 """
 
@@ -259,8 +260,8 @@ def main() -> None:
     parser.add_argument("--curricula", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--connections", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, help="aiskills serve --workers (default: its own default)")
+    parser.add_argument("--threads", type=int, help="aiskills serve --threads (default: its own default)")
     parser.add_argument("--data", type=Path, default=Path("/tmp/aiskills-bench-endpoint"))
     parser.add_argument("--soak", type=int, default=0, metavar="N")
     parser.add_argument("--readwrite", type=float, default=0, metavar="SECONDS")
@@ -286,7 +287,7 @@ def main() -> None:
 
     def serve(where: Path, port: int) -> list[str]:
         return [sys.executable, "-m", "aiskills.cli", "serve", "--store", str(where), "--port", str(port),
-                "--workers", str(a.workers), "--threads", str(a.threads)]
+                *sizing(a)]
 
     theirs_cmd = [oxigraph, "serve-read-only", "--location", str(copy), "--union-default-graph",
                   "--bind", f"127.0.0.1:{theirs_port}"]
@@ -344,14 +345,18 @@ def _against(label: str, o: dict[str, float], t: dict[str, float]) -> str:
             f"| {'; '.join(goal)} |")
 
 
+def sizing(a: argparse.Namespace) -> list[str]:
+    """The ``--workers`` and ``--threads`` given to this script, for ``aiskills serve`` (none: its defaults)."""
+    return [*(["--workers", str(a.workers)] if a.workers else []), *(["--threads", str(a.threads)] if a.threads else [])]
+
+
 def endurance(a: argparse.Namespace) -> None:
     """The soak and the readers-and-writers run, on a store of their own."""
     a.data.mkdir(parents=True, exist_ok=True)
     store = a.data / "endurance-store"
     shutil.rmtree(store, ignore_errors=True)
     port = free_port()
-    cmd = [sys.executable, "-m", "aiskills.cli", "serve", "--store", str(store), "--port", str(port),
-           "--workers", str(a.workers), "--threads", str(a.threads)]
+    cmd = [sys.executable, "-m", "aiskills.cli", "serve", "--store", str(store), "--port", str(port), *sizing(a)]
     os.environ["AISKILLS_WRITE_TOKEN"] = TOKEN
     try:
         with started(cmd, f"http://127.0.0.1:{port}/sparql", a.data / "aiskills-endurance.log"):

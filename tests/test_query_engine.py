@@ -54,7 +54,7 @@ ENV = {"AISKILLS_WRITE_TOKEN": TOKEN, "AISKILLS_QUERY_TIMEOUT": str(TIMEOUT)}
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, subprocess.Popen[bytes], Path]]:
     path = tmp_path_factory.mktemp("query-engine") / "store"
-    with aiskills_serve(path, ENV, ("--threads", "4")) as (url, proc):
+    with aiskills_serve(path, ENV) as (url, proc):  # as a user runs it: two web workers, two threads each
         yield url, proc, path
 
 
