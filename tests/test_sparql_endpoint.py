@@ -202,6 +202,42 @@ def test_service_and_load_are_refused_before_running(client: FlaskClient, query:
     assert res.status_code == 400 and res.get_data(as_text=True).startswith(f"{keyword} is not allowed")
 
 
+def test_the_quick_look_for_service_load_and_from_decides_as_the_full_scan_does() -> None:
+    """check_safe and query_dataset look closely only at texts that hold the keyword's letters in
+    any case (``str.casefold``: the long s too): over 5,000 random texts of keywords in mixed case,
+    look-alike letters, prefixed names, variables, IRIs, strings and comments, check_safe refuses
+    exactly when the full scan of the masked text finds SERVICE or LOAD (but for a keyword spelled
+    with a dotless i, which the parser refuses as no keyword), and query_dataset looks at the graphs
+    of every text in which the full scan finds FROM and a target after it."""
+    import random
+
+    from aiskills.errors import QueryError
+    from aiskills.store.binding import mask
+    from aiskills.web.sparql import _FROM, _FROM_TARGET, _REFUSED, ProtocolError, check_safe, query_dataset
+
+    pieces = ["SERVICE", "service", "SeRvIcE", "LOAD", "lOaD", "FROM", "fRoM", "FROM NAMED", "ſervice",
+              "ex:service", "?service", "$load", "service-x", "loads", "<http://x/SERVICE>", '"LOAD"',
+              "# FROM\n", "{", "}", " ", "\n", "SELECT", "*", "WHERE", "?s", "servıce", "x:FROM",
+              "<http://example.org/g>"]
+    rng = random.Random(7)
+    for _ in range(5000):
+        text = " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        masked = mask(text)
+        try:
+            check_safe(text)
+            refused = False
+        except ProtocolError:
+            refused = True
+        if "ı" not in text:
+            assert refused == bool(_REFUSED.search(masked)), text
+        targets = [m for m in (_FROM_TARGET.match(text, f.end()) for f in _FROM.finditer(masked)) if m]
+        try:
+            found = query_dataset(text, "http://example.org/")
+        except (ProtocolError, QueryError):  # looked at, and refused (no IRI, no query form)
+            found = ([], [])
+        assert (found is None) == (not targets), text
+
+
 def test_service_inside_strings_iris_and_comments_is_not_refused(client: FlaskClient) -> None:
     query = ('# SERVICE in a comment\nSELECT ?x WHERE { BIND ("SERVICE and LOAD" AS ?x) '
              'FILTER (?x != <http://example.org/SERVICE>) }')

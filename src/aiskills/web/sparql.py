@@ -290,9 +290,12 @@ def _check_body_size(settings: Settings) -> None:
 
 
 # -- checking and running the query ------------------------------------------------------------------
-def check_safe(query: str) -> None:
-    """Refuse SERVICE and LOAD (outside comments, IRIs and strings) before anything runs."""
-    found = _REFUSED.search(mask(query))
+def check_safe(query: str, masked: str | None = None) -> None:
+    """Refuse SERVICE and LOAD (outside comments, IRIs and strings) before anything runs; ``masked``:
+    the query's ``mask``, when the caller has it."""
+    masked = mask(query) if masked is None else masked
+    folded = masked.casefold()  # the keywords are ASCII: text without them needs no closer look
+    found = _REFUSED.search(masked) if "service" in folded or "load" in folded else None
     if found:
         keyword = found.group(1).upper()
         raise ProtocolError(
@@ -312,9 +315,12 @@ def parse_check(query: str, base_iri: str) -> None:
         raise ProtocolError(400, f"the query cannot be run here: {exc}") from exc
 
 
-def query_dataset(query: str, base_iri: str) -> tuple[list[str], list[str]] | None:
-    """The query's own FROM and FROM NAMED graphs as (default, named) IRIs, or ``None`` if it names none."""
-    masked = mask(query)
+def query_dataset(query: str, base_iri: str, masked: str | None = None) -> tuple[list[str], list[str]] | None:
+    """The query's own FROM and FROM NAMED graphs as (default, named) IRIs, or ``None`` if it names none;
+    ``masked``: the query's ``mask``, when the caller has it."""
+    masked = mask(query) if masked is None else masked
+    if "from" not in masked.casefold():
+        return None
     found = [
         (m.group(1) is not None, m.group(2))
         for m in (_FROM_TARGET.match(query, f.end()) for f in _FROM.finditer(masked))
@@ -340,7 +346,10 @@ def _resolve(prologue: str, token: str, base_iri: str) -> str:
         rows = list(ox.Store().query(probe, base_iri=base_iri))  # type: ignore[arg-type]
     except SyntaxError as exc:
         raise ProtocolError(400, f"FROM {token}: not an IRI ({exc})") from exc
-    return str(rows[0]["g"].value)
+    iri = rows[0]["g"] if rows else None
+    if not isinstance(iri, ox.NamedNode):  # e.g. a variable: the parser refuses it as FROM anyway
+        raise ProtocolError(400, f"FROM {token}: not an IRI")
+    return iri.value
 
 
 def dataset_of(
@@ -365,9 +374,10 @@ def checked_dataset(query: str, base_iri: str) -> tuple[tuple[str, ...], tuple[s
     """``check_safe``, ``parse_check`` and the query's own dataset (``query_dataset``) of a query text:
     a pure function of the text and base, so kept for the texts sent most (clients send the same
     queries again and again); a refusal is raised, never kept."""
-    check_safe(query)
+    masked = mask(query)
+    check_safe(query, masked)
     parse_check(query, base_iri)
-    found = query_dataset(query, base_iri)
+    found = query_dataset(query, base_iri, masked)
     return None if found is None else (tuple(found[0]), tuple(found[1]))
 
 
