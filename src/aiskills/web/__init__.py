@@ -10,6 +10,7 @@ from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from aiskills.config import Settings
 from aiskills.resources import web_dir
 from aiskills.store import Store, open_store
+from aiskills.web.accept import AcceptRequest
 from aiskills.web.auth import guard_reads
 
 
@@ -19,6 +20,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     settings = settings or Settings.from_env()
     web = web_dir()
     app = Flask(__name__, template_folder=str(web / "templates"), static_folder=str(web / "static"))
+    app.request_class = AcceptRequest  # Accept's media-type parameters do not narrow it
     app.config["MAX_CONTENT_LENGTH"] = settings.upload_max_bytes + 64 * 1024  # multipart overhead; 413 beyond
     store = store or open_store(settings)
     if settings.load_bundled_on_start and not store.catalog():

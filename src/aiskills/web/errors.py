@@ -78,7 +78,7 @@ def answer(exc: Exception, render: Renderer | None = None) -> Response:
         response = render(exc, status, message)
     else:
         response = _negotiated(status, message)
-        response.headers.add("Vary", "Accept")
+        response.vary.add("Accept")
     response.status_code = status
     response.headers.update(headers)
     return response

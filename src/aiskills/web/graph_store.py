@@ -82,7 +82,7 @@ def endpoint() -> Response:
 @graph_store.after_request
 def _cors(response: Response) -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers.add("Vary", "Accept")
+    response.vary.add("Accept")
     return response
 
 

@@ -86,7 +86,7 @@ def _template_globals(state: Any) -> None:
 
 @linked.after_request
 def _vary(response: Response) -> Response:
-    response.headers.add("Vary", "Accept")
+    response.vary.add("Accept")
     return response
 
 

@@ -31,8 +31,7 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
-from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import generate_etag, parse_accept_header
+from werkzeug.http import generate_etag
 
 from aiskills import formats
 from aiskills.config import Settings
@@ -41,6 +40,7 @@ from aiskills.formats import CSV, JSON, JSONLD, NTRIPLES, RDFXML, TSV, TURTLE, X
 from aiskills.store.base import QueryResult, Store
 from aiskills.store.binding import mask, query_form
 from aiskills.store.isolated import QueryTimeout
+from aiskills.web.accept import accepted
 from aiskills.web.auth import REALM, write_refusal, writes_enabled
 from aiskills.web.context import settings as _settings
 from aiskills.web.context import store as _store
@@ -49,7 +49,7 @@ from aiskills.web.sparql_page import page_context
 
 sparql = Blueprint("sparql", __name__)
 
-QUERY_METHODS = ("GET", "POST", "OPTIONS")
+QUERY_METHODS = ("GET", "HEAD", "POST", "OPTIONS")
 FORM = "application/x-www-form-urlencoded"
 DIRECT_QUERY = "application/sparql-query"
 DIRECT_UPDATE = "application/sparql-update"
@@ -163,7 +163,7 @@ def _cors(response: Response) -> Response:
     """Reads are open to any origin; writes need a bearer token, which a cross-origin page cannot
     send without a preflight that does not allow it."""
     response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers.add("Vary", "Accept")
+    response.vary.add("Accept")
     return response
 
 
@@ -184,7 +184,8 @@ def read_request(method: str, settings: Settings) -> Operation | UpdateOperation
     """The operation the request carries, or ``None`` for a GET without one (the service
     description). Raises ``ProtocolError`` for anything the protocol or our policy refuses."""
     _check_body_size(settings)
-    if method == "GET":
+    reads = method in ("GET", "HEAD")  # HEAD: what GET answers, without the body
+    if reads:
         queries, updates = request.args.getlist("query"), request.args.getlist("update")
         if updates:
             raise ProtocolError(
@@ -200,7 +201,7 @@ def read_request(method: str, settings: Settings) -> Operation | UpdateOperation
     if updates:
         return _update_operation(updates, settings)
     if not queries:
-        if method == "GET":
+        if reads:
             return None
         raise ProtocolError(
             400, f"no query given: send it as the `query` parameter or as an {DIRECT_QUERY} body"
@@ -556,7 +557,7 @@ def _negotiate(name: str | None, header: str | None, offers: tuple[Format, ...])
     clients send the same few headers again and again)."""
     if name:
         return _by_name(name, offers)
-    accept = parse_accept_header(header, MIMEAccept)
+    accept = accepted(header)
     if not accept:
         return offers[0]
     types = [f.media_type for f in offers] + [t for t, f in ALIASES.items() if f in offers]
@@ -718,8 +719,9 @@ def _description(fmt: Format) -> Response:
 
 def description_triples(endpoint_url: str, graphs: Sequence[str], *, writes: bool = False) -> list[ox.Triple]:
     """``sd:Service`` for this endpoint: languages (Update only when writes are enabled), result
-    formats, features and its default dataset."""
-    service, dataset, default = ox.BlankNode(), ox.BlankNode(), ox.BlankNode()
+    formats, features and its default dataset. Its blank nodes carry fixed labels, so the same
+    description is the same bytes (and ``ETag``) from one request to the next."""
+    service, dataset, default = ox.BlankNode("service"), ox.BlankNode("dataset"), ox.BlankNode("default")
     a = ox.NamedNode(RDF_TYPE)
 
     def sd(local: str) -> ox.NamedNode:
@@ -738,8 +740,8 @@ def description_triples(endpoint_url: str, graphs: Sequence[str], *, writes: boo
     if writes:
         triples.append(ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Update")))
     triples += [ox.Triple(service, sd("resultFormat"), ox.NamedNode(f.iri)) for f in TABULAR + GRAPH]
-    for graph in graphs:
-        named = ox.BlankNode()
+    for number, graph in enumerate(graphs):
+        named = ox.BlankNode(f"graph{number}")
         triples += [
             ox.Triple(dataset, sd("namedGraph"), named),
             ox.Triple(named, a, sd("NamedGraph")),
