@@ -218,6 +218,35 @@ def test_unknown_iri_is_a_helpful_404_page_for_browsers(client) -> None:  # type
     assert 'href="/id/role/clinical-safety-officer"' in role
 
 
+@pytest.mark.parametrize("path", ["/id/capability/6.1-03%20", "/id/capability/%00", "/id/role/a%3Eb",
+                                  "/id/domain/%7B1%7D", "/id/archetype/a%22b", "/id/framework/2026.1%20",
+                                  "/id/capability/6.1-03%20.ttl"])
+def test_a_path_that_makes_no_iri_is_a_404_naming_it(client, path: str) -> None:  # type: ignore[no-untyped-def]
+    """A space, quote, brace or control character in the path names no resource (no IRI holds
+    one): 404 as for any unknown IRI, for a browser and for an RDF client, never a failure of ours."""
+    for accept in ("text/html", "text/turtle"):
+        response = client.get(path, headers={"Accept": accept})
+        assert response.status_code == 404, (path, accept, response.status_code)
+        assert "not found" in response.get_data(as_text=True).lower() or accept == "text/html"
+
+
+@pytest.mark.parametrize(("accept", "answered"), [
+    ("application/*", None), ("text/html;q=0, */*;q=0.1", None), ("application/*;q=0.9", None),
+    ("text/turtle; charset=utf-8", "text/turtle"),
+    ('application/ld+json; profile="http://www.w3.org/ns/json-ld#expanded"', "application/ld+json")])
+def test_an_accept_that_refuses_html_or_names_parameters_gets_rdf(  # type: ignore[no-untyped-def]
+        client, accept: str, answered: str | None) -> None:
+    """An Accept that excludes HTML (a wildcard of another type, or q=0) gets RDF in a type it
+    accepts, never the HTML page; a media range's parameters do not narrow it."""
+    response = client.get("/id/capability/6.1-03", headers={"Accept": accept})
+    assert response.status_code == 200 and response.mimetype != "text/html", (accept, response.mimetype)
+    assert response.mimetype == (answered or response.mimetype)
+    rdf = ox.RdfFormat.from_media_type(response.mimetype)
+    assert rdf is not None
+    subjects = {t.subject for t in ox.parse(response.data, format=rdf)}
+    assert ox.NamedNode(f"{ns.ID}capability/6.1-03") in subjects
+
+
 def test_unknown_iri_is_plain_text_for_rdf_clients(client) -> None:  # type: ignore[no-untyped-def]
     for accept in ("text/turtle", "application/ld+json", "application/n-triples"):
         response = client.get("/id/capability/99-99", headers={"Accept": accept})

@@ -174,8 +174,13 @@ def concept(store: Store, linker: Linker, iri: str) -> dict[str, Any] | None:
 
 
 def kinds(store: Store, iri: str) -> set[str] | None:
-    """The classes of ``iri``; None when the store holds no triple about it."""
-    found = rows(store, "kinds", s=iri)
+    """The classes of ``iri``; None when the store holds no triple about it (and when ``iri`` is no
+    IRI at all: a path with a space or a quote in it names nothing)."""
+    try:
+        subject = ox.NamedNode(iri)
+    except ValueError:
+        return None
+    found = rows(store, "kinds", s=subject)
     if not found:
         return None
     return {r["type"] for r in found if r["type"]}

@@ -34,10 +34,11 @@ from aiskills.web.context import store as _store
 
 linked = Blueprint("linked", __name__)
 
-#: Media types a client may ask for, in the order that breaks ties (HTML first, for browsers).
+#: Media types a client may ask for, in the order that breaks ties (HTML first, for browsers). Only
+#: ``text/html`` is HTML here: the pages are sent as ``text/html``, so ``Accept: application/*`` (or
+#: HTML refused with ``q=0``) gets RDF, where ``application/xhtml+xml`` would have brought HTML.
 ACCEPTED: dict[str, str] = {
     "text/html": "html",
-    "application/xhtml+xml": "html",
     "text/turtle": "ttl",
     "application/x-turtle": "ttl",
     "application/ld+json": "jsonld",
