@@ -258,6 +258,22 @@ def test_the_document_list_pages_sorts_filters_and_counts(client: Any, spec: dic
     slim = _get(client, spec, "/ims/case/v1p1/CFDocuments?fields=identifier,title,version")
     required = {"identifier", "uri", "creator", "title", "lastChangeDateTime", "CFPackageURI"}
     assert all(set(d) == required | {"version"} for d in slim["CFDocuments"])
+    # fields is an array of style form in the OpenAPI description: repeated, as a client library sends it
+    repeated = "/ims/case/v1p1/CFDocuments?fields=identifier&fields=title&fields=version"
+    assert _get(client, spec, repeated) == slim
+
+
+def test_a_browser_may_send_its_bearer_token_to_the_case_api_across_origins(client) -> None:  # type: ignore[no-untyped-def]
+    """The preflight of a cross-origin GET with an Authorization header is allowed (reads only),
+    and the GET itself carries Access-Control-Allow-Origin."""
+    pre = client.options("/ims/case/v1p1/CFDocuments", headers={
+        "Origin": "https://harvester.example", "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "Authorization"})
+    assert pre.status_code == 200 and pre.headers["Access-Control-Allow-Origin"] == "*"
+    assert "GET" in pre.headers["Access-Control-Allow-Methods"] and "POST" not in pre.headers["Access-Control-Allow-Methods"]
+    assert "authorization" in pre.headers["Access-Control-Allow-Headers"].lower()
+    got = client.get("/ims/case/v1p1/CFDocuments", headers={"Origin": "https://harvester.example"})
+    assert got.headers["Access-Control-Allow-Origin"] == "*" and got.get_json()["CFDocuments"]
 
 
 # -- identifiers and versions ----------------------------------------------------------------------

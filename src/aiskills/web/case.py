@@ -95,6 +95,18 @@ def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -
     return response
 
 
+@case.after_request
+def _preflight(response: Response) -> Response:
+    """A browser's CORS preflight of a CASE request (which an OAuth2 client sends with its bearer
+    token, as the CASE OpenAPI secures the operations) is allowed: reads only, from any origin."""
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "Authorization, Accept"
+        response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
 # -- routes ----------------------------------------------------------------------------------------
 
 
@@ -117,7 +129,7 @@ def documents(api: str) -> Response:
     total = len(docs)
     limit, offset = _page_args()
     page = docs[offset : offset + limit] if limit is not None else docs[offset:]
-    page = _fields(page, request.args.get("fields"))
+    page = _fields(page, request.args.getlist("fields"))
     headers = {"X-Total-Count": str(total)}
     links = _links(total, limit, offset)
     if links:
@@ -189,10 +201,12 @@ def _sort(docs: list[dict[str, Any]], field: str | None, order: str) -> list[dic
     return sorted(docs, key=lambda d: str(d.get(field, "")), reverse=order == "desc")
 
 
-def _fields(docs: list[dict[str, Any]], fields: str | None) -> list[dict[str, Any]]:
-    if not fields:
+def _fields(docs: list[dict[str, Any]], fields: list[str]) -> list[dict[str, Any]]:
+    """Only the named fields (and the required ones) of each document. ``fields`` is an array in
+    the OpenAPI description (style form): ``fields=a&fields=b``, or ``fields=a,b`` as one value."""
+    names = [f.strip() for value in fields for f in value.split(",") if f.strip()]
+    if not names:
         return docs
-    names = [f.strip() for f in fields.split(",") if f.strip()]
     unknown = [n for n in names if n not in _DOCUMENT_FIELDS]
     if unknown:
         raise CaseError("bad_selection", f"CFDocuments have no field {unknown[0]!r}", "fields")
