@@ -188,3 +188,25 @@ def test_using_graph_uri_sets_the_default_graph_of_a_delete_with_a_template(
                       content_type="application/sparql-update", headers=AUTH)
     assert res.status_code == 204, res.get_data(as_text=True)
     assert _count(client, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{G}> {{ ?s ?p ?o }} }}") == left
+
+
+@pytest.mark.parametrize("update", [
+    # a GRAPH pattern on the new graph, names in full
+    ('INSERT DATA { GRAPH <http://example.org/g3> { <http://example.org/b> <http://example.org/q> "1" } } ; '
+    "INSERT { GRAPH <http://example.org/g4> { ?s ?p ?o } } WHERE { GRAPH <http://example.org/g3> { ?s ?p ?o } }"),
+    # the union, with prefixed names
+    ("PREFIX ex: <http://example.org/> "
+    'INSERT DATA { GRAPH ex:g3 { ex:b ex:q "1" } } ; INSERT { GRAPH ex:g4 { ?s ?p ?o } } WHERE { ?s ex:q ?o . ?s ?p ?o }'),
+    # relative names against the request's base, and a graph made by COPY
+    ('BASE <http://example.org/> INSERT DATA { GRAPH <g2> { <b> <q> "1" } } ; COPY <g2> TO <g3> ; '
+    "INSERT { GRAPH <g4> { ?s ?p ?o } } WHERE { GRAPH <g3> { ?s ?p ?o } }"),
+])
+def test_an_operation_reads_a_graph_an_earlier_one_in_the_same_request_made(client: FlaskClient,
+                                                                            update: str) -> None:
+    """SPARQL 1.1 Update runs the operations of a request one after the other: a later WHERE sees a
+    graph an earlier operation created (the union of the store's graphs, given to every WHERE, is
+    read before the request; the graphs the update names are added to it). Before, g4 stayed empty."""
+    res = client.post("/sparql", headers=AUTH, data={"update": update})
+    assert res.status_code == 204, res.get_data(as_text=True)
+    assert _ask(client, 'ASK { GRAPH <http://example.org/g4> { <http://example.org/b> <http://example.org/q> "1" } }')
+    assert _count(client, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <http://example.org/g4> { ?s ?p ?o } }") == 1

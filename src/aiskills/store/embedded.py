@@ -53,7 +53,7 @@ from aiskills.errors import InputError, QueryError, StoreError
 from aiskills.store.base import CatalogEntry, GraphData, Progress, QueryResult, Store, Table, Term
 from aiskills.store.binding import bind, mask
 from aiskills.store.catalog import FACTS_QUERY, entry_from_facts, kind_of
-from aiskills.store.update import around, with_dataset
+from aiskills.store.update import around, with_dataset, with_union
 
 T = TypeVar("T")
 #: A graph the default-graph guard of an update writes to when the update left triples in
@@ -187,8 +187,7 @@ class EmbeddedStore(Store):
         base_iri: str | None = None,
     ) -> None:
         if using_graphs is None and using_named_graphs is None:
-            active = _names(self._active)
-            text = with_dataset(update, active, active, protocol=False)
+            text = with_union(update, _names(self._active), base_iri)
         else:
             text = with_dataset(update, using_graphs or [], using_named_graphs or [], protocol=True)
         try:

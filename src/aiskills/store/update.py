@@ -100,11 +100,66 @@ def with_dataset(update: str, default: Sequence[str], named: Sequence[str], *, p
     ``protocol``: the graphs are the protocol's ``using-graph-uri``/``using-named-graph-uri``, and an
     operation that names its own dataset (``USING`` or ``WITH``) is an error, as the protocol says.
     Otherwise (the store's own dataset) such an operation is left as it is."""
+    return _using(update, operations(update), default, named, protocol=protocol)
+
+
+def with_union(update: str, graphs: Sequence[str], base_iri: str | None = None) -> str:
+    """``update`` with the union of ``graphs`` (a store's named graphs) as the dataset of every
+    operation's WHERE that names none (``with_dataset``), and of the graphs the update itself names
+    where a graph goes (``GRAPH``, ``TO``, ``INTO``): an operation reads what the operations before
+    it in the same request wrote, into a graph the store did not hold yet too, as SPARQL 1.1 Update
+    runs them one after the other."""
+    ops = operations(update)
+    graphs = list(graphs)
+    if any(op.where is not None for op in ops[1:]):  # only a later operation can read an earlier one's
+        held = set(graphs)
+        graphs += [g for g in dict.fromkeys(graphs_named(update, base_iri)) if g not in held]
+    return _using(update, ops, graphs, graphs, protocol=False)
+
+
+_GRAPH_POSITION = re.compile(_KEYWORD.format("(?:GRAPH|TO|INTO)"), re.IGNORECASE)
+_GRAPH_TOKEN = re.compile(r"\s*(<[^<>\s]*>|[A-Za-z][\w.\-]*:[^\s{}()\[\];,]*|:[^\s{}()\[\];,]*)")
+
+
+def graphs_named(update: str, base_iri: str | None = None) -> list[str]:
+    """The IRIs the update writes where a graph goes (after ``GRAPH``, ``TO`` or ``INTO``, outside
+    comments, IRIs and strings), resolved against its prologue and ``base_iri`` by pyoxigraph's
+    parser; a token that is no IRI is left out (the update's own parse reports it)."""
+    masked = mask(update)
+    tokens = [
+        t.group(1) for m in _GRAPH_POSITION.finditer(masked) if (t := _GRAPH_TOKEN.match(update, m.end()))
+    ]
+    if not tokens:
+        return []
+    prologue = "\n".join(_prologue(update)[0])
+
+    def resolved(some: Sequence[str]) -> list[str]:
+        probe = f"{prologue}\nSELECT ?g WHERE {{ VALUES ?g {{ {' '.join(some)} }} }}"
+        rows = ox.Store().query(probe, base_iri=base_iri)
+        return [r["g"].value for r in rows if isinstance(r["g"], ox.NamedNode)]  # type: ignore[union-attr]
+
+    unique = list(dict.fromkeys(tokens))
+    try:
+        return resolved(unique)
+    except SyntaxError:  # one of them is no IRI: the others one by one
+        found = []
+        for token in unique:
+            try:
+                found += resolved([token])
+            except SyntaxError:
+                pass
+        return found
+
+
+def _using(
+    update: str, ops: list[_Operation], default: Sequence[str], named: Sequence[str], *, protocol: bool
+) -> str:
+    """``with_dataset`` for the update's ``operations``."""
     clauses = " ".join([f"USING {_iri(g)}" for g in default] + [f"USING NAMED {_iri(g)}" for g in named])
     if not clauses:
         return update
     inserts = []
-    for op in operations(update):
+    for op in ops:
         if op.names_dataset:
             if protocol:
                 raise QueryError(
