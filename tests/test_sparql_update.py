@@ -210,3 +210,16 @@ def test_an_operation_reads_a_graph_an_earlier_one_in_the_same_request_made(clie
     assert res.status_code == 204, res.get_data(as_text=True)
     assert _ask(client, 'ASK { GRAPH <http://example.org/g4> { <http://example.org/b> <http://example.org/q> "1" } }')
     assert _count(client, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <http://example.org/g4> { ?s ?p ?o } }") == 1
+
+
+@pytest.mark.parametrize("operation", ["COPY", "MOVE", "ADD", "copy silent", "MOVE SILENT"])
+def test_copying_from_the_default_graph_is_refused_and_changes_nothing(client: FlaskClient, operation: str) -> None:
+    """The default graph here is the union of the named graphs, not a graph of its own: COPY and
+    MOVE from the store's real (empty) default graph emptied the target and answered 204; now each
+    such operation is a 400 that says so, and the target keeps its triples."""
+    assert client.post("/sparql", headers=AUTH, data={"update": INSERT}).status_code == 204
+    res = client.post("/sparql", headers=AUTH, data={"update": f"{operation} DEFAULT TO <{G}>"})
+    assert res.status_code == 400 and "union of its named graphs" in res.get_data(as_text=True)
+    assert _ask(client, f'ASK {{ GRAPH <{G}> {{ <http://example.org/a> <http://example.org/p> "one" }} }}')
+    quoted = f'INSERT DATA {{ GRAPH <{G}> {{ <http://example.org/a> <http://example.org/note> "COPY DEFAULT TO" }} }}'
+    assert client.post("/sparql", headers=AUTH, data={"update": quoted}).status_code == 204  # in a string: data

@@ -70,6 +70,7 @@ ALIASES = formats.sent_as("sparql")  # other media types clients send, from the 
 
 _REFUSED = re.compile(r"(?<![\w:?$])(SERVICE|LOAD)(?![\w:\-])", re.IGNORECASE)
 _FROM = re.compile(r"(?<![\w:?$])FROM(?![\w:\-])", re.IGNORECASE)
+_DEFAULT_SOURCE = re.compile(r"(?<![\w:?$])(COPY|MOVE|ADD)\s+(?:SILENT\s+)?DEFAULT(?![\w:\-])", re.IGNORECASE)
 _FROM_TARGET = re.compile(
     r"(?:\s|#[^\n]*)*(NAMED(?![\w:\-]))?(?:\s|#[^\n]*)*(<[^<>]*>|[^\s{#]+)", re.IGNORECASE
 )
@@ -678,7 +679,9 @@ def _too_large(cap: int, what: str) -> ProtocolError:
 # -- updates -----------------------------------------------------------------------------------------
 def update(operation: UpdateOperation, store: Store) -> Response:
     """Apply an update (the write token was checked when the request was read): 204 when done."""
-    check_safe(operation.update)
+    masked = mask(operation.update)
+    check_safe(operation.update, masked)
+    _check_default_source(masked)
     protocol = bool(operation.using_graphs or operation.using_named_graphs)
     store.protocol_update(
         operation.update,
@@ -687,6 +690,21 @@ def update(operation: UpdateOperation, store: Store) -> Response:
         base_iri=request.base_url,
     )
     return Response(status=204)
+
+
+def _check_default_source(masked: str) -> None:
+    """Refuse ``COPY``/``MOVE``/``ADD DEFAULT TO <g>``: the default graph here is the union of the
+    named graphs, not a graph of its own, so the store's (always empty) default graph would be copied:
+    ``COPY`` and ``MOVE`` would empty ``<g>`` and answer 204."""
+    found = _DEFAULT_SOURCE.search(masked) if "default" in masked.casefold() else None
+    if found:
+        keyword = found.group(1).upper()
+        raise ProtocolError(
+            400,
+            f"{keyword} DEFAULT is refused here: the default graph of this store is the union of its "
+            f"named graphs, not a graph of its own, so nothing was changed; name the graph to "
+            f"{keyword.lower()} from ({keyword} <graph> TO <other graph>)",
+        )
 
 
 # -- the service description -------------------------------------------------------------------------
