@@ -149,3 +149,40 @@ def test_every_field_of_the_table_reaches_the_curriculum_from_json_and_from_csv_
             iri = {"dct": "http://purl.org/dc/terms/", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
                    "ais": "https://w3id.org/aiskills/ontology#"}[prefix] + local
             assert iri in said, f"{f.key} ({f.column}) reached no stored fact"
+
+
+def test_rows_are_numbered_as_the_spreadsheet_shows_them_with_blank_rows_above_the_header() -> None:
+    """Two blank rows above the header (as exports and hand-made sheets have): the third outcome's
+    row is the sheet's row 6, in CSV and in XLSX, where it was reported as row 4."""
+    import io
+
+    from openpyxl import load_workbook
+
+    csv_text = "\n,,,\n" + to_csv(base()).decode()
+    found = read_bytes(csv_text.encode(), "c.csv").sources.find(f"<{base()['id']}/module/2/outcome/1>")
+    assert str(found) == "row 6"
+    book = load_workbook(io.BytesIO(to_xlsx(base())))
+    book.active.insert_rows(1, 2)
+    found = read_bytes(_save(book), "c.xlsx").sources.find(f"<{base()['id']}/module/2/outcome/1>")
+    assert str(found) == "row 6"
+    missing = b"\n\ncurriculum_id,title\nx,y\n"
+    assert "c.csv: row 3: missing column(s)" in _error(missing, "c.csv")
+
+
+@pytest.mark.parametrize(("data", "name", "says"), [
+    # a spreadsheet set to a region whose list separator is ';'
+    (to_csv(base()).replace(b",", b";"), "c.csv", "separates its columns with ';'"),
+    # the same column twice: the second would be left unread
+    (to_csv(base()).replace(b"bloom_level", b"bloom_level,bloom_level", 1), "c.csv",
+     "row 1: the header names bloom_level more than once"),
+    # a cell past the CSV reader's limit: its row and line, and how long a cell may be
+    (to_csv(base()) + b'x,y,"' + b"z" * 200_000 + b'"\n', "c.csv", "row 5 (line 5): is not valid CSV"),
+    # UTF-16 with and without its byte-order mark (PowerShell's Out-File, Excel's 'Unicode text')
+    (to_csv(base()).decode().encode("utf-16"), "c.csv", "is UTF-16 text"),
+    (to_csv(base()).decode().encode("utf-16-le"), "c.csv", "is UTF-16 text"),
+])
+def test_sloppy_exports_get_an_error_that_names_the_cause(data: bytes, name: str, says: str) -> None:
+    message = _error(data, name)
+    assert says in message, message
+    if "not valid CSV" in message:
+        assert "shorten the cell" in message

@@ -90,6 +90,12 @@ def read_bytes(data: bytes, name: str, max_bytes: int = MAX_BYTES) -> Submission
 
 
 def _utf8(data: bytes, name: str) -> str:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:4096] and _utf16_like(data[:4096]):
+        raise SubmissionError(
+            "is UTF-16 text (as Windows tools such as PowerShell or 'Unicode text' exports write it)",
+            source=name,
+            fix="save the file with UTF-8 encoding (Excel: 'CSV UTF-8'; a text editor: encoding UTF-8)",
+        )
     if b"\x00" in data[:4096]:
         raise SubmissionError(
             "is a binary file, not text",
@@ -106,6 +112,11 @@ def _utf8(data: bytes, name: str) -> str:
             place=f"line {line}",
             fix="save the file with UTF-8 encoding",
         ) from None
+
+
+def _utf16_like(head: bytes) -> bool:
+    """Whether text without a byte-order mark looks like UTF-16: every other byte a zero."""
+    return head[1::2].count(0) > len(head) // 4 or head[0::2].count(0) > len(head) // 4
 
 
 # -- JSON ------------------------------------------------------------------------------------------
@@ -222,12 +233,23 @@ def _curriculum(doc: dict[str, object], name: str) -> CurriculumIn:
 
 
 def _csv_rows(text: str, name: str) -> list[list[str]]:
+    """The file's records, blank ones included: records[i] is the spreadsheet's row i + 1 (a quoted
+    cell may hold line breaks, and is still one row)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records: list[list[str]] = []
     try:
-        return list(csv.reader(io.StringIO(text, newline="")))
+        records.extend(reader)  # the records before a bad one stay: they number its row
     except csv.Error as exc:
+        too_long = "field larger than field limit" in str(exc)
         raise SubmissionError(
-            f"is not valid CSV: {exc}", source=name, fix="export it again as CSV (UTF-8)"
+            f"is not valid CSV: {exc}",
+            source=name,
+            place=f"row {len(records) + 1} (line {reader.line_num})",
+            fix=f"shorten the cell to at most {csv.field_size_limit():,} characters"
+            if too_long
+            else "export it again as CSV (UTF-8)",
         ) from None
+    return records
 
 
 def _check_workbook(data: bytes, name: str) -> None:
@@ -280,7 +302,13 @@ def _xlsx_rows(data: bytes, name: str) -> list[list[str]]:
                 source=name,
                 fix=f"name the sheet with the outcomes {TABLE_SHEET!r}",
             )
-        return [[_xlsx_cell(c, name) for c in row] for row in sheet.iter_rows()]
+        rows: list[list[str]] = []
+        for row in sheet.iter_rows():
+            number = next((r for c in row if (r := getattr(c, "row", None)) is not None), None)
+            while number is not None and len(rows) < number - 1:  # rows the reader skipped: blank
+                rows.append([])
+            rows.append([_xlsx_cell(c, name) for c in row])
+        return rows  # rows[i] is the sheet's row i + 1, as the spreadsheet numbers it
     finally:
         book.close()
 
@@ -304,24 +332,36 @@ def _cell(v: object) -> str:
 
 
 def _read_table(rows: Sequence[Sequence[str]], name: str, fmt: str, data: bytes) -> Submission:
-    rows = [r for r in rows]
-    while rows and not any(str(c).strip() for c in rows[0]):
-        rows.pop(0)
-    if not rows:
+    """The curriculum of a table whose ``rows[i]`` is the spreadsheet's row ``i + 1``: the first row
+    that is not blank is the header, and every place named is the row the spreadsheet shows."""
+    top = next((i for i, r in enumerate(rows) if any(str(c).strip() for c in r)), None)
+    if top is None:
         raise SubmissionError("has no header row", source=name, fix="start from the template's header row")
-    header = [str(h).strip().lower() for h in rows[0]]
+    header = [str(h).strip().lower() for h in rows[top]]
     missing = [c for c in TABLE_COLUMNS if c not in header]
     if missing:
+        semicolons = any(";" in h for h in header)
         raise SubmissionError(
             f"missing column(s): {', '.join(missing)}",
             source=name,
-            place="row 1",
-            fix="the header row must name: " + ", ".join(TABLE_COLUMNS),
+            place=f"row {top + 1}",
+            fix="the file separates its columns with ';' (a spreadsheet set to a region that does): "
+            "export it as CSV with commas (Excel: 'CSV UTF-8 (Comma delimited)')"
+            if semicolons
+            else "the header row must name: " + ", ".join(TABLE_COLUMNS),
+        )
+    twice = [c for c in TABLE_COLUMNS if header.count(c) > 1]
+    if twice:
+        raise SubmissionError(
+            f"the header names {', '.join(twice)} more than once",
+            source=name,
+            place=f"row {top + 1}",
+            fix="keep one column of each name (the others would be left unread)",
         )
     col = {c: header.index(c) for c in TABLE_COLUMNS}
     spec: CurriculumIn | None = None
     module: ModuleIn | None = None
-    for n, cells in enumerate(rows[1:], start=2):
+    for n, cells in enumerate(rows[top + 1 :], start=top + 2):
 
         def v(c: str, n: int = n, cells: Sequence[str] = cells) -> Val | None:
             i = col[c]
