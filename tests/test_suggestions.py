@@ -17,6 +17,7 @@ from support.curricula import WRITERS, base
 
 from aiskills import loading, suggestions
 from aiskills.config import Settings
+from aiskills.errors import InputError
 from aiskills.framework import bundle
 from aiskills.framework.model import capability_rows
 from aiskills.framework.template import LABEL_COLUMNS, write_csv, write_xlsx
@@ -231,6 +232,53 @@ def test_chosen_suggestions_are_filled_into_the_file_in_its_own_format(fmt: str)
     assert [o.aligned for o in so.outcomes(again)[:-1]] == [o.aligned for o in so.outcomes(submission)[:-1]]
     report = validator_for(None).validate(again)
     assert "outcome-alignment" not in report.rules()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_fill_writes_the_row_the_report_names_with_blank_rows_above_the_header(fmt: str) -> None:
+    """Two blank rows above the header: the report names the last outcome's row as the sheet shows
+    it (row 7), and the fill writes the code into that row's cell, no other."""
+    import io
+
+    from openpyxl import load_workbook
+
+    data = WRITERS[fmt](unaligned())
+    if fmt == "csv":
+        data = b"\n,,\n" + data
+    else:
+        book = load_workbook(io.BytesIO(data))
+        book.active.insert_rows(1, 2)
+        out = io.BytesIO()
+        book.save(out)
+        data = out.getvalue()
+    submission = read_bytes(data, f"c.{fmt}")
+    last = so.outcomes(submission)[-1]
+    assert str(last.place) == "row 7"
+    again = read_bytes(fill(data, submission, {last.key: ["3.2-09"]}), f"c.{fmt}")
+    assert [o.aligned for o in so.outcomes(again)] == [*[o.aligned for o in so.outcomes(submission)[:-1]], ["3.2-09"]]
+
+
+def test_the_fill_writes_only_capability_codes_and_refuses_a_sheet_that_runs_far_below_its_table() -> None:
+    """A form may be sent with anything in it: a choice that is no capability code (a spreadsheet
+    formula, say) is refused and nothing is written. A workbook whose sheet runs to row 60,000
+    (formatting far below the outcomes) is refused before it is loaded whole."""
+    import io
+
+    from openpyxl import load_workbook
+
+    data = WRITERS["xlsx"](unaligned())
+    submission = read_bytes(data, "c.xlsx")
+    last = so.outcomes(submission)[-1]
+    with pytest.raises(InputError, match="is not a capability code"):
+        fill(data, submission, {last.key: ['=HYPERLINK("http://evil.example","click")']})
+    book = load_workbook(io.BytesIO(data))
+    book.active.cell(row=60_000, column=1).number_format = "0.00"
+    book.active.cell(row=60_000, column=1).value = " "
+    out = io.BytesIO()
+    book.save(out)
+    long = out.getvalue()
+    with pytest.raises(InputError, match="runs to row 60,000"):
+        fill(long, read_bytes(long, "c.xlsx"), {last.key: ["3.2-09"]})
 
 
 def test_the_fill_form_returns_the_file_with_the_ticked_choices(client: FlaskClient) -> None:

@@ -11,7 +11,8 @@ import csv
 import io
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from aiskills import namespaces as ns
 from aiskills.errors import InputError
@@ -21,6 +22,10 @@ from aiskills.suggestions.outcomes import Outcome, outcomes
 
 ALIGNED_COLUMN = "aligned_capabilities"
 _PATH = re.compile(r"\$\.modules\[(\d+)\]\.learningOutcomes\[(\d+)\]$")
+#: The most rows a workbook's sheet may run to for its alignments to be filled in.
+MAX_FILL_ROWS = 50_000
+#: What a capability's code looks like (``6.1-03``, ``1-01``): nothing else is written into a file.
+_NOTATION = re.compile(r"\d+(?:\.\d+)*-\d+")
 
 
 def fill(data: bytes, submission: Submission, choices: Mapping[str, Sequence[str]]) -> bytes:
@@ -30,6 +35,13 @@ def fill(data: bytes, submission: Submission, choices: Mapping[str, Sequence[str
     chosen = {
         node: [c for c in dict.fromkeys(codes) if c] for node, codes in choices.items() if node in by_node
     }
+    odd = [c for codes in chosen.values() for c in codes if not _NOTATION.fullmatch(c)]
+    if odd:  # a form can be sent with anything in it: only capability codes go into the file
+        raise InputError(
+            f"{odd[0][:40]!r} is not a capability code",
+            source=submission.source,
+            fix="choose suggestions from the report of this same file",
+        )
     unknown = [node for node in choices if node not in by_node]
     if unknown:
         raise InputError(
@@ -50,29 +62,30 @@ def _merged(existing: str, codes: Sequence[str]) -> str:
     return "; ".join(dict.fromkeys([*have, *codes]))
 
 
-def _row_index(table: Sequence[Sequence[object]]) -> tuple[int, int]:
-    """Where the header is (leading empty rows are skipped, as the reader does) and the column."""
-    lead = 0
-    while lead < len(table) and not any(str(c or "").strip() for c in table[lead]):
-        lead += 1
-    header = [str(h or "").strip().lower() for h in table[lead]]
-    return lead, header.index(ALIGNED_COLUMN)
+def _aligned_column(table: Iterable[Sequence[object]]) -> int:
+    """The index of the ``aligned_capabilities`` column in the header (the first row not blank, as
+    the reader takes it)."""
+    for row in table:
+        header = [str(h or "").strip().lower() for h in row]
+        if any(header):
+            return header.index(ALIGNED_COLUMN)
+    raise ValueError("no header row")  # the reader refused such a file before
 
 
 def _table(
     data: bytes, submission: Submission, by_node: dict[str, Outcome], chosen: dict[str, list[str]]
 ) -> bytes:
     if submission.format == "xlsx":
-        return _xlsx(data, by_node, chosen)
+        return _xlsx(data, submission, by_node, chosen)
     text = data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text, newline="")))
-    lead, col = _row_index(rows)
+    col = _aligned_column(rows)
     for node, codes in chosen.items():
         place = by_node[node].place
         row = place.row if place is not None else None
         if row is None or not codes:
             continue
-        cells = rows[lead + row - 1]
+        cells = rows[row - 1]  # the row as the spreadsheet numbers it, as the reader names it
         cells += [""] * (col + 1 - len(cells))
         cells[col] = _merged(cells[col], codes)
     out = io.StringIO(newline="")
@@ -81,23 +94,43 @@ def _table(
     return (bom + out.getvalue()).encode("utf-8")
 
 
-def _xlsx(data: bytes, by_node: dict[str, Outcome], chosen: dict[str, list[str]]) -> bytes:
+def _xlsx(
+    data: bytes, submission: Submission, by_node: dict[str, Outcome], chosen: dict[str, list[str]]
+) -> bytes:
     from openpyxl import load_workbook
 
+    # Writing keeps every cell's formatting, so the whole sheet is loaded: refuse first a sheet that
+    # runs far below any curriculum (formatting applied to a million empty rows), read cheaply.
+    quick = load_workbook(io.BytesIO(data), read_only=True)
+    try:
+        last = _sheet(quick).max_row or 0
+    finally:
+        quick.close()
+    if last > MAX_FILL_ROWS:
+        raise InputError(
+            f"the sheet runs to row {last:,}, far below its outcomes (formatting or content in "
+            f"empty rows); files of up to {MAX_FILL_ROWS:,} rows are filled in",
+            source=submission.source,
+            fix="delete the rows below the table and save, or add the alignments by hand",
+        )
     book = load_workbook(io.BytesIO(data))
-    sheet = book[TABLE_SHEET] if TABLE_SHEET in book.sheetnames else book.worksheets[0]
-    rows = [list(r) for r in sheet.iter_rows(min_row=1, max_row=sheet.max_row, max_col=sheet.max_column)]
-    lead, col = _row_index([[c.value for c in r] for r in rows])
+    sheet = _sheet(book)
+    col = _aligned_column([c.value for c in r] for r in sheet.iter_rows(min_row=1, max_row=sheet.max_row))
     for node, codes in chosen.items():
         place = by_node[node].place
         row = place.row if place is not None else None
         if row is None or not codes:
             continue
-        cell = sheet.cell(row=lead + row, column=col + 1)
+        cell = sheet.cell(row=row, column=col + 1)
         cell.value = _merged("" if cell.value is None else str(cell.value), codes)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _sheet(book: Any) -> Any:
+    """The curriculum's sheet of a workbook, as the reader chooses it."""
+    return book[TABLE_SHEET] if TABLE_SHEET in book.sheetnames else book.worksheets[0]
 
 
 def _json(
