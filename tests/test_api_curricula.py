@@ -181,6 +181,12 @@ def test_one_curriculum_by_key_or_iri_with_modules_and_outcomes(client: FlaskCli
                          for o in m["learningOutcomes"]]) for m in by_key["modules"]]
     assert got == expected
     assert by_key["moduleCount"] == 2 and by_key["modules"][0]["notionalHours"] == "10"
+    assert client.get(f"/api/curricula/{key}?format=json").get_json() == by_key
+    # one curriculum is JSON only: a format of the API's other than JSON is said to be refused, one
+    # the API does not know is refused by the error table as anywhere in /api (before, both got JSON)
+    for name, says in (("csv", "answered as JSON"), ("CSV", "answered as JSON"), ("xlsx", "unknown format")):
+        other = client.get(f"/api/curricula/{key}?format={name}")
+        assert other.status_code == 400 and says in other.get_json()["error"], name
 
 
 def test_an_unknown_curriculum_is_404(client: FlaskClient) -> None:

@@ -102,7 +102,14 @@ def list_curricula() -> Any:
 
 @curricula_api.get("/<path:key>")
 def show(key: str) -> Any:
-    """One stored curriculum with its modules and their learning outcomes; 404 when none has the key."""
+    """One stored curriculum with its modules and their learning outcomes, as JSON (a ``format`` that
+    names another is a 400 saying so); 404 when none has the key."""
+    if request.args.get("format") is not None and api_format() is not formats.API_JSON:
+        raise InputError(
+            f"one curriculum is answered as JSON, not {request.args['format']!r}",
+            source="format",
+            fix="use format=json (GET /api/curricula?format=csv lists the stored curricula as CSV)",
+        )
     s = store()
     record = curricula.find(s, key)
     if record is None:
