@@ -77,6 +77,7 @@ def test_get_query_answers_sparql_json_by_default(client: FlaskClient) -> None:
     ("text/turtle; charset=utf-8", "CONSTRUCT WHERE { ?s a <https://w3id.org/aiskills/ontology#Archetype> }",
      "text/turtle"),
     ("text/turtle; charset=utf-8", None, "text/turtle"),  # the service description
+    ("text/n3", "CONSTRUCT WHERE { ?s a <https://w3id.org/aiskills/ontology#Archetype> }", "text/turtle"),
 ])
 def test_an_accept_naming_a_charset_gets_that_type(client: FlaskClient, accept: str, query: str | None,
                                                    answered: str) -> None:
@@ -85,6 +86,13 @@ def test_an_accept_naming_a_charset_gets_that_type(client: FlaskClient, accept: 
     res = client.get("/sparql", query_string={"query": query} if query else {}, headers={"Accept": accept})
     assert res.status_code == 200 and res.mimetype == answered, res.get_data(as_text=True)[:200]
     assert res.headers.getlist("Vary") == ["Accept"]  # once, however many parts of the app add it
+
+
+@pytest.mark.parametrize("parameter", ["default-graph-uri", "named-graph-uri"])
+def test_a_dataset_graph_that_is_no_iri_is_a_400_naming_it(client: FlaskClient, parameter: str) -> None:
+    """A protocol dataset graph that is no IRI is refused, not read as an empty graph (0 rows)."""
+    res = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }", parameter: "not an iri"})
+    assert res.status_code == 400 and f"{parameter} 'not an iri' is not an IRI" in res.get_data(as_text=True)
 
 
 def test_head_answers_what_get_does_without_the_body(client: FlaskClient) -> None:

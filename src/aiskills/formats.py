@@ -89,7 +89,7 @@ TURTLE = Format(
     also=("application/x-turtle",),
     offered_by=_RDF,
     names=("turtle", "ttl", "n3"),  # Turtle is N3 without N3's extensions
-    sent_as=("application/x-turtle",),
+    sent_as=("application/x-turtle", "text/n3", "text/rdf+n3"),
 )
 NTRIPLES = Format(
     "nt",

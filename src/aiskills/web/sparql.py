@@ -360,6 +360,17 @@ def dataset_of(
     """Check the query and work out its dataset; the dataset named by the protocol wins over the
     query's own. Runs in the web process: cheap, and it refuses before a query process is asked."""
     own = checked_dataset(operation.query, base_iri)
+    for parameter, graphs in (
+        ("default-graph-uri", operation.default_graphs),
+        ("named-graph-uri", operation.named_graphs),
+    ):
+        for graph in graphs:
+            try:
+                ox.NamedNode(graph)
+            except ValueError:
+                raise ProtocolError(
+                    400, f"{parameter} {graph!r} is not an IRI: give the graph's full IRI"
+                ) from None
     if operation.names_dataset:
         # Graphs named by the protocol that this store does not hold are empty (never fetched);
         # a FROM in the query text naming one is refused (query_dataset) as a remote FROM.
