@@ -90,6 +90,23 @@ def test_another_form_of_a_bloom_level_is_named(validator: CurriculumValidator) 
     assert r.rule == "outcome-bloom" and r.slip == "form" and "'understand'" in r.message
 
 
+@pytest.mark.parametrize("value", ["2026-06-01 00:00:00", "2026-06-01"])
+def test_a_code_the_spreadsheet_turned_into_a_date_is_named_as_such(validator: CurriculumValidator,
+                                                                   value: str) -> None:
+    """Typed into Excel, 6-01 becomes 1 June: the cell then holds a date, which the report names as
+    one, with the fix (format the column as Text), where it only said the code is unknown."""
+    (r,) = problems(validator, slipped(ALIGNED, value))
+    assert r.rule == "unknown-capability" and r.slip == "date"
+    assert f": '{value}' is a date" in r.message and r.hint.startswith("Format the column as Text")
+    assert r.as_dict()["slip"] == "date"
+
+
+def test_a_slip_follows_the_rule_s_message_after_a_colon(validator: CurriculumValidator) -> None:
+    """The rule's message and the slip's explanation read as two parts, not one run-on sentence."""
+    (r,) = problems(validator, slipped(BLOOM, "Understands"))
+    assert ": 'Understands' looks like 'understand'" in r.message
+
+
 def test_the_report_page_links_each_candidate_code_with_its_statement(bundled_framework) -> None:  # type: ignore[no-untyped-def]
     from aiskills import loading
 

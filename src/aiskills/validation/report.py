@@ -52,7 +52,7 @@ class Result:
     location: Location | None
     path: str | None = None  # the property, as a compact name
     candidates: tuple[str, ...] = ()  # framework codes the value may have meant, the likeliest first
-    slip: str | None = None  # a common slip recognised in the value: comma, typo, form
+    slip: str | None = None  # a common slip recognised in the value: comma, typo, form, date
 
     def as_dict(self) -> dict[str, object]:
         return {

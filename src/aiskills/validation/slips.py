@@ -139,7 +139,7 @@ def _slip(r: Result, notations: Sequence[str]) -> Result | None:
         if meant and meant != value:
             return dataclasses.replace(
                 r,
-                message=f"{_base(r)} '{value}' looks like '{meant}'.",
+                message=f"{_base(r)}: '{value}' looks like '{meant}'.",
                 hint=f"Write {meant} (the levels are remember, understand, apply, analyse, evaluate, create).",
                 slip="form",
             )
@@ -169,9 +169,22 @@ def _capability_slip(r: Result, value: str, notations: Sequence[str]) -> Result:
             candidates=candidates,
             slip="typo",
         )
+    if _DATE.fullmatch(value):  # a spreadsheet read 6-01 or 1.1-02 as a date and saved the date
+        return dataclasses.replace(
+            r,
+            message=f"{_base(r)}: '{value}' is a date: the spreadsheet took the code for one.",
+            hint="Format the column as Text and type the code again (6-01, 1.1-02). "
+            f"Nearest existing codes: {', '.join(candidates)}.",
+            candidates=candidates,
+            slip="date",
+        )
     return dataclasses.replace(
         r, hint=f"{r.hint} Nearest existing codes: {', '.join(candidates)}.", candidates=candidates
     )
+
+
+#: A date as a spreadsheet cell gives it (``2026-06-01 00:00:00``) or a program writes it.
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?")
 
 
 def _archetype_slip(r: Result, value: str) -> Result | None:
@@ -181,7 +194,7 @@ def _archetype_slip(r: Result, value: str) -> Result | None:
         sep = "a comma" if "," in value else "'" + (re.search(r",|/|&|\+|\band\b", value) or [""])[0] + "'"
         return dataclasses.replace(
             r,
-            message=f"{_base(r)} '{value}' names {len(parts)} archetypes separated by {sep}; archetypes "
+            message=f"{_base(r)}: '{value}' names {len(parts)} archetypes separated by {sep}; archetypes "
             "are separated by ';'.",
             hint=f"Write {'; '.join(p.strip() for p in parts)}.",
             slip="comma",
@@ -192,7 +205,7 @@ def _archetype_slip(r: Result, value: str) -> Result | None:
     if close:
         return dataclasses.replace(
             r,
-            message=f"{_base(r)} '{value}' looks like {close[0].title()}.",
+            message=f"{_base(r)}: '{value}' looks like {close[0].title()}.",
             hint=f"Write {close[0].title()} (or Shaper, Driver, Creator, Embedder, User; plural and any case accepted).",
             slip="typo",
         )
