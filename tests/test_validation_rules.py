@@ -166,6 +166,22 @@ def test_every_rule_in_the_shapes_has_a_case(validator: CurriculumValidator) -> 
     assert rules - {c.rule for c in CASES} == {"archetype-coverage"}
 
 
+@pytest.mark.parametrize(("taken", "other"), [
+    ("/module/1", "$.modules[0]"),  # an outcome given the IRI its module was minted
+    ("/module/1/outcome/2", "$.modules[0].learningOutcomes[1]"),  # the next outcome's minted IRI
+])
+def test_an_id_that_is_another_item_s_minted_iri_is_a_duplicate_id(validator: CurriculumValidator,
+                                                                   taken: str, other: str) -> None:
+    """Ids left out are minted from positions; a given id equal to one of them would merge two items
+    into one node (a module that is its own learning outcome). Both are named by duplicate-id."""
+    doc = base()
+    doc["modules"][0]["learningOutcomes"][0]["id"] = doc["id"] + taken
+    report = _validate(validator, doc, "json")
+    (dup,) = [r for r in report.results if r.rule == "duplicate-id"]
+    assert not report.conforms
+    assert "$.modules[0].learningOutcomes[0]" in dup.message and other in dup.message
+
+
 def test_unknown_capability_suggests_nearest_codes(validator: CurriculumValidator) -> None:
     doc = base()
     doc["modules"][0]["learningOutcomes"][0]["alignedTo"] = ["6.1-99"]

@@ -153,8 +153,11 @@ class _Builder:
                 self.add(node, m.IDENTIFIER, ox.Literal(given.text), given.loc)
             else:
                 self.triples.append(ox.Triple(node, m.DECLARED_AT, ox.Literal(str(given.loc))))
+        if node is None and minted:  # declared too: a given id may be another item's minted one
+            node = ox.NamedNode(minted)
+            self.triples.append(ox.Triple(node, m.DECLARED_AT, ox.Literal(str(loc))))
         if node is None:
-            node = ox.NamedNode(minted) if minted else ox.BlankNode()
+            node = ox.BlankNode()
         self.sources.add(node, None, loc)
         return node
 
