@@ -186,3 +186,22 @@ def test_sloppy_exports_get_an_error_that_names_the_cause(data: bytes, name: str
     assert says in message, message
     if "not valid CSV" in message:
         assert "shorten the cell" in message
+
+
+@pytest.mark.parametrize(("change", "says"), [
+    (lambda d: d.update(title={"en": "x"}), "c.json: $.title: is an object, where a text or a number goes"),
+    (lambda d: d["modules"][0]["learningOutcomes"][0].update(statement=["a", "b"]),
+     "$.modules[0].learningOutcomes[0].statement: is a list"),
+    (lambda d: d["modules"][0]["learningOutcomes"][0].update(alignedTo=[None, "6-03"]),
+     "$.modules[0].learningOutcomes[0].alignedTo[0]: is null"),
+    (lambda d: d["modules"][0]["learningOutcomes"][0].update(alignedTo=[{"a": 1}]),
+     "alignedTo[0]: is an object"),
+])
+def test_json_of_the_wrong_type_is_refused_at_its_path(change, says: str) -> None:  # type: ignore[no-untyped-def]
+    """A value where text goes that is an object or a list (or a null in a list) is an error at its
+    JSON path, where it was written into the curriculum as Python's text of it (or dropped)."""
+    doc = base()
+    change(doc)
+    message = _error(to_json(doc), "c.json")
+    assert says in message, message
+    assert "write the value as text" in message

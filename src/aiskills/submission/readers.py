@@ -167,8 +167,21 @@ def _is_our_context(context: object) -> bool:
     return bool(context == ours)
 
 
-def _jv(obj: dict[str, object], key: str, path: str) -> Val | None:
-    return Val(obj[key], Location(json_path=f"{path}.{key}")) if key in obj and obj[key] is not None else None
+def _jv(obj: dict[str, object], key: str, path: str, name: str) -> Val | None:
+    if key not in obj or obj[key] is None:
+        return None
+    return Val(_scalar(obj[key], f"{path}.{key}", name), Location(json_path=f"{path}.{key}"))
+
+
+def _scalar(value: object, place: str, name: str) -> object:
+    """A field's value as JSON gives it: text, a number or true/false; an object, a list (where one
+    value goes) or null (in a list) is refused, not written into the curriculum as Python's text."""
+    if isinstance(value, (str, int, float, bool)):
+        return value
+    kind = {dict: "an object", list: "a list", type(None): "null"}.get(type(value), type(value).__name__)
+    raise SubmissionError(
+        f"is {kind}, where a text or a number goes", source=name, place=place, fix="write the value as text"
+    )
 
 
 def _list(obj: dict[str, object], key: str, path: str, name: str) -> list[object]:
@@ -197,12 +210,12 @@ def _json_fields(item: object, owner: fields.Owner, obj: dict[str, object], path
     for f in fields.of(owner):
         if f.many:
             values = [
-                Val(v, Location(json_path=f"{path}.{f.key}[{i}]"))
+                Val(_scalar(v, f"{path}.{f.key}[{i}]", name), Location(json_path=f"{path}.{f.key}[{i}]"))
                 for i, v in enumerate(_list(obj, f.key, path, name))
             ]
             setattr(item, f.attr, values)
         else:
-            setattr(item, f.attr, _jv(obj, f.key, path))
+            setattr(item, f.attr, _jv(obj, f.key, path, name))
 
 
 def _curriculum(doc: dict[str, object], name: str) -> CurriculumIn:
