@@ -248,7 +248,9 @@ def _curriculum(doc: dict[str, object], name: str) -> CurriculumIn:
 def _csv_rows(text: str, name: str) -> list[list[str]]:
     """The file's records, blank ones included: records[i] is the spreadsheet's row i + 1 (a quoted
     cell may hold line breaks, and is still one row)."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a quote left open (or text after a closing quote) is an error at its row, where the
+    # lenient reader swallowed the rows after it into one cell and the file still conformed
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records: list[list[str]] = []
     try:
         records.extend(reader)  # the records before a bad one stay: they number its row
@@ -260,7 +262,8 @@ def _csv_rows(text: str, name: str) -> list[list[str]]:
             place=f"row {len(records) + 1} (line {reader.line_num})",
             fix=f"shorten the cell to at most {csv.field_size_limit():,} characters"
             if too_long
-            else "export it again as CSV (UTF-8)",
+            else 'close the quote of the cell that opens one in that row (a quote inside a quoted cell is written ""), '
+            "or export it again as CSV (UTF-8)",
         ) from None
     return records
 
