@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from jsonschema import Draft201909Validator
@@ -255,6 +256,16 @@ def test_the_document_list_pages_sorts_filters_and_counts(client: Any, spec: dic
     assert "sort=title" in links["prev"]
     found = _get(client, spec, "/ims/case/v1p1/CFDocuments?filter=version%3D%272026.1%27%20AND%20title~%27capability%27")
     assert [d["version"] for d in found["CFDocuments"]] == ["2026.1"]
+    # a list field matches when one of its values does; an object field is a 400, not a silent nothing
+    subjects = {s for d in every for s in d.get("subject", [])}
+    assert subjects
+    subject = min(subjects)
+    by_subject = _get(client, spec, f"/ims/case/v1p1/CFDocuments?filter=subject%3D%27{quote(subject)}%27")
+    assert sorted(d["identifier"] for d in by_subject["CFDocuments"]) == sorted(
+        d["identifier"] for d in every if subject in d.get("subject", []))
+    on_object = client.get("/ims/case/v1p1/CFDocuments?filter=CFPackageURI%3D%27x%27")
+    assert on_object.status_code == 400
+    assert on_object.get_json()["imsx_codeMinor"]["imsx_codeMinorField"][0]["imsx_codeMinorFieldValue"] == "invalid_selection_field"
     slim = _get(client, spec, "/ims/case/v1p1/CFDocuments?fields=identifier,title,version")
     required = {"identifier", "uri", "creator", "title", "lastChangeDateTime", "CFPackageURI"}
     assert all(set(d) == required | {"version"} for d in slim["CFDocuments"])

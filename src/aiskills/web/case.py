@@ -268,7 +268,22 @@ def _filter(docs: list[dict[str, Any]], text: str | None) -> list[dict[str, Any]
             )
         tests.append((m.group(1), _OPS[m.group(2)], m.group(3).replace("''", "'")))
     pick = any if joiner == " OR " else all
-    return [d for d in docs if pick(op(str(d.get(f, "")), v) for f, op, v in tests)]
+    return [d for d in docs if pick(any(op(t, v) for t in _texts(d, f)) for f, op, v in tests)]
+
+
+def _texts(doc: dict[str, Any], field: str) -> list[str]:
+    """The texts a filter clause compares in ``doc``'s ``field``: its value, or each value of a list
+    (``subject``); a field that holds an object (a LinkURI) is refused, naming it."""
+    value = doc.get(field, "")
+    values = value if isinstance(value, list) else [value]
+    if any(isinstance(v, dict) for v in values):
+        raise CaseError(
+            "bad_selection",
+            f"the filter cannot compare {field}, which holds an object (a LinkURI): filter on a text field "
+            "such as title, version, subject or adoptionStatus",
+            "filter",
+        )
+    return [str(v) for v in values]
 
 
 def _links(total: int, limit: int | None, offset: int) -> str:
