@@ -154,11 +154,11 @@ def test_pages_of_the_ranking_are_slices_of_the_whole_ranking(store: Store) -> N
     for doc in _ranked_docs():
         data.store_curriculum(store, doc)
 
-    def check(archetype: str) -> int:
+    def check(archetype: str, sizes: tuple[int, ...] = (1, 2, 3, 5, 16, 17)) -> int:
         whole = direct(store, "curricula-for-archetype", {"archetype": archetype})
         assert asked(store, "curricula-for-archetype", {"archetype": archetype}) == whole
         pages = 0
-        for limit in (1, 2, 3, 5, 16, 17):
+        for limit in sizes:
             for offset in range(len(whole) + 2):
                 page = alignment.ask(store, "curricula-for-archetype", {"archetype": archetype},
                                      page=Page(limit, offset))
@@ -177,12 +177,14 @@ def test_pages_of_the_ranking_are_slices_of_the_whole_ranking(store: Store) -> N
         assert len(kept) < len(store.triples(graph))
         store.replace_graphs([GraphData(graph, ox.serialize(kept, format=ox.RdfFormat.N_TRIPLES),
                                         ox.RdfFormat.N_TRIPLES)])
+    # Every size was checked above, on the same entries; here the way a page is found changes (no
+    # window, then windows again), so a size of one, one inside and one past the ranking's ties do.
     assert not _whole_ranking_kept(store, "Embedder")
-    assert check("Embedder") == 16
+    assert check("Embedder", (1, 5, 17)) == 16
     # A framework load works every entry's key out again.
     kept_module.refresh(store)
     assert _whole_ranking_kept(store, "Embedder") and _whole_ranking_kept(store, "User")
-    assert check("Embedder") == 16 and check("User") == 16
+    assert check("Embedder", (1, 5, 17)) == 16 and check("User", (1, 5, 17)) == 16
 
 
 def test_list_ranks_never_decrease_down_the_ranking_and_tell_entries_apart() -> None:

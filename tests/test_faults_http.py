@@ -54,7 +54,10 @@ class Server:
         env = {**os.environ, "AISKILLS_WRITE_TOKEN": TOKEN}
         env.pop("AISKILLS_ENDPOINT", None)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "aiskills.cli", "serve", "--store", str(store), "--port", str(self.port)],
+            # one web worker: what is killed here is the store's writer, which the web workers do not
+            # change; the second worker of the default would only lengthen every start
+            [sys.executable, "-m", "aiskills.cli", "serve", "--store", str(store), "--port", str(self.port),
+             "--workers", "1"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + 60
         while True:
@@ -210,7 +213,7 @@ def test_a_server_killed_while_it_loads_the_framework_restarts_with_none_or_all_
         store = tmp_path / f"store-{attempt}"
         env = {k: v for k, v in os.environ.items() if k != "AISKILLS_ENDPOINT"}
         proc = subprocess.Popen([sys.executable, "-m", "aiskills.cli", "serve", "--store", str(store),
-                                 "--port", str(free_port())], env=env, stdout=subprocess.DEVNULL,
+                                 "--port", str(free_port()), "--workers", "1"], env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True)
         time.sleep(fraction * took)
         kill_group(proc)  # the spawned loader shares the group: it dies too
