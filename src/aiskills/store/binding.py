@@ -10,7 +10,7 @@ blanked out, so nothing inside them can be mistaken for syntax.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pyoxigraph as ox
 
@@ -174,3 +174,35 @@ def _insert_construct(query: str, masked: str, start: int, text: str) -> str:
     end = group_end(masked, brace)
     pattern = query[brace + 1 : end]
     return query[:start] + " {" + pattern + "\n} WHERE {" + text + pattern + "\n}" + query[end + 1 :]
+
+
+def resolve_iris(prologue: str, tokens: Sequence[str], base_iri: str | None) -> dict[str, str | QueryError]:
+    """Each of ``tokens`` (an IRI, a relative IRI or a prefixed name, as written in a query or update)
+    as the full IRI it stands for, its ``prologue`` (PREFIX and BASE declarations) and ``base_iri``
+    applied by pyoxigraph's parser, or the ``QueryError`` saying why it stands for no IRI. One parse
+    for all of them when all are IRIs; one each otherwise, so that each refusal names its token."""
+    unique = list(dict.fromkeys(tokens))
+
+    def parsed(some: Sequence[str]) -> dict[str, str | QueryError]:
+        values = " ".join(f"({i} {token})" for i, token in enumerate(some))
+        probe = f"{prologue}\nSELECT ?i ?g WHERE {{ VALUES (?i ?g) {{ {values} }} }}"
+        found: dict[str, str | QueryError] = {}
+        for row in ox.Store().query(probe, base_iri=base_iri):  # type: ignore[union-attr]
+            token, term = some[int(row["i"].value)], row["g"]
+            found[token] = (
+                term.value if isinstance(term, ox.NamedNode) else QueryError(f"{token}: not an IRI")
+            )
+        return found
+
+    if not unique:
+        return {}
+    try:
+        return parsed(unique)
+    except SyntaxError:
+        found: dict[str, str | QueryError] = {}
+        for token in unique:
+            try:
+                found.update(parsed([token]))
+            except SyntaxError as exc:
+                found[token] = QueryError(f"{token}: not an IRI ({exc})")
+        return found

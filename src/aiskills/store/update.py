@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from aiskills.errors import QueryError
-from aiskills.store.binding import group_end, group_start, mask
+from aiskills.store.binding import group_end, group_start, mask, resolve_iris
 
 _KEYWORD = r"(?<![\w:?$]){}(?![\w:\-])"
 _WHERE = re.compile(_KEYWORD.format("WHERE"), re.IGNORECASE)
@@ -132,23 +132,8 @@ def graphs_named(update: str, base_iri: str | None = None) -> list[str]:
     if not tokens:
         return []
     prologue = "\n".join(_prologue(update)[0])
-
-    def resolved(some: Sequence[str]) -> list[str]:
-        probe = f"{prologue}\nSELECT ?g WHERE {{ VALUES ?g {{ {' '.join(some)} }} }}"
-        rows = ox.Store().query(probe, base_iri=base_iri)
-        return [r["g"].value for r in rows if isinstance(r["g"], ox.NamedNode)]  # type: ignore[union-attr]
-
-    unique = list(dict.fromkeys(tokens))
-    try:
-        return resolved(unique)
-    except SyntaxError:  # one of them is no IRI: the others one by one
-        found = []
-        for token in unique:
-            try:
-                found += resolved([token])
-            except SyntaxError:
-                pass
-        return found
+    resolved = resolve_iris(prologue, tokens, base_iri)
+    return [iri for iri in resolved.values() if isinstance(iri, str)]
 
 
 def _using(

@@ -38,7 +38,7 @@ from aiskills.config import Settings
 from aiskills.errors import AiskillsError, QueryError, StoreError
 from aiskills.formats import CSV, JSON, JSONLD, NTRIPLES, RDFXML, TSV, TURTLE, XML, Format
 from aiskills.store.base import QueryResult, Store
-from aiskills.store.binding import mask, query_form
+from aiskills.store.binding import mask, query_form, resolve_iris
 from aiskills.store.isolated import QueryTimeout
 from aiskills.web.accept import accepted
 from aiskills.web.auth import REALM, write_refusal, writes_enabled
@@ -331,27 +331,19 @@ def query_dataset(query: str, base_iri: str, masked: str | None = None) -> tuple
     if not found:
         return None
     prologue = query[: _form_start(query, masked)]
-    default = [_resolve(prologue, token, base_iri) for named, token in found if not named]
-    named = [_resolve(prologue, token, base_iri) for named, token in found if named]
-    return default, named
+    resolved = resolve_iris(prologue, [token for _, token in found], base_iri)
+    iris: tuple[list[str], list[str]] = ([], [])
+    for named, token in found:
+        iri = resolved[token]
+        if isinstance(iri, QueryError):
+            raise ProtocolError(400, f"FROM {iri}")
+        iris[named].append(iri)
+    return iris
 
 
 def _form_start(query: str, masked: str) -> int:
     form, end = query_form(query, masked)
     return end - len(form)
-
-
-def _resolve(prologue: str, token: str, base_iri: str) -> str:
-    """An IRI or prefixed name of the query as a full IRI (its PREFIX and BASE applied by the parser)."""
-    probe = f"{prologue}\nSELECT ?g WHERE {{ BIND ({token} AS ?g) }}"
-    try:
-        rows = list(ox.Store().query(probe, base_iri=base_iri))  # type: ignore[arg-type]
-    except SyntaxError as exc:
-        raise ProtocolError(400, f"FROM {token}: not an IRI ({exc})") from exc
-    iri = rows[0]["g"] if rows else None
-    if not isinstance(iri, ox.NamedNode):  # e.g. a variable: the parser refuses it as FROM anyway
-        raise ProtocolError(400, f"FROM {token}: not an IRI")
-    return iri.value
 
 
 def dataset_of(
