@@ -135,3 +135,16 @@ def test_a_graph_over_the_cap_is_refused_not_cut(store: EmbeddedStore) -> None:
     app = create_app(Settings.from_env({"AISKILLS_RESULT_MAX_ROWS": "10"}), store=store)
     res = app.test_client().get("/graph-store", query_string={"graph": ONTOLOGY_GRAPH})
     assert res.status_code == 400 and "more than the 10" in res.get_data(as_text=True)
+
+
+def test_answers_without_a_body_name_no_content_type(client: FlaskClient) -> None:
+    """201 and 204 carry no body, so no ``Content-Type`` either (it was ``text/html``), on the Graph
+    Store and SPARQL Update alike (one rule for the whole app)."""
+    created = client.put("/graph-store", query_string={"graph": G}, data=TTL, content_type="text/turtle",
+                         headers=AUTH)
+    replaced = client.put("/graph-store", query_string={"graph": G}, data=TTL, content_type="text/turtle",
+                          headers=AUTH)
+    updated = client.post("/sparql", data={"update": f"DROP GRAPH <{G}>"}, headers=AUTH)
+    for res, status in ((created, 201), (replaced, 204), (updated, 204)):
+        assert res.status_code == status and res.data == b""
+        assert "Content-Type" not in res.headers, res.headers

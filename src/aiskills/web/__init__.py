@@ -69,7 +69,15 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.add_url_rule("/favicon.ico", "favicon", lambda: ("", 204))  # browsers ask; nothing to show
     app.after_request(_security_headers)
     app.after_request(_conditional)
+    app.after_request(_no_body_no_type)
     return app
+
+
+def _no_body_no_type(response: Any) -> Any:
+    """A 201 or 204 without a body names no content type (Werkzeug's default is ``text/html``)."""
+    if response.status_code in (201, 204) and response.is_sequence and not response.get_data():
+        response.headers.pop("Content-Type", None)
+    return response
 
 
 def _conditional(response: Any) -> Any:
