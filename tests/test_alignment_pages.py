@@ -141,6 +141,24 @@ def test_choices_that_name_nothing_are_400_with_the_reason(client: FlaskClient, 
     assert "<form" in html  # the forms are still there to try again
 
 
+@pytest.mark.parametrize(("params", "same_as"), [
+    ({"archetype": "E"}, {"archetype": "Embedder"}),
+    ({"archetype": "embedders"}, {"archetype": "Embedder"}),
+    ({"archetype": "USER"}, {"archetype": "User"}),
+    ({"curriculum": d.EMBEDDING, "archetype": "embedders", "level": "Level 4"},
+     {"curriculum": d.EMBEDDING, "archetype": "Embedder", "level": "4"}),
+])
+def test_the_page_reads_choices_as_the_questions_do(client: FlaskClient, params: dict, same_as: dict) -> None:  # type: ignore[type-arg]
+    """A badge letter, a plural, any case, ``Level 4``: what ``/api/ask`` takes, the page takes too,
+    and answers as for the name itself (the form then shows the name)."""
+    assert page(client, **params).split("<main", 1)[1] == page(client, **same_as).split("<main", 1)[1]
+
+
+def test_a_near_miss_is_400_with_the_closest_names(client: FlaskClient) -> None:
+    html = page(client, status=400, archetype="Embeder")
+    assert "there is no archetype &#39;Embeder&#39;" in html and "did you mean Embedder" in html
+
+
 def test_titles_from_curricula_are_escaped(store: EmbeddedStore) -> None:
     doc = {**d.EMPTY_DOC, "id": "https://example.org/curricula/hostile", "title": "<script>alert(1)</script>"}
     local = EmbeddedStore(None)
@@ -201,7 +219,7 @@ def test_a_long_ranking_is_shown_a_page_at_a_time_with_links_between_pages(
         url = "/alignment" + html_module.unescape(following.group(1)) if following else ""
     assert seen == expected and len(pages) == 2
     bad = page(client, status=400, archetype="Embedder", offset="two")
-    assert "must be a whole number of 0 or more, not &#39;two&#39;" in bad and "give offset as" in bad
+    assert "must be a whole number from 0 to 9223372036854775807, not &#39;two&#39;" in bad and "give offset as" in bad
 
 
 def _title(iri: str) -> str:

@@ -8,9 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 from flask.testing import FlaskClient
+from support import alignment_data
 
-from aiskills import loading
+from aiskills import alignment, loading
 from aiskills.config import Settings
+from aiskills.queries import MAX_OFFSET, Page
 from aiskills.store.embedded import EmbeddedStore
 from aiskills.web import create_app
 
@@ -133,10 +135,34 @@ def test_limit_and_offset_answer_a_page_of_the_rows_in_order(client: FlaskClient
     ("limit=0", "limit: must be a whole number from 1 to 10000, not '0'"),
     ("limit=ten", "limit: must be a whole number from 1 to 10000, not 'ten'"),
     ("limit=10001", "not '10001'"),
-    ("offset=-1", "offset: must be a whole number of 0 or more, not '-1'"),
+    ("offset=-1", "offset: must be a whole number from 0 to 9223372036854775807, not '-1'"),
     ("limit=5&offset=1.5", "offset: must be a whole number"),
+    # past the largest offset a store reads: named as a bad offset, not the store's syntax error
+    ("offset=99999999999999999999999", "offset: must be a whole number from 0 to 9223372036854775807"),
+    ("offset=%C2%B2", "offset: must be a whole number from 0"),  # "²", a digit to str.isdigit()
 ])
 def test_a_limit_or_offset_that_is_no_whole_number_is_400_naming_it(client: FlaskClient, query: str,
                                                                     says: str) -> None:
-    res = client.get(f"/api/ask/framework-summary?{query}")
-    assert res.status_code == 400 and says in res.get_json()["error"]
+    for question in ("framework-summary", "curricula-for-archetype?archetype=User"):
+        res = client.get(f"/api/ask/{question}{'&' if '?' in question else '?'}{query}")
+        assert res.status_code == 400 and says in res.get_json()["error"], res.get_json()
+
+
+def test_the_largest_offset_is_an_empty_page(client: FlaskClient) -> None:
+    """The largest offset allowed reaches past every row: an empty page, not a store's error."""
+    res = client.get("/api/ask/framework-summary?limit=10000&offset=9223372036854775807")
+    assert res.status_code == 200, res.get_json()
+    assert res.get_json()["rows"] == [] and res.get_json()["page"]["more"] is False
+
+
+def test_the_largest_offsets_of_a_ranking_are_empty_pages() -> None:
+    """A ranking works out its page's bounds from the offset: at the largest offsets, with curricula
+    stored, the page is empty (the first page is not)."""
+    store = EmbeddedStore(None)
+    alignment_data.load_all(store)
+    first = alignment.ask(store, "curricula-for-archetype", {"archetype": "S"}, page=Page(2, 0))
+    assert len(first.records()) == 2 and first.more
+    for offset in (MAX_OFFSET, MAX_OFFSET - 2):
+        far = alignment.ask(store, "curricula-for-archetype", {"archetype": "S"}, page=Page(10_000, offset))
+        assert far.records() == [] and not far.more
+    store.close()

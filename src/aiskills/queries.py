@@ -41,6 +41,9 @@ _WINDOW = re.compile(r"^[ \t]*# window\n(.*?)^[ \t]*# window end\n", re.MULTILIN
 _WINDOW_PAGE = re.compile(r"^([ \t]*)# window page$", re.MULTILINE)
 #: The most rows one page may ask for.
 MAX_PAGE: Final = 10_000
+#: The largest offset a page may start at: the largest signed 64-bit integer, as SPARQL stores read it
+#: (a larger one is a syntax error to pyoxigraph, and no store holds that many rows).
+MAX_OFFSET: Final = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -58,17 +61,17 @@ class Page:
             return None
         return cls(
             _whole("limit", limit, 1, MAX_PAGE, default=MAX_PAGE),
-            _whole("offset", offset, 0, None, default=0),
+            _whole("offset", offset, 0, MAX_OFFSET, default=0),
         )
 
 
-def _whole(name: str, value: str | int | None, low: int, high: int | None, *, default: int) -> int:
+def _whole(name: str, value: str | int | None, low: int, high: int, *, default: int) -> int:
     if value in (None, ""):
         return default
     text = str(value).strip()
-    bounds = f"from {low} to {high}" if high is not None else f"of {low} or more"
-    number = int(text) if text.isdigit() else -1
-    if number < low or (high is not None and number > high):
+    bounds = f"from {low} to {high}"
+    number = int(text) if text.isascii() and text.isdigit() else -1  # not "²", which isdigit() takes
+    if not low <= number <= high:
         raise InputError(
             f"must be a whole number {bounds}, not {text!r}",
             source=name,

@@ -61,12 +61,25 @@ def _ask(name: str, params: dict[str, str]) -> list[dict[str, object]]:
     return alignment.ask(store(), name, params, _questions()).records()
 
 
-def _picked(options: list[Choice], value: str) -> Choice | None:
-    """The option a form value names (IRI or name, any case)."""
-    v = value.strip().lower()
-    return next(
-        (c for c in options if v in (c.iri.lower(), c.label.lower(), c.iri.rsplit("/", 1)[-1].lower())), None
-    )
+def _picked(kind: str, options: list[Choice], value: str) -> Choice:
+    """The option a form value names, read as the questions read their parameters
+    (``alignment.Resolver``: IRI, name, plural, badge letter, any case); an ``InputError`` naming the
+    form field and the closest names otherwise."""
+    try:
+        iri = alignment.Resolver(store()).resolve(kind, value).value
+    except InputError as exc:
+        raise InputError(exc.message, source=kind, fix=exc.fix) from None
+    chosen = next((c for c in options if c.iri == iri), None)
+    if chosen is None:  # resolved, but not among the framework's choices (cannot happen for a loaded one)
+        raise InputError(f"there is no {kind} {value!r}", source=kind, fix=f"choose a {kind} from the list")
+    return chosen
+
+
+def _level(value: str) -> str:
+    try:
+        return alignment.Resolver(store()).resolve("level", value).value
+    except InputError as exc:
+        raise InputError(exc.message, source="level", fix=exc.fix) from None
 
 
 def curriculum_targets(curriculum: str, archetypes: list[Choice]) -> list[Choice]:
@@ -103,13 +116,7 @@ def views(
     if wanted:
         targets = []
         for name in wanted:
-            chosen = _picked(archetypes, name)
-            if chosen is None:
-                raise InputError(
-                    f"there is no archetype {name!r}",
-                    source="archetype",
-                    fix="choose one of " + ", ".join(a.label for a in archetypes),
-                )
+            chosen = _picked("archetype", archetypes, name)
             if chosen not in targets:
                 targets.append(chosen)
     elif curriculum and not role:
@@ -121,9 +128,7 @@ def views(
                 fix="tick one or more archetypes below",
             )
     else:
-        picked_role = _picked(roles, role)
-        if picked_role is None:
-            raise InputError(f"there is no role {role!r}", source="role", fix="choose a role from the list")
+        picked_role = _picked("role", roles, role)
         targets = alignment.role_archetypes(framework, picked_role.iri)
     out = []
     for a in targets:
@@ -163,12 +168,8 @@ def alignment_page() -> tuple[str, int]:
     if chosen or args["role"] or args["curriculum"]:
         try:
             ranking = Page.of(RANKING_PAGE, request.args.get("offset")) or ranking
-            if args["level"] and args["level"] not in LEVELS:
-                raise InputError(
-                    f"there is no knowledge level {args['level']!r}",
-                    source="level",
-                    fix="choose 1, 2, 3 or 4",
-                )
+            if args["level"]:  # "2" or "Level 2", as the questions read it; the form shows "2"
+                args["level"] = _level(args["level"])
             results = views(
                 args["curriculum"],
                 chosen,
@@ -179,7 +180,12 @@ def alignment_page() -> tuple[str, int]:
                 framework,
                 ranking,
             )
-            picked_role = _picked(roles, args["role"]) if args["role"] else None
+            picked_role = _picked("role", roles, args["role"]) if args["role"] else None
+            # the forms show what was resolved: "E" or "embedders" as Embedder, a role's name as its IRI
+            if picked_role is not None:
+                args["role"] = picked_role.iri
+            if len(chosen) == 1 and results:
+                args["archetype"] = results[0].archetype.label
         except InputError as exc:
             error = exc
     title = args["curriculum"]
