@@ -30,6 +30,9 @@ from aiskills.validation.engine import validator_for
 from aiskills.web import create_app
 from aiskills.web.suggest import GET_PARAMETERS
 
+#: The codes of the bundled framework's capabilities in use: what the fill may write.
+CODES = frozenset(c.notation for c in validator_for(None).suggester().caps)
+
 
 @pytest.fixture(scope="module")
 def suggester() -> Suggester:
@@ -226,7 +229,7 @@ def test_chosen_suggestions_are_filled_into_the_file_in_its_own_format(fmt: str)
     data = WRITERS[fmt](unaligned())
     submission = read_bytes(data, f"c.{fmt}")
     last = so.outcomes(submission)[-1]
-    filled = fill(data, submission, {last.key: ["3.2-09"]})
+    filled = fill(data, submission, {last.key: ["3.2-09"]}, CODES)
     again = read_bytes(filled, f"c.{fmt}")
     assert so.outcomes(again)[-1].aligned == ["3.2-09"]
     assert [o.aligned for o in so.outcomes(again)[:-1]] == [o.aligned for o in so.outcomes(submission)[:-1]]
@@ -254,7 +257,7 @@ def test_the_fill_writes_the_row_the_report_names_with_blank_rows_above_the_head
     submission = read_bytes(data, f"c.{fmt}")
     last = so.outcomes(submission)[-1]
     assert str(last.place) == "row 7"
-    again = read_bytes(fill(data, submission, {last.key: ["3.2-09"]}), f"c.{fmt}")
+    again = read_bytes(fill(data, submission, {last.key: ["3.2-09"]}, CODES), f"c.{fmt}")
     assert [o.aligned for o in so.outcomes(again)] == [*[o.aligned for o in so.outcomes(submission)[:-1]], ["3.2-09"]]
 
 
@@ -270,7 +273,7 @@ def test_the_fill_writes_only_capability_codes_and_refuses_a_sheet_that_runs_far
     submission = read_bytes(data, "c.xlsx")
     last = so.outcomes(submission)[-1]
     with pytest.raises(InputError, match="is not a capability code"):
-        fill(data, submission, {last.key: ['=HYPERLINK("http://evil.example","click")']})
+        fill(data, submission, {last.key: ['=HYPERLINK("http://evil.example","click")']}, CODES)
     book = load_workbook(io.BytesIO(data))
     book.active.cell(row=60_000, column=1).number_format = "0.00"
     book.active.cell(row=60_000, column=1).value = " "
@@ -278,7 +281,7 @@ def test_the_fill_writes_only_capability_codes_and_refuses_a_sheet_that_runs_far
     book.save(out)
     long = out.getvalue()
     with pytest.raises(InputError, match="runs to row 60,000"):
-        fill(long, read_bytes(long, "c.xlsx"), {last.key: ["3.2-09"]})
+        fill(long, read_bytes(long, "c.xlsx"), {last.key: ["3.2-09"]}, CODES)
 
 
 def test_the_fill_form_returns_the_file_with_the_ticked_choices(client: FlaskClient) -> None:
@@ -294,6 +297,30 @@ def test_the_fill_form_returns_the_file_with_the_ticked_choices(client: FlaskCli
     assert so.outcomes(read_bytes(r.data, "course.csv"))[-1].aligned == ["3.2-09"]
     bad = client.post("/validate/fill", data={"name": "course.csv", "data": data, "choice": ["row 99|3.2-09"]})
     assert bad.status_code == 400 and "row 99" in bad.get_json()["error"]
+
+
+@pytest.mark.parametrize(("choices", "says"), [
+    (["row 5|9.9-99"], "9.9-99 is not a capability of the framework in use"),  # a code's form, no capability
+    (["row 5|3.2-09", "garbage"], "choice 'garbage' names no outcome and code"),
+    ([], "no suggestion was ticked"),
+])
+def test_the_fill_refuses_what_the_report_cannot_have_offered(client: FlaskClient, choices: list[str],
+                                                              says: str) -> None:
+    """Only the framework's codes are written, a malformed choice is named, and a download with nothing
+    ticked says so, instead of a 200 with the file as it was (or with a code no framework has)."""
+    data = base64.b64encode(WRITERS["csv"](unaligned())).decode()
+    form = {"name": "course.csv", "data": data, "choice": choices}
+    res = client.post("/validate/fill", data=form)
+    assert res.status_code == 400 and says in res.get_json()["error"] and res.get_json()["source"] == "course.csv"
+    page = client.post("/validate/fill", data=form, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400 and page.mimetype == "text/html"
+    assert says.replace("'", "&#39;") in html and "course.csv" in html and 'action="' in html  # the form again
+
+
+def test_visiting_the_download_address_leads_to_the_validation_page(client: FlaskClient) -> None:
+    res = client.get("/validate/fill")
+    assert res.status_code == 303 and res.headers["Location"].endswith("/validate")
 
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

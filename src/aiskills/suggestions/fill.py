@@ -11,7 +11,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from aiskills import namespaces as ns
@@ -28,19 +28,36 @@ MAX_FILL_ROWS = 50_000
 _NOTATION = re.compile(r"\d+(?:\.\d+)*-\d+")
 
 
-def fill(data: bytes, submission: Submission, choices: Mapping[str, Sequence[str]]) -> bytes:
+def fill(
+    data: bytes, submission: Submission, choices: Mapping[str, Sequence[str]], known: Collection[str]
+) -> bytes:
     """``data`` (the file ``submission`` was read from) with the notations in ``choices`` (``Outcome.key``
-    → notations) added to those outcomes; codes already there are kept once."""
+    → notations) added to those outcomes; codes already there are kept once. ``known``: the codes of
+    the framework's capabilities in use; any other is refused, as is a choice naming no outcome of the
+    file or no choice at all."""
     by_node = {o.key: o for o in outcomes(submission)}
     chosen = {
         node: [c for c in dict.fromkeys(codes) if c] for node, codes in choices.items() if node in by_node
     }
+    if not any(choices.values()):
+        raise InputError(
+            "no suggestion was ticked, so there is nothing to fill in",
+            source=submission.source,
+            fix="tick the suggestions to add on the report, then download",
+        )
     odd = [c for codes in chosen.values() for c in codes if not _NOTATION.fullmatch(c)]
     if odd:  # a form can be sent with anything in it: only capability codes go into the file
         raise InputError(
             f"{odd[0][:40]!r} is not a capability code",
             source=submission.source,
             fix="choose suggestions from the report of this same file",
+        )
+    absent = [c for codes in chosen.values() for c in codes if c not in known]
+    if absent:
+        raise InputError(
+            f"{absent[0]} is not a capability of the framework in use",
+            source=submission.source,
+            fix="choose suggestions from the report of this same file, validated again",
         )
     unknown = [node for node in choices if node not in by_node]
     if unknown:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, redirect, request
 
 from aiskills.errors import InputError
 from aiskills.submission.readers import read_bytes
@@ -21,7 +21,7 @@ from aiskills.suggestions.fill import fill
 from aiskills.suggestions.framework import ARCHETYPES, BLOOM_ORDER
 from aiskills.suggestions.outcomes import Outcome, OutcomeSuggestions
 from aiskills.web.context import settings, store
-from aiskills.web.validate import Refused, parse_error, read_submission
+from aiskills.web.validate import Refused, page, parse_error, read_submission
 
 suggest = Blueprint("suggest", __name__)
 
@@ -197,36 +197,48 @@ def suggest_submission() -> Any:
 # -- the browser: the designer's own file with her choices filled in --------------------------------
 
 
+@suggest.get("/validate/fill")
+def fill_form() -> Any:
+    """The download is a form's answer: visited again (a bookmark, the back button), the report's page
+    is where to start over."""
+    return redirect(request.script_root + "/validate", 303)
+
+
 @suggest.post("/validate/fill")
 def fill_download() -> Any:
     """The file the form carries back (``data``, base64, and ``name``), with each ticked ``choice``
-    (``outcome|notation``) added to its outcome; in the file's own format, as a download."""
+    (``outcome|notation``) added to its outcome; in the file's own format, as a download. A refusal is
+    the validation page with the reason for a browser, else JSON (``error``, ``source``, ``place``,
+    ``fix``)."""
     name = Path(request.form.get("name", "")).name
     try:
-        data = base64.b64decode(request.form.get("data", ""), validate=True)
-    except (binascii.Error, ValueError):
-        return jsonify(
-            error="the file sent back is not base64",
-            source=name,
-            place=None,
-            fix="validate the file again and tick the suggestions on its report",
-        ), 400
-    if not data or not name:
-        return jsonify(
-            error="no file was sent back",
-            source=None,
-            place=None,
-            fix="validate the file on /validate, then tick suggestions and download",
-        ), 400
-    choices: dict[str, list[str]] = {}
-    for value in request.form.getlist("choice"):
-        node, _, code = value.rpartition("|")
-        if node and code:
+        try:
+            data = base64.b64decode(request.form.get("data", ""), validate=True)
+        except (binascii.Error, ValueError):
+            raise InputError(
+                "the file sent back is not base64",
+                source=name,
+                fix="validate the file again and tick the suggestions on its report",
+            ) from None
+        if not data or not name:
+            raise InputError(
+                "no file was sent back", fix="validate the file on /validate, then tick suggestions and download"
+            )
+        choices: dict[str, list[str]] = {}
+        for value in request.form.getlist("choice"):
+            node, _, code = value.rpartition("|")
+            if not node or not code:
+                raise InputError(
+                    f"choice {value[:60]!r} names no outcome and code (OUTCOME|CODE)",
+                    source=name,
+                    fix="tick the suggestions on the report of this file",
+                )
             choices.setdefault(node, []).append(code)
-    try:
         submission = read_bytes(data, name, settings().upload_max_bytes)
-        filled = fill(data, submission, choices)
+        filled = fill(data, submission, choices, {c.notation for c in suggester().caps})
     except InputError as exc:
+        if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
+            return page(error=parse_error(exc), status=400)  # a browser's form: the page, with the form
         return jsonify(parse_error(exc)), 400
     return Response(
         filled,
