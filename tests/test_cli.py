@@ -148,4 +148,4 @@ def test_ask_with_limit_and_offset_prints_that_page(runner: CliRunner, env: Path
     page = json.loads(_ok(runner, "ask", "framework-summary", "--format", "json", "--limit", "4", "--offset", "117"))
     assert page["rows"] == whole["rows"][117:] and page["page"] == {"limit": 4, "offset": 117, "more": False}
     bad = runner.invoke(main, ["ask", "framework-summary", "--offset", "-3"])
-    assert bad.exit_code == 2 and "offset: must be a whole number of 0 or more, not '-3'" in bad.output
+    assert bad.exit_code == 2 and "offset: must be a whole number from 0 to 9223372036854775807, not '-3'" in bad.output

@@ -4,6 +4,7 @@ is byte-identical, and bad input is refused with the fix."""
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import hashlib
 import re
@@ -317,3 +318,30 @@ def test_every_link_in_the_release_folder_resolves_inside_it(releases: tuple[Pat
     assert (new / "changes.html").is_file() and len(list((new / "docs").rglob("*.html"))) > 250
     broken = broken_links(new)
     assert not broken, broken[:20]
+
+
+def test_a_release_from_a_template_without_ctids_keeps_the_previous_ones_and_is_reproducible(
+    tmp_path: Path, releases: tuple[Path, Path]
+) -> None:
+    """Every capability of a template without the ctid column keeps the CTID of the release named by
+    --previous (it was given a new random one each run, and the change log saw nothing), and two runs
+    write the same bytes. A template whose file name is no version label is diffed all the same."""
+    old, _ = releases
+    with (old / "framework.csv").open(encoding="utf-8", newline="") as f:
+        table = list(csv.reader(f))
+    at = table[0].index("ctid")
+    template = tmp_path / "Framework v2 (final).csv"
+    with template.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([c for i, c in enumerate(row) if i != at] for row in table)
+    outs = []
+    for name in ("a", "b"):
+        args = ["release", "--version", "2026.6", "--date", "2026-10-01", "--framework", str(template),
+                "--previous", str(old), "--out", str(tmp_path / name)]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        outs.append(tmp_path / name)
+    with (outs[0] / "framework.csv").open(encoding="utf-8", newline="") as f:
+        assert {r["notation"]: r["ctid"] for r in csv.DictReader(f)} == {r[0]: r[at] for r in table[1:]}
+    assert (outs[0] / "SHA256SUMS").read_bytes() == (outs[1] / "SHA256SUMS").read_bytes()
+    diff = CliRunner().invoke(main, ["diff", str(old / "framework.csv"), str(template)])
+    assert diff.exit_code == 0 and "No changes to capabilities" in diff.output, diff.output

@@ -75,6 +75,7 @@ def test_xlsx_keeps_formula_like_text_as_text(tmp_path: Path) -> None:
     ({"notation": "6.1 01"}, 3, "notation", "is not a valid notation"),
     ({"notation": "6.1-01"}, 3, "notation", "already used on row 2"),
     ({"statement": ""}, 3, "statement", "is empty"),
+    ({"level": "²"}, 3, "level", "is not a knowledge level"),  # a digit to str.isdigit(), not to int()
 ])
 def test_bad_cell_is_named_by_row_and_column(tmp_path: Path, cells: dict[str, str], row: int,
                                             column: str, says: str) -> None:
@@ -138,3 +139,93 @@ def test_shipped_templates_have_the_documented_header() -> None:
         assert next(csv.reader(f)) == list(COLUMNS)
     sheet = load_workbook(templates_dir() / "framework-template.xlsx")["capabilities"]
     assert [c.value for c in sheet[1]] == list(COLUMNS)
+
+
+# -- what a spreadsheet program does to a template ----------------------------------------------------
+
+
+def test_header_names_are_read_in_any_case_with_spaces(tmp_path: Path) -> None:
+    """``Bloom Level`` and ``Alt Labels`` (a spreadsheet's column titles) are bloom_level and
+    alt_labels: their cells are read, not dropped."""
+    header = ["Notation", "Statement", "Level", "Domain", "Archetypes", "Bloom Level", "Description",
+              "Alt Labels"]
+    path = tmp_path / "titled.csv"
+    path.write_text(",".join(header) + "\n" + ",".join([*GOOD, "model training"]) + "\n", encoding="utf-8")
+    (row,) = read_template(path, section_codes(bundle.structure()))
+    assert row.bloom_level == "understand" and row.alt_labels == ("model training",)
+
+
+@pytest.mark.parametrize(("header", "says"), [
+    ([*COLUMNS, "alt_label"], "row 1, column H (alt_label): is not a template column (rename it to alt_labels"),
+    ([*COLUMNS, "Level"], "row 1, column H (Level): names level again (column C)"),
+])
+def test_an_unknown_or_repeated_column_is_refused_not_dropped(tmp_path: Path, header: list[str], says: str) -> None:
+    path = tmp_path / "fw.csv"
+    path.write_text(",".join(header) + "\n" + ",".join([*GOOD, "4"]) + "\n", encoding="utf-8")
+    with pytest.raises(TemplateError) as caught:
+        read_template(path, section_codes(bundle.structure()))
+    assert says in str(caught.value) and str(path) in str(caught.value)
+
+
+def test_a_formula_in_a_workbook_is_refused_with_its_cell(tmp_path: Path) -> None:
+    """A formula's result is not stored by every program that writes XLSX (it was read as an empty
+    cell, or erased a description): the cell is named and nothing is imported."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Capabilities"  # the sheet's name in any case
+    sheet.append(list(COLUMNS))
+    sheet.append(GOOD)
+    sheet["G2"] = '="Examples: "&B2'
+    path = tmp_path / "fw.xlsx"
+    book.save(path)
+    with pytest.raises(TemplateError) as caught:
+        read_template(path, section_codes(bundle.structure()))
+    assert [(p.row, p.column) for p in caught.value.problems] == [(2, "G")]
+    assert "holds a formula" in str(caught.value) and "paste as values" in str(caught.value)
+
+
+@pytest.mark.parametrize(("successors", "says"), [
+    ({"6.1-02": "9-99"}, [(3, "'9-99' is not a capability of this file")]),
+    ({"6.1-02": "6.1-02"}, [(3, "6.1-02 names itself as its successor")]),
+    ({"6.1-02": "6.1-03", "6.1-03": "6.1-02"},
+     [(3, "successors lead back: 6.1-02 -> 6.1-03 -> 6.1-02"), (4, "successors lead back: 6.1-03 -> 6.1-02 -> 6.1-03")]),
+])
+def test_a_successor_must_be_another_capability_of_the_file_and_lead_nowhere_back(
+    tmp_path: Path, successors: dict[str, str], says: list[tuple[int, str]]
+) -> None:
+    rows = [[*GOOD, "", ""]]
+    for notation in ("6.1-02", "6.1-03"):
+        replaced = successors.get(notation, "")
+        rows.append([notation, f"Statement {notation}.", "1", "6.1", "U", "", "", "true" if replaced else "",
+                     replaced])
+    path = tmp_path / "fw.csv"
+    path.write_text("\n".join(",".join(r) for r in [[*COLUMNS, "deprecated", "replaced_by"], *rows]) + "\n",
+                    encoding="utf-8")
+    with pytest.raises(TemplateError) as caught:
+        read_template(path, section_codes(bundle.structure()))
+    found = [(p.row, p.column, p.message) for p in caught.value.problems]
+    for (row, message), (got_row, column, got) in zip(says, found, strict=True):
+        assert (got_row, column) == (row, "replaced_by") and got.startswith(message)
+
+
+def test_ctids_minted_for_a_template_without_them_are_the_same_every_time(tmp_path: Path) -> None:
+    """A template without the ctid column keeps the bundled framework's CTIDs, and a new capability's
+    is made from the version and its notation: importing the same file twice gives the same graph."""
+    rows = capability_rows(bundle.framework().triples)
+    table = list(csv.reader(io.StringIO(write_csv(rows).decode("utf-8"))))
+    at = table[0].index("ctid")
+    path = tmp_path / "no-ctids.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerows([c for i, c in enumerate(row) if i != at] for row in table)
+        writer.writerow(["6.1-99", "Explain what a foundation model is.", "1", "6.1", "U", "understand", ""]
+                        + [""] * (len(table[0]) - 1 - len(COLUMNS)))
+    kept = {r.notation: r.ctid for r in rows}
+    first = loading.import_template(path, bundle.structure(), ctids=kept)
+    second = loading.import_template(path, bundle.structure(), ctids=kept)
+    again = {r.notation: r.ctid for r in capability_rows(second.triples)}
+    assert {r.notation: r.ctid for r in capability_rows(first.triples)} == again
+    assert {k: again[k] for k in kept} == kept and again["6.1-99"] not in kept.values()
+    assert again["6.1-99"].startswith("ce-") and again["6.1-99"][17] == "4"  # a UUID v4's version digit
+    other = loading.import_template(path, bundle.structure(), version="2027.1", ctids=kept)
+    assert {r.notation: r.ctid for r in capability_rows(other.triples)}["6.1-99"] != again["6.1-99"]

@@ -405,10 +405,13 @@ def diff(old: Path, new: Path, fmt: str) -> None:
     click.echo(render(log), nl=False)
 
 
-def _framework_file(path: Path) -> tuple[list[ox.Triple], str]:
+def _framework_file(path: Path, ctids: dict[str, str] | None = None) -> tuple[list[ox.Triple], str]:
+    """A framework from a release folder, an RDF file or a template, and its version (a template's
+    file name, which need not be a version). A template row without a CTID keeps the one ``ctids``
+    (else the bundled framework) has for its notation."""
     from aiskills import loading
     from aiskills.framework import bundle
-    from aiskills.framework.model import framework_version
+    from aiskills.framework.model import capability_rows, framework_version
 
     if path.is_dir():
         from aiskills.release import read_release
@@ -416,7 +419,9 @@ def _framework_file(path: Path) -> tuple[list[ox.Triple], str]:
         release = read_release(path)
         return release.framework, release.version
     if path.suffix.lower() in (".csv", ".xlsx", ".xlsm"):
-        fw = loading.import_template(path, bundle.structure(), version=path.stem)
+        if ctids is None:
+            ctids = {r.notation: r.ctid for r in capability_rows(bundle.framework().triples) if r.ctid}
+        fw = loading.import_template(path, bundle.structure(), ctids=ctids)
         return fw.triples, path.name
     triples = read_triples(path)
     return triples, framework_version(triples, str(path))
@@ -1115,7 +1120,12 @@ def release(
     if from_store:
         ontology, framework = _store_sources(store_dir, endpoint, ontology)
     else:
-        framework = _framework_file(framework_file)[0] if framework_file else bundle.framework().triples
+        kept = None  # a template's rows without a CTID keep the previous release's
+        if previous is not None and framework_file is not None:
+            from aiskills.framework.model import capability_rows
+
+            kept = {r.notation: r.ctid for r in capability_rows(_framework_file(previous)[0]) if r.ctid}
+        framework = _framework_file(framework_file, kept)[0] if framework_file else bundle.framework().triples
     inputs = rel.ReleaseInputs(
         version,
         rel.release_date(when, framework),

@@ -156,10 +156,13 @@ def import_template(
     path: Path, structure: list[ox.Triple], version: str | None = None, ctids: dict[str, str] | None = None
 ) -> Framework:
     """A framework graph from a template file and a structure; ``version`` overrides the structure's.
-    A row without a CTID keeps the one ``ctids`` has for its notation, else gets a new one."""
+    A row without a CTID keeps the one ``ctids`` has for its notation, else gets one made from the
+    version and its notation (``mint_ctids``)."""
     if version is not None:
         version_p = ox.NamedNode(ns.DCT + "hasVersion")
         structure = [t for t in structure if not (t.subject == _FRAMEWORK and t.predicate == version_p)]
         structure.append(ox.Triple(_FRAMEWORK, version_p, ox.Literal(version)))
-    rows = mint_ctids(read_template(path, section_codes(structure)), ctids)
-    return build_framework(structure, rows, str(path))
+    rows = read_template(path, section_codes(structure))
+    return build_framework(
+        structure, mint_ctids(rows, ctids, framework_version(structure, str(path))), str(path)
+    )

@@ -19,6 +19,7 @@ nothing is half-read. Row numbers are the spreadsheet's own (the header is row 1
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import re
 from collections.abc import Iterable, Sequence
@@ -128,7 +129,7 @@ def parse_cells(table: Sequence[Sequence[str]], sections: Iterable[str], source:
         raise InputError(
             "the file is empty", source=source, fix="start from ontology/templates/framework-template.csv"
         )
-    header = [h.strip().lower() for h in table[0]]
+    header = [_column_name(h) for h in table[0]]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise InputError(
@@ -137,6 +138,7 @@ def parse_cells(table: Sequence[Sequence[str]], sections: Iterable[str], source:
             place="row 1",
             fix="the header row must name: " + ", ".join(COLUMNS),
         )
+    _check_header(table[0], header, source)
     index = {
         name: header.index(name)
         for name in (*COLUMNS, *LABEL_COLUMNS, *DEPRECATION_COLUMNS, CTID_COLUMN)
@@ -179,6 +181,7 @@ def parse_cells(table: Sequence[Sequence[str]], sections: Iterable[str], source:
             if row.ctid:
                 seen_ctids.setdefault(row.ctid, n)
             rows.append(row)
+    problems.extend(_successor_problems(rows))
     if problems:
         raise TemplateError(source, problems)
     if not rows:
@@ -188,6 +191,46 @@ def parse_cells(table: Sequence[Sequence[str]], sections: Iterable[str], source:
             fix="add one row per capability below the header",
         )
     return rows
+
+
+#: Every column a template may have.
+ALL_COLUMNS = (*COLUMNS, *LABEL_COLUMNS, *DEPRECATION_COLUMNS, CTID_COLUMN)
+
+
+def _column_name(cell: object) -> str:
+    """A header cell as a column name: any case, spaces or hyphens for ``_`` (``Bloom Level``)."""
+    return re.sub(r"[\s\-]+", "_", str(cell or "").strip().lower())
+
+
+def _check_header(cells: Sequence[object], header: Sequence[str], source: str) -> None:
+    """Refuse a column named twice or a column no template has, which would otherwise be dropped
+    without a word (a misspelt ``alt_label`` losing every label)."""
+    problems = []
+    for i, name in enumerate(header):
+        if not name:
+            continue
+        column = f"{_letter(i)} ({str(cells[i]).strip()})"
+        if name in header[:i]:
+            first = _letter(header.index(name))
+            problems.append(
+                Problem(1, column, f"names {name} again (column {first})", "delete one of the two")
+            )
+        elif name not in ALL_COLUMNS:
+            near = difflib.get_close_matches(name, ALL_COLUMNS, n=1, cutoff=0.6)
+            hint = f"rename it to {near[0]}" if near else "rename it to one of " + ", ".join(ALL_COLUMNS)
+            problems.append(Problem(1, column, "is not a template column", f"{hint}, or delete the column"))
+    if problems:
+        raise TemplateError(source, problems)
+
+
+def _letter(index: int) -> str:
+    """The spreadsheet letter of a 0-based column index (0 → A, 26 → AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _parse_row(n: int, r: dict[str, str], sections: set[str]) -> tuple[CapabilityRow | None, list[Problem]]:
@@ -210,7 +253,7 @@ def _parse_row(n: int, r: dict[str, str], sections: set[str]) -> tuple[Capabilit
     if r.get("level"):
         text = r["level"].removeprefix("Level ").removeprefix("level ").strip()
         text = text.removesuffix(".0")
-        if text.isdigit() and int(text) in LEVELS:
+        if text.isascii() and text.isdigit() and int(text) in LEVELS:  # not "²", which isdigit() takes
             level = int(text)
         else:
             bad("level", f"{r['level']!r} is not a knowledge level", "use 1, 2, 3 or 4")
@@ -254,6 +297,52 @@ def _parse_row(n: int, r: dict[str, str], sections: set[str]) -> tuple[Capabilit
         _labels(r.get("hidden_labels", "")),
         ctid,
     ), problems
+
+
+def _successor_problems(rows: Sequence[CapabilityRow]) -> list[Problem]:
+    """A ``replaced_by`` must name another capability of the same file, and following successors
+    from a deprecated capability must not lead back to it."""
+    by_notation = {r.notation: r for r in rows}
+    problems = []
+    for row in rows:
+        successor = row.replaced_by
+        if successor is None or successor == NO_REPLACEMENT:
+            continue
+        if successor == row.notation:
+            problems.append(
+                Problem(
+                    row.row or 0,
+                    "replaced_by",
+                    f"{row.notation} names itself as its successor",
+                    f"name the capability that replaces it, or write {NO_REPLACEMENT}",
+                )
+            )
+            continue
+        if successor not in by_notation:
+            near = difflib.get_close_matches(successor, list(by_notation), n=1, cutoff=0.6)
+            problems.append(
+                Problem(
+                    row.row or 0,
+                    "replaced_by",
+                    f"{successor!r} is not a capability of this file",
+                    (f"did you mean {near[0]}? " if near else "") + "name a notation of this file",
+                )
+            )
+            continue
+        seen = [row.notation]
+        while successor in by_notation and successor not in seen:
+            seen.append(successor)
+            successor = by_notation[successor].replaced_by or ""
+        if successor == row.notation:
+            problems.append(
+                Problem(
+                    row.row or 0,
+                    "replaced_by",
+                    "successors lead back: " + " -> ".join([*seen, successor]),
+                    "end the chain at a capability in use (not deprecated)",
+                )
+            )
+    return problems
 
 
 def _labels(text: str) -> tuple[str, ...]:
@@ -330,14 +419,23 @@ def _csv_cells(path: Path) -> list[list[str]]:
         raise InputError(f"is not valid CSV: {exc}", source=str(path)) from None
 
 
-def mint_ctids(rows: Sequence[CapabilityRow], known: dict[str, str] | None = None) -> list[CapabilityRow]:
+def mint_ctids(
+    rows: Sequence[CapabilityRow], known: dict[str, str] | None = None, seed: str = ""
+) -> list[CapabilityRow]:
     """``rows`` with a CTID on each: its own, else the one ``known`` keeps for its notation, else a
-    fresh ``ce-`` + UUID v4 (minted once: it is then kept in the data and written back on export)."""
+    new ``ce-`` + UUID v4 made from ``seed`` (the framework's version) and the notation, so that the
+    same file gives the same CTIDs (a release is byte for byte reproducible). A CTID is minted once:
+    it is then kept in the data and written back on export."""
+    import hashlib
     import uuid
     from dataclasses import replace
 
+    def minted(notation: str) -> str:
+        digest = hashlib.sha256(f"aiskills ctid\n{seed}\n{notation}".encode()).digest()
+        return f"ce-{uuid.UUID(bytes=digest[:16], version=4)}"
+
     known = known or {}
-    return [r if r.ctid else replace(r, ctid=known.get(r.notation) or f"ce-{uuid.uuid4()}") for r in rows]
+    return [r if r.ctid else replace(r, ctid=known.get(r.notation) or minted(r.notation)) for r in rows]
 
 
 def _xlsx_cells(path: Path) -> list[list[str]]:
@@ -346,7 +444,7 @@ def _xlsx_cells(path: Path) -> list[list[str]]:
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        book = load_workbook(path, read_only=True, data_only=False)  # formulas as written: refused below
     except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise InputError(
             f"is not a readable XLSX workbook: {exc}",
@@ -354,10 +452,27 @@ def _xlsx_cells(path: Path) -> list[list[str]]:
             fix="save it from your spreadsheet program as .xlsx",
         ) from None
     try:
-        sheet = book[SHEET] if SHEET in book.sheetnames else book.worksheets[0]
-        return [
-            ["" if v is None else _cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)
-        ]
+        named = [n for n in book.sheetnames if n.strip().lower() == SHEET.lower()]
+        sheet = book[named[0]] if named else book.worksheets[0]
+        table = []
+        for row in sheet.iter_rows():
+            cells = []
+            for cell in row:
+                if getattr(cell, "data_type", None) == "f":  # its result may not even be stored
+                    raise TemplateError(
+                        str(path),
+                        [
+                            Problem(
+                                int(cell.row or 0),
+                                _letter(int(cell.column or 1) - 1),
+                                f"holds a formula ({str(cell.value)[:40]}) in sheet {sheet.title!r}",
+                                "replace formulas with their values (copy, then paste as values)",
+                            )
+                        ],
+                    )
+                cells.append("" if cell.value is None else _cell_text(cell.value))
+            table.append(cells)
+        return table
     finally:
         book.close()
 

@@ -222,7 +222,8 @@ def fill_download() -> Any:
             ) from None
         if not data or not name:
             raise InputError(
-                "no file was sent back", fix="validate the file on /validate, then tick suggestions and download"
+                "no file was sent back",
+                fix="validate the file on /validate, then tick suggestions and download",
             )
         choices: dict[str, list[str]] = {}
         for value in request.form.getlist("choice"):
