@@ -166,3 +166,23 @@ def test_the_largest_offsets_of_a_ranking_are_empty_pages() -> None:
         far = alignment.ask(store, "curricula-for-archetype", {"archetype": "S"}, page=Page(10_000, offset))
         assert far.records() == [] and not far.more
     store.close()
+
+
+@pytest.mark.parametrize("query", ["archetype=User&archetype=Driver", "archetype=User&limit=1&limit=2"])
+def test_a_parameter_given_twice_is_400_naming_it(client: FlaskClient, query: str) -> None:
+    """The first value was taken and the others dropped without a word."""
+    res = client.get(f"/api/ask/archetype-capabilities?{query}")
+    name = "archetype" if query.count("archetype") == 2 else "limit"
+    assert res.status_code == 400 and res.get_json()["error"].startswith(f"{name}: {name} is given 2 times")
+
+
+@pytest.mark.parametrize(("path", "accept"), [("/api/ask/framework-summary", "text/csv"), ("/api/curricula", "text/csv"),
+                                            ("/id/capability/6.1-03", "text/turtle"), ("/api/ask", "application/json")])
+def test_reads_are_open_to_any_origin_and_vary_by_accept(client: FlaskClient, path: str, accept: str) -> None:
+    """A notebook in a browser (another origin) can read the API and the IRIs, as /sparql and CASE;
+    an answer that is JSON or CSV (or HTML or RDF) by ``Accept`` says so to caches."""
+    res = client.get(path, headers={"Origin": "http://notebook.example", "Accept": accept})
+    assert res.status_code == 200 and res.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Accept" in res.headers.get("Vary", "")
+    write = client.post("/api/curricula", headers={"Origin": "http://notebook.example"})
+    assert "Access-Control-Allow-Origin" not in write.headers  # writes stay closed to other origins

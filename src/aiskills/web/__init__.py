@@ -70,7 +70,17 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.after_request(_security_headers)
     app.after_request(_conditional)
     app.after_request(_no_body_no_type)
+    app.after_request(_open_reads)
     return app
+
+
+def _open_reads(response: Any) -> Any:
+    """Every read (GET, HEAD) may be made from a page of any origin, as ``/sparql`` and CASE allow: a
+    notebook in the browser reads ``/api`` and the IRIs too. Writes need a bearer token, which a
+    cross-origin page cannot send without a preflight, and that is not allowed."""
+    if request.method in ("GET", "HEAD"):
+        response.headers.setdefault("Access-Control-Allow-Origin", "*")
+    return response
 
 
 def _no_body_no_type(response: Any) -> Any:

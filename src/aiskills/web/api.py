@@ -16,6 +16,15 @@ api = Blueprint("api", __name__, url_prefix="/api")
 NOT_PARAMETERS = frozenset({"format", "limit", "offset"})
 
 
+def vary_accept(response: Response) -> Response:
+    """``/api`` answers JSON or CSV by ``Accept``: a cache must keep them apart."""
+    response.vary.add("Accept")
+    return response
+
+
+api.after_request(vary_accept)
+
+
 @api.get("/ask")
 def list_questions() -> Any:
     """Every question with its description, parameters and columns."""
@@ -45,6 +54,13 @@ def ask(name: str) -> Any:
     questions = _questions()
     if name not in questions:
         return jsonify(error=f"there is no question named {name!r}", questions=list(questions)), 404
+    repeated = [k for k, values in request.args.lists() if len(values) > 1]
+    if repeated:  # the first would be taken and the rest dropped without a word
+        raise InputError(
+            f"{repeated[0]} is given {len(request.args.getlist(repeated[0]))} times",
+            source=repeated[0],
+            fix=f"give {repeated[0]} once (ask once per value)",
+        )
     params = {k: v for k, v in request.args.items() if k not in NOT_PARAMETERS}
     fmt = api_format()
     page = Page.of(request.args.get("limit"), request.args.get("offset"))

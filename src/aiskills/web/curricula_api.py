@@ -15,12 +15,13 @@ from aiskills import curricula, formats
 from aiskills.curricula import CurriculumRecord
 from aiskills.errors import InputError
 from aiskills.output import rows_csv
-from aiskills.web.api import api_format
+from aiskills.web.api import api_format, vary_accept
 from aiskills.web.auth import require_write
 from aiskills.web.context import store
 from aiskills.web.validate import Refused, check, parse_error, read_submission
 
 curricula_api = Blueprint("curricula_api", __name__, url_prefix="/api/curricula")
+curricula_api.after_request(vary_accept)
 
 CSV_COLUMNS = (
     "id",
