@@ -11,12 +11,14 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import Any
 from urllib.parse import quote
 
 import pyoxigraph as ox
 
 from aiskills import namespaces as ns
 from aiskills.framework.template import NOTATION
+from aiskills.submission import fields
 from aiskills.submission import model as m
 from aiskills.submission.model import Location, SourceMap, Submission
 
@@ -40,6 +42,8 @@ class Val:
 @dataclass
 class OutcomeIn:
     loc: Location
+    #: a table's cell of each field (attribute → row and column), empty ones too: a missing value's place
+    cells: dict[str, Location] = field(default_factory=dict)
     id: Val | None = None
     statement: Val | None = None
     bloom: Val | None = None
@@ -49,6 +53,8 @@ class OutcomeIn:
 @dataclass
 class ModuleIn:
     loc: Location
+    #: a table's cell of each field (attribute → row and column), empty ones too: a missing value's place
+    cells: dict[str, Location] = field(default_factory=dict)
     id: Val | None = None
     title: Val | None = None
     hours: Val | None = None
@@ -58,6 +64,8 @@ class ModuleIn:
 @dataclass
 class CurriculumIn:
     loc: Location
+    #: a table's cell of each field (attribute → row and column), empty ones too: a missing value's place
+    cells: dict[str, Location] = field(default_factory=dict)
     id: Val | None = None
     title: Val | None = None
     description: Val | None = None
@@ -176,6 +184,7 @@ def build(spec: CurriculumIn, source: str, fmt: str, data: bytes) -> Submission:
     for t in spec.targets:
         if t.text:
             b.add(cur, m.TARGET, archetype_node(t.text), t.loc, t.text)
+    _cells(b, cur, spec, "curriculum")
     base = cur.value if isinstance(cur, ox.NamedNode) else None
     for i, module in enumerate(spec.modules, start=1):
         _module(b, cur, module, f"{base}/module/{i}" if base else None)
@@ -202,9 +211,19 @@ def _module(b: _Builder, cur: ox.NamedNode | ox.BlankNode, spec: ModuleIn, minte
     b.text(mod, m.TITLE, spec.title)
     if spec.hours is not None and spec.hours.text:
         b.add(mod, m.HOURS, number_literal(spec.hours.value), spec.hours.loc, spec.hours.text)
+    _cells(b, mod, spec, "module")
     base = mod.value if isinstance(mod, ox.NamedNode) else None
     for j, outcome in enumerate(spec.outcomes, start=1):
         _outcome(b, mod, outcome, f"{base}/outcome/{j}" if base else None)
+
+
+def _cells(b: _Builder, node: ox.NamedNode | ox.BlankNode, spec: Any, owner: fields.Owner) -> None:
+    """The place of each of the item's table cells, as the place of its property on the item: a
+    report about a value that is missing (an empty cell) then names the row and the column."""
+    for f in fields.of(owner):
+        at, iri = spec.cells.get(f.attr), fields.predicate(f)
+        if at is not None and iri is not None:
+            b.sources.add(node, ox.NamedNode(iri), at)
 
 
 def _outcome(b: _Builder, mod: ox.NamedNode | ox.BlankNode, spec: OutcomeIn, minted: str | None) -> None:
@@ -217,3 +236,4 @@ def _outcome(b: _Builder, mod: ox.NamedNode | ox.BlankNode, spec: OutcomeIn, min
     for a in spec.aligned:
         if a.text:
             b.add(out, m.ALIGNED, capability_node(a.text), a.loc, a.text)
+    _cells(b, out, spec, "outcome")

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from aiskills.namespaces import PREFIXES
+
 Owner = Literal["curriculum", "provider", "module", "outcome"]
 
 
@@ -101,6 +103,14 @@ LIST_KEYS: frozenset[str] = frozenset(f.key for f in FIELDS if f.many)
 def of(owner: Owner) -> tuple[Field, ...]:
     """The fields of one kind of item, in table order."""
     return tuple(f for f in FIELDS if f.owner == owner)
+
+
+def predicate(f: Field) -> str | None:
+    """The IRI of the property a field's value is stated with (``ais:alignedTo``), or ``None`` for
+    an item's own id."""
+    term = f.term["@id"] if isinstance(f.term, dict) else f.term
+    prefix, _, local = term.partition(":")
+    return None if term.startswith("@") or prefix not in PREFIXES else PREFIXES[prefix] + local
 
 
 def context_terms() -> dict[str, str | dict[str, Any]]:

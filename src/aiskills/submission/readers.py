@@ -397,7 +397,7 @@ def _read_table(rows: Sequence[Sequence[str]], name: str, fmt: str, data: bytes)
             )
         module = _table_module(spec, module, v, n)
         outcome = OutcomeIn(Location(row=n))
-        _table_fields(outcome, "outcome", v)
+        _table_fields(outcome, "outcome", v, n)
         module.outcomes.append(outcome)
     if spec is None:
         raise SubmissionError("has a header but no rows", source=name, fix="add one row per learning outcome")
@@ -407,17 +407,19 @@ def _read_table(rows: Sequence[Sequence[str]], name: str, fmt: str, data: bytes)
 Cell = Callable[[str], "Val | None"]  # a cell of the current row by column name
 
 
-def _table_fields(item: object, owner: fields.Owner, v: Cell) -> None:
-    """Set ``item``'s attributes from the row's cells as the field table says."""
+def _table_fields(item: CurriculumIn | ModuleIn | OutcomeIn, owner: fields.Owner, v: Cell, n: int) -> None:
+    """Set ``item``'s attributes from row ``n``'s cells as the field table says, and keep each field's
+    cell (``cells``), an empty one too."""
     for f in fields.of(owner):
         if f.column is not None:
             setattr(item, f.attr, _split(v(f.column)) if f.many else v(f.column))
+            item.cells.setdefault(f.attr, Location(row=n, column=f.column))
 
 
 def _table_curriculum(v: Cell, n: int) -> CurriculumIn:
     spec = CurriculumIn(Location(row=n))
-    _table_fields(spec, "curriculum", v)
-    _table_fields(spec, "provider", v)
+    _table_fields(spec, "curriculum", v, n)
+    _table_fields(spec, "provider", v, n)
     provider_column = next(f.column for f in fields.of("provider") if f.attr == "provider_id")
     spec.provider_loc = Location(row=n, column=provider_column)
     return spec
@@ -425,7 +427,7 @@ def _table_curriculum(v: Cell, n: int) -> CurriculumIn:
 
 def _table_module(spec: CurriculumIn, module: ModuleIn | None, v: Cell, n: int) -> ModuleIn:
     new = ModuleIn(Location(row=n))
-    _table_fields(new, "module", v)
+    _table_fields(new, "module", v, n)
     mid, title = new.id, new.title
     same = module is not None and (
         (mid is None and title is None)
