@@ -149,3 +149,11 @@ def test_ask_with_limit_and_offset_prints_that_page(runner: CliRunner, env: Path
     assert page["rows"] == whole["rows"][117:] and page["page"] == {"limit": 4, "offset": 117, "more": False}
     bad = runner.invoke(main, ["ask", "framework-summary", "--offset", "-3"])
     assert bad.exit_code == 2 and "offset: must be a whole number from 0 to 9223372036854775807, not '-3'" in bad.output
+
+
+def test_asking_an_empty_store_says_to_load_the_framework(runner: CliRunner, env: Path) -> None:
+    """An empty store has no archetypes to choose from: the error says so and how to fix it, where it
+    said "choose one of" with nothing after it."""
+    result = runner.invoke(main, ["ask", "curricula-for-archetype", "-p", "archetype=User"])
+    assert result.exit_code == 2
+    assert "the store holds no archetypes" in result.output and "aiskills load" in result.output

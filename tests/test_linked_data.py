@@ -218,6 +218,13 @@ def test_unknown_iri_is_a_helpful_404_page_for_browsers(client) -> None:  # type
     assert 'href="/id/role/clinical-safety-officer"' in role
 
 
+def test_an_rdf_client_gets_the_nearest_iris_in_the_404_text_too(client) -> None:  # type: ignore[no-untyped-def]
+    """The same nearest matches as the page, one IRI a line, for a client that asked for Turtle."""
+    response = client.get("/id/capability/6.1-O3", headers={"Accept": "text/turtle"})
+    assert response.status_code == 404 and response.mimetype == "text/plain"
+    assert f"did you mean <{ns.ID}capability/6.1-03>?" in response.get_data(as_text=True).splitlines()
+
+
 @pytest.mark.parametrize("path", ["/id/capability/6.1-03%20", "/id/capability/%00", "/id/role/a%3Eb",
                                   "/id/domain/%7B1%7D", "/id/archetype/a%22b", "/id/framework/2026.1%20",
                                   "/id/capability/6.1-03%20.ttl"])

@@ -218,6 +218,11 @@ class Resolver:
         shared: dict[str, list[str]] | None = None,
     ) -> ox.NamedNode:
         """The IRI ``value`` names; otherwise an error suggesting the closest names, closest first."""
+        if not choices:  # an empty store, or one holding curricula but no framework
+            raise InputError(
+                f"there is no {kind} {value!r}: the store holds no {kind}s",
+                fix="load the framework first (`aiskills load`), or name the store that holds it (--store)",
+            )
         hit = choices.get(value.lower())
         several = (shared or {}).get(value.lower())
         if several:

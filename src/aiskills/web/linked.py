@@ -154,15 +154,16 @@ def html_response(template: str, page: Any, path: str | None, status: int = 200,
 def not_found(asked_iri: str | None, fmt: str) -> Response:
     """404: the nearest matches and a search form for a browser; a line of text for anyone else."""
     what = f"<{asked_iri}>" if asked_iri else request.path
-    if fmt != "html":
+    linker = _linker()
+    suggestions = data.nearest(_store(), linker, asked_iri or request.path) if asked_iri else []
+    if fmt != "html":  # the same nearest matches, one IRI a line, for an RDF client or a script
+        near = "".join(f"did you mean <{s['ref'].iri}>?\n" for s in suggestions)
         return Response(
             f"not found: the framework holds no resource {what}; search with "
-            f"{request.script_root}/search?q=...\n",
+            f"{request.script_root}/search?q=...\n{near}",
             status=404,
             content_type="text/plain; charset=utf-8",
         )
-    linker = _linker()
-    suggestions = data.nearest(_store(), linker, asked_iri or request.path) if asked_iri else []
     hint = (asked_iri or request.path).rstrip("/").rsplit("/", 1)[-1]
     return html_response(
         "pages/not_found.html",

@@ -45,7 +45,7 @@ from aiskills.web.auth import REALM, write_refusal, writes_enabled
 from aiskills.web.context import settings as _settings
 from aiskills.web.context import store as _store
 from aiskills.web.errors import RETRY_AFTER, status_of
-from aiskills.web.sparql_page import page_context
+from aiskills.web.sparql_page import page_context, readable_error
 
 sparql = Blueprint("sparql", __name__)
 
@@ -311,8 +311,8 @@ def parse_check(query: str, base_iri: str) -> None:
     """Parse the query (on an empty store) so that a syntax error is a 400 with the parser's text."""
     try:
         ox.Store().query(query, base_iri=base_iri)
-    except SyntaxError as exc:
-        raise ProtocolError(400, f"SPARQL syntax error: {exc}") from exc
+    except SyntaxError as exc:  # in words, with the line and a pointer, for every client (not only the page)
+        raise ProtocolError(400, readable_error(f"SPARQL syntax error: {exc}", query)) from exc
     except (OSError, ValueError, RuntimeError) as exc:  # e.g. a custom function pyoxigraph does not know
         raise ProtocolError(400, f"the query cannot be run here: {exc}") from exc
 
