@@ -182,6 +182,14 @@ def test_rows_are_numbered_as_the_spreadsheet_shows_them_with_blank_rows_above_t
     # UTF-16 with and without its byte-order mark (PowerShell's Out-File, Excel's 'Unicode text')
     (to_csv(base()).decode().encode("utf-16"), "c.csv", "is UTF-16 text"),
     (to_csv(base()).decode().encode("utf-16-le"), "c.csv", "is UTF-16 text"),
+    # a title and a blank row above the header: where the header is, and what to delete
+    (b"Year 3 outcomes,,\n\n" + to_csv(base()), "c.csv",
+     "row 1: missing column(s)"),
+    (b"Year 3 outcomes,,\n\n" + to_csv(base()), "c.csv",
+     "the header is row 3: delete the rows above it (row 1 to 2)"),
+    # a column name nearly right
+    (to_csv(base()).replace(b"aligned_capabilities", b"aligned_capability", 1), "c.csv",
+     "rename 'aligned_capability' to aligned_capabilities"),
 ])
 def test_sloppy_exports_get_an_error_that_names_the_cause(data: bytes, name: str, says: str) -> None:
     message = _error(data, name)
@@ -209,3 +217,19 @@ def test_json_of_the_wrong_type_is_refused_at_its_path(change, says: str) -> Non
     message = _error(to_json(doc), "c.json")
     assert says in message, message
     assert "write the value as text" in message
+
+
+def test_header_names_are_read_in_any_case_with_spaces_in_csv_and_xlsx() -> None:
+    """A spreadsheet's column titles (``Aligned capabilities``, ``Outcome-Statement``) name the
+    columns as the template does, and the fill finds its column by the same reading."""
+    from aiskills.suggestions import outcomes as so
+    from aiskills.suggestions.fill import fill
+
+    plain = read_bytes(to_csv(base()), "c.csv")
+    titled = to_csv(base()).replace(b"aligned_capabilities", b"Aligned capabilities", 1)
+    titled = titled.replace(b"outcome_statement", b"Outcome-Statement", 1)
+    read = read_bytes(titled, "c.csv")
+    assert sorted(map(str, read.triples)) == sorted(map(str, plain.triples))
+    last = so.outcomes(read)[-1]
+    again = read_bytes(fill(titled, read, {last.key: ["3.2-09"]}, {"3.2-09"}), "c.csv")
+    assert "3.2-09" in so.outcomes(again)[-1].aligned

@@ -16,6 +16,7 @@ from typing import Any
 
 from aiskills import namespaces as ns
 from aiskills.errors import InputError
+from aiskills.submission.fields import column_name
 from aiskills.submission.model import Submission
 from aiskills.submission.readers import TABLE_SHEET
 from aiskills.suggestions.outcomes import Outcome, outcomes
@@ -83,7 +84,7 @@ def _aligned_column(table: Iterable[Sequence[object]]) -> int:
     """The index of the ``aligned_capabilities`` column in the header (the first row not blank, as
     the reader takes it)."""
     for row in table:
-        header = [str(h or "").strip().lower() for h in row]
+        header = [column_name(h) for h in row]
         if any(header):
             return header.index(ALIGNED_COLUMN)
     raise ValueError("no header row")  # the reader refused such a file before
