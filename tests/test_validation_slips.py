@@ -90,14 +90,24 @@ def test_another_form_of_a_bloom_level_is_named(validator: CurriculumValidator) 
     assert r.rule == "outcome-bloom" and r.slip == "form" and "'understand'" in r.message
 
 
-@pytest.mark.parametrize("value", ["2026-06-01 00:00:00", "2026-06-01"])
-def test_a_code_the_spreadsheet_turned_into_a_date_is_named_as_such(validator: CurriculumValidator,
-                                                                   value: str) -> None:
-    """Typed into Excel, 6-01 becomes 1 June: the cell then holds a date, which the report names as
-    one, with the fix (format the column as Text), where it only said the code is unknown."""
+@pytest.mark.parametrize(("value", "first"), [
+    ("2026-01-06 00:00:00", "6-01"),  # a workbook's date cell: 6-01 typed as 6 January (day-month)
+    ("2026-01-06", "6-01"),
+    ("2001-06-01 00:00:00", "6-01"),  # 6-01 typed as June 2001 (month-year)
+    ("06-Jan", "6-01"),  # the same dates as a spreadsheet writes them into CSV
+    ("6-Jan", "6-01"),
+    ("Jan-06", "1-06"),
+    ("06/01/2026", "6-01"),
+])
+def test_a_code_the_spreadsheet_turned_into_a_date_is_named_with_the_code_first(
+    validator: CurriculumValidator, value: str, first: str
+) -> None:
+    """Typed into Excel, 6-01 becomes a date: the report names it as one, with the fix (format the
+    column as Text) and the code the date was typed as first among the candidates."""
     (r,) = problems(validator, slipped(ALIGNED, value))
     assert r.rule == "unknown-capability" and r.slip == "date"
     assert f": '{value}' is a date" in r.message and r.hint.startswith("Format the column as Text")
+    assert r.candidates[0] == first and f"write {first}" in r.hint
     assert r.as_dict()["slip"] == "date"
 
 

@@ -169,11 +169,14 @@ def _capability_slip(r: Result, value: str, notations: Sequence[str]) -> Result:
             candidates=candidates,
             slip="typo",
         )
-    if _DATE.fullmatch(value):  # a spreadsheet read 6-01 or 1.1-02 as a date and saved the date
+    meant = date_codes(value, notations)
+    if meant is not None:  # a spreadsheet read 6-01 as a date (6 January, or June 2001) and kept the date
+        candidates = tuple(dict.fromkeys([*meant, *candidates]))[: max(3, len(meant))]
+        written = f"Write {' or '.join(meant)}" if meant else "Type the code again (6-01, 1.1-02)"
         return dataclasses.replace(
             r,
             message=f"{_base(r)}: '{value}' is a date: the spreadsheet took the code for one.",
-            hint="Format the column as Text and type the code again (6-01, 1.1-02). "
+            hint=f"Format the column as Text, then {written[0].lower()}{written[1:]}. "
             f"Nearest existing codes: {', '.join(candidates)}.",
             candidates=candidates,
             slip="date",
@@ -183,8 +186,39 @@ def _capability_slip(r: Result, value: str, notations: Sequence[str]) -> Result:
     )
 
 
-#: A date as a spreadsheet cell gives it (``2026-06-01 00:00:00``) or a program writes it.
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?")
+#: A date as a workbook's cell gives it (``2026-06-01 00:00:00``), and as a spreadsheet writes one
+#: into CSV: ``01/06/2026``, ``6-Jan``, ``Jan-06``.
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+_NUMERIC_DATE = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{2}|\d{4})")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_DAY_MONTH = re.compile(r"(\d{1,2})[-\s/]([A-Za-z]{3})[a-z]*\.?")
+_MONTH_NUMBER = re.compile(r"([A-Za-z]{3})[a-z]*\.?[-\s/](\d{1,2})")
+
+
+def date_codes(value: str, notations: Sequence[str]) -> list[str] | None:
+    """The codes of the framework a date in a cell may have been typed as (``6-01`` typed and read as
+    6 January, or as June 2001), most likely first; ``None`` when ``value`` is no date."""
+    text = value.strip()
+    pairs: list[tuple[int, int]] = []  # (number before the '-', number after)
+    if m := _ISO_DATE.fullmatch(text):
+        year, month, day = (int(g) for g in m.groups())
+        pairs = [(day, month), (month, day), (month, year % 100)]
+        if year < 2010:  # "6-01" read as June 2001: month and year, not a day of this year
+            pairs = [pairs[2], *pairs[:2]]
+    elif m := _NUMERIC_DATE.fullmatch(text):
+        first, second, year = (int(g) for g in m.groups())
+        pairs = [(first, second), (second, first), (first, year % 100), (second, year % 100)]
+    elif (m := _DAY_MONTH.fullmatch(text)) and m.group(2).lower() in _MONTHS:
+        number, month = int(m.group(1)), _MONTHS.index(m.group(2).lower()) + 1
+        pairs = [(number, month), (month, number)]
+    elif (m := _MONTH_NUMBER.fullmatch(text)) and m.group(1).lower() in _MONTHS:
+        month, number = _MONTHS.index(m.group(1).lower()) + 1, int(m.group(2))
+        pairs = [(month, number), (number, month)]
+    else:
+        return None
+    known = set(notations)
+    found = [code for a, b in pairs for code in (f"{a}-{b:02d}", f"{a}-{b}") if code in known]
+    return list(dict.fromkeys(found))
 
 
 def _archetype_slip(r: Result, value: str) -> Result | None:
