@@ -293,6 +293,16 @@ def test_the_coverage_chart_is_meters_with_numbers_as_text(client: FlaskClient, 
         assert f">{name}</span>" in html
 
 
+def test_targets_that_cannot_be_read_are_said_to_be_unread_not_absent(client: FlaskClient) -> None:
+    """``Users, Embedders`` (a comma for ';') names no archetype the framework has: the coverage
+    section says the targets could not be read and where, not that the curriculum names none."""
+    doc = base()
+    doc["targetArchetypes"] = ["Users, Embedders"]
+    html = client.post("/validate", data={"text": to_json(doc).decode(), "format": "json"}).get_data(as_text=True)
+    assert "The target archetypes could not be read ($.targetArchetypes[0]: Users, Embedders)" in html
+    assert "names no target archetype" not in html
+
+
 def test_text_from_the_file_is_escaped(client: FlaskClient) -> None:
     doc = mistaken()
     doc["modules"][0]["title"] = "<script>alert('x')</script>"
