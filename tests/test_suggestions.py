@@ -318,6 +318,32 @@ def test_the_fill_refuses_what_the_report_cannot_have_offered(client: FlaskClien
     assert says.replace("'", "&#39;") in html and "course.csv" in html and 'action="' in html  # the form again
 
 
+def test_the_report_page_offers_suggestions_for_its_first_outcomes_and_counts_the_rest(
+    client: FlaskClient, suggester: Suggester
+) -> None:
+    """A sheet of many unplaced outcomes gets a page a browser can open: the first ``ADVICE_SHOWN``
+    outcomes with their suggestions, and how many more need attention (it had a panel for each)."""
+    import io
+
+    from aiskills.web.validate import ADVICE_SHOWN
+
+    doc = base()
+    extra = 5
+    doc["modules"][1]["learningOutcomes"] += [
+        {"statement": f"Complete a DPIA before AI tool {i} processes patient data", "bloomLevel": "apply"}
+        for i in range(ADVICE_SHOWN + extra)
+    ]
+    data = WRITERS["csv"](doc)
+    attention = [r for r in so.suggest(read_bytes(data, "course.csv"), suggester) if r.needs_attention]
+    assert len(attention) >= ADVICE_SHOWN + extra
+    page = client.post("/validate", data={"file": (io.BytesIO(data), "course.csv")},
+                       content_type="multipart/form-data")
+    html = page.get_data(as_text=True)
+    assert html.count('<fieldset class="outcome-suggestions">') == ADVICE_SHOWN
+    left = len(attention) - ADVICE_SHOWN
+    assert f"{left} more learning outcomes need attention: this page shows the first {ADVICE_SHOWN}" in html
+
+
 def test_visiting_the_download_address_leads_to_the_validation_page(client: FlaskClient) -> None:
     res = client.get("/validate/fill")
     assert res.status_code == 303 and res.headers["Location"].endswith("/validate")

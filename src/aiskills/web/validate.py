@@ -167,6 +167,11 @@ def parse_error(exc: InputError) -> dict[str, object]:
 # -- the report ------------------------------------------------------------------------------------
 
 
+#: Outcomes offered suggestions on the report page, at most: a sheet of 40,000 unplaced outcomes would
+#: otherwise make a page of tens of megabytes that no browser opens (the rest: ``aiskills suggest``).
+ADVICE_SHOWN = 200
+
+
 @dataclass
 class Checked:
     """A validated submission: the report and each target archetype's coverage."""
@@ -176,6 +181,7 @@ class Checked:
     coverage: list[alignment.Coverage]
     statements: dict[str, str] = field(default_factory=dict)  # capability code → statement
     advice: list[OutcomeSuggestions] = field(default_factory=list)  # outcomes to offer suggestions for
+    advice_left: int = 0  # outcomes that need attention beyond those shown (``ADVICE_SHOWN``)
     original: str = ""  # the file as sent, base64, for the form that fills in the chosen suggestions
 
     def as_dict(self) -> dict[str, object]:
@@ -320,7 +326,8 @@ def validate_page() -> tuple[str, int]:
         return page(error=parse_error(exc), status=400, pasted=pasted, fmt=fmt)
     validator = current_app.extensions["aiskills"]["validators"].for_store(store())
     found = suggested.suggest(checked.submission, validator.suggester())
-    checked.advice = [r for r in found if r.needs_attention]
+    attention = [r for r in found if r.needs_attention]
+    checked.advice, checked.advice_left = attention[:ADVICE_SHOWN], max(len(attention) - ADVICE_SHOWN, 0)
     checked.original = base64.b64encode(data).decode("ascii") if checked.advice else ""
     return page(checked, pasted=pasted, fmt=fmt, stored=_storable(checked, data, name))
 
