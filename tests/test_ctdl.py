@@ -162,6 +162,29 @@ def test_a_bad_or_repeated_ctid_is_refused_with_its_row_and_column(tmp_path: Pat
     assert not (tmp_path / "x.ttl").exists()
 
 
+def test_a_ctid_changed_or_swapped_in_the_template_is_refused_and_nothing_imported(tmp_path: Path) -> None:
+    """A CTID never changes: a template row whose CTID is not the one the store keeps for its notation
+    (one edited, two swapped) is refused at its row, and the store keeps its framework."""
+    runner = CliRunner()
+    store = str(tmp_path / "store")
+    _ok(runner.invoke(main, ["load", "--store", store]))
+    with CAPABILITIES.open(encoding="utf-8") as f:
+        table = list(csv.reader(f))
+    kept = {row[0]: row[-1] for row in table[1:]}
+    table[1][-1], table[2][-1] = table[2][-1], table[1][-1]
+    table[3][-1] = "ce-11111111-1111-4111-8111-111111111111"
+    edited = tmp_path / "edited.csv"
+    with edited.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(table)
+    result = runner.invoke(main, ["framework", "import", str(edited), "--version", "2026.2", "--store", store])
+    assert result.exit_code == 2
+    for n in (2, 3, 4):
+        row = table[n - 1]
+        assert f"row {n}, column ctid: is {row[-1]}, but {row[0]} is {kept[row[0]]}" in result.output
+    info = runner.invoke(main, ["info", "--store", store])
+    assert "2026.2" not in info.output and "2026.1" in info.output
+
+
 # -- releases ----------------------------------------------------------------------------------------
 
 

@@ -23,7 +23,7 @@ from aiskills.framework.model import (
     section_codes,
     structure_only,
 )
-from aiskills.framework.template import mint_ctids, read_template
+from aiskills.framework.template import Problem, TemplateError, mint_ctids, read_template
 from aiskills.kept import refresh
 from aiskills.rdf import format_of, read_triples
 from aiskills.store.base import CatalogEntry, GraphData, Store
@@ -157,12 +157,25 @@ def import_template(
 ) -> Framework:
     """A framework graph from a template file and a structure; ``version`` overrides the structure's.
     A row without a CTID keeps the one ``ctids`` has for its notation, else gets one made from the
-    version and its notation (``mint_ctids``)."""
+    version and its notation (``mint_ctids``); a row whose CTID differs from the one ``ctids`` has for
+    its notation is refused (a CTID never changes, and two swapped would move the identifiers)."""
     if version is not None:
         version_p = ox.NamedNode(ns.DCT + "hasVersion")
         structure = [t for t in structure if not (t.subject == _FRAMEWORK and t.predicate == version_p)]
         structure.append(ox.Triple(_FRAMEWORK, version_p, ox.Literal(version)))
     rows = read_template(path, section_codes(structure))
+    changed = [
+        Problem(
+            r.row or 0,
+            "ctid",
+            f"is {r.ctid}, but {r.notation} is {ctids[r.notation]}",
+            "a CTID never changes: write the kept one back, or clear the cell to keep it",
+        )
+        for r in rows
+        if ctids and r.ctid and ctids.get(r.notation, r.ctid) != r.ctid
+    ]
+    if changed:
+        raise TemplateError(str(path), changed)
     return build_framework(
         structure, mint_ctids(rows, ctids, framework_version(structure, str(path))), str(path)
     )
