@@ -121,13 +121,18 @@ def test_stored_curricula_are_learning_programs_that_teach_competencies(exported
 # -- CTIDs through the template round trip -----------------------------------------------------------
 
 
-def test_ctids_are_minted_once_for_new_rows_and_kept_on_every_round_trip(tmp_path: Path) -> None:
+def _loaded(tmp_path: Path) -> tuple[CliRunner, str, list[list[str]], dict[str, str]]:
+    """A store with the bundled framework, its template's rows and each notation's CTID."""
     runner = CliRunner()
     store = str(tmp_path / "store")
     _ok(runner.invoke(main, ["load", "--store", store]))
     with CAPABILITIES.open(encoding="utf-8") as f:
         table = list(csv.reader(f))
-    bundled = {row[0]: row[-1] for row in table[1:]}
+    return runner, store, table, {row[0]: row[-1] for row in table[1:]}
+
+
+def test_ctids_are_minted_once_for_new_rows_and_kept_on_every_round_trip(tmp_path: Path) -> None:
+    runner, store, table, bundled = _loaded(tmp_path)
     no_ctids = tmp_path / "no-ctids.csv"
     with no_ctids.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
@@ -165,12 +170,7 @@ def test_a_bad_or_repeated_ctid_is_refused_with_its_row_and_column(tmp_path: Pat
 def test_a_ctid_changed_or_swapped_in_the_template_is_refused_and_nothing_imported(tmp_path: Path) -> None:
     """A CTID never changes: a template row whose CTID is not the one the store keeps for its notation
     (one edited, two swapped) is refused at its row, and the store keeps its framework."""
-    runner = CliRunner()
-    store = str(tmp_path / "store")
-    _ok(runner.invoke(main, ["load", "--store", store]))
-    with CAPABILITIES.open(encoding="utf-8") as f:
-        table = list(csv.reader(f))
-    kept = {row[0]: row[-1] for row in table[1:]}
+    runner, store, table, kept = _loaded(tmp_path)
     table[1][-1], table[2][-1] = table[2][-1], table[1][-1]
     table[3][-1] = "ce-11111111-1111-4111-8111-111111111111"
     edited = tmp_path / "edited.csv"
