@@ -270,6 +270,21 @@ def test_previous_must_be_a_release_folder_and_not_the_output(tmp_path: Path, re
     assert "dcat:previousVersion <https://w3id.org/aiskills/id/release/2026.1>" in catalog
 
 
+@pytest.mark.parametrize(("args", "says"), [
+    (["--version", "2026.1", "--date", "2026-09-01"], "--version: version 2026.1 is the version of the --previous release"),
+    (["--version", "2026.3", "--date", "2026-01-01"],
+     "--date: the release date 2026-01-01 is before the --previous release's (2026-03-01)"),
+])
+def test_a_release_follows_its_previous_one(tmp_path: Path, releases: tuple[Path, Path], args: list[str],
+                                            says: str) -> None:
+    """A release naming itself as its own prior version, or dated before the release it follows, is
+    refused (it was written: a second, different 2026.1; a 2026.3 dated before 2026.1)."""
+    old, _ = releases
+    result = CliRunner().invoke(main, ["release", *args, "--previous", str(old), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and says in result.output, result.output
+    assert not (tmp_path / "out").exists()
+
+
 def test_release_from_the_store_carries_its_imported_framework(tmp_path: Path) -> None:
     from aiskills.framework.template import write_csv
 

@@ -233,6 +233,25 @@ def versioned_framework(
     return sorted(set(out), key=str)
 
 
+def follows(previous: PreviousRelease | None, version: str, issued: date) -> None:
+    """A release follows the one it names as previous: another version, dated no earlier."""
+    if previous is None:
+        return
+    if version == previous.version:
+        raise InputError(
+            f"version {version} is the version of the --previous release",
+            source="--version",
+            fix="give the new release its own version, e.g. the next one after " + previous.version,
+        )
+    before = release_date(None, previous.framework)
+    if issued < before:
+        raise InputError(
+            f"the release date {issued} is before the --previous release's ({before})",
+            source="--date",
+            fix=f"date the release {before} or later",
+        )
+
+
 def refuse_silent_removals(previous: PreviousRelease | None, framework: Sequence[ox.Triple]) -> None:
     """No capability of the previous release may disappear, and every deprecated capability names its
     replacement or says it has none; otherwise the release is refused."""
@@ -275,6 +294,7 @@ def write_release(inputs: ReleaseInputs, out: Path, *, force: bool = False) -> R
     """Build the release folder ``out`` (see the module docstring)."""
     version = check_version(inputs.version)
     previous = read_release(inputs.previous) if inputs.previous is not None else None
+    follows(previous, version, inputs.issued)
     refuse_silent_removals(previous, inputs.framework)
     check_crosswalk_subjects(inputs.crosswalks, inputs.framework)
     check_ctids(inputs.framework)  # the CTDL-ASN file needs every CTID: refused before anything is written
