@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from aiskills import namespaces as ns
 from aiskills.changes import Change, as_markdown, compare
 from aiskills.cli import main
+from aiskills.framework import bundle
 from aiskills.framework.model import Framework, capability_rows
 from aiskills.framework.template import write_csv
 
@@ -32,6 +33,8 @@ def _edited(framework: Framework) -> list[ox.Triple]:
             t = ox.Triple(t.subject, t.predicate, ox.NamedNode(ns.level_iri(4)))
         if t.subject == cap("3.1-01") and t.predicate == p("archetype") and t.object.value.endswith("/user"):
             continue
+        if t.subject == cap(RELABELLED) and t.predicate == p("hiddenLabel", ns.SKOS):
+            continue
         out.append(t)
     out += [ox.Triple(cap("6-02"), ox.NamedNode(ns.OWL + "deprecated"), ox.Literal("true", datatype=ox.NamedNode(ns.XSD + "boolean"))),
             ox.Triple(cap("6-02"), ox.NamedNode(ns.DCT + "isReplacedBy"), cap("6-03"))]
@@ -43,11 +46,18 @@ def _edited(framework: Framework) -> list[ox.Triple]:
     return out
 
 
+#: A capability with hidden labels, which the edit takes away.
+RELABELLED = next(r.notation for r in capability_rows(bundle.framework().triples) if r.hidden_labels)
+
+
 def test_every_kind_of_change_is_found(bundled_framework: Framework) -> None:
     log = compare(bundled_framework.triples, _edited(bundled_framework), "2026.1", "2026.2")
     found = {(c.kind, c.notation) for c in log.changes}
     assert found == {("reworded", "2.1-01"), ("moved", "2.1-02"), ("re-levelled", "2.1-03"),
-                     ("re-badged", "3.1-01"), ("removed", "6-01"), ("deprecated", "6-02"), ("added", "9-01")}
+                     ("re-badged", "3.1-01"), ("removed", "6-01"), ("deprecated", "6-02"), ("added", "9-01"),
+                     ("relabelled", RELABELLED)}
+    (relabelled,) = [c for c in log.changes if c.kind == "relabelled"]  # its hidden labels feed the suggestions
+    assert relabelled.old.split(" | ")[1] and relabelled.new.split(" | ")[1] == ""
     (moved,) = [c for c in log.changes if c.kind == "moved"]
     assert (moved.old, moved.new) == ("2.1", "2.2")
     (badged,) = [c for c in log.changes if c.kind == "re-badged"]
@@ -107,7 +117,7 @@ def test_cli_diff_in_html_and_turtle(tmp_path: Path, bundled_framework: Framewor
     turtle = CliRunner().invoke(main, ["diff", str(old), str(new), "--format", "turtle"])
     assert turtle.exit_code == 0
     triples = [q.triple for q in ox.parse(turtle.output.encode(), format=ox.RdfFormat.TURTLE)]
-    assert sum(1 for t in triples if t.predicate.value == ns.AIS + "change") == 7
+    assert sum(1 for t in triples if t.predicate.value == ns.AIS + "change") == 8  # one per change of _edited
 
 
 def test_template_round_trips_the_deprecation_columns(tmp_path: Path, bundled_framework: Framework) -> None:

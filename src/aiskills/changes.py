@@ -17,7 +17,17 @@ from aiskills.framework.model import capability_rows, notation_key
 from aiskills.framework.template import ARCHETYPES, NO_REPLACEMENT, CapabilityRow
 from aiskills.rdf import term_value
 
-KINDS = ("added", "removed", "deprecated", "reworded", "moved", "re-levelled", "re-badged", "edited")
+KINDS = (
+    "added",
+    "removed",
+    "deprecated",
+    "reworded",
+    "moved",
+    "re-levelled",
+    "re-badged",
+    "edited",
+    "relabelled",
+)
 CLASSES = {
     "added": "CapabilityAdded",
     "removed": "CapabilityRemoved",
@@ -27,6 +37,7 @@ CLASSES = {
     "re-levelled": "CapabilityRelevelled",
     "re-badged": "CapabilityRebadged",
     "edited": "CapabilityEdited",
+    "relabelled": "CapabilityRelabelled",
 }
 TITLES = {
     "added": "Added",
@@ -37,6 +48,7 @@ TITLES = {
     "re-levelled": "Moved to another level",
     "re-badged": "Re-badged (archetypes)",
     "edited": "Bloom level or description edited",
+    "relabelled": "Other names edited (alt_labels, hidden_labels)",
 }
 _BADGES = {slug: badge for badge, slug in ARCHETYPES.items()}
 
@@ -102,7 +114,13 @@ def _edits(a: CapabilityRow, b: CapabilityRow) -> list[Change]:
                 f"{b.bloom_level or ''} | {b.description or ''}",
             )
         )
+    if (a.alt_labels, a.hidden_labels) != (b.alt_labels, b.hidden_labels):  # they feed the suggestions
+        out.append(Change("relabelled", a.notation, _labels(a), _labels(b)))
     return out
+
+
+def _labels(row: CapabilityRow) -> str:
+    return f"{'; '.join(row.alt_labels)} | {'; '.join(row.hidden_labels)}"
 
 
 def _badges(row: CapabilityRow) -> str:
