@@ -327,3 +327,28 @@ def test_html_only_pages_refuse_rdf_with_406(client) -> None:  # type: ignore[no
         response = client.get(path, headers={"Accept": "text/turtle"})
         assert response.status_code == 406 and "text/html" in response.get_data(as_text=True)
         assert response.headers["Vary"] == "Accept"
+
+
+@pytest.mark.parametrize("path", ["/ontology.ttl", "/ontology/Capability.ttl"])
+def test_the_ontology_and_its_terms_take_a_format_extension_as_the_ids_do(client, path: str) -> None:  # type: ignore[no-untyped-def]
+    """``/ontology.ttl`` and ``/ontology/Capability.ttl`` give the same triples as asking for Turtle."""
+    asked = client.get(path.removesuffix(".ttl"), headers={"Accept": "text/turtle"})
+    res = client.get(path)
+    assert res.status_code == 200 and res.mimetype == "text/turtle"
+    assert parse(res, ox.RdfFormat.TURTLE) == parse(asked, ox.RdfFormat.TURTLE) != set()
+
+
+@pytest.mark.parametrize("graph", ["graph/provision", "graph/framework/2026.1", "graph/ontology"])
+def test_a_graph_iri_dereferences_to_its_triples_for_an_rdf_client(client, shared: Store, graph: str) -> None:  # type: ignore[no-untyped-def]
+    """Graph IRIs are in the served data (the provision counts' rows are ``graph/provision#…``): an RDF
+    client is sent to the graph's triples (it got 404 or 406); a browser to its page or a download."""
+    iri = ns.GRAPH + graph.removeprefix("graph/")
+    assert iri in shared.graph_names()
+    res = client.get("/" + graph, headers={"Accept": "text/turtle"})
+    assert res.status_code == 303
+    triples = client.get(res.headers["Location"], headers={"Accept": "text/turtle"})
+    assert triples.status_code == 200 and parse(triples, ox.RdfFormat.TURTLE) == set(shared.triples(iri))
+    page = client.get("/" + graph, headers={"Accept": "text/html"})
+    assert page.status_code == 303
+    if graph != "graph/provision":  # the framework and the ontology have their downloads
+        assert page.headers["Location"].startswith("/downloads#")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, request
@@ -236,10 +237,14 @@ def resource(rest: str) -> Response:
 
 
 @linked.route("/ontology")
-def ontology() -> Response:
-    """The whole ontology; each term has an anchor (its hash IRI's fragment)."""
-    fmt = choose()
+@linked.route("/ontology.<ext>")
+def ontology(ext: str | None = None) -> Response:
+    """The whole ontology; each term has an anchor (its hash IRI's fragment). ``/ontology.ttl`` and
+    the other extensions name a format, as on a static copy."""
     store, linker = _store(), _linker()
+    if ext is not None and ext not in EXTENSIONS:
+        return not_found(linker.ontology, choose())
+    fmt = EXTENSIONS[ext] if ext is not None else choose()
     if fmt != "html":
         return rdf_response(ontology_triples(store), fmt, "/ontology")
     return html_response("pages/ontology.html", data.ontology(store, linker), "/ontology")
@@ -258,6 +263,9 @@ def ontology_term(local: str) -> Response:
             return rdf_response(ontology_triples(store), fmt, path)
         return html_response("pages/ontology.html", whole, path)
     page = data.ontology_term(store, linker, local)
+    stem, _, suffix = local.rpartition(".")
+    if page is None and stem and suffix in EXTENSIONS:  # /ontology/Capability.ttl, as on a static copy
+        page, local, fmt = data.ontology_term(store, linker, stem), stem, EXTENSIONS[suffix]
     if page is None:
         return not_found(linker.term_iri(local), fmt)
     path = f"/ontology/{local}"
@@ -329,13 +337,21 @@ def graph(rest: str) -> ResponseReturnValue:
     """A named graph's IRI: a stored curriculum's graph goes to its page, the framework and ontology
     graphs to the downloads; an unknown graph is a 404."""
     iri = _settings().public_base + "graph/" + rest
-    entries = {e.graph: e for e in _store().catalog({"framework", "ontology"})}
+    fmt = choose()
+    store = _store()
+    if fmt != "html" and iri in store.graph_names():  # its triples, from the Graph Store endpoint
+        return redirect(request.script_root + "/graph-store?" + urlencode({"graph": iri, "format": fmt}), 303)
+    entries = {e.graph: e for e in store.catalog({"framework", "ontology"})}
     if iri in entries and entries[iri].kind in ("framework", "ontology"):
         return redirect(request.script_root + "/downloads#" + entries[iri].kind, 303)
     kind, _, key = rest.partition("/")
-    if kind == "curriculum" and data.curriculum(_store(), _linker(), key) is not None:
+    if kind == "curriculum" and data.curriculum(store, _linker(), key) is not None:
         return redirect(request.script_root + f"/curricula/{key}", 303)
-    return not_found(iri, choose())
+    if iri in store.graph_names():  # a graph without a page of its own (the provision counts): as Turtle
+        return redirect(
+            request.script_root + "/graph-store?" + urlencode({"graph": iri, "format": "ttl"}), 303
+        )
+    return not_found(iri, fmt)
 
 
 @linked.route("/validation")
