@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -352,3 +353,30 @@ def test_a_graph_iri_dereferences_to_its_triples_for_an_rdf_client(client, share
     assert page.status_code == 303
     if graph != "graph/provision":  # the framework and the ontology have their downloads
         assert page.headers["Location"].startswith("/downloads#")
+
+
+def test_the_aisv_namespace_dereferences_to_a_vocabulary_declaring_every_term_the_data_uses(client) -> None:  # type: ignore[no-untyped-def]
+    """Reports, stored curricula and the kept answers use ``aisv:`` terms (``aisv:taughtBy`` on every
+    capability): each used in the code, the queries or the shapes is declared, with a label and a
+    comment, in what ``/validation`` gives an RDF client (it gave 406)."""
+    root = Path(__file__).resolve().parent.parent
+    aisv = "https://w3id.org/aiskills/validation#"
+    used: set[str] = set()
+    for folder, pattern in (("src", "*.py"), ("queries", "*.r[qu]"), ("shapes", "*.ttl")):
+        for path in (root / folder).rglob(pattern):
+            text = path.read_text(encoding="utf-8")
+            used |= set(re.findall(r'aisv:([A-Za-z]+)', text)) | set(re.findall(r'AISV \+ "([A-Za-z]+)"', text))
+            used |= set(re.findall(r"validation#([A-Za-z]+)", text))
+    used |= {sev + "s" for sev in ("violation", "warning", "info")}  # AISV + sev.value + "s"
+    assert {"taughtBy", "listRank", "ArchetypeCoverage", "hint"} <= used
+    res = client.get("/validation", headers={"Accept": "text/turtle"})
+    assert res.status_code == 200 and res.mimetype == "text/turtle"
+    triples = parse(res, ox.RdfFormat.TURTLE)
+    described = {t.subject.value for t in triples}
+    label, comment = ns.RDFS + "label", ns.RDFS + "comment"
+    for term in sorted(used):
+        iri = aisv + term
+        assert iri in described, f"aisv:{term} is used but not declared"
+        predicates = {t.predicate.value for t in triples if t.subject.value == iri}
+        assert {label, comment} <= predicates, f"aisv:{term} lacks a label or a comment"
+    assert client.get("/validation", headers={"Accept": "text/html"}).mimetype == "text/html"  # the rules' page

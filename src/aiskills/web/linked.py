@@ -357,9 +357,14 @@ def graph(rest: str) -> ResponseReturnValue:
 @linked.route("/validation")
 @linked.route("/shapes/curriculum")
 def validation_rules() -> Response:
-    """The rules a curriculum is checked against (the ``aisv:`` namespace of the reports), one anchor
-    per rule."""
-    choose(("html",))
+    """The rules a curriculum is checked against, one anchor per rule; to an RDF client ``/validation``
+    (the ``aisv:`` namespace of reports and kept answers) is that vocabulary, ``ontology/validation.ttl``."""
+    fmt = choose() if request.path == "/validation" else choose(("html",))
+    if fmt != "html":
+        vocabulary = ox.parse(path=str(data_dir("ontology") / "validation.ttl"), format=ox.RdfFormat.TURTLE)
+        return rdf_response(
+            [t.triple if isinstance(t, ox.Quad) else t for t in vocabulary], fmt, "/validation"
+        )
     from aiskills.validation.rules import rules
 
     return html_response("pages/rules.html", {"rules": rules()}, None)
