@@ -229,3 +229,22 @@ def test_ctids_minted_for_a_template_without_them_are_the_same_every_time(tmp_pa
     assert again["6.1-99"].startswith("ce-") and again["6.1-99"][17] == "4"  # a UUID v4's version digit
     other = loading.import_template(path, bundle.structure(), version="2027.1", ctids=kept)
     assert {r.notation: r.ctid for r in capability_rows(other.triples)}["6.1-99"] != again["6.1-99"]
+
+
+def test_csv_export_defuses_formula_like_cells_and_reads_them_back_exactly(tmp_path: Path) -> None:
+    """A statement starting with ``=`` (or a description starting with ``-``) gets a ``'`` before it
+    in the CSV, as every CSV output of the tool, so a spreadsheet does not run it; importing that CSV
+    gives the text back exactly (a ``'`` before a formula character in a CSV cell is that escape)."""
+    row = list(GOOD)
+    row[1] = '=HYPERLINK("x") is not a formula.'
+    row[6] = "- a bulleted description"
+    path = _csv(tmp_path, [row, ["6.1-02", "'=quoted on purpose", "1", "6.1", "U", "", "@mention"]])
+    rows = read_template(path, section_codes(bundle.structure()))
+    exported = write_csv(rows).decode("utf-8")
+    cells = list(csv.reader(io.StringIO(exported)))
+    assert cells[1][1] == "'" + row[1] and cells[1][6] == "'" + row[6] and cells[2][6] == "'@mention"
+    again = tmp_path / "again.csv"
+    again.write_text(exported, encoding="utf-8")
+    back = read_template(again, section_codes(bundle.structure()))
+    assert [r.cells() for r in back] == [r.cells() for r in rows]
+    assert back[1].statement == rows[1].statement == "=quoted on purpose"  # a CSV's ' before = is the escape
