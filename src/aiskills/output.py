@@ -7,6 +7,7 @@ import io
 import json
 from collections.abc import Iterable
 
+from aiskills.cells import defused
 from aiskills.store.base import Table, Term
 
 
@@ -40,7 +41,7 @@ def rows_csv(columns: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
-    writer.writerows([_defuse("" if v is None else str(v)) for v in row] for row in rows)
+    writer.writerows([defused("" if v is None else str(v)) for v in row] for row in rows)
     return out.getvalue()
 
 
@@ -48,16 +49,3 @@ def table_json(table: Table) -> str:
     """``{"columns": [...], "rows": [{column: value}]}``; unbound cells are null."""
     rows = [{c: (None if t is None else cell(t)) for c, t in zip(table.columns, row)} for row in table.rows]
     return json.dumps({"columns": list(table.columns), "rows": rows}, ensure_ascii=False, indent=2) + "\n"
-
-
-def _defuse(value: str) -> str:
-    """A leading ' on a cell a spreadsheet would run as a formula (numbers are left alone)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") and not is_number(value) else value
-
-
-def is_number(value: str) -> bool:
-    try:
-        float(value)
-    except ValueError:
-        return False
-    return True

@@ -28,6 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
+from aiskills.cells import defused, restored
 from aiskills.errors import InputError, ProblemsError
 
 COLUMNS = ("notation", "statement", "level", "domain", "archetypes", "bloom_level", "description")
@@ -414,7 +415,7 @@ def _csv_cells(path: Path) -> list[list[str]]:
     except OSError as exc:
         raise InputError(f"cannot read the file: {exc.strerror}", source=str(path)) from None
     try:
-        return [[_restored(c) for c in row] for row in csv.reader(io.StringIO(text, newline=""))]
+        return [[restored(c) for c in row] for row in csv.reader(io.StringIO(text, newline=""))]
     except csv.Error as exc:
         raise InputError(f"is not valid CSV: {exc}", source=str(path)) from None
 
@@ -513,35 +514,8 @@ def write_csv(rows: Iterable[CapabilityRow]) -> bytes:
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows([_defused(c) for c in r.cells(*optional)] for r in rows)
+    writer.writerows([defused(c) for c in r.cells(*optional)] for r in rows)
     return out.getvalue().encode("utf-8")
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _defused(cell: str) -> str:
-    """A CSV cell a spreadsheet would run as a formula, with a ``'`` before it (as the other CSV
-    outputs); a cell whose ``'`` already stand before a formula character gets one more, so that
-    reading it back (``_restored``) gives exactly the cell."""
-    return "'" + cell if _formula_like(cell.lstrip("'")) else cell
-
-
-def _restored(cell: str) -> str:
-    """A CSV cell as ``_defused`` had it: the ``'`` it put before a formula character taken off."""
-    return cell[1:] if cell.startswith("'") and _formula_like(cell.lstrip("'")) else cell
-
-
-def _formula_like(text: str) -> bool:
-    return text[:1] in _FORMULA_START and not _is_number(text)
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def write_xlsx(rows: Iterable[CapabilityRow], when: datetime | None = None) -> bytes:

@@ -16,10 +16,10 @@ from typing import Any
 import pyoxigraph as ox
 
 from aiskills import namespaces as ns
+from aiskills.cells import is_number
 from aiskills.errors import InputError
 from aiskills.framework.model import natural_key
 from aiskills.framework.template import BADGE_ORDER
-from aiskills.output import is_number
 from aiskills.pages.links import Linker
 from aiskills.pages.ranking import Ranker
 from aiskills.pages.rdf import describe, page_query
