@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import hashlib
+import json
 import re
 from datetime import date
 from pathlib import Path
@@ -360,3 +361,17 @@ def test_a_release_from_a_template_without_ctids_keeps_the_previous_ones_and_is_
     assert (outs[0] / "SHA256SUMS").read_bytes() == (outs[1] / "SHA256SUMS").read_bytes()
     diff = CliRunner().invoke(main, ["diff", str(old / "framework.csv"), str(template)])
     assert diff.exit_code == 0 and "No changes to capabilities" in diff.output, diff.output
+
+
+def test_a_release_is_modified_as_of_its_date_in_rdf_case_and_ctdl(releases: tuple[Path, Path]) -> None:
+    """The framework's dct:modified is the release date (it was the bundled file's), and CASE's
+    lastChangeDateTime and CTDL-ASN's dateModified follow it."""
+    _, new = releases
+    framework = read_triples(new / "framework.nt")
+    modified = {t.object.value for t in framework
+                if t.subject.value == ns.FRAMEWORK_IRI and t.predicate.value == ns.DCT + "modified"}
+    assert modified == {"2026-03-01"}
+    package = json.loads((new / "case" / "CFPackage.json").read_text(encoding="utf-8"))
+    assert package["CFDocument"]["lastChangeDateTime"].startswith("2026-03-01")
+    ctdl = (new / "ctdl-asn.json").read_text(encoding="utf-8")
+    assert set(re.findall(r'"ceasn:dateModified": "([^"]+)"', ctdl)) == {"2026-03-01"}

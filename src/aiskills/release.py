@@ -210,10 +210,12 @@ def versioned_ontology(
 def versioned_framework(
     triples: Sequence[ox.Triple], version: str, issued: date, prior: str | None
 ) -> list[ox.Triple]:
-    """The framework with this release's ``dct:hasVersion`` and ``dct:issued``, and its version IRI
-    ``…/id/framework/{version}`` (``dct:isVersionOf`` the framework, ``owl:priorVersion`` the last)."""
+    """The framework with this release's ``dct:hasVersion``, ``dct:issued`` and ``dct:modified`` (the
+    release date: the data it carries is as of then, and CASE's ``lastChangeDateTime`` and CTDL-ASN's
+    ``dateModified`` say so), and its version IRI ``…/id/framework/{version}`` (``dct:isVersionOf``
+    the framework, ``owl:priorVersion`` the last)."""
     fw = _n(ns.FRAMEWORK_IRI)
-    replaced = {_n(ns.DCT + "hasVersion"), _n(ns.DCT + "issued")}
+    replaced = {_n(ns.DCT + "hasVersion"), _n(ns.DCT + "issued"), _n(ns.DCT + "modified")}
     out = [
         t
         for t in canonical(triples)
@@ -224,6 +226,7 @@ def versioned_framework(
     out += [
         ox.Triple(fw, _n(ns.DCT + "hasVersion"), ox.Literal(version)),
         ox.Triple(fw, _n(ns.DCT + "issued"), _date(issued)),
+        ox.Triple(fw, _n(ns.DCT + "modified"), _date(issued)),
         ox.Triple(vi, _n(ns.DCT + "isVersionOf"), fw),
         ox.Triple(vi, _n(ns.OWL + "versionInfo"), ox.Literal(version)),
         ox.Triple(vi, _n(ns.DCT + "issued"), _date(issued)),
