@@ -71,8 +71,8 @@ def _later_version() -> Any:
     for r in capability_rows(fw.triples):
         if r.notation == REWORDED:
             r = replace(r, statement=NEW_STATEMENT)
-        if r.notation == DEPRECATED:
-            r = replace(r, deprecated=True, replaced_by=SUCCESSOR)
+        if r.notation == DEPRECATED:  # with a description, which its notes must not put first
+            r = replace(r, deprecated=True, replaced_by=SUCCESSOR, description=r.description or "A longer text.")
         rows.append(r)
     return build_framework(struct, rows, "test")
 
@@ -347,6 +347,10 @@ def test_levels_bloom_archetypes_crosswalks_and_deprecation_are_associations_rea
     assert ("isRelatedTo", "https://example.org/demo-digital-skills/digital-systems-awareness") in {
         (a["associationType"], a["destinationNodeURI"]["uri"]) for a in close
     }
+    crosswalked = [a["destinationNodeURI"] for a in package["CFAssociations"] if a["associationType"] == "exactMatchOf"]
+    assert crosswalked and all(d["identifier"] == case_uuid(d["uri"]) for d in crosswalked)  # a UUID, not the URL
+    (withdrawn,) = [i for i in package["CFItems"] if i["uri"] == ns.capability_iri(DEPRECATED)]
+    assert withdrawn["notes"].startswith(f"Deprecated; replaced by {SUCCESSOR}.\n\n")
     replaced = [a for a in package["CFAssociations"] if a["associationType"] == "replacedBy"]
     assert [(a["originNodeURI"]["uri"], a["destinationNodeURI"]["uri"]) for a in replaced] == [
         (ns.capability_iri(DEPRECATED), ns.capability_iri(SUCCESSOR))

@@ -349,3 +349,22 @@ def test_the_exported_curricula_are_read_once_each_with_their_own_facts_on_every
         assert c.provider == (doc["provider"]["name"] if "provider" in doc else None)
         aligned = {a for m in doc["modules"] for o in m["learningOutcomes"] for a in o["alignedTo"]}
         assert c.teaches == tuple(sorted(ns.ID + "capability/" + a for a in aligned))
+
+
+def test_a_deprecated_capability_says_so_first_in_its_ctdl_comment() -> None:
+    """CTDL-ASN has no deprecation property: the withdrawn capability's comment begins with it and its
+    successor (it was a plain competency, as if in use)."""
+    from dataclasses import replace
+
+    from aiskills.framework.model import build_framework, structure_only
+    from aiskills.publishing.ctdl import ctdl_document
+
+    fw = bundle.framework()
+    rows = [replace(r, deprecated=True, replaced_by="1-03", description="Longer.") if r.notation == "1-04" else r
+            for r in capability_rows(fw.triples)]
+    triples = build_framework(structure_only(fw.triples), rows, "test").triples
+    document = ctdl_document(triples)
+    (node,) = [n for n in document["@graph"] if n.get("ceasn:codedNotation") == "1-04"]
+    assert next(iter(node["ceasn:comment"].values())) == "Deprecated; replaced by 1-03.\n\nLonger."
+    (kept,) = [n for n in document["@graph"] if n.get("ceasn:codedNotation") == "1-03"]
+    assert not next(iter(kept.get("ceasn:comment", {"": ""}).values())).startswith("Deprecated")

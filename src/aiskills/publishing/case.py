@@ -35,6 +35,7 @@ from aiskills.publishing.graph import (
     bcp47,
     capabilities,
     change_date,
+    deprecation_note,
     issued_date,
     parent,
     sections,
@@ -296,15 +297,11 @@ class _Builder:
             facts.append(f"Bloom level: {self.statement(bloom)}")
         if names:
             facts.append("Archetypes: " + ", ".join(names))
-        if f.one(iri, ns.OWL + "deprecated") in ("true", "1"):
-            successor = f.first_iri(iri, ns.DCT + "isReplacedBy")
-            code = f.one(successor, ns.SKOS + "notation") if successor else None
-            facts.insert(0, f"Deprecated{f'; replaced by {code}' if code else ''}")
         description = f.one(iri, ns.DCT + "description")
         notes = ". ".join(facts) + "."
         return {
             "conceptKeywords": names,
-            "notes": f"{description}\n\n{notes}" if description else notes,
+            "notes": "\n\n".join(p for p in (deprecation_note(f, iri), description, notes) if p),
         }
 
     def capability_links(self, iri: str, titles: Mapping[str, str]) -> list[Json]:
@@ -336,7 +333,8 @@ class _Builder:
         for m in mappings:
             if m.capability not in titles or m.relation not in MAPPING_TYPES:
                 continue
-            target = {"title": m.label or m.target, "identifier": m.target, "uri": m.target}
+            # another framework's concept: its IRI as uri, and a UUID (v5 of it) as every CASE identifier
+            target = {"title": m.label or m.target, "identifier": case_uuid(m.target), "uri": m.target}
             origin = self.node(m.capability, titles[m.capability])
             out.append(self.association(MAPPING_TYPES[m.relation], origin, target, None, "crosswalk"))
         return out

@@ -25,7 +25,15 @@ import pyoxigraph as ox
 from aiskills import namespaces as ns
 from aiskills.errors import InputError
 from aiskills.publishing.case import CrosswalkMapping
-from aiskills.publishing.graph import Facts, bcp47, capabilities, change_date, parent, sections
+from aiskills.publishing.graph import (
+    Facts,
+    bcp47,
+    capabilities,
+    change_date,
+    deprecation_note,
+    parent,
+    sections,
+)
 from aiskills.store.base import Store
 
 Json = dict[str, Any]
@@ -120,7 +128,10 @@ class _Builder:
             "ceasn:competencyText": self.text(label),
             "ceasn:competencyLabel": None if is_cap else self.text(label),
             "ceasn:comment": self.text(
-                f.one(iri, ns.DCT + "description") or f.one(iri, ns.SKOS + "definition")
+                _joined(
+                    deprecation_note(f, iri),
+                    f.one(iri, ns.DCT + "description") or f.one(iri, ns.SKOS + "definition"),
+                )
             ),
             "ceasn:codedNotation": f.one(iri, ns.SKOS + "notation"),
             "ceasn:competencyCategory": self.text("Capability" if is_cap else _kind(f, iri)),
@@ -243,3 +254,7 @@ def store_curricula(store: Store) -> list[Curriculum]:
         if cap:
             taught.add(cap)
     return [Curriculum(iri, *facts[iri], tuple(sorted(teaches[iri]))) for iri in sorted(facts)]
+
+
+def _joined(*parts: str | None) -> str | None:
+    return "\n\n".join(p for p in parts if p) or None

@@ -134,3 +134,13 @@ def bcp47(tag: str) -> str:
     """``en-gb`` as ``en-GB`` (RDF stores may lower-case language tags)."""
     first, *rest = tag.split("-")
     return "-".join([first.lower(), *(p.upper() if len(p) == 2 else p for p in rest)])
+
+
+def deprecation_note(f: Facts, iri: str) -> str | None:
+    """``Deprecated; replaced by 6.1-04.`` (or without a successor) for a withdrawn capability, else None:
+    CASE's notes and CTDL-ASN's comment (which has no deprecation property) say it first."""
+    if f.one(iri, ns.OWL + "deprecated") not in ("true", "1"):
+        return None
+    successor = f.first_iri(iri, ns.DCT + "isReplacedBy")
+    code = f.one(successor, ns.SKOS + "notation") if successor else None
+    return f"Deprecated{f'; replaced by {code}' if code else ''}."
