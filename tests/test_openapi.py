@@ -127,3 +127,20 @@ def test_a_new_api_route_is_described_on_regeneration_from_its_docstring() -> No
     assert added["get"]["summary"] == "The widgets of a thing." and added["get"]["description"] == "Each widget once."
     assert added["get"]["parameters"][0]["name"] == "key"
     assert set(spec["paths"]) == set(json.loads(spec_text())["paths"]) | {"/api/widgets/{key}"}
+
+
+def test_every_read_declares_not_modified_and_every_operation_unavailable() -> None:
+    """What the app answers on every route is described: 304 to a GET whose If-None-Match still holds
+    (every answer of a GET carries an ETag), 503 with Retry-After when the store cannot answer."""
+    from aiskills.web.openapi import spec_text
+
+    spec = json.loads(spec_text())
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            assert "Retry-After" in responses["503"]["headers"], (path, method)
+            assert method != "get" or "304" in responses, path
+    client = APP.test_client()
+    first = client.get("/api/ask/framework-summary")
+    again = client.get("/api/ask/framework-summary", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and "304" in spec["paths"]["/api/ask/{name}"]["get"]["responses"]

@@ -83,12 +83,36 @@ def generate(app: Flask, questions: Iterable[NamedQuery], previous: dict[str, An
     if ASK_PATH in paths:
         paths[ASK_PATH] = {"get": _ask_operation(paths[ASK_PATH]["get"], list(questions))}
     for operations in paths.values():
-        for operation in operations.values():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            for status, answer in _EVERY[method].items():  # what the app answers on every such route
+                responses.setdefault(status, answer)
             for p in operation.get("parameters", []):
                 if p["in"] == "query" and p["name"] == "format":
                     p["schema"] = _format_schema()
     spec["paths"] = paths
     return spec
+
+
+_UNAVAILABLE = {
+    "description": "The store could not answer in time (a query past AISKILLS_QUERY_TIMEOUT) or at all; "
+    "try again after Retry-After seconds.",
+    "headers": {"Retry-After": {"schema": {"type": "string"}, "description": "Seconds to wait."}},
+}
+#: Answers of every operation of a method, from the app's own rules (``_conditional``, the error table).
+_EVERY: dict[str, dict[str, Any]] = {
+    "get": {
+        "304": {
+            "description": "Not modified: the answer is still the one whose ETag the request sent in "
+            "If-None-Match."
+        },
+        "503": _UNAVAILABLE,
+    },
+    "post": {"503": _UNAVAILABLE},
+    "delete": {"503": _UNAVAILABLE},
+    "put": {"503": _UNAVAILABLE},
+    "patch": {"503": _UNAVAILABLE},
+}
 
 
 def _format_schema() -> dict[str, Any]:
