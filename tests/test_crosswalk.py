@@ -107,5 +107,9 @@ def test_release_refuses_a_crosswalk_from_something_that_is_not_a_capability(tmp
     result = CliRunner().invoke(main, ["release", "--version", "2026.1", "--date", "2026-03-01",
                                        "--out", str(tmp_path / "out"), "--crosswalk", str(bad)])
     assert result.exit_code == 2
-    assert "bad.sssom.tsv: maps 1 subject(s) that are not capabilities" in result.output
-    assert "capability/99-99" in result.output
+    line = (HEADER + COLUMNS).count("\n") + 1
+    assert f"line {line}, column subject_id: <https://w3id.org/aiskills/id/capability/99-99> is not a " \
+           "capability of the framework" in result.output
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    checked = CliRunner().invoke(main, ["crosswalk", "validate", str(bad)])  # said ok before the release refused
+    assert checked.exit_code == 1 and f"line {line}, column subject_id" in checked.output

@@ -1194,14 +1194,27 @@ def crosswalk() -> None:
 @click.argument(
     "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-def crosswalk_validate(files: tuple[Path, ...]) -> None:
-    """Check SSSOM TSV files; each problem is named with its line and column and the fix (exit 1)."""
-    from aiskills.crosswalk import CrosswalkError, read_sssom
+@click.option(
+    "--framework",
+    "framework_file",
+    type=click.Path(exists=True, path_type=Path),
+    help="The framework whose capabilities the mappings' subjects must be (a template, an RDF file or a "
+    "release folder); the bundled framework by default.",
+)
+def crosswalk_validate(files: tuple[Path, ...], framework_file: Path | None) -> None:
+    """Check SSSOM TSV files, and that every mapping's subject is a capability of the framework; each
+    problem is named with its line and column and the fix (exit 1)."""
+    from aiskills.crosswalk import CrosswalkError, check_subjects, read_sssom
+    from aiskills.framework import bundle
+    from aiskills.framework.model import capability_rows
 
+    triples = _framework_file(framework_file)[0] if framework_file else bundle.framework().triples
+    capabilities = {ns.capability_iri(r.notation) for r in capability_rows(triples)}
     worst = 0
     for path in files:
         try:
             ms = read_sssom(path)
+            check_subjects(ms, capabilities, str(path))
         except CrosswalkError as exc:
             click.echo(f"{exc}")
             worst = 1

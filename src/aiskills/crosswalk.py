@@ -15,7 +15,7 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -101,6 +101,7 @@ class Mapping:
     author_id: tuple[str, ...] = ()
     mapping_date: str | None = None
     comment: str | None = None
+    line: int | None = field(default=None, compare=False)  # where the file has it, when read from one
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,23 @@ class CrosswalkError(ProblemsError):
 
     def __init__(self, source: str, problems: Sequence[Problem]) -> None:
         super().__init__(source, problems, " in the SSSOM file; nothing was loaded")
+
+
+def check_subjects(ms: MappingSet, capabilities: Collection[str], source: str) -> None:
+    """Every mapping's subject is a capability of the framework (``capabilities``, their IRIs); a
+    ``CrosswalkError`` naming the line of each that is not."""
+    problems = [
+        Problem(
+            m.line or 0,
+            "subject_id",
+            f"<{m.subject_id}> is not a capability of the framework",
+            "use a capability's IRI or CURIE, e.g. https://w3id.org/aiskills/id/capability/6.1-03",
+        )
+        for m in ms.mappings
+        if m.subject_id not in capabilities
+    ]
+    if problems:
+        raise CrosswalkError(source, problems)
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -396,6 +414,7 @@ def _row(n: int, r: dict[str, str], prefixes: dict[str, str], problems: list[Pro
         tuple(authors),
         when,
         r.get("comment") or None,
+        n,
     )
 
 
