@@ -248,3 +248,25 @@ def test_csv_export_defuses_formula_like_cells_and_reads_them_back_exactly(tmp_p
     back = read_template(again, section_codes(bundle.structure()))
     assert [r.cells() for r in back] == [r.cells() for r in rows]
     assert back[1].statement == rows[1].statement == "=quoted on purpose"  # a CSV's ' before = is the escape
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    # blank rows above the header: read, and rows numbered as the spreadsheet shows them
+    ("\n\n" + ",".join(COLUMNS) + "\n" + ",".join(GOOD[:2]) + ",9," + ",".join(GOOD[3:]) + "\n",
+     "row 4, column level: '9' is not a knowledge level"),
+    # a title above the header: where the header is, and what to delete
+    ("Our framework,,\n\n" + ",".join(COLUMNS) + "\n" + ",".join(GOOD) + "\n",
+     ("row 1: missing column(s) notation, statement, level, domain, archetypes (the header is row 3: delete "
+      "the rows above it (row 1 to 2)")),
+    # a spreadsheet set to a region whose list separator is ';'
+    (";".join(COLUMNS) + "\n" + ";".join(GOOD) + "\n", "separates its columns with ';'"),
+])
+def test_spreadsheet_exports_as_they_come_are_read_or_refused_with_the_cause(tmp_path: Path, content: str,
+                                                                           says: str) -> None:
+    """The framework template gets the same reading of spreadsheet exports as a curriculum: it read
+    row 1 as the header whatever it held, and named no cause."""
+    path = tmp_path / "fw.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_template(path, section_codes(bundle.structure()))
+    assert says in str(caught.value), str(caught.value)

@@ -125,21 +125,23 @@ def read_template(path: Path, sections: Iterable[str]) -> list[CapabilityRow]:
 
 
 def parse_cells(table: Sequence[Sequence[str]], sections: Iterable[str], source: str) -> list[CapabilityRow]:
-    """Rows from a table of cells whose first row is the header."""
-    if not table:
+    """Rows from a table of cells whose first row that is not blank is the header (``table[i]`` is the
+    spreadsheet's row ``i + 1``, and every row named is the one the spreadsheet shows)."""
+    top = next((i for i, r in enumerate(table) if any(str(c or "").strip() for c in r)), None)
+    if top is None:
         raise InputError(
             "the file is empty", source=source, fix="start from ontology/templates/framework-template.csv"
         )
-    header = [_column_name(h) for h in table[0]]
+    header = [_column_name(h) for h in table[top]]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise InputError(
             f"missing column(s) {', '.join(missing)}",
             source=source,
-            place="row 1",
-            fix="the header row must name: " + ", ".join(COLUMNS),
+            place=f"row {top + 1}",
+            fix=_header_fix(table, top, header),
         )
-    _check_header(table[0], header, source)
+    _check_header(table[top], header, source, top + 1)
     index = {
         name: header.index(name)
         for name in (*COLUMNS, *LABEL_COLUMNS, *DEPRECATION_COLUMNS, CTID_COLUMN)
@@ -150,7 +152,7 @@ def parse_cells(table: Sequence[Sequence[str]], sections: Iterable[str], source:
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     seen_ctids: dict[str, int] = {}
-    for n, cells in enumerate(table[1:], start=2):
+    for n, cells in enumerate(table[top + 1 :], start=top + 2):
         record = {
             name: (cells[i].strip() if i < len(cells) and cells[i] is not None else "")
             for name, i in index.items()
@@ -203,7 +205,21 @@ def _column_name(cell: object) -> str:
     return re.sub(r"[\s\-]+", "_", str(cell or "").strip().lower())
 
 
-def _check_header(cells: Sequence[object], header: Sequence[str], source: str) -> None:
+def _header_fix(table: Sequence[Sequence[str]], top: int, header: Sequence[str]) -> str:
+    """How to fix a header that lacks columns: the ';' of a regional CSV export, or a title above the
+    real header row (found in the next rows)."""
+    if any(";" in h for h in header):
+        return (
+            "the file separates its columns with ';' (a spreadsheet set to a region that does): export it "
+            "as CSV with commas (Excel: 'CSV UTF-8 (Comma delimited)')"
+        )
+    for i in range(top + 1, min(len(table), top + 21)):
+        if all(c in [_column_name(h) for h in table[i]] for c in REQUIRED):
+            return f"the header is row {i + 1}: delete the rows above it (row {top + 1} to {i}), which are not part of the table"
+    return "the header row must name: " + ", ".join(COLUMNS)
+
+
+def _check_header(cells: Sequence[object], header: Sequence[str], source: str, row: int = 1) -> None:
     """Refuse a column named twice or a column no template has, which would otherwise be dropped
     without a word (a misspelt ``alt_label`` losing every label)."""
     problems = []
@@ -214,12 +230,12 @@ def _check_header(cells: Sequence[object], header: Sequence[str], source: str) -
         if name in header[:i]:
             first = _letter(header.index(name))
             problems.append(
-                Problem(1, column, f"names {name} again (column {first})", "delete one of the two")
+                Problem(row, column, f"names {name} again (column {first})", "delete one of the two")
             )
         elif name not in ALL_COLUMNS:
             near = difflib.get_close_matches(name, ALL_COLUMNS, n=1, cutoff=0.6)
             hint = f"rename it to {near[0]}" if near else "rename it to one of " + ", ".join(ALL_COLUMNS)
-            problems.append(Problem(1, column, "is not a template column", f"{hint}, or delete the column"))
+            problems.append(Problem(row, column, "is not a template column", f"{hint}, or delete the column"))
     if problems:
         raise TemplateError(source, problems)
 
