@@ -237,6 +237,31 @@ def test_chosen_suggestions_are_filled_into_the_file_in_its_own_format(fmt: str)
     assert "outcome-alignment" not in report.rules()
 
 
+def test_the_json_fill_changes_only_the_chosen_alignments_and_keeps_the_file_s_layout() -> None:
+    """A JSON file comes back as it was written (one-line lists, its indentation, its key order), with
+    only the chosen outcomes' ``alignedTo`` changed or added; it had been re-serialised whole."""
+    import difflib
+
+    doc = unaligned()
+    doc["modules"][0]["learningOutcomes"][0]["alignedTo"] = ["6-01"]
+    text = json.dumps(doc, indent=4).replace('[\n                        "6-01"\n                    ]', '["6-01"]')
+    data = ("\ufeff" + text + "\n").encode("utf-8")
+    submission = read_bytes(data, "c.json")
+    first, last = so.outcomes(submission)[0], so.outcomes(submission)[-1]
+    assert "alignedTo" not in doc["modules"][1]["learningOutcomes"][-1]
+    filled = fill(data, submission, {first.key: ["6-02"], last.key: ["3.2-09"]}, CODES)
+    assert filled.startswith("\ufeff".encode()) and json.loads(filled.decode("utf-8-sig"))
+    changed = [line for line in difflib.unified_diff(data.decode().splitlines(), filled.decode().splitlines(),
+                                                     lineterm="", n=0) if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    assert changed[:2] == ['-                    "alignedTo": ["6-01"]', '+                    "alignedTo": ["6-01", "6-02"]']
+    # added after the outcome's last member (which gets its comma), at the members' indentation
+    assert changed[-1] == "+" + " " * 20 + '"alignedTo": ["3.2-09"]'
+    assert changed[-3].startswith("-" + " " * 20) and changed[-2] == "+" + changed[-3][1:] + ","
+    assert len(changed) == 5
+    again = so.outcomes(read_bytes(filled, "c.json"))
+    assert again[0].aligned == ["6-01", "6-02"] and again[-1].aligned == ["3.2-09"]
+
+
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_the_fill_writes_the_row_the_report_names_with_blank_rows_above_the_header(fmt: str) -> None:
     """Two blank rows above the header: the report names the last outcome's row as the sheet shows

@@ -154,20 +154,75 @@ def _sheet(book: Any) -> Any:
 def _json(
     data: bytes, submission: Submission, by_node: dict[str, Outcome], chosen: dict[str, list[str]]
 ) -> bytes:
-    doc = json.loads(data.decode("utf-8-sig"))
+    """The file's own text with each chosen outcome's ``alignedTo`` written in place (or added after its
+    last member): the rest of the file, its layout included, stays as it was."""
+    text = data.decode("utf-8-sig")
+    doc = json.loads(text)
+    spans: dict[tuple[str | int, ...], tuple[int, int]] = {}
+    _json_spans(text, 0, (), spans)
+    edits: list[tuple[int, int, str]] = []
     for node, codes in chosen.items():
         place = by_node[node].place
         found = _PATH.match(place.json_path or "") if place else None
         if found is None or not codes:
             continue
-        outcome = doc["modules"][int(found[1])]["learningOutcomes"][int(found[2])]
-        have = outcome.get("alignedTo") or []
+        at: tuple[str | int, ...] = ("modules", int(found[1]), "learningOutcomes", int(found[2]))
+        have = doc["modules"][at[1]]["learningOutcomes"][at[3]].get("alignedTo") or []
         if isinstance(have, str):
             have = [p.strip() for p in have.split(";") if p.strip()]
         elif not isinstance(have, list):
             have = [have]
-        outcome["alignedTo"] = list(dict.fromkeys([*have, *codes]))
-    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        value = json.dumps(list(dict.fromkeys([*have, *codes])), ensure_ascii=False)
+        if (*at, "alignedTo") in spans:
+            start, end = spans[(*at, "alignedTo")]
+            edits.append((start, end, value))
+        else:  # after the outcome's last member, on a line of its own when the members are on lines
+            start, end = spans[at]
+            inside = text[start + 1 : end - 1]
+            last = start + 1 + len(inside.rstrip())
+            lead = re.search(r"\n[ \t]*(?=\S)", inside)
+            joint = lead.group(0) if lead else " "
+            comma = "," if inside.strip() else ""
+            edits.append((last, last, f'{comma}{joint}"alignedTo": {value}'))
+    for start, end, value in sorted(edits, reverse=True):
+        text = text[:start] + value + text[end:]
+    bom = "\ufeff" if data.startswith(b"\xef\xbb\xbf") else ""
+    return (bom + text).encode("utf-8")
+
+
+_WS = re.compile(r"[ \t\n\r]*")
+_SCALAR = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null")
+
+
+def _json_spans(
+    text: str, i: int, path: tuple[str | int, ...], spans: dict[tuple[str | int, ...], tuple[int, int]]
+) -> int:
+    """Record where each value of a valid JSON text starts and ends, by its path; the index past it."""
+    i = _WS.match(text, i).end()  # type: ignore[union-attr]
+    start, c = i, text[i]
+    if c in "{[":
+        close, i, n = ("}" if c == "{" else "]"), i + 1, 0
+        while True:
+            i = _WS.match(text, i).end()  # type: ignore[union-attr]
+            if text[i] == close:
+                i += 1
+                break
+            if c == "{":
+                key, i = json.decoder.scanstring(text, i + 1)  # type: ignore[attr-defined]
+                i = _WS.match(text, i).end() + 1  # type: ignore[union-attr]  # past the ':'
+                i = _json_spans(text, i, (*path, key), spans)
+            else:
+                i = _json_spans(text, i, (*path, n), spans)
+                n += 1
+            i = _WS.match(text, i).end()  # type: ignore[union-attr]
+            if text[i] == ",":
+                i += 1
+    elif c == '"':
+        i = json.decoder.scanstring(text, i + 1)[1]  # type: ignore[attr-defined]
+    else:
+        i = _SCALAR.match(text, i).end()  # type: ignore[union-attr]
+    spans[path] = (start, i)
+    return i
 
 
 def _rdf(
