@@ -149,12 +149,34 @@ def test_token_new_prints_the_secret_once_and_stores_its_hash(tmp_path: Path) ->
     ("RESULT_MAX_ROWS", "1e3", "AISKILLS_RESULT_MAX_ROWS must be a whole number, not '1e3'"),
     ("UPLOAD_MAX_BYTES", "10MB", "AISKILLS_UPLOAD_MAX_BYTES must be a whole number, not '10MB'"),
     ("DROPDOWN_MAX", "many", "AISKILLS_DROPDOWN_MAX must be a whole number, not 'many'"),
-    ("DROPDOWN_MAX", "-1", "AISKILLS_DROPDOWN_MAX must be 0 or more, not -1 (0: the form never lists curricula)"),
+    ("DROPDOWN_MAX", "-1",
+     "AISKILLS_DROPDOWN_MAX must be 0 or more and at most 1e+12, not '-1' (0: the form never lists curricula)"),
+    # out of range: each refused at start, where it had been used (inf and 1e10 seconds overflowed the
+    # deadline in every worker, which then restarted for ever; -1 answered every query 503)
+    ("QUERY_TIMEOUT", "inf", "AISKILLS_QUERY_TIMEOUT must be more than 0 and at most 1e+06, not 'inf'"),
+    ("QUERY_TIMEOUT", "1e10", "AISKILLS_QUERY_TIMEOUT must be more than 0 and at most 1e+06, not '1e10'"),
+    ("QUERY_TIMEOUT", "-1", "AISKILLS_QUERY_TIMEOUT must be more than 0 and at most 1e+06, not '-1'"),
+    ("TIMEOUT", "nan", "AISKILLS_TIMEOUT must be more than 0 and at most 1e+06, not 'nan'"),
+    ("QUERY_MAX_LENGTH", "-3", "AISKILLS_QUERY_MAX_LENGTH must be more than 0 and at most 1e+12, not '-3'"),
+    ("UPLOAD_MAX_BYTES", "-1", "AISKILLS_UPLOAD_MAX_BYTES must be more than 0 and at most 1e+12, not '-1'"),
+    ("RESULT_MAX_ROWS", "0", "AISKILLS_RESULT_MAX_ROWS must be more than 0 and at most 1e+12, not '0'"),
 ])
 def test_a_malformed_number_setting_names_the_variable_and_the_value(name: str, value: str, says: str) -> None:
     with pytest.raises(ConfigError) as caught:
         Settings.from_env({f"AISKILLS_{name}": value})
     assert str(caught.value) == says
+
+
+def test_a_variable_that_names_no_setting_is_named_with_the_setting_it_likely_means(tmp_path: Path) -> None:
+    """A typo (AISKILLS_QUERY_TIMOUT) was ignored without a word; the command line now warns."""
+    from aiskills.config import unknown_names
+
+    env = {"AISKILLS_QUERY_TIMOUT": "5", "AISKILLS_STORE": "x", "AISKILLS_COLOUR": "blue", "HOME": "/"}
+    assert unknown_names(env) == ["AISKILLS_COLOUR", "AISKILLS_QUERY_TIMOUT (AISKILLS_QUERY_TIMEOUT?)"]
+    result = CliRunner().invoke(main, ["info", "--store", str(tmp_path / "s")], env={"AISKILLS_QUERY_TIMOUT": "5"})
+    assert result.exit_code == 0
+    warning = "aiskills: warning: AISKILLS_QUERY_TIMOUT (AISKILLS_QUERY_TIMEOUT?) is not a setting"
+    assert warning in result.output + (result.stderr or "")
 
 
 def test_number_settings_are_read_as_numbers() -> None:
@@ -163,3 +185,22 @@ def test_number_settings_are_read_as_numbers() -> None:
                                   "AISKILLS_DROPDOWN_MAX": "0"})
     assert (settings.timeout, settings.query_timeout, settings.result_max_rows, settings.upload_max_bytes,
             settings.dropdown_max) == (2.5, 7.0, 10, 2048, 0)
+
+
+def test_tokens_file_mistakes_are_named_with_the_real_path_and_cause(tmp_path: Path) -> None:
+    """A missing folder was a traceback, a missing file's fix said ``{path}``, and an empty file was
+    reported as no token set at all."""
+    runner = CliRunner()
+    nowhere = tmp_path / "no" / "tokens.tsv"
+    made = runner.invoke(main, ["token", "new", "editors", "--file", str(nowhere)])
+    assert made.exit_code == 2 and f"the folder {nowhere.parent} does not exist" in made.output
+    assert "Traceback" not in made.output and not nowhere.parent.exists()
+    with pytest.raises(ConfigError) as missing:
+        Settings.from_env({"AISKILLS_TOKENS_FILE": str(tmp_path / "absent.tsv")})
+    assert f"--file {tmp_path / 'absent.tsv'}`" in str(missing.value) and "{path}" not in str(missing.value)
+    empty = tmp_path / "empty.tsv"
+    empty.write_text("")
+    with pytest.raises(ConfigError, match="the tokens file holds no token"):
+        Settings.from_env({"AISKILLS_TOKENS_FILE": str(empty), "AISKILLS_READS": "closed"})
+    assert runner.invoke(main, ["token", "new", "editors", "--file", str(empty)]).exit_code == 0  # fills it
+    assert Settings.from_env({"AISKILLS_TOKENS_FILE": str(empty)}).tokens[0].name == "editors"

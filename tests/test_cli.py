@@ -157,3 +157,22 @@ def test_asking_an_empty_store_says_to_load_the_framework(runner: CliRunner, env
     result = runner.invoke(main, ["ask", "curricula-for-archetype", "-p", "archetype=User"])
     assert result.exit_code == 2
     assert "the store holds no archetypes" in result.output and "aiskills load" in result.output
+
+
+def test_serve_refuses_a_port_in_use_and_a_host_it_cannot_find(runner: CliRunner, env: Path) -> None:
+    """A port something listens on is refused before anything starts (granian's workers would share it
+    with that listener and split the requests); an unknown host and an out-of-range port are one-line
+    errors (they were tracebacks)."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy = runner.invoke(main, ["serve", "--port", str(port)])
+    assert busy.exit_code == 2 and f"port {port} on 127.0.0.1 is in use" in busy.output
+    assert "Traceback" not in busy.output and not env.exists()  # refused before the store was touched
+    nowhere = runner.invoke(main, ["serve", "--host", "no-such-host.invalid", "--port", "8000"])
+    assert nowhere.exit_code == 2 and "--host no-such-host.invalid: not an address" in nowhere.output
+    far = runner.invoke(main, ["serve", "--port", "70000"])
+    assert far.exit_code == 2 and "70000 is not in the range" in far.output

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -15,7 +16,7 @@ import click
 import pyoxigraph as ox
 
 from aiskills import namespaces as ns
-from aiskills.config import Settings
+from aiskills.config import Settings, unknown_names
 from aiskills.errors import AiskillsError
 from aiskills.output import rows_csv, table_csv, table_json, table_text
 from aiskills.rdf import EXPORT_FORMATS, format_named, read_triples, serialize
@@ -40,6 +41,8 @@ def settings_from_env(**overrides: Any) -> Settings:
     """``Settings.from_env`` with the command's ``--backend``, when given."""
     ctx = click.get_current_context(silent=True)
     backend = ctx.meta.get("aiskills.backend") if ctx is not None else None
+    for name in unknown_names(os.environ):  # a typo would otherwise be ignored without a word
+        click.echo(f"aiskills: warning: {name} is not a setting (see the README's settings)", err=True)
     return Settings.from_env(backend=backend, **overrides)
 
 
@@ -462,8 +465,10 @@ def restore(source: Path, store_dir: Path | None, endpoint: str | None) -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="An IP address or a host name (localhost)."
+)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option(
     "--workers",
     default=2,
@@ -496,6 +501,7 @@ def serve(
     bundled framework is loaded first. While it runs, other aiskills commands on the same store go
     through it."""
     settings = settings_from_env(store_path=store_dir, endpoint=endpoint, load_bundled_on_start=True)
+    host = _free_address(host, port)
     remote = backend_of(settings) == "sparql"
     where = settings.endpoint if remote else settings.store_path
     engine = None if remote else _start_engine(settings)
@@ -509,6 +515,36 @@ def serve(
             except subprocess.TimeoutExpired:
                 engine.kill()
                 engine.wait()
+
+
+def _free_address(host: str, port: int) -> str:
+    """``host`` as the IP address to listen on (``localhost`` resolved), once nothing listens on ``port``
+    there: the server's workers share their port with any process that allows it (``SO_REUSEPORT``), so
+    a second server, or a crashed one's workers, would otherwise split the requests with this one."""
+    import socket
+
+    try:
+        family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        raise CliError(
+            f"--host {host}: not an address or a host name this machine knows ({exc.strerror})"
+        ) from None
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a stopped server's TIME_WAIT is free
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            import errno
+
+            if exc.errno == errno.EADDRINUSE:
+                raise CliError(
+                    f"port {port} on {host} is in use ({exc.strerror}): stop what listens there "
+                    "(another aiskills serve?), or choose another --port"
+                ) from None
+            raise CliError(
+                f"cannot listen on port {port} of {host} ({exc.strerror}): choose another --port"
+            ) from None
+    return str(address[0])
 
 
 def _serve(
@@ -1012,12 +1048,18 @@ def token_new(name: str, scope: str, path: Path) -> None:
             source="NAME",
             fix="e.g. aiskills token new editor-team --file tokens.tsv",
         )
-    existing = read_tokens_file(path) if path.exists() else ()
+    existing = read_tokens_file(path) if path.exists() and path.stat().st_size else ()
     if any(t.name == name for t in existing):
         raise InputError(
             f"there is already a token named {name!r}",
             source=str(path),
             fix="choose another name, or remove its line first",
+        )
+    if not path.parent.is_dir():
+        raise InputError(
+            f"the folder {path.parent} does not exist",
+            source=str(path),
+            fix=f"create it first (mkdir -p {path.parent}), or name a file in a folder that exists",
         )
     secret = secrets.token_urlsafe(32)
     made = Token.from_secret(name, secret, scope)

@@ -49,7 +49,7 @@ def read_tokens_file(path: Path) -> tuple[Token, ...]:
     except OSError as exc:
         raise ConfigError(
             f"{path}: cannot read the tokens file ({exc.strerror}); "
-            "create it with `aiskills token new NAME --file {path}`"
+            f"create it with `aiskills token new NAME --file {path}`"
         ) from exc
     tokens = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -67,6 +67,10 @@ def read_tokens_file(path: Path) -> tuple[Token, ...]:
                 "(the SHA-256 of the token), as `aiskills token new` writes"
             )
         tokens.append(Token(parts[0], parts[1], parts[2]))
+    if not tokens:  # an empty file would leave the server without the tokens the operator meant
+        raise ConfigError(
+            f"{path}: the tokens file holds no token; add one with `aiskills token new NAME --file {path}`"
+        )
     return tuple(tokens)
 
 
@@ -74,6 +78,60 @@ def default_store_path(env: Mapping[str, str]) -> Path:
     """``$XDG_DATA_HOME/aiskills/store`` (``~/.local/share/aiskills/store`` by default)."""
     base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "aiskills" / "store"
+
+
+#: The numeric settings: name after ``AISKILLS_``, type, least value, what 0 means (when it may be 0).
+NUMBERS: tuple[tuple[str, type[float | int], float, str], ...] = (
+    ("TIMEOUT", float, 0, ""),  # seconds: more than 0
+    ("QUERY_TIMEOUT", float, 0, ""),
+    ("QUERY_MAX_LENGTH", int, 1, ""),
+    ("RESULT_MAX_ROWS", int, 1, ""),
+    ("UPLOAD_MAX_BYTES", int, 1, ""),
+    ("DROPDOWN_MAX", int, 0, "0: the form never lists curricula"),
+    ("ANSWER_CACHE_MB", int, 0, "0: every query is evaluated"),
+)
+#: The largest value a numeric setting takes (rows, bytes; seconds: about 11 days, which a deadline can
+#: still be reckoned from): beyond it a value is a mistake.
+MAX_NUMBER = 1e12
+MAX_SECONDS = 1e6
+#: Every setting's name after ``AISKILLS_`` (the README's table lists them).
+NAMES = frozenset(
+    {n for n, *_ in NUMBERS}
+    | {
+        "STORE",
+        "ENDPOINT",
+        "UPDATE_ENDPOINT",
+        "GRAPH_STORE",
+        "USER",
+        "PASSWORD",
+        "BACKEND",
+        "SPARQL_DIALECT",
+        "CONFORMANCE_DIR",
+        "WRITE_TOKEN",
+        "TOKENS_FILE",
+        "READS",
+        "PUBLIC_BASE",
+    }
+    | {
+        "CHROMIUM",
+        "SCREENSHOTS",
+        "UPDATE_README",
+    }  # the test-suite's own: a browser, screenshots, README figures
+)
+
+
+def unknown_names(env: Mapping[str, str]) -> list[str]:
+    """``AISKILLS_*`` variables that name no setting (a typo is otherwise ignored without a word), each
+    with the setting it most likely means: ``AISKILLS_QUERY_TIMOUT (AISKILLS_QUERY_TIMEOUT?)``."""
+    import difflib
+
+    out = []
+    for key in sorted(k for k in env if k.startswith(ENV_PREFIX)):
+        name = key[len(ENV_PREFIX) :]
+        if name not in NAMES:
+            near = difflib.get_close_matches(name, sorted(NAMES), n=1, cutoff=0.75)
+            out.append(key + (f" ({ENV_PREFIX}{near[0]}?)" if near else ""))
+    return out
 
 
 @dataclass(frozen=True)
@@ -130,29 +188,19 @@ class Settings:
                 raise ConfigError(f"{ENV_PREFIX}{name} must be {what}, not {text!r}") from exc
 
         limits: dict[str, object] = {}
-        for name, kind in (
-            ("TIMEOUT", float),
-            ("QUERY_TIMEOUT", float),
-            ("QUERY_MAX_LENGTH", int),
-            ("RESULT_MAX_ROWS", int),
-            ("UPLOAD_MAX_BYTES", int),
-            ("DROPDOWN_MAX", int),
-            ("ANSWER_CACHE_MB", int),
-        ):
+        for name, kind, low, meaning in NUMBERS:
             value = number(name, kind)
-            if value is not None:
-                limits[name.lower()] = value
-        dropdown = limits.get("dropdown_max")
-        if isinstance(dropdown, int) and dropdown < 0:
-            raise ConfigError(
-                f"{ENV_PREFIX}DROPDOWN_MAX must be 0 or more, not {dropdown} "
-                "(0: the form never lists curricula)"
-            )
-        kept = limits.get("answer_cache_mb")
-        if isinstance(kept, int) and kept < 0:
-            raise ConfigError(
-                f"{ENV_PREFIX}ANSWER_CACHE_MB must be 0 or more, not {kept} (0: every query is evaluated)"
-            )
+            if value is None:
+                continue
+            high = MAX_SECONDS if kind is float else MAX_NUMBER
+            positive = kind is float or low > 0
+            if not (0 < value if kind is float else low <= value) or not value <= high:  # NaN and inf too
+                bound = "more than 0" if positive else "0 or more"
+                raise ConfigError(
+                    f"{ENV_PREFIX}{name} must be {bound} and at most {high:g}, not {get(name)!r}"
+                    + (f" ({meaning})" if meaning else "")
+                )
+            limits[name.lower()] = value
         tokens: tuple[Token, ...] = ()
         if get("WRITE_TOKEN"):
             tokens += (Token.from_secret("default", get("WRITE_TOKEN") or ""),)

@@ -63,8 +63,10 @@ def answer(exc: Exception, render: Renderer | None = None) -> Response:
     a 5xx is logged with its cause."""
     status, headers = status_of(exc)
     message = str(exc)
-    if status >= 500:
-        cause = exc.__cause__ or exc.__context__
+    if isinstance(exc, QueryTimeout):  # the client's query, not a fault of ours: one line, no traceback
+        current_app.logger.warning("%s %s answered %d: %s", request.method, request.path, status, message)
+    elif status >= 500:
+        cause = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
         current_app.logger.error(
             "%s %s answered %d: %s%s",
             request.method,
