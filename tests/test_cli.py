@@ -118,6 +118,9 @@ def test_check_exit_codes(runner: CliRunner, env: Path, tmp_path: Path, bundled_
     (["load", "--endpoint", "http://127.0.0.1:9/sparql"], "http://127.0.0.1:9/sparql"),
 ])
 def test_errors_are_one_line_with_exit_2(runner: CliRunner, env: Path, args: list[str], says: str) -> None:
+    from aiskills.store.embedded import EmbeddedStore
+
+    EmbeddedStore(env).close()  # an empty store: the errors are about the input, not a missing store
     result = runner.invoke(main, args)
     assert result.exit_code == 2, result.output
     assert says in result.output
@@ -154,6 +157,12 @@ def test_ask_with_limit_and_offset_prints_that_page(runner: CliRunner, env: Path
 def test_asking_an_empty_store_says_to_load_the_framework(runner: CliRunner, env: Path) -> None:
     """An empty store has no archetypes to choose from: the error says so and how to fix it, where it
     said "choose one of" with nothing after it."""
+    missing = runner.invoke(main, ["ask", "curricula-for-archetype", "-p", "archetype=User"])
+    assert missing.exit_code == 2 and f"there is no store at {env}: load one with `aiskills load`" in missing.output
+    assert not env.exists()  # a command that only reads makes no store on the way
+    from aiskills.store.embedded import EmbeddedStore
+
+    EmbeddedStore(env).close()  # a store with nothing in it
     result = runner.invoke(main, ["ask", "curricula-for-archetype", "-p", "archetype=User"])
     assert result.exit_code == 2
     assert "the store holds no archetypes" in result.output and "aiskills load" in result.output

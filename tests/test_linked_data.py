@@ -380,3 +380,17 @@ def test_the_aisv_namespace_dereferences_to_a_vocabulary_declaring_every_term_th
         predicates = {t.predicate.value for t in triples if t.subject.value == iri}
         assert {label, comment} <= predicates, f"aisv:{term} lacks a label or a comment"
     assert client.get("/validation", headers={"Accept": "text/html"}).mimetype == "text/html"  # the rules' page
+
+
+def test_a_public_base_the_store_has_no_framework_under_is_said_and_the_pages_still_answer(
+    shared: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The bundled framework (w3id IRIs) served with another AISKILLS_PUBLIC_BASE: the log says the
+    framework is not under it and what to do; the home page answers (it was a 500)."""
+    import logging
+
+    with caplog.at_level(logging.WARNING):
+        app = create_app(Settings(public_base="http://example.org/fw/"), store=shared)
+    assert any("holds no framework under it" in r.getMessage() for r in caplog.records)
+    home = app.test_client().get("/")
+    assert home.status_code == 200 and "Capabilities by domain and archetype" in home.get_data(as_text=True)

@@ -71,9 +71,15 @@ def store_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @contextmanager
-def opened(store_dir: Path | None, endpoint: str | None) -> Iterator[Store]:
-    """Settings from the environment and options, then the store they name."""
+def opened(store_dir: Path | None, endpoint: str | None, *, reads: bool = False) -> Iterator[Store]:
+    """Settings from the environment and options, then the store they name; ``reads``: the command only
+    reads, so an embedded store that is not there is an error, not a new empty store made on the way."""
     settings = settings_from_env(store_path=store_dir, endpoint=endpoint)
+    path = settings.store_path
+    if reads and backend_of(settings) == "embedded" and path is not None and not path.exists():
+        raise CliError(
+            f"there is no store at {path}: load one with `aiskills load` (or name another with --store)"
+        )
     with open_store(settings) as store:
         yield store
 
@@ -149,7 +155,7 @@ def info(store_dir: Path | None, endpoint: str | None) -> None:
     """Summarise what the store holds: graphs, versions and framework counts."""
     from aiskills.queries import load_query
 
-    with opened(store_dir, endpoint) as store:
+    with opened(store_dir, endpoint, reads=True) as store:
         entries = store.catalog()
         if not entries:
             click.echo("the store is empty: run `aiskills load` to load the bundled framework")
@@ -180,7 +186,7 @@ def info(store_dir: Path | None, endpoint: str | None) -> None:
 def query(query: str, fmt: str, union: bool, store_dir: Path | None, endpoint: str | None) -> None:
     """Run a SPARQL SELECT, ASK or CONSTRUCT query given as a file or as text."""
     text = _query_text(query)
-    with opened(store_dir, endpoint) as store:
+    with opened(store_dir, endpoint, reads=True) as store:
         kind = _query_form(text)
         if kind == "ASK":
             click.echo("true" if store.ask(text) else "false")
@@ -243,7 +249,7 @@ def export(fmt: str, which: str, out: Path | None, store_dir: Path | None, endpo
     if fmt == "ctdl-asn":
         _write(_ctdl_asn(store_dir, endpoint), out)
         return
-    with opened(store_dir, endpoint) as store:
+    with opened(store_dir, endpoint, reads=True) as store:
         entries = [e for e in store.catalog(None if which == "all" else {which}) if e.active]
         if not entries:
             raise CliError("nothing to export: the store holds no framework (run `aiskills load` first)")
@@ -258,7 +264,7 @@ def _ctdl_asn(store_dir: Path | None, endpoint: str | None) -> bytes:
     from aiskills.publishing import ctdl
     from aiskills.publishing.case import store_mappings
 
-    with opened(store_dir, endpoint) as store:
+    with opened(store_dir, endpoint, reads=True) as store:
         current = loading.current_framework(store)
         if current is None:
             raise CliError("nothing to export: the store holds no framework (run `aiskills load` first)")
@@ -442,7 +448,7 @@ def dump(out: Path, store_dir: Path | None, endpoint: str | None) -> None:
     """Dump the whole store (every graph, kept versions too) as N-Quads with a checksummed manifest."""
     from aiskills import backup
 
-    with opened(store_dir, endpoint) as store:
+    with opened(store_dir, endpoint, reads=True) as store:
         summary = backup.dump(store, out)
     click.echo(
         f"dumped {summary.graphs} graphs, {summary.triples} triples to {out} (sha256 {summary.sha256})"
@@ -720,7 +726,7 @@ def ask(
             raise CliError(f"--param {item!r}: write KEY=VALUE, e.g. --param archetype=Embedder")
         given[key.strip()] = value
     page = Page.of(limit, offset)
-    with opened(store_dir, endpoint) as store:
+    with opened(store_dir, endpoint, reads=True) as store:
         answer = alignment.ask(store, name, given, page=page)
     if fmt == "json":
         import json
@@ -851,7 +857,7 @@ def curricula_list(fmt: str, store_dir: Path | None, endpoint: str | None) -> No
     from aiskills import curricula
     from aiskills.store.base import Table
 
-    with opened(store_dir, endpoint) as store:
+    with opened(store_dir, endpoint, reads=True) as store:
         rows = curricula.records(store)
     columns = ("curriculum", "title", "provider", "modules", "outcomes", "submitted", "framework")
     table = Table(
@@ -886,7 +892,7 @@ def curricula_show(curriculum: str, fmt: str, store_dir: Path | None, endpoint: 
     """Show one stored curriculum (by its IRI): summary and provenance, or its graph as RDF."""
     from aiskills import curricula
 
-    with opened(store_dir, endpoint) as store:
+    with opened(store_dir, endpoint, reads=True) as store:
         graph = curricula.curriculum_graph(curriculum)
         found = curricula.record(store, graph)
         if found is None:
@@ -1194,7 +1200,7 @@ def _store_sources(
     """The store's ontology (the bundled one if it holds none) and current framework."""
     from aiskills import loading
 
-    with opened(store_dir, endpoint) as store:
+    with opened(store_dir, endpoint, reads=True) as store:
         current = loading.current_framework(store)
         if current is None:
             raise CliError(

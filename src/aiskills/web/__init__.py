@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         from aiskills.loading import load_bundled
 
         load_bundled(store)  # first start on an empty store: serve the bundled framework
+    _check_public_base(app, settings, store)
     from aiskills import alignment
 
     questions = {q.name: q for q in alignment.questions()}  # parsed once: a broken query fails here
@@ -90,6 +91,22 @@ def _no_body_no_type(response: Any) -> Any:
     return response
 
 
+def _check_public_base(app: Flask, settings: Settings, store: Store) -> None:
+    """Say so in the log when the store's framework is not minted under ``AISKILLS_PUBLIC_BASE``: then
+    ``/id/…`` serves none of it and the pages link nowhere."""
+    from aiskills.pages.links import Linker
+
+    framework = Linker(settings.public_base).id_base + "framework"
+    if store.catalog({"framework"}) and not store.ask(f"ASK {{ <{framework}> ?p ?o }}"):
+        app.logger.warning(
+            "AISKILLS_PUBLIC_BASE is %s, but the store holds no framework under it (no <%s>): /id/ serves "
+            "none of the stored framework; load a framework whose IRIs are minted under that base, or unset "
+            "AISKILLS_PUBLIC_BASE",
+            settings.public_base,
+            framework,
+        )
+
+
 def _conditional(response: Any) -> Any:
     """A GET answered in full (not a stream or a file, which tag themselves) is tagged with a digest
     of its bytes (``ETag``; ``/sparql`` brings the one its query process worked out) and must be
@@ -127,7 +144,8 @@ def _template_links(app: Flask) -> None:
     static release renders the same templates with relative file links instead."""
     from flask import request, url_for
 
-    app.jinja_env.globals["href"] = lambda path: request.script_root + path
+    # a resource outside AISKILLS_PUBLIC_BASE has no page here (``Linker.path`` is None): no link target
+    app.jinja_env.globals["href"] = lambda path: request.script_root + path if path is not None else "#"
     app.jinja_env.globals["static_href"] = lambda name: url_for("static", filename=name)
 
 
