@@ -173,6 +173,9 @@ def test_a_variable_that_names_no_setting_is_named_with_the_setting_it_likely_me
 
     env = {"AISKILLS_QUERY_TIMOUT": "5", "AISKILLS_STORE": "x", "AISKILLS_COLOUR": "blue", "HOME": "/"}
     assert unknown_names(env) == ["AISKILLS_COLOUR", "AISKILLS_QUERY_TIMOUT (AISKILLS_QUERY_TIMEOUT?)"]
+    from aiskills.store.embedded import EmbeddedStore
+
+    EmbeddedStore(tmp_path / "s").close()
     result = CliRunner().invoke(main, ["info", "--store", str(tmp_path / "s")], env={"AISKILLS_QUERY_TIMOUT": "5"})
     assert result.exit_code == 0
     warning = "aiskills: warning: AISKILLS_QUERY_TIMOUT (AISKILLS_QUERY_TIMEOUT?) is not a setting"
