@@ -207,3 +207,16 @@ def test_tokens_file_mistakes_are_named_with_the_real_path_and_cause(tmp_path: P
         Settings.from_env({"AISKILLS_TOKENS_FILE": str(empty), "AISKILLS_READS": "closed"})
     assert runner.invoke(main, ["token", "new", "editors", "--file", str(empty)]).exit_code == 0  # fills it
     assert Settings.from_env({"AISKILLS_TOKENS_FILE": str(empty)}).tokens[0].name == "editors"
+
+
+def test_the_known_setting_names_are_the_ones_the_settings_read() -> None:
+    """The names the unknown-variable warning knows are exactly the ones ``Settings.from_env`` reads
+    (plus the test-suite's own), so that no setting is ever warned about as unknown."""
+    import inspect
+    import re
+
+    from aiskills import config
+
+    read = set(re.findall(r'get\("([A-Z_]+)"\)', inspect.getsource(config.Settings.from_env)))
+    read |= {name for name, *_ in config.NUMBERS}
+    assert read == config.NAMES - {"CHROMIUM", "SCREENSHOTS", "UPDATE_README"}
