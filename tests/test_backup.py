@@ -88,3 +88,10 @@ def test_cli_dump_restore(tmp_path: Path) -> None:
     assert back.exit_code == 0 and "restored 2 graphs" in back.output
     missing = runner.invoke(main, ["restore", "--store", b, str(tmp_path)])
     assert missing.exit_code == 2 and "cannot read the dump's manifest" in missing.output
+    # a damaged dump is refused before any store is opened: none is made on the way (it left one)
+    dump_file = tmp_path / "d" / "store.nq"
+    dump_file.write_bytes(dump_file.read_bytes().replace(b"Shaper", b"Shapes", 1))
+    fresh = tmp_path / "new" / "store"
+    damaged = runner.invoke(main, ["restore", "--store", str(fresh), str(tmp_path / "d")])
+    assert damaged.exit_code == 2 and "does not match its manifest's checksum" in damaged.output
+    assert not fresh.exists()

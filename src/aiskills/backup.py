@@ -78,17 +78,25 @@ def write_dump(graphs: Iterable[tuple[CatalogEntry, list[ox.Triple]]], out: Path
     return DumpSummary(len(listed), total, digest)
 
 
-def restore(store: Store, source: Path) -> DumpSummary:
+def verify(source: Path) -> tuple[dict, bool]:  # type: ignore[type-arg]
+    """The dump's manifest, and whether the file was checked whole against its checksums in one pass
+    (a dump as ``dump`` writes it); an ``InputError`` when it is damaged. Asked before a store is
+    opened, a damaged dump leaves no store behind."""
+    manifest = _manifest(source)
+    return manifest, _check_in_one_pass(source / DUMP, manifest)
+
+
+def restore(store: Store, source: Path, verified: tuple[dict, bool] | None = None) -> DumpSummary:  # type: ignore[type-arg]
     """Replace the store's contents with a dump, after checking every checksum.
 
     A dump as ``dump`` writes it (each graph's lines together and sorted) is checked in one pass
     over the file, line by line; an on-disk embedded store with nothing archived then loads it with
     pyoxigraph's bulk loader and swaps it in whole. Any other dump or store takes the general path:
-    parse, check each graph, one ``replace_graphs`` write.
+    parse, check each graph, one ``replace_graphs`` write. ``verified``: what ``verify`` gave, when
+    the caller asked it first.
     """
-    manifest = _manifest(source)
+    manifest, checked = verified or verify(source)  # the file's own checksum: raises when it differs
     path = source / DUMP
-    checked = _check_in_one_pass(path, manifest)  # the file's own checksum: raises when it differs
     if checked and store.can_replace_all() and all(g["active"] for g in manifest["graphs"]):
         store.replace_all(path)
         return _summary(manifest)

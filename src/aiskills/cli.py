@@ -462,8 +462,9 @@ def restore(source: Path, store_dir: Path | None, endpoint: str | None) -> None:
     """Replace the store's contents with a dump, after verifying every checksum."""
     from aiskills import backup
 
+    verified = backup.verify(source)  # a damaged dump is refused before a store is opened (or made)
     with opened(store_dir, endpoint) as store:
-        summary = backup.restore(store, source)
+        summary = backup.restore(store, source, verified)
     click.echo(f"restored {summary.graphs} graphs, {summary.triples} triples from {source}")
 
 
