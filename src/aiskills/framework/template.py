@@ -28,7 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from aiskills.cells import defused, restored
+from aiskills.cells import column_name, defused, header_fix, restored
 from aiskills.errors import InputError, ProblemsError
 
 COLUMNS = ("notation", "statement", "level", "domain", "archetypes", "bloom_level", "description")
@@ -132,14 +132,14 @@ def parse_cells(table: Sequence[Sequence[str]], sections: Iterable[str], source:
         raise InputError(
             "the file is empty", source=source, fix="start from ontology/templates/framework-template.csv"
         )
-    header = [_column_name(h) for h in table[top]]
+    header = [column_name(h) for h in table[top]]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise InputError(
             f"missing column(s) {', '.join(missing)}",
             source=source,
             place=f"row {top + 1}",
-            fix=_header_fix(table, top, header),
+            fix=header_fix(table, top, REQUIRED, missing),
         )
     _check_header(table[top], header, source, top + 1)
     index = {
@@ -198,25 +198,6 @@ def parse_cells(table: Sequence[Sequence[str]], sections: Iterable[str], source:
 
 #: Every column a template may have.
 ALL_COLUMNS = (*COLUMNS, *LABEL_COLUMNS, *DEPRECATION_COLUMNS, CTID_COLUMN)
-
-
-def _column_name(cell: object) -> str:
-    """A header cell as a column name: any case, spaces or hyphens for ``_`` (``Bloom Level``)."""
-    return re.sub(r"[\s\-]+", "_", str(cell or "").strip().lower())
-
-
-def _header_fix(table: Sequence[Sequence[str]], top: int, header: Sequence[str]) -> str:
-    """How to fix a header that lacks columns: the ';' of a regional CSV export, or a title above the
-    real header row (found in the next rows)."""
-    if any(";" in h for h in header):
-        return (
-            "the file separates its columns with ';' (a spreadsheet set to a region that does): export it "
-            "as CSV with commas (Excel: 'CSV UTF-8 (Comma delimited)')"
-        )
-    for i in range(top + 1, min(len(table), top + 21)):
-        if all(c in [_column_name(h) for h in table[i]] for c in REQUIRED):
-            return f"the header is row {i + 1}: delete the rows above it (row {top + 1} to {i}), which are not part of the table"
-    return "the header row must name: " + ", ".join(COLUMNS)
 
 
 def _check_header(cells: Sequence[object], header: Sequence[str], source: str, row: int = 1) -> None:

@@ -5,7 +5,6 @@ submitted curriculum are all read off it; a field added here is added everywhere
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -104,12 +103,6 @@ LIST_KEYS: frozenset[str] = frozenset(f.key for f in FIELDS if f.many)
 def of(owner: Owner) -> tuple[Field, ...]:
     """The fields of one kind of item, in table order."""
     return tuple(f for f in FIELDS if f.owner == owner)
-
-
-def column_name(cell: object) -> str:
-    """A header cell as the column it names: any case, a space or ``-`` for ``_`` (a spreadsheet's
-    ``Aligned capabilities`` is ``aligned_capabilities``)."""
-    return re.sub(r"[\s\-]+", "_", str(cell or "").strip().lower())
 
 
 def predicate(f: Field) -> str | None:

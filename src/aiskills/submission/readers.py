@@ -7,7 +7,6 @@ JSON path) and the fix; anything readable becomes a ``Submission`` for the SHACL
 from __future__ import annotations
 
 import csv
-import difflib
 import io
 import json
 import re
@@ -18,6 +17,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from aiskills import namespaces as ns
+from aiskills.cells import column_name, header_fix
 from aiskills.errors import InputError
 from aiskills.rdf import parse_triples
 from aiskills.resources import data_dir
@@ -354,14 +354,14 @@ def _read_table(rows: Sequence[Sequence[str]], name: str, fmt: str, data: bytes)
     top = next((i for i, r in enumerate(rows) if any(str(c).strip() for c in r)), None)
     if top is None:
         raise SubmissionError("has no header row", source=name, fix="start from the template's header row")
-    header = [fields.column_name(h) for h in rows[top]]
+    header = [column_name(h) for h in rows[top]]
     missing = [c for c in TABLE_COLUMNS if c not in header]
     if missing:
         raise SubmissionError(
             f"missing column(s): {', '.join(missing)}",
             source=name,
             place=f"row {top + 1}",
-            fix=_header_fix(rows, top, header, missing),
+            fix=header_fix(rows, top, TABLE_COLUMNS, missing),
         )
     twice = [c for c in TABLE_COLUMNS if header.count(c) > 1]
     if twice:
@@ -399,31 +399,6 @@ def _read_table(rows: Sequence[Sequence[str]], name: str, fmt: str, data: bytes)
     if spec is None:
         raise SubmissionError("has a header but no rows", source=name, fix="add one row per learning outcome")
     return build(spec, name, fmt, data)
-
-
-def _header_fix(rows: Sequence[Sequence[str]], top: int, header: list[str], missing: list[str]) -> str:
-    """How to fix a header that lacks columns: the ';' of a regional CSV export, a title above the
-    real header (found in the next rows), or the names nearly right."""
-    if any(";" in h for h in header):
-        return (
-            "the file separates its columns with ';' (a spreadsheet set to a region that does): "
-            "export it as CSV with commas (Excel: 'CSV UTF-8 (Comma delimited)')"
-        )
-    for i in range(top + 1, min(len(rows), top + 21)):
-        if all(c in [fields.column_name(h) for h in rows[i]] for c in TABLE_COLUMNS):
-            return (
-                f"the header is row {i + 1}: delete the rows above it (row {top + 1} to {i}), which are not "
-                "part of the table"
-            )
-    near = []
-    for column in missing:
-        close = difflib.get_close_matches(
-            column, [h for h in header if h not in TABLE_COLUMNS], n=1, cutoff=0.7
-        )
-        if close:
-            near.append(f"rename {close[0]!r} to {column}")
-    named = "; ".join(near) + "; " if near else ""
-    return named + "the header row must name: " + ", ".join(TABLE_COLUMNS)
 
 
 Cell = Callable[[str], "Val | None"]  # a cell of the current row by column name

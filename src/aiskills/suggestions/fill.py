@@ -15,8 +15,8 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from aiskills import namespaces as ns
+from aiskills.cells import column_name
 from aiskills.errors import InputError
-from aiskills.submission.fields import column_name
 from aiskills.submission.model import Submission
 from aiskills.submission.readers import TABLE_SHEET
 from aiskills.suggestions.outcomes import Outcome, outcomes
