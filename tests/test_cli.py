@@ -40,6 +40,59 @@ def test_load_then_info_shows_the_framework(runner: CliRunner, env: Path, bundle
     assert "    6 domains" in info and "   11 sub-domains" in info and "    5 archetypes" in info
 
 
+def _current_framework(runner: CliRunner) -> str:
+    """The version `aiskills info` shows as the current framework."""
+    lines = [line.split() for line in _ok(runner, "info").splitlines()]
+    return next(parts[1] for parts in lines if parts[:1] == ["framework"] and parts[2] == "current")
+
+
+def test_load_keeps_an_imported_later_framework_current(runner: CliRunner, env: Path, tmp_path: Path) -> None:
+    """`make serve` runs `aiskills load` at every start: it must not put the bundled 2026.1 back over a
+    2026.2 the editor imported, and says how to do so when that is what is wanted."""
+    _ok(runner, "load")
+    _ok(runner, "framework", "export", "--out", str(tmp_path / "fw.csv"))
+    _ok(runner, "framework", "import", str(tmp_path / "fw.csv"), "--version", "2026.2")
+    assert _current_framework(runner) == "2026.2"
+    out = _ok(runner, "load")
+    assert "loaded ontology" in out and "loaded framework" not in out
+    assert "kept framework 2026.2 current" in out and "aiskills load --make-current" in out
+    assert _current_framework(runner) == "2026.2"
+    out = _ok(runner, "load", "--make-current")
+    assert "loaded framework 2026.1" in out and _current_framework(runner) == "2026.1"
+
+
+def test_load_replaces_an_older_framework_with_the_bundled_one(
+    runner: CliRunner, env: Path, tmp_path: Path
+) -> None:
+    """A store whose current framework sorts before the bundled version (an earlier release's) is
+    brought up to the bundled one; the older stays as a kept version."""
+    _ok(runner, "load")
+    _ok(runner, "framework", "export", "--out", str(tmp_path / "fw.csv"))
+    _ok(runner, "framework", "import", str(tmp_path / "fw.csv"), "--version", "2025.9")
+    assert _current_framework(runner) == "2025.9"
+    out = _ok(runner, "load")
+    assert "loaded framework 2026.1" in out and "kept framework" not in out
+    assert _current_framework(runner) == "2026.1"
+    assert "2025.9     kept" in _ok(runner, "info")
+
+
+def test_load_refuses_make_current_with_files(runner: CliRunner, env: Path, tmp_path: Path) -> None:
+    path = tmp_path / "fw.csv"
+    path.write_text("x\n")
+    result = runner.invoke(main, ["load", "--make-current", str(path)])
+    assert result.exit_code == 2 and "--make-current is for the bundled framework" in result.output
+
+
+@pytest.mark.parametrize(
+    ("older", "newer"),
+    [("2026.1", "2026.2"), ("2026.2", "2026.10"), ("2026.1", "2026.1-rc1"), ("9", "10"), ("v1", "v1.1")],
+)
+def test_version_order_is_natural(older: str, newer: str) -> None:
+    from aiskills.loading import version_order
+
+    assert version_order(older) < version_order(newer)
+
+
 def test_query_formats_agree(runner: CliRunner, env: Path) -> None:
     _ok(runner, "load")
     q = ("PREFIX skos: <http://www.w3.org/2004/02/skos/core#> PREFIX ais: <https://w3id.org/aiskills/ontology#> "

@@ -106,21 +106,36 @@ def main() -> None:
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @store_options
-def load(files: tuple[Path, ...], store_dir: Path | None, endpoint: str | None) -> None:
+@click.option(
+    "--make-current",
+    is_flag=True,
+    help="Without FILES: make the bundled framework current even over a later or other version.",
+)
+def load(files: tuple[Path, ...], store_dir: Path | None, endpoint: str | None, make_current: bool) -> None:
     """Load the bundled ontology and framework, or FILES (ontology, framework RDF, or a framework
-    template in CSV/XLSX). Loading is atomic and idempotent."""
+    template in CSV/XLSX). Loading is atomic and idempotent. The bundled framework never demotes a
+    store's current framework of a later or other version (an imported one): that stays current,
+    unless --make-current."""
     from aiskills import loading
 
+    if files and make_current:
+        raise click.UsageError("--make-current is for the bundled framework: a FILE loaded is made current")
     with opened(store_dir, endpoint) as store:
+        kept = None if files or make_current else loading.kept_current(store)
         with _progress("loading") as progress:
             if files:
                 loaded = [loading.load_file(store, p) for p in files]
             else:
-                loaded = loading.load_bundled(store, progress)
+                loaded = loading.load_bundled(store, progress, framework=kept is None)
         for item in loaded:
             click.echo(
                 f"loaded {item.kind} {item.version} ({item.triples} triples) from {item.source} "
                 f"into <{item.graph}>"
+            )
+        if kept is not None:
+            click.echo(
+                f"kept framework {kept} current: the bundled framework is not loaded over it; "
+                "to make the bundled framework current instead, run `aiskills load --make-current`"
             )
 
 

@@ -6,6 +6,7 @@ the same framework version again replaces its graph instead of adding a second c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,9 +108,31 @@ def _framework_entries(store: Store, framework: Framework) -> list[CatalogEntry]
     return [*older, CatalogEntry(framework.graph, "framework", framework.version)]
 
 
-def load_bundled(store: Store, progress: Progress | None = None) -> list[Loaded]:
-    """Load the bundled ontology and framework."""
+def load_bundled(store: Store, progress: Progress | None = None, *, framework: bool = True) -> list[Loaded]:
+    """Load the bundled ontology and framework; with ``framework=False`` the ontology alone (the
+    store's current framework stays as it is: see ``kept_current``)."""
+    if not framework:
+        triples, version = bundle.ontology()
+        return [load_ontology(store, triples, version, "bundled")]
     return load_ontology_and_framework(store, bundle.ontology(), bundle.framework(), "bundled", progress)
+
+
+def kept_current(store: Store) -> str | None:
+    """The version of the store's current framework when loading the bundled one would demote it: it
+    is another version, and one that does not sort before the bundled one (an editor's import, a
+    newer release). ``None`` when the store holds no framework, holds the bundled version, or an older
+    one, which the bundled framework replaces as current (the older stays as a kept version)."""
+    current = next((e.version or "" for e in store.catalog({"framework"}) if e.active), None)
+    bundled = bundle.framework().version
+    if current is None or current == bundled or version_order(current) < version_order(bundled):
+        return None
+    return current
+
+
+def version_order(version: str) -> tuple[tuple[int, int | str], ...]:
+    """A version label's natural order: its runs of digits by number, the rest by text
+    (``2026.2`` < ``2026.10``; ``2026.1`` < ``2026.1-rc1``, so a label with more to it never sorts first)."""
+    return tuple((0, int(run)) if run.isdigit() else (1, run) for run in re.findall(r"\d+|\D+", version))
 
 
 def load_file(store: Store, path: Path) -> Loaded:
