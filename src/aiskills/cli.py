@@ -527,9 +527,12 @@ def serve(
     remote = backend_of(settings) == "sparql"
     where = settings.endpoint if remote else settings.store_path
     engine = None if remote else _start_engine(settings)
+    watch = None if engine is None else _EngineWatch(engine)
     try:
         _serve(settings, host, port, workers, threads, debug, str(where))
     finally:
+        if watch is not None:
+            watch.stopping = True
         if engine is not None:
             engine.terminate()
             try:
@@ -537,6 +540,37 @@ def serve(
             except subprocess.TimeoutExpired:
                 engine.kill()
                 engine.wait()
+    if watch is not None and watch.died is not None:
+        raise CliError(watch.died)
+
+
+class _EngineWatch:
+    """Stops the server when its engine process exits of itself (a crash, the kernel's out-of-memory
+    killer): the web workers could then only answer from the last snapshot, refuse every write, and the
+    command line would find the store free and write where the server never looks. Stopping is the one
+    safe answer; a supervisor (systemd's ``Restart=on-failure``) starts the server again."""
+
+    def __init__(self, engine: subprocess.Popen[bytes]) -> None:
+        import threading
+
+        self.engine = engine
+        self.stopping = False
+        self.died: str | None = None
+        threading.Thread(target=self._wait, name="engine-watch", daemon=True).start()
+
+    def _wait(self) -> None:
+        import signal
+
+        code = self.engine.wait()
+        if self.stopping:
+            return
+        how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
+        self.died = (
+            f"the engine process holding the store {how}: the server stopped, so that nothing answers "
+            "from a store no one writes or writes behind it; start `aiskills serve` again"
+        )
+        click.echo(f"aiskills serve: {self.died}", err=True)
+        os.kill(os.getpid(), signal.SIGTERM)  # granian's own shutdown, as for Ctrl-C
 
 
 def _free_address(host: str, port: int) -> str:
@@ -577,6 +611,10 @@ def _serve(
     remote = backend_of(settings) == "sparql"
 
     def app() -> Any:  # in the worker: it holds no store of its own, only the engine's client
+        if not debug:  # a granian worker ends with its server, even one killed outright (SIGKILL)
+            from aiskills.store.isolated import die_with_parent
+
+            die_with_parent()
         if remote:
             return create_app(replace(settings, load_bundled_on_start=False))
         from aiskills.store.engine import EngineStore
