@@ -68,26 +68,49 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.before_request(guard_reads)
     _template_links(app)
     app.add_url_rule("/favicon.ico", "favicon", lambda: ("", 204))  # browsers ask; nothing to show
-    app.after_request(_security_headers)
-    app.after_request(_conditional)
-    app.after_request(_no_body_no_type)
-    app.after_request(_open_reads)
+    app.after_request(_finish)
     return app
 
 
-def _open_reads(response: Any) -> Any:
-    """Every read (GET, HEAD) may be made from a page of any origin, as ``/sparql`` and CASE allow: a
-    notebook in the browser reads ``/api`` and the IRIs too. Writes need a bearer token, which a
-    cross-origin page cannot send without a preflight, and that is not allowed."""
-    if request.method in ("GET", "HEAD"):
-        response.headers.setdefault("Access-Control-Allow-Origin", "*")
-    return response
+#: On every response, unless its handler set its own: no inline script or framing, no content
+#: sniffing, no referrer leaks.
+SECURITY_HEADERS = (
+    (
+        "Content-Security-Policy",
+        (
+            "default-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; "
+            "base-uri 'none'; form-action 'self'"
+        ),
+    ),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+)
 
 
-def _no_body_no_type(response: Any) -> Any:
-    """A 201 or 204 without a body names no content type (Werkzeug's default is ``text/html``)."""
+def _finish(response: Any) -> Any:
+    """What every response gets, in one step (one hook, and each header's presence read once: a
+    Werkzeug header look-up that misses raises and catches an exception, which every request paid
+    for each header before):
+
+    - every read (GET, HEAD) may be made from a page of any origin, as ``/sparql`` and CASE allow: a
+      notebook in the browser reads ``/api`` and the IRIs too (writes need a bearer token, which a
+      cross-origin page cannot send without a preflight, and that is not allowed);
+    - a 201 or 204 without a body names no content type (Werkzeug's default is ``text/html``);
+    - ``_conditional``;
+    - ``SECURITY_HEADERS``."""
+    headers = response.headers
+    present = {name.lower() for name, _ in headers}
+    reads = request.method in ("GET", "HEAD")
+    if reads and "access-control-allow-origin" not in present:
+        headers.add("Access-Control-Allow-Origin", "*")
     if response.status_code in (201, 204) and response.is_sequence and not response.get_data():
-        response.headers.pop("Content-Type", None)
+        headers.remove("Content-Type")
+    if reads:
+        response = _conditional(response, present)
+    for name, value in SECURITY_HEADERS:
+        if name.lower() not in present:
+            headers.add(name, value)
     return response
 
 
@@ -107,36 +130,19 @@ def _check_public_base(app: Flask, settings: Settings, store: Store) -> None:
         )
 
 
-def _conditional(response: Any) -> Any:
+def _conditional(response: Any, present: set[str]) -> Any:
     """A GET answered in full (not a stream or a file, which tag themselves) is tagged with a digest
     of its bytes (``ETag``; ``/sparql`` brings the one its query process worked out) and must be
     revalidated (``Cache-Control: no-cache``): a client or cache that sends the tag back
     (``If-None-Match``) gets 304 without the body while the answer is the same, and the new answer
-    once a write has changed it."""
-    if (
-        request.method not in ("GET", "HEAD")
-        or response.status_code != 200
-        or response.direct_passthrough
-        or not response.is_sequence
-    ):
+    once a write has changed it. ``present``: the response's header names, in lower case."""
+    if response.status_code != 200 or response.direct_passthrough or not response.is_sequence:
         return response
-    if "ETag" not in response.headers:
+    if "etag" not in present:
         response.add_etag()
-    response.headers.setdefault("Cache-Control", "no-cache")
+    if "cache-control" not in present:
+        response.headers.add("Cache-Control", "no-cache")
     return response.make_conditional(request)
-
-
-def _security_headers(response: Any) -> Any:
-    """On every response: no inline script or framing, no content sniffing, no referrer leaks."""
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; "
-        "base-uri 'none'; form-action 'self'",
-    )
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    return response
 
 
 def _template_links(app: Flask) -> None:
