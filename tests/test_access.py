@@ -52,11 +52,11 @@ def test_settings_hold_only_the_hash_of_a_token() -> None:
 
 def test_several_named_tokens_are_told_apart_by_name_and_scope(tmp_path: Path) -> None:
     settings = Settings.from_env({"AISKILLS_TOKENS_FILE": str(_tokens_file(tmp_path))})
-    assert token_for(settings, f"Bearer {WRITE}") == Token("editors", "write", hash_secret(WRITE))
-    assert token_for(settings, f"bearer {READ}").name == "notebook"  # type: ignore[union-attr]
-    assert token_for(settings, "Bearer not-a-token") is None
-    assert token_for(settings, f"Basic {WRITE}") is None
-    assert token_for(settings, None) is None
+    assert token_for(settings.tokens, f"Bearer {WRITE}") == Token("editors", "write", hash_secret(WRITE))
+    assert token_for(settings.tokens, f"bearer {READ}").name == "notebook"  # type: ignore[union-attr]
+    assert token_for(settings.tokens, "Bearer not-a-token") is None
+    assert token_for(settings.tokens, f"Basic {WRITE}") is None
+    assert token_for(settings.tokens, None) is None
 
 
 @pytest.mark.parametrize("line, says", [
@@ -132,7 +132,7 @@ def test_token_new_prints_the_secret_once_and_stores_its_hash(tmp_path: Path) ->
     secret = made.stdout.strip()
     assert len(secret) >= 40 and secret not in path.read_text()
     settings = Settings.from_env({"AISKILLS_TOKENS_FILE": str(path)})
-    assert token_for(settings, f"Bearer {secret}") == Token("editors", "write", hash_secret(secret))
+    assert token_for(settings.tokens, f"Bearer {secret}") == Token("editors", "write", hash_secret(secret))
     assert path.stat().st_mode & 0o077 == 0  # only the owner may read the hashes
     again = runner.invoke(main, ["token", "new", "editors", "--file", str(path)])
     assert again.exit_code == 2 and "already a token named 'editors'" in again.output
@@ -220,3 +220,54 @@ def test_the_known_setting_names_are_the_ones_the_settings_read() -> None:
     read = set(re.findall(r'get\("([A-Z_]+)"\)', inspect.getsource(config.Settings.from_env)))
     read |= {name for name, *_ in config.NUMBERS}
     assert read == config.NAMES - {"CHROMIUM", "SCREENSHOTS", "UPDATE_README"}
+
+
+def _reads(client: FlaskClient, secret: str) -> int:
+    return client.get("/api/ask/framework-summary", headers={"Authorization": f"Bearer {secret}"}).status_code
+
+
+def test_a_token_added_or_revoked_counts_from_the_next_request_without_a_restart(
+    store: EmbeddedStore, tmp_path: Path
+) -> None:
+    """Revoking had needed a restart of the server, and until then the old token still worked."""
+    path = _tokens_file(tmp_path)
+    client = _client(store, READS="closed", TOKENS_FILE=str(path))
+    assert _reads(client, READ) == 200 and _reads(client, WRITE) == 200
+    runner = CliRunner()
+    revoked = runner.invoke(main, ["token", "revoke", "notebook", "--file", str(path)])
+    assert revoked.exit_code == 0, revoked.output
+    assert "token 'notebook' revoked" in revoked.output and "1 token(s) left" in revoked.output
+    assert _reads(client, READ) == 401 and _reads(client, WRITE) == 200
+    assert path.read_text().startswith("# name scope sha256\n")  # the file's comments stay
+    assert path.stat().st_mode & 0o077 == 0
+    made = runner.invoke(main, ["token", "new", "late", "--scope", "read", "--file", str(path)])
+    assert made.exit_code == 0, made.output
+    assert _reads(client, made.stdout.strip()) == 200
+    unknown = runner.invoke(main, ["token", "revoke", "nobody", "--file", str(path)])
+    assert unknown.exit_code == 2 and "no token named 'nobody'" in unknown.output and "editors, late" in unknown.output
+
+
+def test_a_tokens_file_spoilt_while_serving_grants_nothing_until_fixed(
+    store: EmbeddedStore, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """It fails closed, and the log names the file, the line and the fix."""
+    path = _tokens_file(tmp_path)
+    good = path.read_text()
+    client = _client(store, READS="closed", TOKENS_FILE=str(path))
+    assert _reads(client, WRITE) == 200
+    path.write_text("editors write nothex\n", encoding="utf-8")
+    caplog.set_level(logging.WARNING)
+    assert _reads(client, WRITE) == 401
+    assert f"{path}: line 1" in caplog.text and "none of its tokens is accepted" in caplog.text
+    path.unlink()
+    assert _reads(client, WRITE) == 401
+    path.write_text(good, encoding="utf-8")
+    assert _reads(client, WRITE) == 200 and _reads(client, READ) == 200
+
+
+def test_the_write_token_of_the_environment_stays_when_the_file_changes(store: EmbeddedStore, tmp_path: Path) -> None:
+    path = _tokens_file(tmp_path)
+    client = _client(store, READS="closed", TOKENS_FILE=str(path), WRITE_TOKEN="env-secret-42")
+    assert _reads(client, "env-secret-42") == 200
+    CliRunner().invoke(main, ["token", "revoke", "editors", "--file", str(path)])
+    assert _reads(client, "env-secret-42") == 200 and _reads(client, WRITE) == 401 and _reads(client, READ) == 200

@@ -1130,6 +1130,45 @@ def token_new(name: str, scope: str, path: Path) -> None:
     click.echo(f"token {name!r} ({scope}) added to {path}; its secret is shown only this once", err=True)
 
 
+@token.command("revoke")
+@click.argument("name")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    required=True,
+    help="The tokens file the server reads (AISKILLS_TOKENS_FILE).",
+)
+def token_revoke(name: str, path: Path) -> None:
+    """Remove the token called NAME from the file. A running server reads the file again and refuses
+    the token from its next request on; no restart."""
+    import os
+    import tempfile
+
+    from aiskills.config import read_tokens_file
+    from aiskills.errors import InputError
+
+    tokens = read_tokens_file(path)  # a malformed file is refused as the server would refuse it
+    if not any(t.name == name for t in tokens):
+        names = ", ".join(t.name for t in tokens)
+        raise InputError(f"there is no token named {name!r}", source=str(path), fix=f"the tokens: {names}")
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if line.split("\t", 1)[0] != name]  # comments and blank lines stay
+    left = len(tokens) - 1
+    # written whole beside the file, then renamed over it: a server never reads half a file
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as f:
+            f.writelines(kept)
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    said = f"{left} token(s) left" if left else "no token left: its tokens grant nothing until one is added"
+    click.echo(f"token {name!r} revoked in {path}; {said}", err=True)
+
+
 @token.command("list")
 @click.option("--file", "path", type=click.Path(dir_okay=False, exists=True, path_type=Path), required=True)
 def token_list(path: Path) -> None:

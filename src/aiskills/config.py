@@ -161,6 +161,7 @@ class Settings:
     dropdown_max: int = 500  # the most stored curricula a form offers as a list (more: it asks for one)
     public_base: str = "https://w3id.org/aiskills/"  # the IRI namespace that /id/… and /ontology serve
     tokens: tuple[Token, ...] = ()  # access tokens, hashed (never the secret itself)
+    tokens_file: Path | None = None  # AISKILLS_TOKENS_FILE: a server reads it again when it changes
     reads_open: bool = True  # False: reads need a token too (AISKILLS_READS=closed)
 
     @property
@@ -234,6 +235,7 @@ class Settings:
             dialect=(get("SPARQL_DIALECT") or "").lower() or None,
             conformance_dir=Path(conformance) if conformance else None,
             tokens=tokens,
+            tokens_file=Path(get("TOKENS_FILE") or "") if get("TOKENS_FILE") else None,
             reads_open=reads == "open",
             **limits,  # type: ignore[arg-type]
         )

@@ -11,7 +11,7 @@ from aiskills.config import Settings
 from aiskills.resources import web_dir
 from aiskills.store import Store, open_store
 from aiskills.web.accept import AcceptRequest
-from aiskills.web.auth import guard_reads
+from aiskills.web.auth import Keyring, guard_reads
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> Flask:
@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         "store": store,
         "questions": questions,
         "validators": validators,
+        "keyring": Keyring(settings, app.logger),
     }
 
     from aiskills.web.alignment_pages import alignment_pages

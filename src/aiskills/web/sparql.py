@@ -42,7 +42,7 @@ from aiskills.store.base import QueryResult, Store
 from aiskills.store.binding import mask, query_form, resolve_iris
 from aiskills.store.isolated import QueryTimeout
 from aiskills.web.accept import accepted
-from aiskills.web.auth import REALM, write_refusal, writes_enabled
+from aiskills.web.auth import REALM, current_tokens, write_refusal, writes_enabled
 from aiskills.web.context import settings as _settings
 from aiskills.web.context import store as _store
 from aiskills.web.errors import RETRY_AFTER, status_of
@@ -746,7 +746,9 @@ def service_description() -> Response:
 
 
 def _description(fmt: Format) -> Response:
-    triples = description_triples(request.base_url, _store().dataset(), writes=writes_enabled(_settings()))
+    triples = description_triples(
+        request.base_url, _store().dataset(), writes=writes_enabled(current_tokens())
+    )
     return _response(ox.serialize(triples, format=fmt.rdf), fmt)
 
 
@@ -813,7 +815,7 @@ def query_page(
         headers = dict(reply.headers)
     context["endpoint"] = request.base_url
     context["formats"] = _download_formats(query, reply)
-    context["writes"] = writes_enabled(settings)
+    context["writes"] = writes_enabled(current_tokens())
     html = render_template("sparql.html", **context)
     return Response(html, status=status, headers=headers or {}, content_type="text/html; charset=utf-8")
 

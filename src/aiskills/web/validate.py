@@ -271,14 +271,14 @@ def _storable(checked: Checked, data: bytes, name: str) -> dict[str, object] | N
     they came), the file name, and whether this server takes writes at all."""
     import base64
 
-    from aiskills.web.auth import writes_enabled
+    from aiskills.web.auth import current_tokens, writes_enabled
 
     if not checked.report.conforms:
         return None
     return {
         "data": base64.b64encode(data).decode("ascii"),
         "name": name,
-        "writes": writes_enabled(settings()),
+        "writes": writes_enabled(current_tokens()),
     }
 
 
