@@ -95,3 +95,55 @@ def test_cli_dump_restore(tmp_path: Path) -> None:
     damaged = runner.invoke(main, ["restore", "--store", str(fresh), str(tmp_path / "d")])
     assert damaged.exit_code == 2 and "does not match its manifest's checksum" in damaged.output
     assert not fresh.exists()
+
+
+def _edit(manifest: dict, change: str) -> None:  # type: ignore[type-arg]
+    first = manifest["graphs"][0]
+    if change == "no graph checksum":
+        del first["sha256"]
+    elif change == "graphs not a list":
+        manifest["graphs"] = 5
+    elif change == "triples not a count":
+        first["triples"] = "many"
+    elif change == "no file checksum":
+        del manifest["sha256"]
+    elif change == "graph not an IRI":
+        first["graph"] = "not an iri"
+    elif change == "graph twice":
+        manifest["graphs"].append(dict(first))
+    elif change == "extra not pairs":
+        first["extra"] = [["x y", "z"]]
+    elif change == "active not a flag":
+        first["active"] = "yes"
+    elif change == "graph unlisted":
+        del manifest["graphs"][1]
+
+
+@pytest.mark.parametrize(("change", "says"), [
+    ("no graph checksum", "graph 1 has no sha256"),
+    ("graphs not a list", "has no list of graphs"),
+    ("triples not a count", "graph 1 <https://w3id.org/aiskills/graph/framework/2026.1>: triples 'many' is not a count"),
+    ("no file checksum", "has no sha256 of the dump file"),
+    ("graph not an IRI", "graph 1: graph 'not an iri' is not an IRI"),
+    ("graph twice", "lists graph 3 <https://w3id.org/aiskills/graph/framework/2026.1> twice"),
+    ("extra not pairs", "extra is not a list of [predicate IRI, value] pairs"),
+    ("active not a flag", "active 'yes' is not true or false"),
+    ("graph unlisted", "holds 1 graph(s) its manifest does not list, e.g. <https://w3id.org/aiskills/graph/ontology>"),
+])
+def test_an_edited_manifest_is_refused_by_item_and_field_before_a_store_is_made(
+    tmp_path: Path, change: str, says: str
+) -> None:
+    """Each had been a traceback (KeyError, TypeError, ValueError), or restored what the manifest
+    listed twice as two graphs."""
+    runner = CliRunner()
+    assert runner.invoke(main, ["load", "--store", str(tmp_path / "a")]).exit_code == 0
+    assert runner.invoke(main, ["dump", "--store", str(tmp_path / "a"), "--out", str(tmp_path / "d")]).exit_code == 0
+    path = tmp_path / "d" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    _edit(manifest, change)
+    path.write_text(json.dumps(manifest))
+    fresh = tmp_path / "new" / "store"
+    result = runner.invoke(main, ["restore", "--store", str(fresh), str(tmp_path / "d")])
+    assert result.exit_code == 2, result.output
+    assert says in result.output and "written by `aiskills dump`, unedited" in result.output
+    assert not fresh.exists()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,6 +108,9 @@ def restore(store: Store, source: Path, verified: tuple[dict, bool] | None = Non
             by_graph.setdefault(quad.graph_name.value, []).append(quad.triple)
     except SyntaxError as exc:
         raise InputError(f"the dump is not valid N-Quads: {exc}", source=str(path)) from None
+    unlisted = sorted(set(by_graph) - {g["graph"] for g in manifest["graphs"]})
+    if unlisted:
+        raise _unlisted(path, unlisted)
     contents, entries = [], []
     for g in manifest["graphs"]:
         triples = by_graph.get(g["graph"], [])
@@ -182,8 +186,20 @@ def _check_in_one_pass(path: Path, manifest: dict) -> bool:  # type: ignore[type
         raise _damaged(path)
     if graph is not None:
         seen.append((graph, graph_hash.hexdigest(), count))
+    listed = {e[0] for e in expected}
+    unlisted = [name for name, _, _ in seen if name not in listed]
+    if layout and unlisted:
+        raise _unlisted(path, [name[1:-1] for name in unlisted])
     nonempty = [e for e in expected if e[2]]
     return layout and seen == nonempty
+
+
+def _unlisted(path: Path, graphs: list[str]) -> InputError:
+    return InputError(
+        f"the dump holds {len(graphs)} graph(s) its manifest does not list, e.g. <{min(graphs)}>",
+        source=str(path),
+        fix="restore from a folder written by `aiskills dump`, unedited",
+    )
 
 
 def _manifest(source: Path) -> dict:  # type: ignore[type-arg]
@@ -195,10 +211,78 @@ def _manifest(source: Path) -> dict:  # type: ignore[type-arg]
             source=str(source / MANIFEST),
             fix="restore from a folder written by `aiskills dump`",
         ) from None
-    if manifest.get("format") != FORMAT:
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        given = manifest.get("format") if isinstance(manifest, dict) else None
         raise InputError(
-            f"unknown dump format {manifest.get('format')!r}",
+            f"unknown dump format {given!r}",
             source=str(source / MANIFEST),
             fix=f"this version restores {FORMAT}",
         )
-    return manifest  # type: ignore[no-any-return]
+    _check_manifest(manifest, str(source / MANIFEST))
+    return manifest
+
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_KIND = re.compile(r"[a-z][a-z-]*")
+
+
+def _check_manifest(manifest: dict, where: str) -> None:  # type: ignore[type-arg]
+    """Every field ``write_dump`` writes, of the type it writes, so that an edited or truncated
+    manifest is refused by name (item and field) before anything is read, never a traceback."""
+
+    def bad(what: str) -> InputError:
+        return InputError(
+            f"the manifest {what}",
+            source=where,
+            fix="restore from a folder written by `aiskills dump`, unedited",
+        )
+
+    if not isinstance(manifest.get("sha256"), str) or not _HEX64.fullmatch(manifest["sha256"]):
+        raise bad("has no sha256 of the dump file (64 hexadecimal digits)")
+    graphs = manifest.get("graphs")
+    if not isinstance(graphs, list):
+        raise bad("has no list of graphs (graphs)")
+    seen: set[str] = set()
+    for number, g in enumerate(graphs, start=1):
+        item = f"graph {number}"
+        if not isinstance(g, dict):
+            raise bad(f"{item} is not an object")
+        missing = [
+            k for k in ("graph", "kind", "version", "active", "triples", "sha256", "extra") if k not in g
+        ]
+        if missing:
+            raise bad(f"{item} has no {', '.join(missing)}")
+        if not isinstance(g["graph"], str) or not _is_iri(g["graph"]):
+            raise bad(f"{item}: graph {g['graph']!r} is not an IRI")
+        item = f"graph {number} <{g['graph']}>"
+        if g["graph"] in seen:
+            raise bad(f"lists {item} twice")
+        seen.add(g["graph"])
+        if not isinstance(g["kind"], str) or not _KIND.fullmatch(g["kind"]):
+            raise bad(f"{item}: kind {g['kind']!r} is not a kind of graph")
+        if g["version"] is not None and not isinstance(g["version"], str):
+            raise bad(f"{item}: version {g['version']!r} is not text")
+        if not isinstance(g["active"], bool):
+            raise bad(f"{item}: active {g['active']!r} is not true or false")
+        if not isinstance(g["triples"], int) or isinstance(g["triples"], bool) or g["triples"] < 0:
+            raise bad(f"{item}: triples {g['triples']!r} is not a count")
+        if not isinstance(g["sha256"], str) or not _HEX64.fullmatch(g["sha256"]):
+            raise bad(f"{item}: sha256 {g['sha256']!r} is not 64 hexadecimal digits")
+        extra = g["extra"]
+        if not isinstance(extra, list) or not all(
+            isinstance(e, list)
+            and len(e) == 2
+            and all(isinstance(v, str) for v in e)
+            and _is_iri(e[0])
+            and (not e[1].startswith("<") or _is_iri(e[1][1:-1]))
+            for e in extra
+        ):
+            raise bad(f"{item}: extra is not a list of [predicate IRI, value] pairs")
+
+
+def _is_iri(text: str) -> bool:
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
