@@ -212,3 +212,43 @@ def test_hostile_text_is_kept_as_text(validator: CurriculumValidator) -> None:
     from aiskills.validation.render import as_html
 
     assert "<script>" not in as_html(report)
+
+
+@pytest.mark.parametrize("fmt", TABLES)
+def test_two_outcomes_under_one_id_are_reported_each_on_its_own_row(validator: CurriculumValidator, fmt: str) -> None:
+    """Their values had been merged into one node: the second's Bloom level made a false "not one of the
+    six" on the first's row, and the second outcome was not reported (nor suggested for) at all."""
+    doc = base()
+    first, second = doc["modules"][0]["learningOutcomes"]
+    first["id"] = second["id"] = "https://provider.example/curricula/ai-foundations/outcome/same"
+    first["bloomLevel"], second["bloomLevel"] = "understand", "analyse"
+    second["alignedTo"] = []
+    report = _validate(validator, doc, fmt)
+    assert sorted(r.rule for r in report.results if r.severity == Severity.VIOLATION) == [
+        "duplicate-id", "outcome-alignment"]
+    (missing,) = [r for r in report.results if r.rule == "outcome-alignment"]
+    own = {"json": "$.modules[0].learningOutcomes[1]"}.get(fmt, "row 3, column aligned_capabilities")
+    assert str(missing.location) == own  # the second outcome's own place
+
+
+@pytest.mark.parametrize("fmt", TABLES)
+def test_plain_codes_are_kept_as_ids_under_their_parent(validator: CurriculumValidator, fmt: str) -> None:
+    """A code such as LO1 or MED301 had been dropped (a blank node, a random IRI once stored); it now
+    names the item under its module or curriculum, and a code used twice in one module is a duplicate."""
+    doc = base()
+    doc["modules"][0]["id"] = "MED 301"
+    doc["modules"][0]["learningOutcomes"][0]["id"] = "LO1"
+    doc["modules"][0]["learningOutcomes"][1]["id"] = "LO2"
+    doc["modules"][1]["learningOutcomes"][0]["id"] = "LO1"  # another module: another outcome
+    sub = read_bytes(WRITERS[fmt](doc), f"curriculum.{fmt}")
+    report = validator.validate(sub)
+    assert report.conforms, [r.message for r in report.results]
+    cid = doc["id"]
+    ids = {(t.subject.value, t.object.value) for t in sub.triples if t.predicate.value.endswith("/identifier")}
+    assert ids == {(f"{cid}/module/MED%20301", "MED 301"), (f"{cid}/module/MED%20301/outcome/LO1", "LO1"),
+                   (f"{cid}/module/MED%20301/outcome/LO2", "LO2"), (f"{cid}/module/2/outcome/LO1", "LO1")}
+    doc["modules"][0]["learningOutcomes"][1]["id"] = "LO1"
+    report = _validate(validator, doc, fmt)
+    (dup,) = [r for r in report.results if r.rule == "duplicate-id"]
+    both = {"json": "$.modules[0].learningOutcomes[0].id, $.modules[0].learningOutcomes[1].id"}
+    assert both.get(fmt, "row 2, column outcome_id, row 3, column outcome_id") in dup.message

@@ -151,23 +151,38 @@ class _Builder:
         if v is not None and v.text:
             self.add(s, p, ox.Literal(v.text), v.loc)
 
-    def node(self, given: Val | None, minted: str | None, loc: Location) -> ox.NamedNode | ox.BlankNode:
-        """The item's IRI: the given id, else one minted from its position; records the declaration."""
+    def node(
+        self, given: Val | None, minted: str | None, loc: Location, coded: str | None = None
+    ) -> ox.NamedNode | ox.BlankNode:
+        """The item's IRI: the given id; a given code that is no IRI (``LO1``, ``MED301``) under
+        ``coded`` (its parent's IRI and the kind of item), the code kept as its ``dct:identifier``;
+        else one minted from its position. Records where each id is declared: an id declared twice
+        is reported (``rule:duplicate-id``), and the second item gets a node of its own, so that two
+        items' values are never merged into one (two Bloom levels, say) and each is reported and
+        suggested for on its own row."""
         node: ox.NamedNode | ox.BlankNode | None = None
+        code: Val | None = None
         if given is not None and given.text:
             node = iri_or_none(given.text)
             if node is None:
-                node = ox.BlankNode()
-                self.add(node, m.IDENTIFIER, ox.Literal(given.text), given.loc)
-            else:
-                self.triples.append(ox.Triple(node, m.DECLARED_AT, ox.Literal(str(given.loc))))
+                code = given
+                node = iri_or_none(f"{coded}/{quote(given.text, safe='')}") if coded else None
+            if node is not None:
+                node = self._declare(node, given.loc)
         if node is None and minted:  # declared too: a given id may be another item's minted one
-            node = ox.NamedNode(minted)
-            self.triples.append(ox.Triple(node, m.DECLARED_AT, ox.Literal(str(loc))))
+            node = self._declare(ox.NamedNode(minted), loc)
         if node is None:
             node = ox.BlankNode()
+        if code is not None:
+            self.add(node, m.IDENTIFIER, ox.Literal(code.text), code.loc)
         self.sources.add(node, None, loc)
         return node
+
+    def _declare(self, node: ox.NamedNode, at: Location) -> ox.NamedNode:
+        """``node``, declared at ``at``; for a second declaration, a node of its own for the item."""
+        self.triples.append(ox.Triple(node, m.DECLARED_AT, ox.Literal(str(at))))
+        uses = self.declared[node.value] = self.declared.get(node.value, 0) + 1
+        return node if uses == 1 else ox.NamedNode(f"{node.value}#duplicate-{uses}")
 
 
 def build(spec: CurriculumIn, source: str, fmt: str, data: bytes) -> Submission:
@@ -187,7 +202,7 @@ def build(spec: CurriculumIn, source: str, fmt: str, data: bytes) -> Submission:
     _cells(b, cur, spec, "curriculum")
     base = cur.value if isinstance(cur, ox.NamedNode) else None
     for i, module in enumerate(spec.modules, start=1):
-        _module(b, cur, module, f"{base}/module/{i}" if base else None)
+        _module(b, cur, module, f"{base}/module/{i}" if base else None, f"{base}/module" if base else None)
     return Submission(source, fmt, cur, b.triples, b.sources, hashlib.sha256(data).hexdigest())
 
 
@@ -204,8 +219,10 @@ def _provider(b: _Builder, cur: ox.NamedNode | ox.BlankNode, spec: CurriculumIn)
     b.text(prov, m.LABEL, spec.provider_name)
 
 
-def _module(b: _Builder, cur: ox.NamedNode | ox.BlankNode, spec: ModuleIn, minted: str | None) -> None:
-    mod = b.node(spec.id, minted, spec.loc)
+def _module(
+    b: _Builder, cur: ox.NamedNode | ox.BlankNode, spec: ModuleIn, minted: str | None, coded: str | None
+) -> None:
+    mod = b.node(spec.id, minted, spec.loc, coded)
     b.add(cur, m.HAS_MODULE, mod, spec.loc)
     b.add(mod, m.TYPE, m.MODULE, spec.loc)
     b.text(mod, m.TITLE, spec.title)
@@ -214,7 +231,9 @@ def _module(b: _Builder, cur: ox.NamedNode | ox.BlankNode, spec: ModuleIn, minte
     _cells(b, mod, spec, "module")
     base = mod.value if isinstance(mod, ox.NamedNode) else None
     for j, outcome in enumerate(spec.outcomes, start=1):
-        _outcome(b, mod, outcome, f"{base}/outcome/{j}" if base else None)
+        _outcome(
+            b, mod, outcome, f"{base}/outcome/{j}" if base else None, f"{base}/outcome" if base else None
+        )
 
 
 def _cells(b: _Builder, node: ox.NamedNode | ox.BlankNode, spec: Any, owner: fields.Owner) -> None:
@@ -226,8 +245,10 @@ def _cells(b: _Builder, node: ox.NamedNode | ox.BlankNode, spec: Any, owner: fie
             b.sources.add(node, ox.NamedNode(iri), at)
 
 
-def _outcome(b: _Builder, mod: ox.NamedNode | ox.BlankNode, spec: OutcomeIn, minted: str | None) -> None:
-    out = b.node(spec.id, minted, spec.loc)
+def _outcome(
+    b: _Builder, mod: ox.NamedNode | ox.BlankNode, spec: OutcomeIn, minted: str | None, coded: str | None
+) -> None:
+    out = b.node(spec.id, minted, spec.loc, coded)
     b.add(mod, m.HAS_OUTCOME, out, spec.loc)
     b.add(out, m.TYPE, m.OUTCOME, spec.loc)
     b.text(out, m.STATEMENT, spec.statement)

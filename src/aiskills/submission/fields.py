@@ -60,7 +60,7 @@ FIELDS: tuple[Field, ...] = (
         "id",
         "outcome_id",
         "@id",
-        "IRI of the learning outcome (minted from its position when absent)",
+        "IRI of the learning outcome, or a code such as LO1 (minted from its position when absent)",
     ),
     Field(
         "outcome", "statement", "statement", "outcome_statement", "ais:statement", "what the learner can do"
