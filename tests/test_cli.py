@@ -238,3 +238,44 @@ def test_serve_refuses_a_port_in_use_and_a_host_it_cannot_find(runner: CliRunner
     assert nowhere.exit_code == 2 and "--host no-such-host.invalid: not an address" in nowhere.output
     far = runner.invoke(main, ["serve", "--port", "70000"])
     assert far.exit_code == 2 and "70000 is not in the range" in far.output
+
+
+def _modified(runner: CliRunner) -> str:
+    q = ("PREFIX dct: <http://purl.org/dc/terms/> SELECT ?d WHERE { "
+         "<https://w3id.org/aiskills/id/framework> dct:modified ?d }")
+    return json.loads(_ok(runner, "query", q, "--format", "json"))["rows"][0]["d"]
+
+
+def test_framework_import_dates_the_framework_so_case_and_ctdl_show_the_change(
+    runner: CliRunner, env: Path, tmp_path: Path
+) -> None:
+    """The import had kept the structure's dct:modified: CASE's lastChangeDateTime never moved, so a
+    harvester syncing by date skipped every edit."""
+    import datetime
+
+    _ok(runner, "load")
+    _ok(runner, "framework", "export", "--out", str(tmp_path / "fw.csv"))
+    _ok(runner, "framework", "import", str(tmp_path / "fw.csv"), "--version", "2026.2", "--date", "2026-12-01")
+    assert _modified(runner) == "2026-12-01"
+    _ok(runner, "framework", "import", str(tmp_path / "fw.csv"), "--version", "2026.3")
+    assert _modified(runner) == datetime.date.today().isoformat()
+    bad = runner.invoke(main, ["framework", "import", str(tmp_path / "fw.csv"), "--date", "1 Dec"])
+    assert bad.exit_code == 2 and "'1 Dec' is not a date" in bad.output
+
+
+def test_framework_import_refuses_a_template_that_leaves_out_capabilities(
+    runner: CliRunner, env: Path, tmp_path: Path
+) -> None:
+    """A truncated template had been made current without a word, and 54 capabilities vanished from
+    CASE and the pages; a capability is deprecated, never deleted."""
+    _ok(runner, "load")
+    _ok(runner, "framework", "export", "--out", str(tmp_path / "fw.csv"))
+    lines = (tmp_path / "fw.csv").read_text().splitlines(keepends=True)
+    (tmp_path / "short.csv").write_text("".join(lines[:-3]))
+    for command in (["framework", "import", str(tmp_path / "short.csv"), "--version", "2026.2"],
+                    ["load", str(tmp_path / "short.csv")]):
+        result = runner.invoke(main, command)
+        assert result.exit_code == 2, result.output
+        assert "3 capabilities of the current framework 2026.1 have no row" in result.output
+        assert "nothing was loaded" in result.output and "deprecated = true" in result.output
+        assert _current_framework(runner) == "2026.1"

@@ -18,10 +18,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from aiskills import namespaces as ns
-from aiskills.framework.model import Framework, framework_version
+from aiskills.framework.model import Framework, framework_version, missing_capabilities
 from aiskills.loading import load_ontology_and_framework
 from aiskills.queries import load_group
-from aiskills.rdf import term_value
 from aiskills.resources import data_dir
 from aiskills.store.embedded import EmbeddedStore
 
@@ -71,25 +70,16 @@ def run_checks(
 def removal_check(previous: Sequence[ox.Triple], framework: Sequence[ox.Triple]) -> CheckResult:
     """Every capability of the ``previous`` framework is still in ``framework`` (deprecated if it
     was withdrawn): a capability's IRI keeps resolving, so curricula aligned to it stay readable."""
-    capability = ox.NamedNode(ns.AIS + "Capability")
-    a = ox.NamedNode(ns.RDF + "type")
-    notation = ox.NamedNode(ns.SKOS + "notation")
-
-    def caps(triples: Sequence[ox.Triple]) -> set[str]:
-        return {term_value(t.subject) for t in triples if t.predicate == a and t.object == capability}
-
-    notations = {term_value(t.subject): term_value(t.object) for t in previous if t.predicate == notation}
-    missing = sorted(caps(previous) - caps(framework))
     findings = [
         Finding(
             "removal",
             iri,
-            f"capability {notations.get(iri, iri.rsplit('/', 1)[-1])} was in the "
+            f"capability {code} was in the "
             "previous version and is missing now: keep it, marked owl:deprecated true with "
             "dct:isReplacedBy its successor or ais:noReplacement true (template columns "
             "deprecated = true, replaced_by = a notation or none)",
         )
-        for iri in missing
+        for iri, code in missing_capabilities(previous, framework)
     ]
     return CheckResult("removal", CheckStatus.FAILED if findings else CheckStatus.PASSED, findings)
 

@@ -1009,31 +1009,41 @@ def framework() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the framework graph to this file (format by extension) instead of loading it.",
 )
+@click.option(
+    "--date",
+    "when",
+    metavar="YYYY-MM-DD",
+    default="today",
+    show_default=True,
+    help="The framework's dct:modified: CASE's lastChangeDateTime and CTDL-ASN's dateModified follow it.",
+)
 @store_options
 def framework_import(
     file: Path,
     version: str | None,
     structure: Path | None,
     out: Path | None,
+    when: str,
     store_dir: Path | None,
     endpoint: str | None,
 ) -> None:
     """Turn a framework template (CSV or XLSX, one row per capability) into the framework graph.
 
-    Every bad cell is reported with its row and column; nothing is loaded from a file with errors."""
+    Every bad cell is reported with its row and column; nothing is loaded from a file with errors,
+    nor from one that leaves out a capability of the store's current framework (deprecate it)."""
     from aiskills import loading
     from aiskills.framework import bundle
     from aiskills.rdf import format_of
+    from aiskills.release import release_date
 
+    modified = release_date(when, [])
     if out is not None:
-        struct = bundle.structure(structure)
-        fw = loading.import_template(file, struct, version)
+        fw = loading.import_template(file, bundle.structure(structure), version, modified=modified)
         _write(serialize(fw.triples, format_of(out), ns.PREFIXES), out)
         return
     with opened(store_dir, endpoint) as store:
-        struct = bundle.structure(structure) if structure else loading.current_structure(store)
-        fw = loading.import_template(file, struct, version, loading.known_ctids(store))
-        item = loading.load_framework(store, fw, str(file))
+        given = bundle.structure(structure) if structure else None
+        item = loading.import_into(store, file, given, version, modified)
     click.echo(
         f"imported {file}: framework {item.version}, {item.triples} triples, now current in <{item.graph}>"
     )

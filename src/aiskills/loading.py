@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -21,6 +22,7 @@ from aiskills.framework.model import (
     build_framework,
     capability_rows,
     framework_version,
+    missing_capabilities,
     section_codes,
     structure_only,
 )
@@ -138,8 +140,7 @@ def version_order(version: str) -> tuple[tuple[int, int | str], ...]:
 def load_file(store: Store, path: Path) -> Loaded:
     """Load one file: the ontology, a framework graph (RDF), or a framework template (CSV/XLSX)."""
     if path.suffix.lower() in (".csv", ".xlsx", ".xlsm"):
-        fw = import_template(path, current_structure(store), ctids=known_ctids(store))
-        return load_framework(store, fw, str(path))
+        return import_into(store, path)
     triples = read_triples(path, format_of(path))
     if ox.Triple(_ONTOLOGY, _A, ox.NamedNode(ns.OWL + "Ontology")) in triples:
         return load_ontology(store, triples, bundle.ontology_version(triples, str(path)), str(path))
@@ -175,10 +176,49 @@ def known_ctids(store: Store) -> dict[str, str]:
     return {r.notation: r.ctid for r in capability_rows(framework.triples) if r.ctid} if framework else {}
 
 
+def import_into(
+    store: Store,
+    path: Path,
+    structure: list[ox.Triple] | None = None,
+    version: str | None = None,
+    modified: date | None = None,
+) -> Loaded:
+    """Import a template into the store as its current framework: combined with ``structure`` (default:
+    the current framework's, else the bundled one), dated ``modified`` (default: today; it is the
+    framework's ``dct:modified``, so CASE's ``lastChangeDateTime`` and CTDL-ASN's ``dateModified``
+    move with the edit). Refused when a capability of the current framework is missing from it: a
+    capability is deprecated, never deleted."""
+    current = current_framework(store)
+    fw = import_template(
+        path,
+        structure if structure is not None else current_structure(store),
+        version,
+        known_ctids(store),
+        modified or date.today(),
+    )
+    if current is not None:
+        missing = missing_capabilities(current.triples, fw.triples)
+        if missing:
+            shown = ", ".join(code for _, code in missing[:10]) + (", …" if len(missing) > 10 else "")
+            raise InputError(
+                f"{len(missing)} capabilities of the current framework {current.version} have no row: "
+                f"{shown}; nothing was loaded",
+                source=str(path),
+                fix="a capability is never deleted: put its row back, marked deprecated = true with "
+                "replaced_by = its successor's notation or none",
+            )
+    return load_framework(store, fw, str(path))
+
+
 def import_template(
-    path: Path, structure: list[ox.Triple], version: str | None = None, ctids: dict[str, str] | None = None
+    path: Path,
+    structure: list[ox.Triple],
+    version: str | None = None,
+    ctids: dict[str, str] | None = None,
+    modified: date | None = None,
 ) -> Framework:
-    """A framework graph from a template file and a structure; ``version`` overrides the structure's.
+    """A framework graph from a template file and a structure; ``version`` overrides the structure's,
+    ``modified`` its ``dct:modified``.
     A row without a CTID keeps the one ``ctids`` has for its notation, else gets one made from the
     version and its notation (``mint_ctids``); a row whose CTID differs from the one ``ctids`` has for
     its notation is refused (a CTID never changes, and two swapped would move the identifiers)."""
@@ -186,6 +226,16 @@ def import_template(
         version_p = ox.NamedNode(ns.DCT + "hasVersion")
         structure = [t for t in structure if not (t.subject == _FRAMEWORK and t.predicate == version_p)]
         structure.append(ox.Triple(_FRAMEWORK, version_p, ox.Literal(version)))
+    if modified is not None:
+        modified_p = ox.NamedNode(ns.DCT + "modified")
+        structure = [t for t in structure if not (t.subject == _FRAMEWORK and t.predicate == modified_p)]
+        structure.append(
+            ox.Triple(
+                _FRAMEWORK,
+                modified_p,
+                ox.Literal(modified.isoformat(), datatype=ox.NamedNode(ns.XSD + "date")),
+            )
+        )
     rows = read_template(path, section_codes(structure))
     changed = [
         Problem(

@@ -210,3 +210,20 @@ def natural_key(text: str | None) -> tuple[object, ...]:
 
 def _unique(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
     return list(dict.fromkeys(triples))
+
+
+def missing_capabilities(
+    previous: Iterable[ox.Triple], framework: Iterable[ox.Triple]
+) -> list[tuple[str, str]]:
+    """(IRI, notation) of each capability of ``previous`` that ``framework`` no longer holds, by IRI: a
+    capability is never deleted, only deprecated, so that its IRI keeps resolving."""
+    previous, framework = list(previous), list(framework)
+    notation = ox.NamedNode(ns.SKOS + "notation")
+
+    def caps(triples: list[ox.Triple]) -> set[str]:
+        return {term_value(t.subject) for t in triples if t.predicate == _A and t.object == _CAPABILITY}
+
+    notations = {term_value(t.subject): term_value(t.object) for t in previous if t.predicate == notation}
+    return [
+        (iri, notations.get(iri, iri.rsplit("/", 1)[-1])) for iri in sorted(caps(previous) - caps(framework))
+    ]
