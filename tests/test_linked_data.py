@@ -394,3 +394,34 @@ def test_a_public_base_the_store_has_no_framework_under_is_said_and_the_pages_st
     assert any("holds no framework under it" in r.getMessage() for r in caplog.records)
     home = app.test_client().get("/")
     assert home.status_code == 200 and "Capabilities by domain and archetype" in home.get_data(as_text=True)
+
+
+def test_a_kept_framework_version_keeps_resolving_once_another_is_current(tmp_path: Path) -> None:
+    """Once 2026.2 was current, /id/framework/2026.1 and the graph's IRI gave 404, though the store
+    keeps 2026.1 and CASE still lists it: a harvester's stored version IRIs broke."""
+    from aiskills.framework import bundle
+    from aiskills.framework.model import capability_rows
+    from aiskills.framework.template import write_csv
+
+    store = EmbeddedStore(tmp_path / "store")
+    loading.load_bundled(store)
+    template = tmp_path / "fw.csv"
+    template.write_bytes(write_csv(capability_rows(bundle.framework().triples)))
+    loading.import_into(store, template, version="2026.2")
+    client = create_app(Settings(), store=store).test_client()
+    kept = ns.framework_graph("2026.1")
+    expected = set(store.triples(kept))
+    for path in ("/id/framework/2026.1", "/graph/framework/2026.1"):
+        moved = client.get(path, headers={"Accept": "text/turtle"})
+        assert moved.status_code == 303, (path, moved.status_code)
+        answer = client.get(moved.headers["Location"])
+        assert answer.status_code == 200 and parse(answer, ox.RdfFormat.TURTLE) == expected
+    page = client.get("/id/framework/2026.1", headers={"Accept": "text/html"})
+    assert page.status_code == 303 and page.headers["Location"].endswith("/downloads#graphs")
+    listed = client.get("/downloads").get_data(as_text=True)
+    assert "2026.1</td><td data-label=\"State\">kept" in listed and "2026.2</td><td data-label=\"State\">current" in listed
+    assert client.get("/id/framework/2025.9", headers={"Accept": "text/turtle"}).status_code == 404
+    union = client.get("/graph-store?default", headers={"Accept": "application/n-triples"})
+    version = ox.Triple(ox.NamedNode(ns.FRAMEWORK_IRI), ox.NamedNode(ns.DCT + "hasVersion"), ox.Literal("2026.1"))
+    assert version in expected and version not in parse(union, ox.RdfFormat.N_TRIPLES), "kept stays out of the dataset"
+    store.close()

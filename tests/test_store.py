@@ -95,6 +95,8 @@ def test_new_version_becomes_current_and_old_is_kept(store: Store, bundled_frame
     both = store.select(PREFIX + "SELECT DISTINCT ?v WHERE { ?f <http://purl.org/dc/terms/hasVersion> ?v } ORDER BY ?v",
                         union=True)
     assert ("2026.1",) in both.values() and ("2027.1",) in both.values()
+    # the kept version stays readable by its graph IRI (Graph Store GET), though outside the dataset
+    assert set(store.graph_read(ns.framework_graph("2026.1")) or []) == set(bundled_framework.triples)
 
 
 def test_graph_round_trips_exactly(store: Store, bundled_framework: Framework) -> None:

@@ -805,9 +805,14 @@ def downloads(store: Store, linker: Linker) -> dict[str, Any]:
     framework = (rows(store, "framework") or [{}])[0]
     meta = (rows(store, "ontology", ontology=linker.ontology) or [{}])[0]
     graphs = [
-        {"graph": e.graph, "kind": e.kind, "version": e.version, "triples": store.count(e.graph)}
-        for e in store.catalog({"framework", "ontology"})
-        if e.active
+        {
+            "graph": e.graph,
+            "kind": e.kind,
+            "version": e.version,
+            "triples": store.count(e.graph),
+            "state": "current" if e.active else "kept",
+        }
+        for e in sorted(store.catalog({"framework", "ontology"}), key=lambda e: not e.active)
     ]
     version_iri = framework_version_iri(store, linker)
     return {

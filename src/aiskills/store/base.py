@@ -150,8 +150,8 @@ class Store(abc.ABC):
         )
 
     def graph_read(self, graph: str | None) -> list[ox.Triple] | None:
-        """Graph Store GET: the triples of one active graph (``None`` when it holds none), or of the
-        default graph (the union of the active graphs) when ``graph`` is None."""
+        """Graph Store GET: the triples of one graph, a kept version's too (``None`` when it holds
+        none), or of the default graph (the union of the active graphs) when ``graph`` is None."""
         raise ProtocolUnsupported(f"the {self.name} store has no Graph Store Protocol here: use its own")
 
     def graph_write(self, graph: str, triples: Sequence[ox.Triple], *, replace: bool) -> bool:

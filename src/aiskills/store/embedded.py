@@ -215,6 +215,8 @@ class EmbeddedStore(Store):
             return list(seen)
         node = _node(graph)
         triples = [q.triple for q in self._active.quads_for_pattern(None, None, None, node)]
+        if not triples:  # a kept version (archived): readable by its IRI, though outside the dataset
+            triples = [q.triple for q in self._archive.quads_for_pattern(None, None, None, node)]
         return triples or None
 
     def graph_write(self, graph: str, triples: Sequence[ox.Triple], *, replace: bool) -> bool:

@@ -755,7 +755,7 @@ class RemoteStore(Store):
     def graph_read(self, graph: str | None) -> list[ox.Triple] | None:
         if graph is None:
             return self.construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
-        triples = self._graph_triples(graph)
+        triples = self.triples(graph)  # a kept version too, where the dialect archives it
         return triples or None
 
     def graph_write(self, graph: str, triples: Sequence[ox.Triple], *, replace: bool) -> bool:

@@ -205,7 +205,7 @@ def kinds_overview() -> Response:
 
 
 @linked.route("/id/<path:rest>")
-def resource(rest: str) -> Response:
+def resource(rest: str) -> ResponseReturnValue:
     """A framework resource, as HTML or RDF; ``/id/<kind>`` (and ``/id/<kind>/``) lists a kind."""
     fmt = choose()
     linker, store = _linker(), _store()
@@ -224,6 +224,13 @@ def resource(rest: str) -> Response:
         current = data.framework_version_iri(store, linker)
         if current is not None and current[0] == iri:
             iri, types = current[1], data.kinds(store, current[1])
+        elif current is not None:  # a kept version: its graph (RDF), or the list of versions (a page)
+            kept = {f"{current[1]}/{e.version}": e.graph for e in store.catalog({"framework"}) if not e.active}
+            if iri in kept:
+                if fmt == "html":
+                    return redirect(request.script_root + "/downloads#graphs", 303)
+                where = urlencode({"graph": kept[iri], "format": fmt})
+                return redirect(request.script_root + "/graph-store?" + where, 303)
     if types is None:
         return not_found(iri, fmt)
     path = linker.path(iri) or request.path
