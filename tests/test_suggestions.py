@@ -386,3 +386,21 @@ def test_the_realistic_examples_get_no_flag_and_their_own_alignments_suggested(s
     assert [f.as_dict() for r in results for f in r.flags] == []
     suggested = [r for r in results if {s.notation for s in r.suggestions} & set(r.outcome.aligned)]
     assert len(suggested) >= 0.9 * len(results)
+
+
+def test_the_fill_takes_back_a_file_as_large_as_the_page_took(store: EmbeddedStore) -> None:
+    """The file comes back as base64, a third larger: a file under the upload limit (here 300 kB) but
+    over three quarters of it was refused at the download with "larger than the limit"."""
+    limit = 300_000
+    client = create_app(Settings.from_env({"AISKILLS_UPLOAD_MAX_BYTES": str(limit)}), store=store).test_client()
+    text = WRITERS["csv"](unaligned()).decode()
+    body = text.splitlines()
+    last = body[-1]  # the unaligned outcome of module 2, again and again: more outcomes of that module
+    while len("\n".join(body)) < limit - 2_000:
+        body.append(last)
+    data = ("\n".join(body) + "\n").encode()
+    assert limit * 3 // 4 + 65_536 < len(data) <= limit  # its base64 is over the limit and the old slack
+    r = client.post("/validate/fill", data={"name": "big.csv", "data": base64.b64encode(data).decode(),
+                                            "choice": ["row 5|3.2-09"]})
+    assert r.status_code == 200, r.get_data(as_text=True)[:300]
+    assert so.outcomes(read_bytes(r.data, "big.csv"))[3].aligned == ["3.2-09"]

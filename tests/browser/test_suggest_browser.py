@@ -69,3 +69,17 @@ def test_the_suggestions_pass_axe_and_fit_a_phone(page, tmp_path: Path) -> None:
     result = Axe().run(page)
     serious = [f"{v['id']}: {v['help']}" for v in result.response["violations"] if v["impact"] in ("serious", "critical")]
     assert not serious, serious
+
+
+def test_download_with_nothing_ticked_says_so_beside_the_button(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """It had left the report for a page headed "The curriculum could not be read"."""
+    page.goto("/validate")
+    page.get_by_label("Curriculum file").set_input_files(str(course(tmp_path, "csv")))
+    page.get_by_role("button", name="Validate").click()
+    page.wait_for_selector("section.suggestions input[type=checkbox]")
+    assert "does not conform" in page.title()  # the outcome is in the title: a screen reader hears it
+    page.get_by_role("button", name="Download ai-foundations").click()
+    note = page.locator("#fill-note")
+    note.wait_for(state="visible")
+    assert "Tick at least one suggestion" in note.inner_text()
+    assert page.url.endswith("/validate") and page.locator("section.suggestions").count() == 1

@@ -60,15 +60,20 @@
       body: body,
       credentials: "omit"
     }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (answer) {
+      return response.text().then(function (text) {
+        var answer;
+        try { answer = JSON.parse(text); } catch (e) { answer = { error: text.trim() }; }
         if (response.status === 201) {
           remember(token);
           input.value = "";
           show();
           say("Stored.", section.getAttribute("data-curricula") + answer.id);
-        } else if (response.status === 401 || response.status === 403) {
+        } else if (response.status === 401) {
           forget();
-          say("The server refused the token: " + (answer.error || response.status) + ". Give a write token.");
+          say("Not stored: the server does not know that token. Check it (it is shown once, when it is made) and give it again.");
+        } else if (response.status === 403) {
+          forget();
+          say("Not stored: " + (answer.error || "the token may not write") + ". Give a write token.");
         } else {
           say("Not stored: " + (answer.error || ("the server answered " + response.status)) + (answer.fix ? " (" + answer.fix + ")" : ""));
         }

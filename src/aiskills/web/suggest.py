@@ -204,12 +204,21 @@ def fill_form() -> Any:
     return redirect(request.script_root + "/validate", 303)
 
 
+#: Room beside the file in a fill request: its name and the ticked choices (OUTCOME|CODE each).
+FILL_SLACK = 2 * 1024 * 1024
+
+
 @suggest.post("/validate/fill")
 def fill_download() -> Any:
     """The file the form carries back (``data``, base64, and ``name``), with each ticked ``choice``
     (``outcome|notation``) added to its outcome; in the file's own format, as a download. A refusal is
     the validation page with the reason for a browser, else JSON (``error``, ``source``, ``place``,
     ``fix``)."""
+    # The file comes back as base64 (a third larger) beside the ticked choices: a file the page took
+    # must come back whole, up to the upload limit.
+    limit = settings().upload_max_bytes * 4 // 3 + FILL_SLACK
+    request.max_content_length = limit
+    request.max_form_memory_size = limit
     name = Path(request.form.get("name", "")).name
     try:
         try:
@@ -239,7 +248,8 @@ def fill_download() -> Any:
         filled = fill(data, submission, choices, {c.notation for c in suggester().caps})
     except InputError as exc:
         if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
-            return page(error=parse_error(exc), status=400)  # a browser's form: the page, with the form
+            # a browser's form: the page, with the form, and a heading that says it was the download
+            return page(error=parse_error(exc), status=400, error_title="Your file could not be filled in")
         return jsonify(parse_error(exc)), 400
     return Response(
         filled,

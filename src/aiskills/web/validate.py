@@ -289,13 +289,17 @@ def page(
     pasted: str = "",
     fmt: str = "json",
     stored: dict[str, object] | None = None,
+    error_title: str | None = None,
 ) -> tuple[str, int]:
+    """The validation page: the form, with the report, or with ``error`` under ``error_title`` (by
+    default "The curriculum could not be read"); the page's title says the outcome too."""
     return render_template(
         "validate.html",
         checked=checked,
         groups=groups(checked) if checked else [],
         report=checked.report if checked else None,
         error=error,
+        error_title=error_title,
         formats=FORMAT_NAMES,
         pasted=pasted,
         chosen=fmt,
