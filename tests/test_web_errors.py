@@ -53,6 +53,8 @@ def test_the_table_gives_each_domain_error_one_status() -> None:
     assert status_of(StoreError("x"))[0] == 503 and status_of(ConfigError("x"))[0] == 500
     timeout = status_of(QueryTimeout(2.0))
     assert timeout == (503, {"Retry-After": "5"})
+    # every 503 says when to try again, as the OpenAPI description promises (a store out of reach had none)
+    assert status_of(StoreError("x")) == (503, {"Retry-After": "5"})
     assert all(status != 400 for cls, status in STATUS if issubclass(cls, StoreError))
 
 
@@ -62,7 +64,7 @@ def test_a_storage_failure_is_a_503_with_its_cause_logged_on_every_route(
     with caplog.at_level(logging.ERROR):
         response = gone.test_client().get(path, headers={"Accept": "application/json"})
     assert response.status_code == 503, response.get_data(as_text=True)
-    assert "cannot reach" in response.get_json()["error"]
+    assert "cannot reach" in response.get_json()["error"] and response.headers["Retry-After"] == "5"
     assert any(f"{path.split('?')[0]} answered 503" in r.getMessage() for r in caplog.records)
 
 
@@ -96,3 +98,16 @@ def test_a_storage_failure_under_case_is_a_503_in_imsx_status_info_shape_with_it
     assert body["imsx_codeMajor"] == "failure" and "cannot reach" in body["imsx_description"]
     assert body["imsx_codeMinor"]["imsx_codeMinorField"][0]["imsx_codeMinorFieldValue"] == "server_busy"
     assert any(f"{path} answered 503" in r.getMessage() for r in caplog.records)
+
+
+def test_a_remote_query_out_of_time_names_the_server_as_a_possible_cause() -> None:
+    """On a remote store a timeout may be the server's silence, not the query: `ASK {}` against a
+    stopped server had been told to narrow itself."""
+    import pickle
+
+    remote = QueryTimeout(30.0, "http://127.0.0.1:7878/query")
+    assert "the SPARQL server http://127.0.0.1:7878/query gave no answer within 30 s" in str(remote)
+    assert "overloaded or stopped" in str(remote) and "narrow it" in str(remote)
+    again = pickle.loads(pickle.dumps(remote))  # as a query process sends it back
+    assert str(again) == str(remote)
+    assert "ran for more than 30 s" in str(QueryTimeout(30.0))

@@ -40,16 +40,21 @@ START_TIMEOUT = 120.0
 class QueryTimeout(StoreError):
     """The work ran past its deadline and was stopped."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, server: str | None = None) -> None:
         self.seconds = seconds
-        super().__init__(
-            f"the query ran for more than {seconds:g} s, the most this server allows, and "
-            "was stopped: narrow it (more specific patterns, LIMIT, fewer OPTIONALs or "
-            "property paths) and try again"
-        )
+        self.server = server
+        narrow = "narrow it (more specific patterns, LIMIT, fewer OPTIONALs or property paths) and try again"
+        if server is None:
+            said = f"the query ran for more than {seconds:g} s, the most this server allows, and was stopped"
+        else:  # a remote store: the query may be slow, or the server may not be answering at all
+            said = (
+                f"the SPARQL server {server} gave no answer within {seconds:g} s, the most this server "
+                "allows a query; if every query gets this, the server is overloaded or stopped, else"
+            )
+        super().__init__(f"{said}: {narrow}")
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (QueryTimeout, (self.seconds,))
+        return (QueryTimeout, (self.seconds, self.server))
 
 
 def die_with_parent() -> None:

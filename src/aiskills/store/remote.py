@@ -896,7 +896,7 @@ class RemoteStore(Store):
                 response = self._session.request(method, url, timeout=limit, **kwargs)
             except requests.ReadTimeout as exc:  # a ConnectTimeout is a ConnectionError: tried again below
                 if deadline is not None and not write:
-                    raise QueryTimeout(deadline) from exc
+                    raise QueryTimeout(deadline, url) from exc
                 if write:
                     raise _Cut(_too_slow(url, self.timeout, write), timed_out=True) from exc
                 raise StoreError(_too_slow(url, self.timeout, write)) from exc

@@ -16,7 +16,8 @@ from aiskills.errors import AiskillsError, ConfigError, InputError, QueryError, 
 from aiskills.store.base import ProtocolUnsupported
 from aiskills.store.isolated import QueryTimeout
 
-#: Seconds a client is asked to wait before retrying a request whose query ran out of time.
+#: Seconds a client is asked to wait before retrying a request answered 503 (a query out of time, a
+#: store out of reach).
 RETRY_AFTER = "5"
 
 #: Domain error → HTTP status, most specific first (the first class the error is an instance of wins).
@@ -51,7 +52,7 @@ def status_of(exc: Exception) -> tuple[int, dict[str, str]]:
     if isinstance(own, int):
         return own, dict(getattr(exc, "headers", None) or {})
     status = next((code for cls, code in STATUS if isinstance(exc, cls)), 500)
-    return status, {"Retry-After": RETRY_AFTER} if isinstance(exc, QueryTimeout) else {}
+    return status, {"Retry-After": RETRY_AFTER} if status == 503 else {}  # every 503: a store out of reach too
 
 
 #: A blueprint's body for an error: (the error, its status, its message) → the response (status set here).
