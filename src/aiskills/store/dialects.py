@@ -66,6 +66,9 @@ class Dialect:
     graphs_per_update: int | None = None
     #: Whether a result may stop silently at a row cap the server announces in ``X-SPARQL-MaxRows``.
     row_cap: bool = False
+    #: Whether the WHERE of an update sent through the endpoint is given the active dataset as
+    #: ``USING`` clauses (the server's own default graph for updates is not that dataset).
+    update_using: bool = True
 
     def auth(self, user: str, password: str) -> AuthBase:
         """How credentials are sent (HTTP Basic unless the server wants otherwise)."""
@@ -97,6 +100,11 @@ class Dialect:
         client names the graphs instead)."""
         return []
 
+    def update_text(self, hidden: Sequence[str]) -> str:
+        """Text put before a user's update so that the WHERE of its operations reads the active
+        dataset, given the graphs to leave out (for dialects without ``update_using``)."""
+        return ""
+
     @property
     def names_graphs(self) -> bool:
         """Whether the active dataset is named graph by graph (the generic way)."""
@@ -113,6 +121,7 @@ class Virtuoso(Dialect):
     name: str = "virtuoso"
     graphs_per_update: int | None = 200
     row_cap: bool = True
+    update_using: bool = False  # its default graph holds every graph; USING past 200 graphs is SQ156
 
     def auth(self, user: str, password: str) -> AuthBase:
         return HTTPDigestAuth(user, password)
@@ -147,6 +156,11 @@ class Virtuoso(Dialect):
         if constants:
             return text + "".join(f"DEFINE input:named-graph-uri {ox.NamedNode(g)}\n" for g in constants)
         return text + "".join(f"DEFINE input:named-graph-exclude {ox.NamedNode(g)}\n" for g in graphs)
+
+    def update_text(self, hidden: Sequence[str]) -> str:
+        """``input:default-graph-exclude`` works in an update's WHERE as in a query."""
+        graphs = list(dict.fromkeys([*VIRTUOSO_SYSTEM_GRAPHS, CATALOG_GRAPH, *hidden]))
+        return "".join(f"DEFINE input:default-graph-exclude {ox.NamedNode(g)}\n" for g in graphs)
 
     @property
     def names_graphs(self) -> bool:

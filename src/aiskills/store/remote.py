@@ -81,7 +81,7 @@ from aiskills.store.catalog import (
 from aiskills.store.dialects import ARCHIVED, Dialect, detect, named
 from aiskills.store.isolated import QueryTimeout
 from aiskills.store.lease import Lease
-from aiskills.store.update import around
+from aiskills.store.update import around, default_graph_write, with_union
 
 RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
@@ -737,8 +737,24 @@ class RemoteStore(Store):
         """Sent to the server's update endpoint as it is (with the protocol's dataset parameters),
         taking turns with every other write to the store (the host's lock, then the lease); the
         server's own rules apply to it (Virtuoso: not one transaction; an operation that fails leaves
-        those before it applied)."""
-        text = f"BASE {ox.NamedNode(base_iri)}\n{update}" if base_iri else update
+        those before it applied). An update that writes into the default graph is refused before it
+        is sent (``update.default_graph_write``): this store keeps data only in named graphs. Where the
+        dialect asks (``update_using``) and the protocol names no dataset, the WHERE of each operation
+        reads the active dataset, as every query does, through ``USING`` clauses."""
+        found = default_graph_write(update, base_iri, holds_catalog=self.dialect.catalog_graph is None)
+        if found is not None:
+            raise QueryError(
+                f"the update {found}; this store keeps data only in named graphs (the default graph "
+                "of every query is their union): wrap the data in GRAPH <…> { … } or start the "
+                "operation with WITH <…>. Nothing was changed"
+            )
+        before = ""
+        if not using_graphs and not using_named_graphs:
+            if self.dialect.update_using:
+                update = with_union(update, [e.graph for e in self.catalog() if e.active], base_iri)
+            elif self.dialect.reads_hidden:
+                before = self.dialect.update_text(self._hidden())
+        text = before + (f"BASE {ox.NamedNode(base_iri)}\n{update}" if base_iri else update)
         data = [("update", text)]
         data += [("using-graph-uri", g) for g in using_graphs or []]
         data += [("using-named-graph-uri", g) for g in using_named_graphs or []]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import pyoxigraph as ox
 
@@ -248,3 +249,32 @@ def _bind_in_subselects(update: str, block: str) -> str:
     for at in sorted(inserts, reverse=True):
         update = update[:at] + block + update[at:]
     return update
+
+
+def default_graph_write(
+    update: str, base_iri: str | None = None, *, holds_catalog: bool = False
+) -> str | None:
+    """What in ``update`` writes into the default graph (or, where the server's own default graph
+    holds the store's catalogue, ``holds_catalog``, clears it), in words, or None. A store that keeps
+    data only in named graphs (their union is every query's default graph) refuses such an update
+    whole; a remote server cannot be asked to roll it back afterwards, so it is read first (rdflib's
+    SPARQL Update parser). An update rdflib cannot read is left to the server's parser."""
+    from rdflib.plugins.sparql.algebra import translateUpdate
+    from rdflib.plugins.sparql.parser import parseUpdate
+
+    try:
+        operations = translateUpdate(parseUpdate(update), base=base_iri).algebra
+    except Exception:  # noqa: BLE001 -- its syntax is the server's to report, in its own words
+        return None
+    for number, op in enumerate(operations, start=1):
+        get = partial(dict.get, op)  # rdflib's CompValue.get answers a missing key with its name
+        where = f"operation {number} ({op.name})"
+        if op.name == "InsertData" and get("triples"):
+            return f"{where} inserts triples outside any GRAPH"
+        if op.name == "Modify" and get("withClause") is None and dict.get(get("insert") or {}, "triples"):
+            return f"{where} inserts triples outside any GRAPH, and names no graph WITH"
+        if op.name in ("Add", "Copy", "Move") and list(get("graph") or [None, None])[1] == "DEFAULT":
+            return f"{where} writes to the default graph"
+        if holds_catalog and op.name in ("Clear", "Drop") and get("graphiri") == "DEFAULT":
+            return f"{where} clears the default graph, where this server keeps the store's catalogue"
+    return None

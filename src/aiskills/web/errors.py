@@ -52,7 +52,8 @@ def status_of(exc: Exception) -> tuple[int, dict[str, str]]:
     if isinstance(own, int):
         return own, dict(getattr(exc, "headers", None) or {})
     status = next((code for cls, code in STATUS if isinstance(exc, cls)), 500)
-    return status, {"Retry-After": RETRY_AFTER} if status == 503 else {}  # every 503: a store out of reach too
+    # every 503 says when to try again: a query out of time, and a store out of reach too
+    return status, {"Retry-After": RETRY_AFTER} if status == 503 else {}
 
 
 #: A blueprint's body for an error: (the error, its status, its message) → the response (status set here).

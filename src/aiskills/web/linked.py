@@ -225,7 +225,9 @@ def resource(rest: str) -> ResponseReturnValue:
         if current is not None and current[0] == iri:
             iri, types = current[1], data.kinds(store, current[1])
         elif current is not None:  # a kept version: its graph (RDF), or the list of versions (a page)
-            kept = {f"{current[1]}/{e.version}": e.graph for e in store.catalog({"framework"}) if not e.active}
+            kept = {
+                f"{current[1]}/{e.version}": e.graph for e in store.catalog({"framework"}) if not e.active
+            }
             if iri in kept:
                 if fmt == "html":
                     return redirect(request.script_root + "/downloads#graphs", 303)
