@@ -234,6 +234,15 @@ def test_errors_are_imsx_status_info_with_the_specs_codes(client: Any, spec: dic
         response = client.get(url)
         assert response.status_code == 404, url
         assert response.get_json()["imsx_codeMinor"]["imsx_codeMinorField"][0]["imsx_codeMinorFieldValue"] == "unknownobject"
+    # a method the service does not offer: imsx_StatusInfo too (it was Flask's HTML 405 page)
+    minors = spec["components"]["schemas"]["imsx_CodeMinorFieldDType"]["properties"]["imsx_codeMinorFieldValue"]["enum"]
+    for method in ("POST", "PUT", "DELETE"):
+        response = client.open("/ims/case/v1p1/CFDocuments", method=method)
+        assert response.status_code == 405 and response.mimetype == "application/json", method
+        body = response.get_json()
+        assert body["imsx_codeMajor"] == "unsupported" and "use GET" in body["imsx_description"]
+        assert body["imsx_codeMinor"]["imsx_codeMinorField"][0]["imsx_codeMinorFieldValue"] in minors
+        assert "GET" in response.headers["Allow"]
 
 
 @needs_files

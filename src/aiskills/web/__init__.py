@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, jsonify, request
-from werkzeug.exceptions import NotFound, RequestEntityTooLarge
+from werkzeug.exceptions import MethodNotAllowed, NotFound, RequestEntityTooLarge
 
 from aiskills.config import Settings
 from aiskills.resources import web_dir
@@ -160,8 +160,20 @@ def _errors(app: Flask) -> None:
     """Errors to HTTP: the domain errors by the one table in ``aiskills.web.errors``; a missing thing
     404, a request too large 413."""
 
+    @app.errorhandler(MethodNotAllowed)
+    def not_allowed(exc: MethodNotAllowed) -> Any:
+        if request.path.startswith("/ims/case/"):
+            from aiskills.web.case import routing_error
+
+            return routing_error(exc)
+        return exc
+
     @app.errorhandler(NotFound)
     def not_found(exc: NotFound) -> Any:
+        if request.path.startswith("/ims/case/"):
+            from aiskills.web.case import routing_error
+
+            return routing_error(exc)
         if not request.path.startswith("/api/"):
             from aiskills.web.linked import not_found as page_not_found
 

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, request
+from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from aiskills.errors import InputError, StoreError
 from aiskills.publishing.case import API_VERSIONS, KINDS, CaseIndex, api_base, for_api, store_packages
@@ -85,6 +86,25 @@ def _domain_error(exc: Exception, status: int, message: str) -> Response:
 
 
 errors.answer_in(case, _domain_error)
+
+
+def routing_error(exc: NotFound | MethodNotAllowed) -> Response:
+    """A request under ``/ims/case/`` that no route takes (an unknown path, or a method the service
+    does not offer), in ``imsx_StatusInfo`` shape as every CASE error: routing errors never reach a
+    blueprint's own handlers, so the app hands them here (``aiskills.web._errors``)."""
+    if isinstance(exc, MethodNotAllowed):
+        allowed = ", ".join(sorted(exc.valid_methods or ["GET"]))
+        response = _status_info(
+            405,
+            "unsupported",
+            "error",
+            "forbidden",
+            f"{request.method} is not offered here: use {allowed}",
+            "method",
+        )
+        response.headers["Allow"] = allowed
+        return response
+    return status_info("unknown", f"there is no CASE service at {request.path}", "path")
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
