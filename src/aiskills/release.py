@@ -73,6 +73,8 @@ MEDIA_TYPES = {
     ".tsv": "text/tab-separated-values",
     ".json": "application/json",
 }
+#: Files whose media type is not their extension's.
+NAMED_MEDIA_TYPES = {"ctdl-asn.json": "application/ld+json"}
 CATALOG_FILES = ("catalog.ttl", "void.ttl", "SHA256SUMS")  # describe the others; not in the dump
 
 
@@ -329,18 +331,18 @@ def write_release(inputs: ReleaseInputs, out: Path, *, force: bool = False) -> R
     _put(out, "all.nq", _nquads(graphs))
     summary.triples = {g: len(set(t)) for g, t in sorted(graphs.items())}
     _write_docs(_docs_store(graphs, framework, version), out / "docs", public_base=ns.ID.removesuffix("id/"))
-    files = _files(out)
+    _put(
+        out,
+        "void.ttl",
+        serialize(void_triples(graphs, inputs, base, framework), ox.RdfFormat.TURTLE, CATALOG_PREFIXES),
+    )
+    files = [*_files(out), "void.ttl"]  # the VoID description is a distribution too; the catalogue is not
     _put(
         out,
         "catalog.ttl",
         serialize(
             dcat_triples(out, files, inputs, framework, base, prior), ox.RdfFormat.TURTLE, CATALOG_PREFIXES
         ),
-    )
-    _put(
-        out,
-        "void.ttl",
-        serialize(void_triples(graphs, inputs, base, framework), ox.RdfFormat.TURTLE, CATALOG_PREFIXES),
     )
     every = sorted([*_files(out), "catalog.ttl", "void.ttl"])
     _put(out, "SHA256SUMS", "".join(f"{_sha256(out / f)}  {f}\n" for f in every).encode())
@@ -563,9 +565,7 @@ def _distribution(
 ) -> list[ox.Triple]:
     dist = _n(f"{d.value}/{name}")
     checksum = _n(f"{d.value}/{name}#sha256")
-    media = MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
-    if name == "context.jsonld":
-        media = "application/ld+json"
+    media = NAMED_MEDIA_TYPES.get(name) or MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
     url = _n(base + name)
     out = [
         ox.Triple(d, _n(DCAT + "distribution"), dist),
