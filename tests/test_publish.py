@@ -106,6 +106,8 @@ def test_cli_publish_reports_each_graph(server: object, release: Path, monkeypat
     second = CliRunner().invoke(main, args)
     assert "0 graph(s) written, 5 unchanged" in second.output
     assert f"unchanged <{ns.framework_graph('2026.1')}>" in second.output
+    # the catalogue by name, read back: a server may keep it in its default graph, not in <graph/catalog>
+    assert "written   the catalogue (" in first.output and "unchanged the catalogue (" in second.output
 
 
 def test_a_tampered_release_folder_is_refused(tmp_path: Path, release: Path) -> None:

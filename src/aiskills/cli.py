@@ -1328,8 +1328,11 @@ def publish(folder: Path, endpoint: str, graph_store: str | None) -> None:
 
     settings = Settings.from_env(endpoint=endpoint, graph_store=graph_store)
     outcomes = push(folder, settings)
-    for o in outcomes:
-        click.echo(f"{o.action:<9} <{o.graph}> ({o.triples} triples)")
+    for (
+        o
+    ) in outcomes:  # the catalogue by name: a server may keep it in its default graph, not a graph of its own
+        where = "the catalogue" if o.graph == ns.CATALOG_GRAPH else f"<{o.graph}>"
+        click.echo(f"{o.action:<9} {where} ({o.triples} triples)")
     written = sum(1 for o in outcomes if o.action == "written")
     click.echo(
         f"published {folder}: {written} graph(s) written, {len(outcomes) - written} unchanged; counts verified"

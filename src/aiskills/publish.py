@@ -125,6 +125,15 @@ def publish(folder: Path, settings: Settings) -> list[Outcome]:
                     f"after publishing, <{item.graph}> holds {live} triples, the release has "
                     f"{item.triples}: run `aiskills publish` again, and check the server's log"
                 )
+        # the catalogue, read back wherever the store keeps it (a graph of its own, or a server's
+        # default graph): every entry written is there, as every graph's count is checked above
+        recorded_now = {(e.graph, e.kind, e.version, e.active) for e in store.catalog()}
+        missing = [e.graph for e in entries if (e.graph, e.kind, e.version, e.active) not in recorded_now]
+        if missing:
+            raise StoreError(
+                f"after publishing, the store's catalogue does not record <{missing[0]}> as written "
+                f"({len(missing)} entries missing): run `aiskills publish` again, and check the server's log"
+            )
         count = len(catalog_triples(merge_catalog(current, entries)))
         outcomes.append(Outcome(ns.CATALOG_GRAPH, "written" if changed else "unchanged", count))
         return outcomes
