@@ -1328,9 +1328,8 @@ def publish(folder: Path, endpoint: str, graph_store: str | None) -> None:
 
     settings = Settings.from_env(endpoint=endpoint, graph_store=graph_store)
     outcomes = push(folder, settings)
-    for (
-        o
-    ) in outcomes:  # the catalogue by name: a server may keep it in its default graph, not a graph of its own
+    # the catalogue by name: a server may keep it in its default graph, not a graph of its own
+    for o in outcomes:
         where = "the catalogue" if o.graph == ns.CATALOG_GRAPH else f"<{o.graph}>"
         click.echo(f"{o.action:<9} {where} ({o.triples} triples)")
     written = sum(1 for o in outcomes if o.action == "written")
