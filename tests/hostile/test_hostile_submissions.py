@@ -47,7 +47,7 @@ def test_a_200_mb_upload_is_refused_before_it_is_read(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("data", "name", "says"), [
     (to_json(base())[:150], "cut.json", "is not valid JSON"),
     (to_xlsx(base())[:900], "cut.xlsx", "is not a readable XLSX workbook"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "picture.csv", "is a binary file"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "picture.csv", "the file is binary"),
     (to_csv(base()).decode().encode("utf-16"), "utf16.csv", "is UTF-16 text"),
     (to_csv(base()).decode().encode("latin-1") + "caf\xe9".encode("latin-1"), "latin1.csv", "is not UTF-8"),
     (b"[" * 50000 + b"]" * 50000, "deep.json", "nested too deeply"),

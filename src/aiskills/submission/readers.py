@@ -75,7 +75,7 @@ def read_bytes(data: bytes, name: str, max_bytes: int = MAX_BYTES) -> Submission
         raise SubmissionError(
             f"the extension {ext or '(none)'!r} is not a curriculum format",
             source=name,
-            fix="use .json, .jsonld, .csv, .xlsx, .ttl, .nt or .rdf",
+            fix=format_advice(ext),
         )
     if not data.strip():
         raise SubmissionError("the file is empty", source=name, fix="export the curriculum again")
@@ -90,16 +90,43 @@ def read_bytes(data: bytes, name: str, max_bytes: int = MAX_BYTES) -> Submission
     return _read_rdf(data, text, name, fmt_name, fmt)
 
 
+#: What to do with a file of a kind this tool does not read, by its extension: the export to make
+#: instead, in the program that made it.
+FORMAT_ADVICE = {
+    ".ods": "save it from LibreOffice or OpenOffice as 'Excel 2007-365 (.xlsx)', or as 'Text CSV' with "
+    "the character set Unicode (UTF-8)",
+    ".xls": "open it in Excel and save it as 'Excel Workbook (.xlsx)' or 'CSV UTF-8 (Comma delimited)'",
+    ".xlsb": "open it in Excel and save it as 'Excel Workbook (.xlsx)'",
+    ".numbers": "export it from Numbers as Excel (.xlsx) or CSV",
+    ".txt": "Excel's 'Unicode Text' and 'Text (Tab delimited)' are not read: save it as 'CSV UTF-8 (Comma "
+    "delimited)' or as 'Excel Workbook (.xlsx)'",
+    ".tsv": "save it as 'CSV UTF-8 (Comma delimited)' or as 'Excel Workbook (.xlsx)'",
+    ".docx": "a curriculum is read from a table, one row per learning outcome: put it in the curriculum "
+    "template (CSV or XLSX), or write it as JSON",
+    ".pdf": "a curriculum is read from a table, one row per learning outcome: put it in the curriculum "
+    "template (CSV or XLSX), or write it as JSON",
+}
+
+
+def format_advice(ext: str) -> str:
+    """How to make a file this tool reads from one with extension ``ext`` (``.ods``, ``.xls``, …)."""
+    known = "a curriculum is read from .json, .jsonld, .csv, .xlsx, .ttl, .nt or .rdf"
+    advice = FORMAT_ADVICE.get(ext.lower())
+    return f"{advice} ({known})" if advice else f"use one of those: {known}"
+
+
 def _utf8(data: bytes, name: str) -> str:
     if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:4096] and _utf16_like(data[:4096]):
         raise SubmissionError(
-            "is UTF-16 text (as Windows tools such as PowerShell or 'Unicode text' exports write it)",
+            "the file is UTF-16 text (as Windows tools such as PowerShell or Excel's 'Unicode Text' export "
+            "write it), not UTF-8",
             source=name,
-            fix="save the file with UTF-8 encoding (Excel: 'CSV UTF-8'; a text editor: encoding UTF-8)",
+            fix="save the file with UTF-8 encoding (Excel: 'CSV UTF-8 (Comma delimited)'; a text editor: "
+            "encoding UTF-8)",
         )
     if b"\x00" in data[:4096]:
         raise SubmissionError(
-            "is a binary file, not text",
+            "the file is binary, not text",
             source=name,
             fix="submit the curriculum as JSON, CSV, XLSX or RDF text",
         )
@@ -107,11 +134,14 @@ def _utf8(data: bytes, name: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
+        seen = data[exc.start : exc.start + 1].decode("cp1252", errors="replace")
         raise SubmissionError(
-            f"is not UTF-8 text (byte {exc.start})",
+            f"the file is not UTF-8 text: byte {exc.start} ({seen!r} in Windows-1252, the encoding of "
+            "Excel's plain 'CSV (Comma delimited)' and of curly quotes pasted from Word)",
             source=name,
             place=f"line {line}",
-            fix="save the file with UTF-8 encoding",
+            fix="save the file with UTF-8 encoding: in Excel, 'CSV UTF-8 (Comma delimited)'; in LibreOffice, "
+            "tick 'Edit filter settings' and choose Unicode (UTF-8); a text editor: encoding UTF-8",
         ) from None
 
 

@@ -22,7 +22,7 @@ from aiskills import namespaces as ns
 from aiskills.errors import InputError
 from aiskills.rdf import term_value
 from aiskills.submission.model import Submission
-from aiskills.submission.readers import EXTENSIONS, read_bytes
+from aiskills.submission.readers import EXTENSIONS, FORMAT_ADVICE, format_advice, read_bytes
 from aiskills.suggestions import outcomes as suggested
 from aiskills.suggestions.outcomes import OutcomeSuggestions
 from aiskills.validation import render
@@ -79,6 +79,11 @@ def too_large(limit: int, source: str | None = None) -> Refused:
 
 
 def unsupported(what: str, source: str | None = None) -> Refused:
+    """415 for a file, a pasted format or a body type this tool does not read; a file of a kind with
+    a known export (an ``.ods``, an ``.xls``) gets that export as its fix."""
+    ext = Path(source or "").suffix.lower()
+    if ext in FORMAT_ADVICE:
+        return Refused(415, f"{what} is not a curriculum format", source=source, fix=format_advice(ext))
     return Refused(
         415,
         f"{what} is not a curriculum format",
@@ -137,7 +142,8 @@ def _from_form(limit: int) -> tuple[bytes, str]:
         400,
         "no curriculum was sent",
         source=None,
-        fix="upload a file in the field 'file', or paste it in 'text' and choose its 'format'",
+        fix="choose a file to upload (the field 'file'), or paste the curriculum (the field 'text') and "
+        "choose its format ('format')",
     )
 
 
