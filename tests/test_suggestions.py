@@ -286,6 +286,42 @@ def test_the_fill_writes_the_row_the_report_names_with_blank_rows_above_the_head
     assert [o.aligned for o in so.outcomes(again)] == [*[o.aligned for o in so.outcomes(submission)[:-1]], ["3.2-09"]]
 
 
+@pytest.mark.parametrize("layout", ["semicolons", "tabs", "title above", "a sheet among others"])
+def test_the_fill_writes_into_the_table_where_the_reader_found_it(layout: str) -> None:
+    """The fill reads the file as the reader did (``Submission.layout``): the same separator, header
+    row and sheet; the file keeps its own separator, title rows and other sheets."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    fmt = "xlsx" if layout == "a sheet among others" else "csv"
+    data = WRITERS[fmt](unaligned())
+    if layout in ("semicolons", "tabs"):
+        out = io.StringIO()
+        csv.writer(out, delimiter=";" if layout == "semicolons" else "\t").writerows(
+            csv.reader(io.StringIO(data.decode())))
+        data = out.getvalue().encode()
+    elif layout == "title above":
+        data = b"Module outcomes, 2026\n" + data
+    else:
+        book = load_workbook(io.BytesIO(data))
+        book.active.title = "Outcomes"
+        book.create_sheet("Notes", 0).append(["Read me first"])
+        saved = io.BytesIO()
+        book.save(saved)
+        data = saved.getvalue()
+    submission = read_bytes(data, f"c.{fmt}")
+    last = so.outcomes(submission)[-1]
+    filled = fill(data, submission, {last.key: ["3.2-09"]}, CODES)
+    again = read_bytes(filled, f"c.{fmt}")
+    assert so.outcomes(again)[-1].aligned == ["3.2-09"] and again.layout == submission.layout
+    if fmt == "csv":
+        assert filled.decode().splitlines()[0] == data.decode().splitlines()[0]  # the same first line
+    else:
+        assert load_workbook(io.BytesIO(filled)).sheetnames == ["Notes", "Outcomes"]
+
+
 def test_the_fill_writes_only_capability_codes_and_refuses_a_sheet_that_runs_far_below_its_table() -> None:
     """A form may be sent with anything in it: a choice that is no capability code (a spreadsheet
     formula, say) is refused and nothing is written. A workbook whose sheet runs to row 60,000

@@ -82,6 +82,16 @@ class SourceMap:
         return self.originals.get((subject, predicate, value))
 
 
+@dataclass(frozen=True)
+class TableLayout:
+    """Where a table's curriculum is: the sheet (XLSX), the header's row as the spreadsheet numbers it,
+    and the CSV field separator."""
+
+    sheet: str | None
+    header_row: int
+    delimiter: str = ","
+
+
 @dataclass
 class Submission:
     """A curriculum read from a file: its triples, its IRI (or blank node), and the source map."""
@@ -92,6 +102,8 @@ class Submission:
     triples: list[ox.Triple]
     sources: SourceMap
     sha256: str
+    #: Where a table's curriculum was found (CSV and XLSX): what writing into the file reads again.
+    layout: TableLayout | None = None
 
     @property
     def curriculum_id(self) -> str | None:

@@ -7,12 +7,15 @@ JSON path) and the fix; anything readable becomes a ``Submission`` for the SHACL
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
+import itertools
 import json
 import re
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -24,7 +27,7 @@ from aiskills.resources import data_dir
 from aiskills.submission import fields
 from aiskills.submission import model as m
 from aiskills.submission.build import CurriculumIn, ModuleIn, OutcomeIn, Val, build
-from aiskills.submission.model import Location, SourceMap, Submission
+from aiskills.submission.model import Location, SourceMap, Submission, TableLayout
 
 CONTEXT_IRI = "https://w3id.org/aiskills/context.jsonld"
 TABLE_COLUMNS = fields.TABLE_COLUMNS  # the header row of a CSV or XLSX curriculum
@@ -80,10 +83,14 @@ def read_bytes(data: bytes, name: str, max_bytes: int = MAX_BYTES) -> Submission
     if not data.strip():
         raise SubmissionError("the file is empty", source=name, fix="export the curriculum again")
     if ext == ".xlsx":
-        return _read_table(_xlsx_rows(data, name), name, "xlsx", data)
+        rows, sheet = _xlsx_rows(data, name)
+        return _read_table(rows, name, "xlsx", data, TableLayout(sheet, 0))
     text = _utf8(data, name)
     if ext == ".csv":
-        return _read_table(_csv_rows(text, name), name, "csv", data)
+        delimiter = csv_delimiter(text)
+        return _read_table(
+            _csv_rows(text, name, delimiter), name, "csv", data, TableLayout(None, 0, delimiter)
+        )
     if ext in (".json", ".jsonld"):
         return _read_json(text, name, data)
     fmt_name, fmt = RDF_EXTENSIONS[ext]
@@ -276,12 +283,45 @@ def _curriculum(doc: dict[str, object], name: str) -> CurriculumIn:
 # -- CSV and XLSX ----------------------------------------------------------------------------------
 
 
-def _csv_rows(text: str, name: str) -> list[list[str]]:
+#: How far down a sheet the header may be (title rows, notes above the table).
+HEADER_SEARCH = 20
+
+
+def csv_delimiter(text: str) -> str:
+    """The field separator of a CSV export: ``,``, or ``;`` (a spreadsheet set to a region with a
+    decimal comma) or a tab, when one of those, and not the comma, splits a row near the top into
+    every column a curriculum table needs."""
+    for delimiter in (",", ";", "\t"):
+        head: list[list[str]] = []
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        try:
+            head.extend(itertools.islice(reader, HEADER_SEARCH + 1))
+        except csv.Error:  # the rows before a bad one still tell; the reading proper names the bad one
+            pass
+        if _names_every_column(head):
+            return delimiter
+    return ","
+
+
+def header_index(rows: Sequence[Sequence[object]]) -> int | None:
+    """The index in ``rows`` of the table's header: the first row that is not blank, or, when that one
+    lacks a column, the first of the next ``HEADER_SEARCH`` rows that names them all (a title, a note
+    or a merged banner above the table is not part of it). None when every row is blank."""
+    top = next((i for i, r in enumerate(rows) if any(str(c or "").strip() for c in r)), None)
+    if top is None:
+        return None
+    for i in range(top, min(len(rows), top + HEADER_SEARCH + 1)):
+        if all(c in [column_name(h) for h in rows[i]] for c in TABLE_COLUMNS):
+            return i
+    return top
+
+
+def _csv_rows(text: str, name: str, delimiter: str = ",") -> list[list[str]]:
     """The file's records, blank ones included: records[i] is the spreadsheet's row i + 1 (a quoted
     cell may hold line breaks, and is still one row)."""
     # strict: a quote left open (or text after a closing quote) is an error at its row, where the
     # lenient reader swallowed the rows after it into one cell and the file still conformed
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=delimiter)
     records: list[list[str]] = []
     try:
         records.extend(reader)  # the records before a bad one stay: they number its row
@@ -325,7 +365,7 @@ def _check_workbook(data: bytes, name: str) -> None:
         )
 
 
-def _xlsx_rows(data: bytes, name: str) -> list[list[str]]:
+def _xlsx_rows(data: bytes, name: str) -> tuple[list[list[str]], str]:
     from openpyxl import load_workbook
 
     _check_workbook(data, name)
@@ -338,26 +378,43 @@ def _xlsx_rows(data: bytes, name: str) -> list[list[str]]:
             fix="save it from your spreadsheet program as .xlsx",
         ) from None
     try:
-        worksheets = {ws.title: ws for ws in book.worksheets}
-        if TABLE_SHEET in worksheets:
-            sheet = worksheets[TABLE_SHEET]
-        elif len(book.sheetnames) == 1:
-            sheet = book.worksheets[0]
-        else:
-            raise SubmissionError(
-                f"has no sheet named {TABLE_SHEET!r} (sheets: {', '.join(book.sheetnames)})",
-                source=name,
-                fix=f"name the sheet with the outcomes {TABLE_SHEET!r}",
-            )
+        sheet = book[choose_sheet(book, name)]
         rows: list[list[str]] = []
         for row in sheet.iter_rows():
             number = next((r for c in row if (r := getattr(c, "row", None)) is not None), None)
             while number is not None and len(rows) < number - 1:  # rows the reader skipped: blank
                 rows.append([])
             rows.append([_xlsx_cell(c, name) for c in row])
-        return rows  # rows[i] is the sheet's row i + 1, as the spreadsheet numbers it
+        return rows, sheet.title  # rows[i] is the sheet's row i + 1, as the spreadsheet numbers it
     finally:
         book.close()
+
+
+def choose_sheet(book: Any, name: str) -> str:
+    """The sheet of a workbook that holds the curriculum: the one named ``curriculum``, else the only
+    sheet, else the only one with the table's header near its top (a workbook with the outcomes on a
+    sheet of its own among others)."""
+    if TABLE_SHEET in book.sheetnames:
+        return TABLE_SHEET
+    if len(book.sheetnames) == 1:
+        return str(book.sheetnames[0])
+    tables = [
+        ws.title
+        for ws in book.worksheets
+        if _names_every_column(list(ws.iter_rows(max_row=HEADER_SEARCH + 1, values_only=True)))
+    ]
+    if len(tables) == 1:
+        return str(tables[0])
+    which = f"sheets {', '.join(map(repr, tables))} each hold" if tables else "no sheet holds"
+    raise SubmissionError(
+        f"has several sheets ({', '.join(book.sheetnames)}) and {which} a curriculum table's header",
+        source=name,
+        fix=f"name the sheet with the outcomes {TABLE_SHEET!r}",
+    )
+
+
+def _names_every_column(rows: Sequence[Sequence[object]]) -> bool:
+    return any(all(c in [column_name(h) for h in row] for c in TABLE_COLUMNS) for row in rows)
 
 
 def _xlsx_cell(cell: object, name: str) -> str:
@@ -378,10 +435,14 @@ def _cell(v: object) -> str:
     return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
 
 
-def _read_table(rows: Sequence[Sequence[str]], name: str, fmt: str, data: bytes) -> Submission:
-    """The curriculum of a table whose ``rows[i]`` is the spreadsheet's row ``i + 1``: the first row
-    that is not blank is the header, and every place named is the row the spreadsheet shows."""
-    top = next((i for i, r in enumerate(rows) if any(str(c).strip() for c in r)), None)
+def _read_table(
+    rows: Sequence[Sequence[str]], name: str, fmt: str, data: bytes, layout: TableLayout
+) -> Submission:
+    """The curriculum of a table whose ``rows[i]`` is the spreadsheet's row ``i + 1``: the header is
+    the first row that is not blank, or the first below it (within ``HEADER_SEARCH`` rows) that names
+    every column, and every place named is the row the spreadsheet shows. ``layout``: the sheet and
+    separator it was read with; the header's row is set here."""
+    top = header_index(rows)
     if top is None:
         raise SubmissionError("has no header row", source=name, fix="start from the template's header row")
     header = [column_name(h) for h in rows[top]]
@@ -428,7 +489,9 @@ def _read_table(rows: Sequence[Sequence[str]], name: str, fmt: str, data: bytes)
         module.outcomes.append(outcome)
     if spec is None:
         raise SubmissionError("has a header but no rows", source=name, fix="add one row per learning outcome")
-    return build(spec, name, fmt, data)
+    return dataclasses.replace(
+        build(spec, name, fmt, data), layout=dataclasses.replace(layout, header_row=top + 1)
+    )
 
 
 Cell = Callable[[str], "Val | None"]  # a cell of the current row by column name

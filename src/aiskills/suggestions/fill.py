@@ -11,14 +11,12 @@ import csv
 import io
 import json
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Collection, Mapping, Sequence
 
 from aiskills import namespaces as ns
 from aiskills.cells import column_name
 from aiskills.errors import InputError
-from aiskills.submission.model import Submission
-from aiskills.submission.readers import TABLE_SHEET
+from aiskills.submission.model import Submission, TableLayout
 from aiskills.suggestions.outcomes import Outcome, outcomes
 
 ALIGNED_COLUMN = "aligned_capabilities"
@@ -80,14 +78,16 @@ def _merged(existing: str, codes: Sequence[str]) -> str:
     return "; ".join(dict.fromkeys([*have, *codes]))
 
 
-def _aligned_column(table: Iterable[Sequence[object]]) -> int:
-    """The index of the ``aligned_capabilities`` column in the header (the first row not blank, as
-    the reader takes it)."""
-    for row in table:
-        header = [column_name(h) for h in row]
-        if any(header):
-            return header.index(ALIGNED_COLUMN)
-    raise ValueError("no header row")  # the reader refused such a file before
+def _aligned_column(header: Sequence[object]) -> int:
+    """The index of the ``aligned_capabilities`` column in the header row (the one the reader took:
+    ``Submission.layout``)."""
+    return [column_name(h) for h in header].index(ALIGNED_COLUMN)
+
+
+def _layout(submission: Submission) -> TableLayout:
+    if submission.layout is None:  # read by readers.read_bytes, which sets it for every table
+        raise ValueError(f"{submission.source} was not read as a table")
+    return submission.layout
 
 
 def _table(
@@ -95,9 +95,10 @@ def _table(
 ) -> bytes:
     if submission.format == "xlsx":
         return _xlsx(data, submission, by_node, chosen)
+    layout = _layout(submission)
     text = data.decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text, newline="")))
-    col = _aligned_column(rows)
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=layout.delimiter))
+    col = _aligned_column(rows[layout.header_row - 1])
     for node, codes in chosen.items():
         place = by_node[node].place
         row = place.row if place is not None else None
@@ -107,7 +108,9 @@ def _table(
         cells += [""] * (col + 1 - len(cells))
         cells[col] = _merged(cells[col], codes)
     out = io.StringIO(newline="")
-    csv.writer(out, lineterminator="\r\n" if "\r\n" in text else "\n").writerows(rows)
+    csv.writer(out, delimiter=layout.delimiter, lineterminator="\r\n" if "\r\n" in text else "\n").writerows(
+        rows
+    )
     bom = "\ufeff" if data.startswith(b"\xef\xbb\xbf") else ""
     return (bom + out.getvalue()).encode("utf-8")
 
@@ -119,9 +122,12 @@ def _xlsx(
 
     # Writing keeps every cell's formatting, so the whole sheet is loaded: refuse first a sheet that
     # runs far below any curriculum (formatting applied to a million empty rows), read cheaply.
+    layout = _layout(submission)
+    if layout.sheet is None:  # the reader names the sheet of every workbook it reads
+        raise ValueError(f"{submission.source} was not read as a workbook")
     quick = load_workbook(io.BytesIO(data), read_only=True)
     try:
-        last = _sheet(quick).max_row or 0
+        last = quick[layout.sheet].max_row or 0
     finally:
         quick.close()
     if last > MAX_FILL_ROWS:
@@ -132,8 +138,8 @@ def _xlsx(
             fix="delete the rows below the table and save, or add the alignments by hand",
         )
     book = load_workbook(io.BytesIO(data))
-    sheet = _sheet(book)
-    col = _aligned_column([c.value for c in r] for r in sheet.iter_rows(min_row=1, max_row=sheet.max_row))
+    sheet = book[layout.sheet]
+    col = _aligned_column([c.value for c in sheet[layout.header_row]])
     for node, codes in chosen.items():
         place = by_node[node].place
         row = place.row if place is not None else None
@@ -144,11 +150,6 @@ def _xlsx(
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-def _sheet(book: Any) -> Any:
-    """The curriculum's sheet of a workbook, as the reader chooses it."""
-    return book[TABLE_SHEET] if TABLE_SHEET in book.sheetnames else book.worksheets[0]
 
 
 def _json(
