@@ -207,3 +207,31 @@ def test_clear_default_is_refused_where_the_default_graph_holds_the_catalogue(ox
     finally:
         clear_all(store)
         store.close()
+
+
+@pytest.mark.parametrize(("wrote", "reads"), [("oxigraph", "generic"), ("generic", "oxigraph")])
+def test_a_store_written_with_another_dialect_is_refused_not_taken_for_empty(
+    oxigraph_server, wrote: str, reads: str  # type: ignore[no-untyped-def]
+) -> None:
+    """Behind a proxy that named itself nginx, the generic dialect found no catalogue graph on a store
+    the oxigraph dialect wrote, said it was empty, and a server started on it loaded a second framework
+    beside the first (374 capabilities, 187 distinct)."""
+    from support.clearing import clear_all
+
+    from aiskills.errors import ConfigError
+    from aiskills.store.remote import RemoteStore
+
+    base = oxigraph_server.endpoint.removesuffix("/query")  # the generic dialect is told where to write
+    writer = RemoteStore.from_settings(oxigraph_server.settings(
+        dialect=wrote, update_endpoint=base + "/update", graph_store=base + "/store"))
+    clear_all(writer)
+    try:
+        loading.load_bundled(writer)
+        reader = RemoteStore.from_settings(oxigraph_server.settings(dialect=reads))
+        with pytest.raises(ConfigError, match=f"AISKILLS_SPARQL_DIALECT={wrote}"):
+            reader.catalog()
+        reader.close()
+        assert [e.version for e in writer.catalog({"framework"})] == ["2026.1"]  # nothing written by the reader
+    finally:
+        clear_all(writer)
+        writer.close()

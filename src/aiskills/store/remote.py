@@ -229,6 +229,7 @@ class RemoteStore(Store):
         self._session = requests.Session()
         self._credentials = (user, password or "") if user else None
         self._dialect: Dialect | None = named(dialect) if isinstance(dialect, str) else dialect
+        self._layout_checked = False  # the store's layout matches the dialect (``_check_layout``)
         self._cap: int | None = None
         if self._dialect is not None:
             self._configure(self._dialect)
@@ -354,6 +355,8 @@ class RemoteStore(Store):
         return entries if kinds is None else [e for e in entries if e.kind in kinds]
 
     def _catalog(self) -> list[CatalogEntry]:
+        if not self._layout_checked:
+            self._check_layout()
         if self.dialect.catalog_graph is not None:
             return read_catalog(self.triples(self.dialect.catalog_graph))
         facts: dict[str, tuple[str | None, str | None]] = {}
@@ -363,6 +366,32 @@ class RemoteStore(Store):
         entries = [entry_from_facts(g, *f, active=True) for g, f in facts.items()]
         entries += [entry_from_facts(g, None, None, active=False) for g in self._archived() if g not in facts]
         return sorted(entries, key=lambda e: e.graph)
+
+    def _check_layout(self) -> None:
+        """Refuse a store another dialect wrote: the ``oxigraph`` dialect keeps the catalogue in the
+        server's default graph, the others in a graph of its own. Read with the wrong one, a store
+        looked empty, and a server started on it loaded a second framework beside the first (a
+        dialect detected from a proxy's ``Server`` header, or named wrongly)."""
+        own_graph = self.dialect.catalog_graph is not None
+        catalogue = self._select(
+            f"SELECT ?s WHERE {{ GRAPH {ox.NamedNode(CATALOG_GRAPH)} {{ ?s ?p ?o }} }} LIMIT 1", []
+        )
+        if own_graph and not catalogue.rows:
+            ours = [g for g in self._graphs_under(GRAPH) if not g.startswith(STAGING_GRAPH_PREFIX)]
+            if ours:
+                raise ConfigError(
+                    f"{self.endpoint} holds {len(ours)} aiskills graph(s) (e.g. <{ours[0]}>) but no "
+                    f"catalogue graph, as the {self.dialect.name} dialect keeps it: the store was written "
+                    "with the oxigraph dialect (its catalogue is in the server's default graph); set "
+                    "AISKILLS_SPARQL_DIALECT=oxigraph (a proxy in front of the server may hide its name)"
+                )
+        elif not own_graph and catalogue.rows:
+            raise ConfigError(
+                f"{self.endpoint} holds a catalogue graph <{CATALOG_GRAPH}>, as the generic and virtuoso "
+                "dialects keep it: the store was written with one of those, not the oxigraph dialect; set "
+                "AISKILLS_SPARQL_DIALECT=generic"
+            )
+        self._layout_checked = True
 
     def _archived(self, graph: str | None = None) -> dict[str, bytes]:
         """Earlier versions kept in the server's default graph (dialects without a catalogue graph):
