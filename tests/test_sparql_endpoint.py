@@ -538,7 +538,7 @@ def test_a_slow_query_on_a_remote_store_is_503_at_the_timeout(remote_client: Fla
     # covers both), waking from the socket's timeout (a second round trip), one round trip to spare
     # for a busy machine's variance, and one switch interval for the woken thread to get the
     # interpreter's lock back.
-    assert "more than 2 s" in res.get_data(as_text=True)
+    assert "gave no answer within 2 s" in res.get_data(as_text=True)  # the server named: it may be the cause
     assert 2 <= took < 2 + 3 * round_trip + sys.getswitchinterval()
 
 
