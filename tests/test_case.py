@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 from jsonschema import Draft201909Validator
@@ -265,6 +265,15 @@ def test_the_document_list_pages_sorts_filters_and_counts(client: Any, spec: dic
     assert "sort=title" in links["prev"]
     found = _get(client, spec, "/ims/case/v1p1/CFDocuments?filter=version%3D%272026.1%27%20AND%20title~%27capability%27")
     assert [d["version"] for d in found["CFDocuments"]] == ["2026.1"]
+    # AND and OR together: no parentheses to read them by, so refused as such (the error had blamed a
+    # valid clause); a joiner inside a quoted value is part of the value
+    mixed = client.get("/ims/case/v1p1/CFDocuments", query_string={
+        "filter": "title~'x' AND title~'y' OR title~'capability'"})
+    assert mixed.status_code == 400 and "both AND and OR" in mixed.get_json()["imsx_description"]
+    quoted = _get(client, spec, "/ims/case/v1p1/CFDocuments?" + urlencode(
+        {"filter": "title~'capability' OR title~'x OR y AND z'"}))
+    alone = _get(client, spec, "/ims/case/v1p1/CFDocuments?" + urlencode({"filter": "title~'capability'"}))
+    assert alone["CFDocuments"] and quoted["CFDocuments"] == alone["CFDocuments"]  # no title holds 'x OR y AND z'
     # a list field matches when one of its values does; an object field is a 400, not a silent nothing
     subjects = {s for d in every for s in d.get("subject", [])}
     assert subjects

@@ -275,9 +275,20 @@ def _filter(docs: list[dict[str, Any]], text: str | None) -> list[dict[str, Any]
     """The 1EdTech filter: ``field op 'value'`` clauses joined by one of `` AND `` or `` OR ``."""
     if not text:
         return docs
-    joiner = " OR " if " OR " in text else " AND "
+    # the joiners outside the quoted values (a title may hold " AND "): each quote blanked, same length
+    masked = re.sub(r"'(?:[^']|'')*'", lambda m: "'" + " " * (len(m.group()) - 2) + "'", text)
+    if " OR " in masked and " AND " in masked:
+        raise CaseError(
+            "bad_selection",
+            "the filter joins its clauses by both AND and OR: the 1EdTech filter has no parentheses, so "
+            "join every clause by AND, or every clause by OR",
+            "filter",
+        )
+    joiner = " OR " if " OR " in masked else " AND "
+    cuts = [m.start() for m in re.finditer(re.escape(joiner), masked)]
+    bounds = zip([0, *(c + len(joiner) for c in cuts)], [*cuts, len(text)], strict=True)
     tests = []
-    for part in text.split(joiner):
+    for part in (text[a:b] for a, b in bounds):
         m = _CLAUSE.fullmatch(part)
         if not m or m.group(1) not in _DOCUMENT_FIELDS:
             raise CaseError(
