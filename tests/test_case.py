@@ -465,3 +465,35 @@ def test_a_reloaded_version_answers_with_its_new_content_never_a_stale_one() -> 
     assert before != NEW_STATEMENT
     assert client.get(url).get_json()["fullStatement"] == NEW_STATEMENT
     store.close()
+
+
+def _objects_and_links(node: Any, objects: dict[str, str], links: list[dict[str, str]], key: str = "") -> None:
+    """Every object with an identifier and a uri (by identifier), and every LinkURI (a value under a key
+    ending in ``URI``, or a list of them), anywhere in ``node``."""
+    if isinstance(node, list):
+        for item in node:
+            _objects_and_links(item, objects, links, key)
+    elif isinstance(node, dict):
+        if key.endswith("URI") and {"identifier", "uri", "title"} <= set(node):
+            links.append(node)
+        elif "identifier" in node and "uri" in node:
+            objects[node["identifier"]] = node["uri"]
+        for k, v in node.items():
+            _objects_and_links(v, objects, links, k)
+
+
+@needs_files
+def test_a_link_names_the_uri_of_the_object_it_links_to(client: Any, spec: dict[str, Any]) -> None:
+    """A consumer keys objects by uri (CaSS does): a subject's link said our CASE address where the
+    CFSubject said its MeSH IRI, the licence and item types likewise, and a scale item's document link
+    another uri than the document's, so each would have been stored twice."""
+    for doc in _get(client, spec, "/ims/case/v1p1/CFDocuments")["CFDocuments"]:
+        package = _get(client, spec, f"/ims/case/v1p1/CFPackages/{doc['identifier']}")
+        objects: dict[str, str] = {}
+        links: list[dict[str, str]] = []
+        _objects_and_links(package, objects, links)
+        checked = [link for link in links if link["identifier"] in objects]
+        assert len(checked) > 10, doc["title"]
+        wrong = [(link["identifier"], link["uri"], objects[link["identifier"]])
+                 for link in checked if link["uri"] != objects[link["identifier"]]]
+        assert not wrong, (doc["title"], wrong[:3])

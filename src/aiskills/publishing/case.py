@@ -160,20 +160,25 @@ class _Builder:
         self.creator = self.f.one(fw, ns.DCT + "creator") or self.publisher
 
     # links
-    def link(self, kind: str, identifier: str, title: str) -> Json:
-        return {"title": title, "identifier": identifier, "uri": f"{self.base}{kind}/{identifier}"}
+    def link(self, kind: str, identifier: str, title: str, uri: str | None = None) -> Json:
+        """A LinkURI to an object: its ``uri`` is the object's own ``uri`` (a consumer keys objects by it),
+        which is the object's CASE address unless the object is named by an IRI of its own."""
+        return {"title": title, "identifier": identifier, "uri": uri or f"{self.base}{kind}/{identifier}"}
 
     def node(self, iri: str, title: str) -> Json:
         return {"title": title, "identifier": case_uuid(iri), "uri": iri, "targetType": "CASE"}
 
     def item_type_link(self, title: str) -> Json:
-        return self.link("CFItemTypes", case_uuid(ITEM_TYPES[title][0]), title)
+        return self.link("CFItemTypes", case_uuid(ITEM_TYPES[title][0]), title, ITEM_TYPES[title][0])
 
     def licence_link(self) -> Json | None:
         if self.licence is None:
             return None
         return self.link(
-            "CFLicenses", case_uuid(self.licence), LICENCE_TITLES.get(self.licence, self.licence)
+            "CFLicenses",
+            case_uuid(self.licence),
+            LICENCE_TITLES.get(self.licence, self.licence),
+            self.licence,
         )
 
     def grouping_link(self, slug: str) -> Json:
@@ -195,7 +200,7 @@ class _Builder:
             "publisher": self.publisher,
             "description": description,
             "subject": [s[1] for s in SUBJECTS],
-            "subjectURI": [self.link("CFSubjects", case_uuid(s[0]), s[1]) for s in SUBJECTS],
+            "subjectURI": [self.link("CFSubjects", case_uuid(s[0]), s[1], s[0]) for s in SUBJECTS],
             "language": self.language,
             "version": self.version,
             "adoptionStatus": "Adopted" if self.current else "Deprecated",
@@ -215,7 +220,7 @@ class _Builder:
             "humanCodingScheme": self.f.one(iri, ns.SKOS + "notation"),
             "listEnumeration": str(position),
             "subject": [s[1] for s in SUBJECTS],
-            "subjectURI": [self.link("CFSubjects", case_uuid(s[0]), s[1]) for s in SUBJECTS],
+            "subjectURI": [self.link("CFSubjects", case_uuid(s[0]), s[1], s[0]) for s in SUBJECTS],
             "language": self.language,
             "CFItemTypeURI": self.item_type_link(item_type),
             "licenseURI": self.licence_link(),
@@ -648,11 +653,7 @@ class CaseIndex:
 
     def doc_link(self, pkg: CasePackage) -> Json:
         d = pkg.document
-        return {
-            "title": d["title"],
-            "identifier": d["identifier"],
-            "uri": f"{self.base}CFDocuments/{d['identifier']}",
-        }
+        return {"title": d["title"], "identifier": d["identifier"], "uri": d["uri"]}  # the document's own uri
 
     def get(self, kind: str, identifier: str) -> Json | None:
         """The answer to ``GET …/{kind}/{identifier}``, or None when nothing has that identifier."""
