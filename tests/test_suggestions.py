@@ -83,6 +83,29 @@ def test_an_outcome_outside_the_framework_gets_no_suggestion_and_a_reason(sugges
     assert why is not None and "not about the framework's topics" in why
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Explain to patients how an AI triage tool reached its recommendation", "6.2-05"),
+    ("Use ChatGPT safely without putting patient data into it", "6.1-07"),
+])
+def test_a_plainly_worded_outcome_about_ai_gets_the_nearest_capabilities(
+    suggester: Suggester, text: str, expected: str
+) -> None:
+    """A designer's plain wording matches no capability closely (scores 0.11 and 0.17): it had been
+    told it was not about the framework's topics, although it names AI; one that names the subject
+    now gets the nearest capabilities down to a lower cut, one that does not still gets none."""
+    found = suggester.rank(text)
+    assert found and found[0].notation == expected
+    assert suggester.weights.topical_threshold <= found[-1].score < suggester.weights.threshold
+    clinical = suggester.score_all("Perform safe venepuncture on an adult patient")
+    assert clinical.cut == suggester.weights.threshold and suggester.suggestions(clinical, 5) == []
+
+
+def test_an_outcome_about_ai_that_nothing_comes_near_says_so(suggester: Suggester) -> None:
+    ranking = suggester.score_all("Discuss with a patient why the computer flagged their X-ray")
+    why = suggester.abstains(ranking)
+    assert why is not None and why.startswith("no capability comes near its statement")
+
+
 def test_archetype_and_bloom_change_the_order(suggester: Suggester) -> None:
     plain = [s.notation for s in suggester.rank("clinical safety case and hazard log", top=10)]
     created = [s.notation for s in suggester.rank("clinical safety case and hazard log", top=10, bloom="create")]

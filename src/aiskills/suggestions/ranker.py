@@ -28,6 +28,9 @@ class Weights:
     midpoint: float = 1.0  # the fused value that scores 0.5
     steepness: float = 4.0
     threshold: float = 0.2  # below this score the outcome is taken to be outside the framework
+    #: ... unless it names the framework's subject (``text.topical``, or one of its labels): then
+    #: capabilities down to this score are suggested
+    topical_threshold: float = 0.1
     flag_margin: float = 0.25  # an alignment this far below the best suggestion is flagged unlikely
     flag_rank: int = 10  # ... and when it is not among this many best
     level_gap: int = 3  # Bloom levels apart before an alignment is flagged for its level
@@ -87,6 +90,9 @@ class Ranking:
     order: list[int]
     fused: list[float]
     build: Callable[[int], Evidence]
+    #: the lowest score suggested for this outcome (``Weights.topical_threshold`` when it names the
+    #: framework's subject, else ``Weights.threshold``)
+    cut: float
     _cache: dict[int, Evidence] = field(default_factory=dict)
 
     def evidence(self, i: int) -> Evidence:
@@ -258,7 +264,8 @@ class Suggester:
                 archetype=None if not archetypes else bool(arch[i] == 0),
             )
 
-        return Ranking(ob, order, fused.tolist(), evidence)
+        cut = w.topical_threshold if matched or tx.topical(text) else w.threshold
+        return Ranking(ob, order, fused.tolist(), evidence, cut)
 
     def score(self, fused: float) -> float:
         """A fused value as a score from 0 to 1 (the same scale for every outcome)."""
@@ -283,7 +290,7 @@ class Suggester:
         out = []
         for i in ranking.order[: max(0, top)]:
             score = self.score(ranking.fused[i])
-            if score < self.weights.threshold:
+            if score < ranking.cut:
                 break
             c = self.caps[i]
             out.append(Suggestion(c.notation, c.iri, c.statement, score, self._reason(c, ranking, i)))
@@ -295,11 +302,16 @@ class Suggester:
             return "the framework has no capabilities"
         i = ranking.order[0]
         score = self.score(ranking.fused[i])
-        if score >= self.weights.threshold:
+        if score >= ranking.cut:
             return None
+        if ranking.cut < self.weights.threshold:  # it names the subject, and still nothing comes near
+            return (
+                f"no capability comes near its statement: the closest, {self.caps[i].notation}, "
+                f"scores {score:.2f}, below {ranking.cut:.2f}"
+            )
         return (
             f"not about the framework's topics: the closest capability, {self.caps[i].notation}, "
-            f"scores {score:.2f}, below {self.weights.threshold:.2f}"
+            f"scores {score:.2f}, below {ranking.cut:.2f}"
         )
 
     def flags(self, ranking: Ranking, aligned: Sequence[str]) -> list[Flag]:

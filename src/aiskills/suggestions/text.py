@@ -71,6 +71,27 @@ def stem(word: str) -> str:
     return word.rstrip("e") if len(word) > 4 else word
 
 
+#: Words that put an outcome within the framework's subject, AI and digital technology in care, however
+#: plainly it is worded ("the computer flagged", "ChatGPT"): such an outcome gets the capabilities
+#: nearest to it even when none matches it closely (``Weights.topical_threshold``), where an outcome
+#: about something else (venepuncture, safeguarding) gets none.
+TOPIC_WORDS = frozenset(
+    {
+        "ai", "artificial", "algorithm", "algorithms", "algorithmic", "digital", "data", "dataset",
+        "datasets", "software", "computer", "computers", "computerised", "computerized", "automated",
+        "automation", "chatbot", "chatbots", "chatgpt", "copilot", "llm", "llms", "genai", "generative",
+        "robot", "robots", "robotic", "robotics", "cyber", "cybersecurity", "informatics", "technology",
+        "technologies", "app", "apps", "online", "electronic", "telehealth", "telemedicine", "virtual",
+        "ml", "gpt", "deepfake", "deepfakes", "analytics",
+    }
+)  # fmt: skip
+
+
+def topical(text: str) -> bool:
+    """Whether ``text`` names the framework's subject (``TOPIC_WORDS``), in any case."""
+    return any(t.lower() in TOPIC_WORDS for t in tokens(text))
+
+
 def tokens(text: str) -> list[str]:
     """The words of ``text`` as written (case kept)."""
     return _TOKEN.findall(text)
