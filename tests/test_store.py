@@ -235,3 +235,22 @@ def test_a_store_written_with_another_dialect_is_refused_not_taken_for_empty(
     finally:
         clear_all(writer)
         writer.close()
+
+
+def test_a_graph_a_user_writes_is_the_store_s_and_in_its_dump(store: Store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """On a SPARQL server a graph written through an update, or under an IRI of the user's own, was
+    queryable but missing from the catalogue, `info` and the dump: a restore lost it."""
+    from aiskills import backup
+
+    loading.load_bundled(store)
+    notes, more = "http://example.org/notes", "http://example.org/more-notes"
+    triple = ox.Triple(ox.NamedNode("http://example.org/a"), ox.NamedNode("http://example.org/p"), ox.Literal("z"))
+    try:
+        store.protocol_update(f'INSERT DATA {{ GRAPH <{notes}> {{ <http://example.org/a> <http://example.org/p> "z" }} }}')
+        store.graph_write(more, [triple], replace=True)
+        assert {notes, more} <= {e.graph for e in store.catalog()} and {notes, more} <= set(store.graph_names())
+        backup.dump(store, tmp_path / "dump")
+        dumped = (tmp_path / "dump" / "store.nq").read_text()
+        assert f"<{notes}> ." in dumped and f"<{more}> ." in dumped
+    finally:
+        store.protocol_update(f"DROP SILENT GRAPH <{notes}> ; DROP SILENT GRAPH <{more}>")

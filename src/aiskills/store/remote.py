@@ -81,7 +81,7 @@ from aiskills.store.catalog import (
 from aiskills.store.dialects import ARCHIVED, Dialect, detect, named
 from aiskills.store.isolated import QueryTimeout
 from aiskills.store.lease import Lease
-from aiskills.store.update import around, default_graph_write, with_union
+from aiskills.store.update import around, default_graph_write, graphs_named, with_union
 
 RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
@@ -319,10 +319,16 @@ class RemoteStore(Store):
         return triples
 
     def graph_names(self) -> list[str]:
-        names = [g for g in self._graphs_under(GRAPH) if not g.startswith(STAGING_GRAPH_PREFIX)]
+        """The store's graphs: those under our namespace and those the catalogue records (a graph a
+        user wrote under another IRI, through the Graph Store Protocol or an update); on a server whose
+        default graph is the union of all its graphs (the oxigraph dialect) every graph is the
+        store's, as it is part of every query's dataset. Never staging graphs."""
+        held = set(self._graphs_under(""))  # the graphs that hold triples
         if self.dialect.catalog_graph is None:
-            names = sorted(set(names) | set(self._archived()))
-        return names
+            names = held | set(self._archived())
+        else:
+            names = {g for g in held if g.startswith(GRAPH)} | (held & {e.graph for e in self._catalog()})
+        return sorted(g for g in names if not g.startswith(STAGING_GRAPH_PREFIX))
 
     def triples(self, graph: str) -> list[ox.Triple]:
         if self.dialect.catalog_graph is None:
@@ -360,8 +366,8 @@ class RemoteStore(Store):
         if self.dialect.catalog_graph is not None:
             return read_catalog(self.triples(self.dialect.catalog_graph))
         facts: dict[str, tuple[str | None, str | None]] = {}
-        for g, version, subject in self._select(FACTS_QUERY, []).values():
-            if g is not None and g.startswith(GRAPH) and not g.startswith(STAGING_GRAPH_PREFIX):
+        for g, version, subject in self._select(FACTS_QUERY, []).values():  # every graph: see graph_names
+            if g is not None and not g.startswith(STAGING_GRAPH_PREFIX):
                 facts[g] = (version, subject)
         entries = [entry_from_facts(g, *f, active=True) for g, f in facts.items()]
         entries += [entry_from_facts(g, None, None, active=False) for g in self._archived() if g not in facts]
@@ -796,6 +802,19 @@ class RemoteStore(Store):
             if "HTTP 400" in str(exc) or "HTTP 500" in str(exc):
                 raise QueryError(f"the update failed: {exc}") from exc
             raise
+        self._catalogue_written(graphs_named(update, base_iri))
+
+    def _catalogue_written(self, graphs: Sequence[str]) -> None:
+        """Record in the catalogue the graphs an update wrote that it does not hold yet (as a Graph
+        Store write does): they are then in the dataset, the dump and ``info``, as on the embedded
+        store. Dialects whose catalogue is read off the graphs need nothing."""
+        if self.dialect.catalog_graph is None or not graphs:
+            return
+        known = {e.graph for e in self._catalog()}
+        new = [g for g in dict.fromkeys(graphs) if g not in known and not g.startswith(STAGING_GRAPH_PREFIX)]
+        held = [g for g in new if self._graph_triples(g)]
+        if held:
+            self.replace_graphs([], [CatalogEntry(g, kind_of(g)) for g in held])
 
     def graph_read(self, graph: str | None) -> list[ox.Triple] | None:
         if graph is None:
@@ -841,12 +860,11 @@ class RemoteStore(Store):
         return [g for (g,) in table.values() if g]
 
     def _graphs_under(self, prefix: str) -> list[str]:
-        """Sorted IRIs of the graphs that hold triples and start with ``prefix``."""
+        """Sorted IRIs of the graphs that hold triples and start with ``prefix`` (every graph for ``""``:
+        no filter then, as Virtuoso takes an empty string for no value)."""
         literal = ox.Literal(prefix)
-        table = self._select(
-            f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (STRSTARTS(STR(?g), {literal})) }}",
-            [],
-        )
+        test = f"FILTER (STRSTARTS(STR(?g), {literal}))" if prefix else ""
+        table = self._select(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {test} }}", [])
         return sorted(t.value for (t,) in table.rows if isinstance(t, ox.NamedNode))
 
     def _select(self, query: str, params: Sequence[tuple[str, str]]) -> Table:
