@@ -345,6 +345,28 @@ def test_wrong_password_is_a_store_error_naming_the_endpoint(server: VirtuosoSer
     assert "AISKILLS_PASSWORD" in message and "\n" not in message
 
 
+def test_a_server_that_would_refuse_every_write_does_not_start(server: VirtuosoServer) -> None:
+    """With a wrong password, or an update endpoint that is not one, `aiskills serve` had started and
+    answered every write 503; with a write token configured it now stops at start, naming the cause."""
+    import os
+    import subprocess
+    import sys
+
+    with RemoteStore.from_settings(server.settings()) as good:
+        good.check_writes()  # the right credentials: nothing to say
+    with RemoteStore.from_settings(server.settings(password="wrong")) as bad, pytest.raises(StoreError) as caught:
+        bad.check_writes()
+    assert "takes no writes" in str(caught.value) and "AISKILLS_PASSWORD" in str(caught.value)
+    assert "--user" not in str(caught.value)  # an option no command has
+    settings = server.settings()
+    env = {**os.environ, "AISKILLS_BACKEND": "sparql", "AISKILLS_ENDPOINT": settings.endpoint or "",
+           "AISKILLS_USER": settings.user or "", "AISKILLS_PASSWORD": "wrong", "AISKILLS_WRITE_TOKEN": "t0ken-for-writes"}
+    started = subprocess.run([sys.executable, "-m", "aiskills.cli", "serve", "--port", str(free_port())],
+                             env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert started.returncode == 2, started.stderr[-800:]
+    assert "takes no writes" in started.stderr and "401" in started.stderr
+
+
 def test_unreachable_endpoint_is_a_store_error(server: VirtuosoServer) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}/sparql"

@@ -727,8 +727,12 @@ def _say_ready() -> None:
 
 
 def _prepare_store(settings: Settings) -> None:
-    """Load the bundled framework into an empty remote store, once, before the workers start."""
+    """Load the bundled framework into an empty remote store, once, before the workers start; with a
+    write token configured, check that the store takes writes (its update endpoint and credentials),
+    so that a server that would refuse every write does not start."""
     with open_store(settings) as store:
+        if settings.tokens:
+            store.check_writes()
         if not store.catalog():  # once, here: not by each worker, racing on a remote store
             from aiskills.loading import load_bundled
 

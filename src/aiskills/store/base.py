@@ -199,6 +199,11 @@ class Store(abc.ABC):
     def close(self) -> None:
         """Release files and connections."""
 
+    def check_writes(self) -> None:
+        """Raise ``StoreError`` (or ``ConfigError``) now if a write would be refused later for a reason
+        of the setup (a server's update endpoint or credentials), so that a server says so when it
+        starts, not at its first write. A store on this machine has nothing to check."""
+
     @abc.abstractmethod
     def catalog(self, kinds: Collection[str] | None = None) -> list[CatalogEntry]:
         """The catalogue: every graph of ours, what it holds and whether it is active; with ``kinds``

@@ -804,6 +804,18 @@ class RemoteStore(Store):
             raise
         self._catalogue_written(graphs_named(update, base_iri))
 
+    def check_writes(self) -> None:
+        """A write that changes nothing (``DROP SILENT`` of a graph no one names), sent as every
+        write is: a wrong update endpoint or wrong credentials fail here, once, when a server starts."""
+        probe = f"DROP SILENT GRAPH <{STAGING_GRAPH_PREFIX}write-check>"
+        try:
+            self._send("POST", self.update_endpoint, write=True, data=[("update", probe)], headers={})
+        except StoreError as exc:
+            raise StoreError(
+                f"the store takes no writes at {self.update_endpoint}: {exc} (check AISKILLS_UPDATE_ENDPOINT, "
+                "and AISKILLS_USER and AISKILLS_PASSWORD)"
+            ) from exc
+
     def _catalogue_written(self, graphs: Sequence[str]) -> None:
         """Record in the catalogue the graphs an update wrote that it does not hold yet (as a Graph
         Store write does): they are then in the dataset, the dump and ``info``, as on the embedded
@@ -1031,8 +1043,7 @@ def check_response(response: requests.Response, url: str, write: bool) -> None:
     message = server_message(response)
     if status == 401:
         raise StoreError(
-            f"{url} refused the user name or password (HTTP 401): check "
-            "AISKILLS_USER and AISKILLS_PASSWORD (--user/--password)"
+            f"{url} refused the user name or password (HTTP 401): check AISKILLS_USER and AISKILLS_PASSWORD"
         )
     if status == 403 or "SECURITY" in message:
         raise StoreError(
