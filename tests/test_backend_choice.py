@@ -62,3 +62,16 @@ def test_a_named_dialect_is_used_as_named(oxigraph_server: object) -> None:
     with RemoteStore.from_settings(oxigraph_server.settings(dialect="generic")) as store:  # type: ignore[attr-defined]
         assert store.dialect.name == "generic"
         assert store.ask("ASK { }")
+
+
+def test_an_endpoint_that_is_no_query_endpoint_is_named_as_such(oxigraph_server: object) -> None:
+    """Oxigraph's Graph Store address given as the query endpoint: the server's own refusal (406,
+    or 405 and 400 elsewhere) had been the whole message; it now says what AISKILLS_ENDPOINT must be."""
+    from aiskills.errors import ConfigError
+
+    wrong = oxigraph_server.endpoint.removesuffix("/query") + "/store"  # type: ignore[attr-defined]
+    settings = oxigraph_server.settings(endpoint=wrong, dialect=None)  # type: ignore[attr-defined]
+    with RemoteStore.from_settings(settings) as store, pytest.raises(ConfigError, match="does not answer SPARQL") as caught:
+        store.catalog()
+    assert "AISKILLS_ENDPOINT must be the server's query endpoint" in str(caught.value)
+    assert "http://HOST:7878/query" in str(caught.value)

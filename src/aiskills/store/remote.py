@@ -255,13 +255,22 @@ class RemoteStore(Store):
         """The server's dialect: as named, or detected from its answer to ``ASK {}`` (once: it is the
         server's identity, not data that changes)."""
         if self._dialect is None:
-            response = self._send(
-                "GET",
-                self.endpoint,
-                write=False,
-                params={"query": "ASK {}"},
-                headers={"Accept": RESULTS_JSON},
-            )
+            try:
+                response = self._send(
+                    "GET",
+                    self.endpoint,
+                    write=False,
+                    params={"query": "ASK {}"},
+                    headers={"Accept": RESULTS_JSON},
+                )
+            except (StoreError, QueryError) as exc:  # ASK {} refused: not a SPARQL query endpoint's answer
+                if re.search(r"\(HTTP (400|405|406|415)\)", str(exc)):
+                    raise ConfigError(
+                        f"{self.endpoint} does not answer SPARQL queries ({exc}): AISKILLS_ENDPOINT must be "
+                        "the server's query endpoint (Oxigraph: http://HOST:7878/query; Virtuoso: "
+                        "http://HOST:8890/sparql; Fuseki: http://HOST:3030/DATASET/query)"
+                    ) from exc
+                raise
             self._configure(detect(response))
         assert self._dialect is not None
         return self._dialect
