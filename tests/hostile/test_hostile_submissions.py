@@ -103,7 +103,37 @@ def test_xlsx_formula_is_refused_at_its_cell() -> None:
                   "", "Explain AI", "understand", "6-01"])
     buf = io.BytesIO()
     book.save(buf)
-    assert "row 2, column H: the cell holds a formula" in _refused(buf.getvalue(), "f.xlsx")
+    said = _refused(buf.getvalue(), "f.xlsx")  # written by a program, never calculated: no saved value
+    assert "row 2, column H: the cell holds a formula" in said and "with no saved value" in said
+    assert "open the file in Excel or LibreOffice and save it" in said
+
+
+def _with_saved_value(data: bytes, formula: str, value: str) -> bytes:
+    """The workbook as Excel saves it: each formula with its last result beside it (``<v>``)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            body = src.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                body = body.replace(f"<f>{formula}</f><v />".encode(), f"<f>{formula}</f><v>{value}</v>".encode())
+            dst.writestr(item, body)
+    return out.getvalue()
+
+
+def test_an_xlsx_formula_is_read_as_the_value_excel_saved() -> None:
+    """Hours worked out by a formula (=5*2) had been refused ("paste as values"); Excel saves each
+    formula's value, which is what the sheet shows and what is read."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "curriculum"
+    sheet.append(list(TABLE_COLUMNS))
+    sheet.append(["https://p.example/c", "T", "https://p.example/", "P", "User", "", "M", "=5*2",
+                  "", "Explain how machine learning differs from rule-based software", "understand", "6-01"])
+    buf = io.BytesIO()
+    book.save(buf)
+    found = read_bytes(_with_saved_value(buf.getvalue(), "5*2", "10"), "f.xlsx")
+    hours = [t.object.value for t in found.triples if t.predicate.value.endswith("notionalHours")]
+    assert hours == ["10"]
 
 
 def test_csv_formula_injection_stays_text_and_is_defused_on_export(validator: CurriculumValidator) -> None:

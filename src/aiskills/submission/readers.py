@@ -377,6 +377,7 @@ def _xlsx_rows(data: bytes, name: str) -> tuple[list[list[str]], str]:
             source=name,
             fix="save it from your spreadsheet program as .xlsx",
         ) from None
+    formulas: dict[tuple[int, int], str] = {}  # (row, column), 1-based → the formula's text
     try:
         sheet = book[choose_sheet(book, name)]
         rows: list[list[str]] = []
@@ -384,10 +385,60 @@ def _xlsx_rows(data: bytes, name: str) -> tuple[list[list[str]], str]:
             number = next((r for c in row if (r := getattr(c, "row", None)) is not None), None)
             while number is not None and len(rows) < number - 1:  # rows the reader skipped: blank
                 rows.append([])
-            rows.append([_xlsx_cell(c, name) for c in row])
-        return rows, sheet.title  # rows[i] is the sheet's row i + 1, as the spreadsheet numbers it
+            cells = []
+            for c in row:
+                at = _position(c)
+                if getattr(c, "data_type", None) == "f" and at is not None:
+                    formulas[at] = str(getattr(c, "value", ""))
+                    cells.append("")
+                else:
+                    value = getattr(c, "value", None)
+                    cells.append("" if value is None else _cell(value))
+            rows.append(cells)
+        title = sheet.title
     finally:
         book.close()
+    if formulas:
+        _formula_values(data, name, title, formulas, rows)
+    return rows, title  # rows[i] is the sheet's row i + 1, as the spreadsheet numbers it
+
+
+def _formula_values(
+    data: bytes, name: str, sheet: str, formulas: dict[tuple[int, int], str], rows: list[list[str]]
+) -> None:
+    """The values a spreadsheet program saved for the formula cells (Excel and LibreOffice save each
+    formula's last result beside it), put in ``rows``; a formula with no saved value (a file a
+    program wrote without calculating it) is refused at its cell."""
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    saved: dict[tuple[int, int], object] = {}
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        for row in book[sheet].iter_rows():
+            for c in row:
+                at = _position(c)
+                if at in formulas:
+                    saved[at] = getattr(c, "value", None)
+    finally:
+        book.close()
+    for (r, col), text in sorted(formulas.items()):
+        value = saved.get((r, col))
+        if value is None:
+            raise SubmissionError(
+                f"the cell holds a formula ({text[:40]}) with no saved value",
+                source=name,
+                place=f"row {r}, column {get_column_letter(col)}",
+                fix="open the file in Excel or LibreOffice and save it (they save each formula's value), "
+                "or paste the cells as values",
+            )
+        rows[r - 1][col - 1] = _cell(value)
+
+
+def _position(cell: object) -> tuple[int, int] | None:
+    """A cell's (row, column), 1-based; None for the padding cells a read-only sheet gives."""
+    row, column = getattr(cell, "row", None), getattr(cell, "column", None)
+    return (row, column) if isinstance(row, int) and isinstance(column, int) else None
 
 
 def choose_sheet(book: Any, name: str) -> str:
@@ -415,20 +466,6 @@ def choose_sheet(book: Any, name: str) -> str:
 
 def _names_every_column(rows: Sequence[Sequence[object]]) -> bool:
     return any(all(c in [column_name(h) for h in row] for c in TABLE_COLUMNS) for row in rows)
-
-
-def _xlsx_cell(cell: object, name: str) -> str:
-    """A cell's text; a formula is refused (its result is not stored reliably, and it is not data)."""
-    value = getattr(cell, "value", None)
-    if getattr(cell, "data_type", None) == "f":
-        where = f"row {cell.row}, column {cell.column_letter}"  # type: ignore[attr-defined]
-        raise SubmissionError(
-            f"the cell holds a formula ({str(value)[:40]})",
-            source=name,
-            place=where,
-            fix="replace formulas with their values (paste as values)",
-        )
-    return "" if value is None else _cell(value)
 
 
 def _cell(v: object) -> str:

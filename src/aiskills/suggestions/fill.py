@@ -146,6 +146,12 @@ def _xlsx(
         if row is None or not codes:
             continue
         cell = sheet.cell(row=row, column=col + 1)
+        if cell.data_type == "f":  # the codes would be written into the formula's text
+            raise InputError(
+                f"the cell {cell.coordinate} holds a formula ({str(cell.value)[:40]}), not codes",
+                source=submission.source,
+                fix="paste that column as values, then download again",
+            )
         cell.value = _merged("" if cell.value is None else str(cell.value), codes)
     out = io.BytesIO()
     book.save(out)
