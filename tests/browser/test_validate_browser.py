@@ -110,3 +110,20 @@ def test_a_clean_report_stores_the_curriculum_with_a_token_asked_once_per_sessio
     assert "Commissioning AI" in page.locator("h1").inner_text()
     assert not errors, errors
     context.close()
+
+
+def test_a_file_dropped_on_the_page_is_checked(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A designer drops her export on the page, not on the small file button: the drop had done
+    nothing (or the browser opened the file in place of the page)."""
+    page.set_viewport_size({"width": 1200, "height": 900})
+    page.goto("/validate")
+    assert page.locator("#drop-hint").is_visible()
+    data = list(spreadsheet_with_mistakes(tmp_path).read_bytes())
+    transfer = page.evaluate_handle(
+        """(bytes) => { const t = new DataTransfer();
+             t.items.add(new File([new Uint8Array(bytes)], "dropped.xlsx"));
+             return t; }""", data)
+    with page.expect_navigation(wait_until="load"):
+        page.locator("h1").dispatch_event("drop", {"dataTransfer": transfer})
+    assert "dropped.xlsx does not conform" in page.locator("section.report .verdict").inner_text()
+    assert "dropped.xlsx does not conform" in page.title()
