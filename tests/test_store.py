@@ -252,5 +252,7 @@ def test_a_graph_a_user_writes_is_the_store_s_and_in_its_dump(store: Store, tmp_
         backup.dump(store, tmp_path / "dump")
         dumped = (tmp_path / "dump" / "store.nq").read_text()
         assert f"<{notes}> ." in dumped and f"<{more}> ." in dumped
+        store.protocol_update(f"DROP SILENT GRAPH <{notes}>")  # gone from the catalogue too, as its graph is
+        assert notes not in {e.graph for e in store.catalog()} and more in {e.graph for e in store.catalog()}
     finally:
         store.protocol_update(f"DROP SILENT GRAPH <{notes}> ; DROP SILENT GRAPH <{more}>")

@@ -826,16 +826,19 @@ class RemoteStore(Store):
             ) from exc
 
     def _catalogue_written(self, graphs: Sequence[str]) -> None:
-        """Record in the catalogue the graphs an update wrote that it does not hold yet (as a Graph
-        Store write does): they are then in the dataset, the dump and ``info``, as on the embedded
-        store. Dialects whose catalogue is read off the graphs need nothing."""
+        """Keep the catalogue as the graphs an update named now are, as a Graph Store write does and
+        as the embedded store reads it off its graphs: a graph it filled is recorded (then in the
+        dataset, the dump and ``info``), one it emptied (``DROP``, ``CLEAR``) is no longer. Dialects
+        whose catalogue is read off the graphs need nothing."""
         if self.dialect.catalog_graph is None or not graphs:
             return
         known = {e.graph for e in self._catalog()}
-        new = [g for g in dict.fromkeys(graphs) if g not in known and not g.startswith(STAGING_GRAPH_PREFIX)]
-        held = [g for g in new if self._graph_triples(g)]
-        if held:
-            self.replace_graphs([], [CatalogEntry(g, kind_of(g)) for g in held])
+        named = [g for g in dict.fromkeys(graphs) if not g.startswith(STAGING_GRAPH_PREFIX)]
+        holding = {g: bool(self._graph_triples(g)) for g in named}
+        filled = [g for g in named if holding[g] and g not in known]
+        emptied = [g for g in named if not holding[g] and g in known]
+        if filled or emptied:
+            self.replace_graphs([], [CatalogEntry(g, kind_of(g)) for g in filled], drop=emptied)
 
     def graph_read(self, graph: str | None) -> list[ox.Triple] | None:
         if graph is None:
