@@ -463,3 +463,34 @@ def test_the_fill_takes_back_a_file_as_large_as_the_page_took(store: EmbeddedSto
                                             "choice": ["row 5|3.2-09"]})
     assert r.status_code == 200, r.get_data(as_text=True)[:300]
     assert so.outcomes(read_bytes(r.data, "big.csv"))[3].aligned == ["3.2-09"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json", "ttl"])
+def test_an_alignment_that_looks_wrong_can_be_replaced_in_the_file(fmt: str) -> None:
+    """Ticking the better suggestion had only added it ("6-01; 6-03"): the flagged code stayed, and
+    the file was flagged again. A choice ``-CODE`` takes it out, in every format."""
+    doc = base()
+    doc["modules"][0]["learningOutcomes"][1]["alignedTo"] = ["6-01", "6-02"]  # 6-01 is the one to go
+    data = WRITERS[fmt](doc)
+    submission = read_bytes(data, f"c.{fmt}")
+    second = so.outcomes(submission)[1]
+    assert second.aligned == ["6-01", "6-02"]
+    filled = fill(data, submission, {second.key: ["-6-01", "3.1-01"]}, CODES)
+    # by node: a Turtle file is written again whole when a triple goes, so its lines (and order) move
+    again = {o.node: sorted(o.aligned) for o in so.outcomes(read_bytes(filled, f"c.{fmt}"))}
+    before = {o.node: sorted(o.aligned) for o in so.outcomes(submission)}
+    assert again == {**before, second.node: sorted(["6-02", "3.1-01"])}
+    with pytest.raises(InputError, match="6-05 is not among the alignments of learning outcome"):
+        fill(data, submission, {second.key: ["-6-05"]}, CODES)
+
+
+def test_the_report_offers_to_remove_an_alignment_that_looks_wrong(client: FlaskClient) -> None:
+    import io
+
+    doc = base()
+    doc["modules"][1]["learningOutcomes"][0]["alignedTo"] = ["5.2.1-07"]  # far from automation bias
+    page = client.post("/validate", data={"file": (io.BytesIO(WRITERS["csv"](doc)), "course.csv")},
+                       content_type="multipart/form-data")
+    html = page.get_data(as_text=True)
+    assert "Looks wrong" in html and 'value="row 4|-5.2.1-07"' in html
+    assert "Remove <code>5.2.1-07</code> from this outcome" in html

@@ -1,8 +1,10 @@
-"""A curriculum file written back in its own format with chosen alignments added to its outcomes.
+"""A curriculum file written back in its own format with chosen alignments added to its outcomes, and
+alignments the report flagged removed when the designer chose so (a choice ``-CODE``).
 
-Only the alignments change: a CSV or XLSX gets the codes appended to the outcome's
-``aligned_capabilities`` cell, a JSON file to the outcome's ``alignedTo`` list, a Turtle or N-Triples
-file one ``ais:alignedTo`` triple per choice at its end; RDF/XML is parsed and written again.
+Only the alignments change: a CSV or XLSX gets the codes appended to (or taken out of) the outcome's
+``aligned_capabilities`` cell, a JSON file the outcome's ``alignedTo`` list, a Turtle or N-Triples
+file one ``ais:alignedTo`` triple per choice at its end; an RDF file with a removal, and RDF/XML, is
+parsed and written again.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import io
 import json
 import re
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 
 from aiskills import namespaces as ns
 from aiskills.cells import column_name
@@ -31,20 +34,23 @@ def fill(
     data: bytes, submission: Submission, choices: Mapping[str, Sequence[str]], known: Collection[str]
 ) -> bytes:
     """``data`` (the file ``submission`` was read from) with the notations in ``choices`` (``Outcome.key``
-    → notations) added to those outcomes; codes already there are kept once. ``known``: the codes of
+    → notations) added to those outcomes, and those written ``-CODE`` taken out of them (a code the
+    outcome does not have is refused); codes already there are kept once. ``known``: the codes of
     the framework's capabilities in use; any other is refused, as is a choice naming no outcome of the
     file or no choice at all."""
     by_node = {o.key: o for o in outcomes(submission)}
     chosen = {
         node: [c for c in dict.fromkeys(codes) if c] for node, codes in choices.items() if node in by_node
     }
+    removed = {node: [c[1:] for c in codes if c.startswith("-")] for node, codes in chosen.items()}
+    chosen = {node: [c for c in codes if not c.startswith("-")] for node, codes in chosen.items()}
     if not any(choices.values()):
         raise InputError(
             "no suggestion was ticked, so there is nothing to fill in",
             source=submission.source,
             fix="tick the suggestions to add on the report, then download",
         )
-    odd = [c for codes in chosen.values() for c in codes if not _NOTATION.fullmatch(c)]
+    odd = [c for codes in [*chosen.values(), *removed.values()] for c in codes if not _NOTATION.fullmatch(c)]
     if odd:  # a form can be sent with anything in it: only capability codes go into the file
         raise InputError(
             f"{odd[0][:40]!r} is not a capability code",
@@ -65,17 +71,48 @@ def fill(
             source=submission.source,
             fix="choose suggestions from the report of this same file",
         )
+    for node, codes in removed.items():
+        absent = [c for c in codes if not any(_same(a, c) for a in by_node[node].aligned)]
+        if absent:
+            raise InputError(
+                f"{absent[0]} is not among the alignments of learning outcome {node}, so it cannot be removed",
+                source=submission.source,
+                fix="choose from the report of this same file",
+            )
+    edits = {node: Edit(chosen.get(node, []), removed.get(node, [])) for node in chosen}
     fmt = submission.format
     if fmt in ("csv", "xlsx"):
-        return _table(data, submission, by_node, chosen)
+        return _table(data, submission, by_node, edits)
     if fmt in ("json", "jsonld"):
-        return _json(data, submission, by_node, chosen)
-    return _rdf(data, submission, by_node, chosen)
+        return _json(data, submission, by_node, edits)
+    return _rdf(data, submission, by_node, edits)
 
 
-def _merged(existing: str, codes: Sequence[str]) -> str:
+@dataclass(frozen=True)
+class Edit:
+    """What changes in one outcome's alignments: codes added, codes removed."""
+
+    add: list[str]
+    remove: list[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.add or self.remove)
+
+    def applied(self, have: Sequence[str]) -> list[str]:
+        """``have`` (as the file gives them) without the removed codes, then the added ones, each once."""
+        kept = [h for h in have if not any(_same(h, c) for c in self.remove)]
+        return list(dict.fromkeys([*kept, *self.add]))
+
+
+def _same(given: str, code: str) -> bool:
+    """Whether an alignment as a file gives it (a notation or the capability's IRI) is ``code``."""
+    given = given.strip()
+    return given.casefold() == code.casefold() or given == ns.capability_iri(code)
+
+
+def _merged(existing: str, edit: Edit) -> str:
     have = [p.strip() for p in re.split(r"[;\n]", existing) if p.strip()]
-    return "; ".join(dict.fromkeys([*have, *codes]))
+    return "; ".join(edit.applied(have))
 
 
 def _aligned_column(header: Sequence[object]) -> int:
@@ -91,7 +128,7 @@ def _layout(submission: Submission) -> TableLayout:
 
 
 def _table(
-    data: bytes, submission: Submission, by_node: dict[str, Outcome], chosen: dict[str, list[str]]
+    data: bytes, submission: Submission, by_node: dict[str, Outcome], chosen: dict[str, Edit]
 ) -> bytes:
     if submission.format == "xlsx":
         return _xlsx(data, submission, by_node, chosen)
@@ -99,14 +136,14 @@ def _table(
     text = data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=layout.delimiter))
     col = _aligned_column(rows[layout.header_row - 1])
-    for node, codes in chosen.items():
+    for node, edit in chosen.items():
         place = by_node[node].place
         row = place.row if place is not None else None
-        if row is None or not codes:
+        if row is None or not edit:
             continue
         cells = rows[row - 1]  # the row as the spreadsheet numbers it, as the reader names it
         cells += [""] * (col + 1 - len(cells))
-        cells[col] = _merged(cells[col], codes)
+        cells[col] = _merged(cells[col], edit)
     out = io.StringIO(newline="")
     csv.writer(out, delimiter=layout.delimiter, lineterminator="\r\n" if "\r\n" in text else "\n").writerows(
         rows
@@ -115,9 +152,7 @@ def _table(
     return (bom + out.getvalue()).encode("utf-8")
 
 
-def _xlsx(
-    data: bytes, submission: Submission, by_node: dict[str, Outcome], chosen: dict[str, list[str]]
-) -> bytes:
+def _xlsx(data: bytes, submission: Submission, by_node: dict[str, Outcome], chosen: dict[str, Edit]) -> bytes:
     from openpyxl import load_workbook
 
     # Writing keeps every cell's formatting, so the whole sheet is loaded: refuse first a sheet that
@@ -140,10 +175,10 @@ def _xlsx(
     book = load_workbook(io.BytesIO(data))
     sheet = book[layout.sheet]
     col = _aligned_column([c.value for c in sheet[layout.header_row]])
-    for node, codes in chosen.items():
+    for node, edit in chosen.items():
         place = by_node[node].place
         row = place.row if place is not None else None
-        if row is None or not codes:
+        if row is None or not edit:
             continue
         cell = sheet.cell(row=row, column=col + 1)
         if cell.data_type == "f":  # the codes would be written into the formula's text
@@ -152,15 +187,13 @@ def _xlsx(
                 source=submission.source,
                 fix="paste that column as values, then download again",
             )
-        cell.value = _merged("" if cell.value is None else str(cell.value), codes)
+        cell.value = _merged("" if cell.value is None else str(cell.value), edit)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def _json(
-    data: bytes, submission: Submission, by_node: dict[str, Outcome], chosen: dict[str, list[str]]
-) -> bytes:
+def _json(data: bytes, submission: Submission, by_node: dict[str, Outcome], chosen: dict[str, Edit]) -> bytes:
     """The file's own text with each chosen outcome's ``alignedTo`` written in place (or added after its
     last member): the rest of the file, its layout included, stays as it was."""
     text = data.decode("utf-8-sig")
@@ -168,10 +201,10 @@ def _json(
     spans: dict[tuple[str | int, ...], tuple[int, int]] = {}
     _json_spans(text, 0, (), spans)
     edits: list[tuple[int, int, str]] = []
-    for node, codes in chosen.items():
+    for node, edit in chosen.items():
         place = by_node[node].place
         found = _PATH.match(place.json_path or "") if place else None
-        if found is None or not codes:
+        if found is None or not edit:
             continue
         at: tuple[str | int, ...] = ("modules", int(found[1]), "learningOutcomes", int(found[2]))
         have = doc["modules"][at[1]]["learningOutcomes"][at[3]].get("alignedTo") or []
@@ -179,7 +212,7 @@ def _json(
             have = [p.strip() for p in have.split(";") if p.strip()]
         elif not isinstance(have, list):
             have = [have]
-        value = json.dumps(list(dict.fromkeys([*have, *codes])), ensure_ascii=False)
+        value = json.dumps(edit.applied([str(h) for h in have]), ensure_ascii=False)
         if (*at, "alignedTo") in spans:
             start, end = spans[(*at, "alignedTo")]
             edits.append((start, end, value))
@@ -232,11 +265,9 @@ def _json_spans(
     return i
 
 
-def _rdf(
-    data: bytes, submission: Submission, by_node: dict[str, Outcome], chosen: dict[str, list[str]]
-) -> bytes:
-    lines = []
-    for key, codes in chosen.items():
+def _rdf(data: bytes, submission: Submission, by_node: dict[str, Outcome], chosen: dict[str, Edit]) -> bytes:
+    lines, gone = [], []
+    for key, edit in chosen.items():
         node = by_node[key].node
         if not node.startswith("<"):
             raise InputError(
@@ -245,15 +276,20 @@ def _rdf(
                 place=str(by_node[key].place or ""),
                 fix="give the outcome an IRI, or add the alignments by hand",
             )
-        for code in codes:
+        for code in edit.add:
             lines.append(f"{node} <{ns.AIS}alignedTo> <{ns.capability_iri(code)}> .")
-    if not lines:
+        gone += [(node[1:-1], ns.capability_iri(code)) for code in edit.remove]
+    if not lines and not gone:
         return data
-    if submission.format in ("turtle", "ntriples"):
+    if submission.format in ("turtle", "ntriples") and not gone:
         end = b"" if data.endswith(b"\n") else b"\n"
         return data + end + ("\n".join(lines) + "\n").encode("utf-8")
     import rdflib
 
-    graph = rdflib.Graph().parse(data=data, format="xml")
-    graph.parse(data="\n".join(lines), format="nt")
-    return graph.serialize(format="xml").encode("utf-8")
+    syntax = {"turtle": "turtle", "ntriples": "nt"}.get(submission.format, "xml")
+    graph = rdflib.Graph().parse(data=data, format=syntax)
+    for outcome, capability in gone:
+        graph.remove((rdflib.URIRef(outcome), rdflib.URIRef(ns.AIS + "alignedTo"), rdflib.URIRef(capability)))
+    if lines:
+        graph.parse(data="\n".join(lines), format="nt")
+    return graph.serialize(format=syntax).encode("utf-8")
