@@ -68,6 +68,21 @@ def test_pick_a_curriculum_and_an_archetype_on_the_alignment_page(page) -> None:
     screenshot(page, "alignment")
 
 
+def test_the_alignment_form_is_sent_with_archetypes_or_a_role_never_both(page) -> None:  # type: ignore[no-untyped-def]
+    """The form let a designer tick archetypes and pick a role, and the answer was a 400 ("choose
+    archetypes or a role, not both"); each choice now clears the other."""
+    page.goto("/alignment")
+    page.check("input[name=archetype][value=User]")
+    role = page.locator("#role option").nth(1).get_attribute("value") or ""
+    page.select_option("#role", role)
+    assert not page.is_checked("input[name=archetype][value=User]")
+    page.check("input[name=archetype][value=Embedder]")
+    assert page.input_value("#role") == ""
+    page.get_by_role("button", name="Show coverage").click()
+    page.wait_for_selector("section.archetype-answer")
+    assert page.locator("section.notice.problem").count() == 0
+
+
 def test_a_clean_report_stores_the_curriculum_with_a_token_asked_once_per_session(browser, live_server: str) -> None:  # type: ignore[no-untyped-def]
     """Its own context: the refused token's 401 is logged by Chromium, as it should be; any other
     console error still fails the test."""
