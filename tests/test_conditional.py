@@ -47,3 +47,26 @@ def test_an_unchanged_answer_is_304_and_a_changed_one_is_sent_again_with_a_new_t
 
         posted = requests.post(f"{base}/sparql", data={"query": query}, headers={"Accept": JSON}, timeout=60)
         assert posted.status_code == 200 and "ETag" not in posted.headers, "a POST answer was tagged"
+
+
+def test_a_long_answer_is_compressed_for_a_client_that_accepts_gzip(tmp_path: Path) -> None:
+    """A CASE package (1.5 MB) or a large SPARQL result had always come back uncompressed. Through
+    the real server and `requests` (which asks for gzip and unpacks it): the same bytes, a few times
+    fewer on the wire, a tag of their own, and a short answer left as it is."""
+    import gzip
+
+    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 2000"
+    with aiskills_serve(tmp_path / "store") as (base, _):
+        def get(path: str, encoding: str, tag: str | None = None, **params: str) -> requests.Response:
+            headers = {"Accept": JSON, "Accept-Encoding": encoding} | ({"If-None-Match": tag} if tag else {})
+            return requests.get(base + path, params=params, headers=headers, timeout=60, stream=True)
+
+        plain = get("/sparql", "identity", query=query)
+        packed = get("/sparql", "gzip", query=query)
+        raw_plain, raw_packed = plain.raw.read(), packed.raw.read()  # the bytes as sent
+        assert plain.headers.get("Content-Encoding") is None and packed.headers["Content-Encoding"] == "gzip"
+        assert gzip.decompress(raw_packed) == raw_plain and len(raw_packed) * 4 < len(raw_plain)
+        assert "Accept-Encoding" in packed.headers["Vary"] and packed.headers["ETag"] != plain.headers["ETag"]
+        assert get("/sparql", "gzip", packed.headers["ETag"], query=query).status_code == 304
+        short = get("/sparql", "gzip", query="ASK { ?s ?p ?o }")
+        assert short.headers.get("Content-Encoding") is None and short.json()["boolean"] is True

@@ -98,6 +98,7 @@ def _finish(response: Any) -> Any:
       notebook in the browser reads ``/api`` and the IRIs too (writes need a bearer token, which a
       cross-origin page cannot send without a preflight, and that is not allowed);
     - a 201 or 204 without a body names no content type (Werkzeug's default is ``text/html``);
+    - ``_compressed``;
     - ``_conditional``;
     - ``SECURITY_HEADERS``."""
     headers = response.headers
@@ -108,11 +109,44 @@ def _finish(response: Any) -> Any:
     if response.status_code in (201, 204) and response.is_sequence and not response.get_data():
         headers.remove("Content-Type")
     if reads:
+        _compressed(response, present)
         response = _conditional(response, present)
     for name, value in SECURITY_HEADERS:
         if name.lower() not in present:
             headers.add(name, value)
     return response
+
+
+#: Answers at least this long are sent gzip-compressed to a client that accepts it.
+COMPRESS_FROM = 32 * 1024
+_COMPRESSIBLE = ("text/", "application/json", "application/ld+json", "application/sparql-results+json",
+                 "application/sparql-results+xml", "application/rdf+xml", "application/n-triples",
+                 "application/n-quads", "application/javascript", "application/xml")  # fmt: skip
+
+
+def _compressed(response: Any, present: set[str]) -> None:
+    """A long textual answer (a CASE package, a dump, a page of 10,000 curricula, a large SPARQL
+    result) gzip-compressed for a client that accepts it (``Accept-Encoding``), as Fuseki and a reverse
+    proxy would send it: several times smaller on the wire. Its tag says which encoding it is
+    (``ETag`` with ``-gzip``), so a cache never gives one for the other (``Vary: Accept-Encoding``)."""
+    if response.status_code != 200 or response.direct_passthrough or not response.is_sequence:
+        return
+    if "content-encoding" in present or not response.mimetype.startswith(_COMPRESSIBLE):
+        return
+    body = response.get_data()
+    if len(body) < COMPRESS_FROM:  # sent as it is to every client: it varies by nothing more
+        return
+    response.vary.add("Accept-Encoding")
+    if not request.accept_encodings.quality("gzip"):
+        return
+    import gzip
+
+    tag, weak = response.get_etag()
+    response.set_data(gzip.compress(body, compresslevel=6, mtime=0))
+    response.headers["Content-Encoding"] = "gzip"
+    present.add("content-encoding")
+    if tag:
+        response.set_etag(tag + "-gzip", weak=bool(weak))
 
 
 def _check_public_base(app: Flask, settings: Settings, store: Store) -> None:
