@@ -76,6 +76,25 @@ def test_load_replaces_an_older_framework_with_the_bundled_one(
     assert "2025.9     kept" in _ok(runner, "info")
 
 
+def test_load_keeps_an_edit_of_the_bundled_version(runner: CliRunner, env: Path, tmp_path: Path) -> None:
+    """An import without --version keeps the bundled version's label (2026.1): `load` had written the
+    bundled framework over the editor's changes without a word."""
+    _ok(runner, "load")
+    _ok(runner, "framework", "export", "--out", str(tmp_path / "fw.csv"))
+    text = (tmp_path / "fw.csv").read_text()
+    first = next(r for r in csv.DictReader(io.StringIO(text)))
+    (tmp_path / "fw.csv").write_text(text.replace(first["statement"], "EDITED statement for 1-01.", 1))
+    _ok(runner, "framework", "import", str(tmp_path / "fw.csv"))
+    out = _ok(runner, "load")
+    assert "kept framework 2026.1 current" in out and "loaded framework" not in out
+    q = ("PREFIX skos: <http://www.w3.org/2004/02/skos/core#> SELECT ?l WHERE { "
+         f"?c skos:notation '{first['notation']}' ; skos:prefLabel ?l }}")
+    assert "EDITED statement for 1-01." in _ok(runner, "query", q)
+    _ok(runner, "load", "--make-current")
+    assert "EDITED" not in _ok(runner, "query", q)
+    assert "kept framework" not in _ok(runner, "load")  # the bundled one as it is: loaded again, quietly
+
+
 def test_load_refuses_make_current_with_files(runner: CliRunner, env: Path, tmp_path: Path) -> None:
     path = tmp_path / "fw.csv"
     path.write_text("x\n")

@@ -277,3 +277,24 @@ def test_header_names_are_read_in_any_case_with_spaces_in_csv_and_xlsx() -> None
     last = so.outcomes(read)[-1]
     again = read_bytes(fill(titled, read, {last.key: ["3.2-09"]}, {"3.2-09"}), "c.csv")
     assert "3.2-09" in so.outcomes(again)[-1].aligned
+
+
+def test_an_untyped_turtle_outcome_is_checked_as_one_and_integer_hours_are_a_number() -> None:
+    """Modules and outcomes left untyped (their type follows from ais:hasModule and
+    ais:hasLearningOutcome) had been checked by no rule and the file said to conform; hours written
+    `5` in Turtle (an xsd:integer) had been "not a number"."""
+    from aiskills.validation.engine import validator_for
+
+    ttl = b"""@prefix ais: <https://w3id.org/aiskills/ontology#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<https://p.example/c> a ais:Curriculum ; dct:title "T" ; ais:provider <https://p.example/> ;
+  ais:targetArchetype <https://w3id.org/aiskills/id/archetype/user> ; ais:hasModule <https://p.example/c/m1> .
+<https://p.example/> rdfs:label "P" .
+<https://p.example/c/m1> dct:title "M" ; ais:notionalHours 5 ; ais:hasLearningOutcome _:o .
+_:o ais:statement "Explain why data quality matters for AI models" ;
+  ais:bloomLevel <https://w3id.org/aiskills/id/bloom/understand> ;
+  ais:alignedTo <https://w3id.org/aiskills/id/capability/9-99> .
+"""
+    report = validator_for(None).validate(read_bytes(ttl, "c.ttl"))
+    assert [r.rule for r in report.results if r.severity.value == "violation"] == ["unknown-capability"]

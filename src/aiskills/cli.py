@@ -134,8 +134,8 @@ def load(files: tuple[Path, ...], store_dir: Path | None, endpoint: str | None, 
             )
         if kept is not None:
             click.echo(
-                f"kept framework {kept} current: the bundled framework is not loaded over it; "
-                "to make the bundled framework current instead, run `aiskills load --make-current`"
+                f"kept framework {kept} current (an import, or a later version): the bundled framework is not "
+                "loaded over it; to make the bundled framework current instead, run `aiskills load --make-current`"
             )
 
 

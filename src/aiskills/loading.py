@@ -120,14 +120,18 @@ def load_bundled(store: Store, progress: Progress | None = None, *, framework: b
 
 
 def kept_current(store: Store) -> str | None:
-    """The version of the store's current framework when loading the bundled one would demote it: it
-    is another version, and one that does not sort before the bundled one (an editor's import, a
-    newer release). ``None`` when the store holds no framework, holds the bundled version, or an older
-    one, which the bundled framework replaces as current (the older stays as a kept version)."""
+    """The version of the store's current framework when loading the bundled one would demote or
+    overwrite it: another version that does not sort before the bundled one (an editor's import, a
+    newer release), or the bundled version as an editor changed it (an import without ``--version``).
+    ``None`` when the store holds no framework, the bundled one as it is, or an older version, which
+    the bundled framework replaces as current (the older stays as a kept version)."""
     current = next((e.version or "" for e in store.catalog({"framework"}) if e.active), None)
-    bundled = bundle.framework().version
-    if current is None or current == bundled or version_order(current) < version_order(bundled):
+    bundled = bundle.framework()
+    if current is None or version_order(current) < version_order(bundled.version):
         return None
+    if current == bundled.version:  # the same version: kept when an editor changed it (an import)
+        stored = current_framework(store)
+        return current if stored is not None and set(stored.triples) != set(bundled.triples) else None
     return current
 
 

@@ -108,14 +108,17 @@ def test_xlsx_formula_is_refused_at_its_cell() -> None:
     assert "open the file in Excel or LibreOffice and save it" in said
 
 
-def _with_saved_value(data: bytes, formula: str, value: str) -> bytes:
-    """The workbook as Excel saves it: each formula with its last result beside it (``<v>``)."""
+def _saved_as_excel_saves(data: bytes, edits: dict[bytes, bytes]) -> bytes:
+    """The workbook with its sheets' XML edited (``edits``: text → text), as Excel saves a formula:
+    with its last result beside it (``<v>``), which openpyxl does not write."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
         for item in src.infolist():
             body = src.read(item.filename)
             if item.filename.startswith("xl/worksheets/"):
-                body = body.replace(f"<f>{formula}</f><v />".encode(), f"<f>{formula}</f><v>{value}</v>".encode())
+                for old, new in edits.items():
+                    assert old in body, old
+                    body = body.replace(old, new)
             dst.writestr(item, body)
     return out.getvalue()
 
@@ -131,9 +134,16 @@ def test_an_xlsx_formula_is_read_as_the_value_excel_saved() -> None:
                   "", "Explain how machine learning differs from rule-based software", "understand", "6-01"])
     buf = io.BytesIO()
     book.save(buf)
-    found = read_bytes(_with_saved_value(buf.getvalue(), "5*2", "10"), "f.xlsx")
-    hours = [t.object.value for t in found.triples if t.predicate.value.endswith("notionalHours")]
-    assert hours == ["10"]
+    hours = {b"<f>5*2</f><v />": b"<f>5*2</f><v>10</v>"}
+    found = read_bytes(_saved_as_excel_saves(buf.getvalue(), hours), "f.xlsx")
+    assert [t.object.value for t in found.triples if t.predicate.value.endswith("notionalHours")] == ["10"]
+    # a text result saved empty, as Excel saves =IF(…,"",…): an empty cell, not a missing value
+    sheet.cell(row=2, column=6).value = '=IF(1=0,"x","")'
+    buf = io.BytesIO()
+    book.save(buf)
+    empty = {b'<c r="F2"><f>IF(1=0,"x","")</f><v /></c>': b'<c r="F2" t="str"><f>IF(1=0,"x","")</f><v></v></c>'}
+    again = read_bytes(_saved_as_excel_saves(buf.getvalue(), hours | empty), "f.xlsx")
+    assert [t.object.value for t in again.triples if t.predicate.value.endswith("notionalHours")] == ["10"]
 
 
 def test_csv_formula_injection_stays_text_and_is_defused_on_export(validator: CurriculumValidator) -> None:

@@ -419,7 +419,10 @@ def _formula_values(
             for c in row:
                 at = _position(c)
                 if at in formulas:
-                    saved[at] = getattr(c, "value", None)
+                    value = getattr(c, "value", None)
+                    # a text result saved empty (Excel writes t="str" and an empty <v>: =IF(…,"",…)) is
+                    # text, not a missing value
+                    saved[at] = "" if value is None and getattr(c, "data_type", None) == "str" else value
     finally:
         book.close()
     for (r, col), text in sorted(formulas.items()):
@@ -581,7 +584,7 @@ def _split(val: Val | None) -> list[Val]:
 def _read_rdf(data: bytes, text: str, name: str, fmt_name: str, fmt: ox.RdfFormat) -> Submission:
     import hashlib
 
-    triples = parse_triples(data, fmt, name)
+    triples = _typed(parse_triples(data, fmt, name))
     curricula = sorted(
         {t.subject for t in triples if t.predicate == m.TYPE and t.object == m.CURRICULUM}, key=str
     )
@@ -601,6 +604,41 @@ def _read_rdf(data: bytes, text: str, name: str, fmt_name: str, fmt: ox.RdfForma
         if line:
             sources.add(node, None, Location(line=line))  # type: ignore[arg-type]
     return Submission(name, fmt_name, curricula[0], triples, sources, hashlib.sha256(data).hexdigest())  # type: ignore[arg-type]
+
+
+def _typed(triples: list[ox.Triple]) -> list[ox.Triple]:
+    """``triples`` with the type the ontology gives a module and a learning outcome (the ranges of
+    ``ais:hasModule`` and ``ais:hasLearningOutcome``) stated where the file leaves it out: every rule
+    and the suggestions find modules and outcomes by their type, and an untyped outcome had been
+    checked by none of them, its file said to conform. Notional hours written as an integer are
+    read as the decimal they are (``_hours_decimal``)."""
+    have = set(triples)
+    ranges = {m.HAS_MODULE: m.MODULE, m.HAS_OUTCOME: m.OUTCOME}
+    added = [
+        typed
+        for t in triples
+        if t.predicate in ranges
+        and isinstance(t.object, (ox.NamedNode, ox.BlankNode))
+        and (typed := ox.Triple(t.object, m.TYPE, ranges[t.predicate])) not in have
+    ]
+    return [_hours_decimal(t) for t in triples] + list(dict.fromkeys(added))
+
+
+def _hours_decimal(t: ox.Triple) -> ox.Triple:
+    """Notional hours written as an integer (Turtle's ``5``) as the decimal they are (``xsd:integer``
+    is a kind of ``xsd:decimal``, the hours' range): the same value, which the rules read as a number."""
+    o = t.object
+    if t.predicate == m.HOURS and isinstance(o, ox.Literal) and o.datatype.value in _INTEGER_TYPES:
+        return ox.Triple(
+            t.subject, t.predicate, ox.Literal(o.value, datatype=ox.NamedNode(ns.XSD + "decimal"))
+        )
+    return t
+
+
+_INTEGER_TYPES = {
+    ns.XSD + t
+    for t in ("integer", "nonNegativeInteger", "positiveInteger", "long", "int", "short", "unsignedInt")
+}
 
 
 def _line_of(text: str, node: ox.NamedNode | ox.BlankNode | ox.Triple) -> int | None:
