@@ -100,6 +100,17 @@ def test_a_plainly_worded_outcome_about_ai_gets_the_nearest_capabilities(
     assert clinical.cut == suggester.weights.threshold and suggester.suggestions(clinical, 5) == []
 
 
+@pytest.mark.parametrize("text", [
+    "Complete online fire safety training",
+    "Measure blood pressure with a digital sphygmomanometer",
+    "Record a 12-lead ECG using the digital ECG machine",
+])
+def test_a_clinical_outcome_that_names_a_device_or_a_website_still_gets_none(suggester: Suggester, text: str) -> None:
+    """'digital', 'online' and 'machine' alone do not make an outcome about AI: these had been given
+    capabilities about AI training and human factors at scores of 0.10-0.14."""
+    assert suggester.rank(text) == []
+
+
 def test_an_outcome_about_ai_that_nothing_comes_near_says_so(suggester: Suggester) -> None:
     ranking = suggester.score_all("Discuss with a patient why the computer flagged their X-ray")
     why = suggester.abstains(ranking)

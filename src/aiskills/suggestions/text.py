@@ -71,25 +71,31 @@ def stem(word: str) -> str:
     return word.rstrip("e") if len(word) > 4 else word
 
 
-#: Words that put an outcome within the framework's subject, AI and digital technology in care, however
-#: plainly it is worded ("the computer flagged", "ChatGPT"): such an outcome gets the capabilities
-#: nearest to it even when none matches it closely (``Weights.topical_threshold``), where an outcome
-#: about something else (venepuncture, safeguarding) gets none.
+#: Words that put an outcome within the framework's subject, AI and the software around it in care,
+#: however plainly it is worded ("the computer flagged", "ChatGPT"): such an outcome gets the
+#: capabilities nearest to it even when none matches it closely (``Weights.topical_threshold``), where
+#: an outcome about something else (venepuncture, safeguarding) gets none. Words that clinical outcomes
+#: use as often (digital, electronic, online, data, app: "a digital sphygmomanometer", "online fire
+#: safety training") are not among them.
 TOPIC_WORDS = frozenset(
     {
-        "ai", "artificial", "algorithm", "algorithms", "algorithmic", "digital", "data", "dataset",
-        "datasets", "software", "computer", "computers", "computerised", "computerized", "automated",
-        "automation", "chatbot", "chatbots", "chatgpt", "copilot", "llm", "llms", "genai", "generative",
-        "robot", "robots", "robotic", "robotics", "cyber", "cybersecurity", "informatics", "technology",
-        "technologies", "app", "apps", "online", "electronic", "telehealth", "telemedicine", "virtual",
-        "ml", "gpt", "deepfake", "deepfakes", "analytics",
+        "ai", "artificial", "algorithm", "algorithms", "algorithmic", "software", "computer",
+        "computers", "computerised", "computerized", "automated", "automation", "chatbot", "chatbots",
+        "chatgpt", "copilot", "llm", "llms", "genai", "generative", "robot", "robots", "robotic",
+        "robotics", "cyber", "cybersecurity", "informatics", "dataset", "datasets", "analytics", "ml",
+        "gpt", "deepfake", "deepfakes",
     }
 )  # fmt: skip
 
 
+#: Phrases that name the subject where their words alone do not ("an ECG machine" is not).
+TOPIC_PHRASES = ("machine learning", "neural network", "large language model", "decision support")
+
+
 def topical(text: str) -> bool:
-    """Whether ``text`` names the framework's subject (``TOPIC_WORDS``), in any case."""
-    return any(t.lower() in TOPIC_WORDS for t in tokens(text))
+    """Whether ``text`` names the framework's subject (``TOPIC_WORDS``, ``TOPIC_PHRASES``), in any case."""
+    low = " ".join(t.lower() for t in tokens(text))
+    return any(t in TOPIC_WORDS for t in low.split()) or any(p in low for p in TOPIC_PHRASES)
 
 
 def tokens(text: str) -> list[str]:
