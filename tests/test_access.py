@@ -271,3 +271,18 @@ def test_the_write_token_of_the_environment_stays_when_the_file_changes(store: E
     assert _reads(client, "env-secret-42") == 200
     CliRunner().invoke(main, ["token", "revoke", "editors", "--file", str(path)])
     assert _reads(client, "env-secret-42") == 200 and _reads(client, WRITE) == 401 and _reads(client, READ) == 200
+
+
+def test_a_spoilt_tokens_file_is_named_in_the_refusal_and_trailing_blanks_are_read(store: EmbeddedStore, tmp_path: Path) -> None:
+    """With the file gone a write token had been told "writes are disabled: it has no write token (set
+    AISKILLS_WRITE_TOKEN or AISKILLS_TOKENS_FILE)", the variable being set; blanks left at a line's end
+    by a hand edit had spoilt every token."""
+    path = _tokens_file(tmp_path)
+    path.write_text("".join(line + "   \n" for line in path.read_text().splitlines()), encoding="utf-8")
+    assert [t.name for t in read_tokens_file(path)] == ["editors", "notebook"]
+    client = _client(store, TOKENS_FILE=str(path))
+    path.unlink()
+    refused = client.post("/sparql", data={"update": "INSERT DATA { GRAPH <urn:x:g> { <urn:x:a> <urn:x:b> 1 } }"},
+                          headers={"Authorization": f"Bearer {WRITE}"})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 403 and "its tokens file (tokens.tsv) grants no write token" in text

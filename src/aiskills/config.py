@@ -55,7 +55,7 @@ def read_tokens_file(path: Path) -> tuple[Token, ...]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        parts = line.split("\t")
+        parts = line.strip().split("\t")  # blanks a hand edit leaves at either end are not part of it
         if (
             len(parts) != 3
             or not TOKEN_NAME.fullmatch(parts[0])

@@ -113,6 +113,13 @@ def write_refusal() -> tuple[int, str] | None:
     """None when the request carries a write token; otherwise the status (403 or 401) and why."""
     tokens = current_tokens()
     if not writes_enabled(tokens):
+        keyring: Keyring = current_app.extensions["aiskills"]["keyring"]
+        if keyring.path is not None:  # a tokens file is set, and grants no write now
+            return 403, (
+                f"writes are refused on this server now: its tokens file ({keyring.path.name}) grants no "
+                "write token (it is missing, empty or malformed, or holds read tokens only; the server's "
+                "log says which)"
+            )
         return 403, (
             "writes are disabled on this server: it has no write token "
             "(set AISKILLS_WRITE_TOKEN or AISKILLS_TOKENS_FILE)"
