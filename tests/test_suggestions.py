@@ -505,3 +505,24 @@ def test_the_report_offers_to_remove_an_alignment_that_looks_wrong(client: Flask
     html = page.get_data(as_text=True)
     assert "Looks wrong" in html and 'value="row 4|-5.2.1-07"' in html
     assert "Remove <code>5.2.1-07</code> from this outcome" in html
+
+
+def test_an_outcome_without_an_iri_in_a_turtle_file_is_offered_no_choice(client: FlaskClient) -> None:
+    """The page had offered its suggestions and Remove as choices, and the download then refused
+    every one of them ("a learning outcome without an IRI cannot be given alignments in its file")."""
+    import io
+
+    ttl = b"""@prefix ais: <https://w3id.org/aiskills/ontology#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<https://p.example/c> a ais:Curriculum ; dct:title "T" ; ais:provider <https://p.example/> ;
+  ais:targetArchetype <https://w3id.org/aiskills/id/archetype/user> ; ais:hasModule <https://p.example/c/m1> .
+<https://p.example/> rdfs:label "P" .
+<https://p.example/c/m1> a ais:Module ; dct:title "M" ; ais:notionalHours 5.0 ; ais:hasLearningOutcome _:o .
+_:o a ais:LearningOutcome ; ais:statement "Complete a DPIA before a new AI tool processes patient data" ;
+  ais:bloomLevel <https://w3id.org/aiskills/id/bloom/apply> .
+"""
+    page = client.post("/validate", data={"file": (io.BytesIO(ttl), "course.ttl")}, content_type="multipart/form-data")
+    html = page.get_data(as_text=True)
+    assert "Alignment suggestions" in html and "3.2-09" in html
+    assert 'name="choice"' not in html and "has no IRI in its file, so the download cannot change" in html
