@@ -295,6 +295,15 @@ def test_framework_import_refuses_a_template_that_leaves_out_capabilities(
                     ["load", str(tmp_path / "short.csv")]):
         result = runner.invoke(main, command)
         assert result.exit_code == 2, result.output
-        assert "3 capabilities of the current framework 2026.1 have no row" in result.output
+        assert "3 capabilities of the current framework 2026.1 are missing from 2026." in result.output
         assert "nothing was loaded" in result.output and "deprecated = true" in result.output
         assert _current_framework(runner) == "2026.1"
+    # the same left out by writing the import to a file and loading that: refused too (it had loaded)
+    _ok(runner, "framework", "import", str(tmp_path / "short.csv"), "--version", "2026.3", "--out", str(tmp_path / "short.ttl"))
+    result = runner.invoke(main, ["load", str(tmp_path / "short.ttl")])
+    assert result.exit_code == 2 and "are missing from 2026.3" in result.output, result.output
+    assert _current_framework(runner) == "2026.1"
+    # an earlier version, loaded to go back to it, is not held to the current one's capabilities
+    _ok(runner, "framework", "import", str(tmp_path / "short.csv"), "--version", "2025.1", "--out", str(tmp_path / "old.ttl"))
+    _ok(runner, "load", str(tmp_path / "old.ttl"))
+    assert _current_framework(runner) == "2025.1"

@@ -150,6 +150,9 @@ def load_file(store: Store, path: Path) -> Loaded:
         return load_ontology(store, triples, bundle.ontology_version(triples, str(path)), str(path))
     if ox.Triple(_FRAMEWORK, _A, _FRAMEWORK_CLASS) in triples:
         framework = Framework(triples, framework_version(triples, str(path)))
+        current = current_framework(store)
+        if current is not None and version_order(framework.version) >= version_order(current.version):
+            _refuse_removals(current, framework, path)  # a later version (or the same) of the current one
         return load_framework(store, framework, str(path))
     raise InputError(
         f"holds neither the aiskills ontology (<{ns.ONTOLOGY_IRI}>) nor a capability "
@@ -201,17 +204,24 @@ def import_into(
         modified or date.today(),
     )
     if current is not None:
-        missing = missing_capabilities(current.triples, fw.triples)
-        if missing:
-            shown = ", ".join(code for _, code in missing[:10]) + (", …" if len(missing) > 10 else "")
-            raise InputError(
-                f"{len(missing)} capabilities of the current framework {current.version} have no row: "
-                f"{shown}; nothing was loaded",
-                source=str(path),
-                fix="a capability is never deleted: put its row back, marked deprecated = true with "
-                "replaced_by = its successor's notation or none",
-            )
+        _refuse_removals(current, fw, path)
     return load_framework(store, fw, str(path))
+
+
+def _refuse_removals(current: Framework, new: Framework, path: Path) -> None:
+    """Refuse ``new`` when it leaves out a capability of the ``current`` framework: a capability is
+    deprecated, never deleted (its IRI keeps resolving). An earlier version loaded to go back to it is
+    not checked."""
+    missing = missing_capabilities(current.triples, new.triples)
+    if missing:
+        shown = ", ".join(code for _, code in missing[:10]) + (", …" if len(missing) > 10 else "")
+        raise InputError(
+            f"{len(missing)} capabilities of the current framework {current.version} are missing from "
+            f"{new.version}: {shown}; nothing was loaded",
+            source=str(path),
+            fix="a capability is never deleted: keep it, marked deprecated (template: deprecated = true, "
+            "replaced_by = its successor's notation or none)",
+        )
 
 
 def import_template(
