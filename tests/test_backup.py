@@ -117,6 +117,12 @@ def _edit(manifest: dict, change: str) -> None:  # type: ignore[type-arg]
         first["active"] = "yes"
     elif change == "graph unlisted":
         del manifest["graphs"][1]
+    elif change == "two frameworks current":
+        manifest["graphs"].append({**first, "graph": first["graph"].replace("2026.1", "2026.9"), "version": "2026.9"})
+    elif change == "kind not the graph's":
+        first["kind"] = "curriculum"
+    elif change == "version empty":
+        first["version"] = " "
 
 
 @pytest.mark.parametrize(("change", "says"), [
@@ -129,6 +135,10 @@ def _edit(manifest: dict, change: str) -> None:  # type: ignore[type-arg]
     ("extra not pairs", "extra is not a list of [predicate IRI, value] pairs"),
     ("active not a flag", "active 'yes' is not true or false"),
     ("graph unlisted", "holds 1 graph(s) its manifest does not list, e.g. <https://w3id.org/aiskills/graph/ontology>"),
+    # still valid JSON of the right types, but not a store: each had been restored as it said
+    ("two frameworks current", "makes 2 framework versions current"),
+    ("kind not the graph's", "kind 'curriculum' is not what the graph holds (framework)"),
+    ("version empty", "version ' ' is not a version"),
 ])
 def test_an_edited_manifest_is_refused_by_item_and_field_before_a_store_is_made(
     tmp_path: Path, change: str, says: str

@@ -20,6 +20,7 @@ import pyoxigraph as ox
 from aiskills.errors import InputError
 from aiskills.rdf import canonical
 from aiskills.store.base import CatalogEntry, GraphData, Store
+from aiskills.store.catalog import kind_of
 
 DUMP = "store.nq"
 MANIFEST = "manifest.json"
@@ -223,7 +224,8 @@ def _manifest(source: Path) -> dict:  # type: ignore[type-arg]
 
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-_KIND = re.compile(r"[a-z][a-z-]*")
+#: Kinds a graph may be recorded as besides the one its IRI says (``catalog.kind_of``).
+_OWN_KINDS = frozenset({"provision", "scheme", "other"})
 
 
 def _check_manifest(manifest: dict, where: str) -> None:  # type: ignore[type-arg]
@@ -258,10 +260,10 @@ def _check_manifest(manifest: dict, where: str) -> None:  # type: ignore[type-ar
         if g["graph"] in seen:
             raise bad(f"lists {item} twice")
         seen.add(g["graph"])
-        if not isinstance(g["kind"], str) or not _KIND.fullmatch(g["kind"]):
-            raise bad(f"{item}: kind {g['kind']!r} is not a kind of graph")
-        if g["version"] is not None and not isinstance(g["version"], str):
-            raise bad(f"{item}: version {g['version']!r} is not text")
+        if not isinstance(g["kind"], str) or g["kind"] != kind_of(g["graph"]) and g["kind"] not in _OWN_KINDS:
+            raise bad(f"{item}: kind {g['kind']!r} is not what the graph holds ({kind_of(g['graph'])})")
+        if g["version"] is not None and (not isinstance(g["version"], str) or not g["version"].strip()):
+            raise bad(f"{item}: version {g['version']!r} is not a version")
         if not isinstance(g["active"], bool):
             raise bad(f"{item}: active {g['active']!r} is not true or false")
         if not isinstance(g["triples"], int) or isinstance(g["triples"], bool) or g["triples"] < 0:
@@ -278,6 +280,9 @@ def _check_manifest(manifest: dict, where: str) -> None:  # type: ignore[type-ar
             for e in extra
         ):
             raise bad(f"{item}: extra is not a list of [predicate IRI, value] pairs")
+    current = [g["graph"] for g in graphs if g["kind"] == "framework" and g["active"]]
+    if len(current) > 1:  # the store would answer from several versions at once
+        raise bad(f"makes {len(current)} framework versions current ({', '.join(current)}): one at most")
 
 
 def _is_iri(text: str) -> bool:
