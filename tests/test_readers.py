@@ -298,3 +298,20 @@ _:o ais:statement "Explain why data quality matters for AI models" ;
 """
     report = validator_for(None).validate(read_bytes(ttl, "c.ttl"))
     assert [r.rule for r in report.results if r.severity.value == "violation"] == ["unknown-capability"]
+
+
+def test_blank_rows_above_a_title_do_not_use_up_the_search_for_the_header() -> None:
+    """The separator and the sheet were looked for in a file's first 21 rows, the header within 20 of
+    its first row that is not blank: a ';' file or a workbook with a Notes sheet whose table sat below
+    blank rows and a title was refused, where the same file with commas or one sheet was read."""
+    rows = list(csv.reader(io.StringIO(to_csv(base()).decode())))
+    text = io.StringIO()
+    csv.writer(text, delimiter=";").writerows([[]] * 5 + [["Module outcomes"]] + [[]] * 15 + rows)
+    found = read_bytes(text.getvalue().encode(), "c.csv")
+    assert found.layout is not None and (found.layout.delimiter, found.layout.header_row) == (";", 22)
+    book = load_workbook(io.BytesIO(to_xlsx(base())))
+    book.active.insert_rows(1, 21)
+    book.active["A6"] = "Module outcomes"
+    book.create_sheet("Notes", 0).append(["Read me first"])
+    found = read_bytes(_save(book), "c.xlsx")
+    assert found.layout is not None and found.layout.header_row == 22

@@ -9,11 +9,10 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-import itertools
 import json
 import re
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -292,15 +291,27 @@ def csv_delimiter(text: str) -> str:
     decimal comma) or a tab, when one of those, and not the comma, splits a row near the top into
     every column a curriculum table needs."""
     for delimiter in (",", ";", "\t"):
-        head: list[list[str]] = []
+        head: list[Sequence[object]] = []
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         try:
-            head.extend(itertools.islice(reader, HEADER_SEARCH + 1))
+            head.extend(_head(reader))
         except csv.Error:  # the rows before a bad one still tell; the reading proper names the bad one
             pass
         if _names_every_column(head):
             return delimiter
     return ","
+
+
+def _head(rows: Iterable[Sequence[object]]) -> Iterator[Sequence[object]]:
+    """The rows where a header may be, as ``header_index`` looks for it: from the first row that is not
+    blank, ``HEADER_SEARCH`` more (blank rows above a table do not use up the search)."""
+    started = 0
+    for row in rows:
+        started += started > 0 or any(str(c or "").strip() for c in row)
+        if started:
+            yield row
+        if started > HEADER_SEARCH:
+            return
 
 
 def header_index(rows: Sequence[Sequence[object]]) -> int | None:
@@ -453,9 +464,7 @@ def choose_sheet(book: Any, name: str) -> str:
     if len(book.sheetnames) == 1:
         return str(book.sheetnames[0])
     tables = [
-        ws.title
-        for ws in book.worksheets
-        if _names_every_column(list(ws.iter_rows(max_row=HEADER_SEARCH + 1, values_only=True)))
+        ws.title for ws in book.worksheets if _names_every_column(list(_head(ws.iter_rows(values_only=True))))
     ]
     if len(tables) == 1:
         return str(tables[0])
