@@ -526,3 +526,58 @@ _:o a ais:LearningOutcome ; ais:statement "Complete a DPIA before a new AI tool 
     html = page.get_data(as_text=True)
     assert "Alignment suggestions" in html and "3.2-09" in html
     assert 'name="choice"' not in html and "has no IRI in its file, so the download cannot change" in html
+
+
+def test_the_fill_of_a_workbook_changes_its_cells_and_nothing_else() -> None:
+    """openpyxl writes a workbook again without the values its formulas had saved, so a download of a
+    sheet with hours `=5*2` was refused by aiskills itself ("a formula with no saved value"). Only the
+    filled cells' XML changes now: every other part of the file, byte for byte, and the formula's value."""
+    import io
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(WRITERS["xlsx"](unaligned())))
+    book.active["H2"] = "=5*2"
+    out = io.BytesIO()
+    book.save(out)
+    parts = {}
+    with zipfile.ZipFile(out) as src:
+        for item in src.infolist():
+            parts[item.filename] = src.read(item.filename).replace(b"<f>5*2</f><v />", b"<f>5*2</f><v>10</v>")
+    saved = io.BytesIO()
+    with zipfile.ZipFile(saved, "w") as dst:
+        for name, body in parts.items():
+            dst.writestr(name, body)
+    data = saved.getvalue()
+    submission = read_bytes(data, "c.xlsx")
+    last = so.outcomes(submission)[-1]
+    filled = fill(data, submission, {last.key: ["3.2-09"]}, CODES)
+    again = read_bytes(filled, "c.xlsx")  # refused before: the formula had lost its value
+    assert so.outcomes(again)[-1].aligned == ["3.2-09"]
+    assert [t.object.value for t in again.triples if t.predicate.value.endswith("notionalHours")][0] == "10"
+    with zipfile.ZipFile(io.BytesIO(filled)) as result:
+        changed = [n for n in result.namelist() if result.read(n) != parts[n]]
+        assert changed == ["xl/worksheets/sheet1.xml"]
+        assert b"<f>5*2</f><v>10</v>" in result.read("xl/worksheets/sheet1.xml")
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_the_fill_of_a_csv_changes_the_filled_records_and_no_other_byte(quoted: bool) -> None:
+    """Every record had been written again (an export that quotes every cell came back with none):
+    now only the filled record is, in the file's own quoting and line ending."""
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(WRITERS["csv"](unaligned()).decode())))
+    out = io.StringIO(newline="")
+    csv.writer(out, quoting=csv.QUOTE_ALL if quoted else csv.QUOTE_MINIMAL, lineterminator="\r\n").writerows(rows)
+    data = out.getvalue().encode()
+    submission = read_bytes(data, "c.csv")
+    last = so.outcomes(submission)[-1]
+    filled = fill(data, submission, {last.key: ["3.2-09"]}, CODES)
+    before, after = data.decode().splitlines(keepends=True), filled.decode().splitlines(keepends=True)
+    changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
+    assert changed == [last.place.row - 1]  # type: ignore[union-attr]
+    assert after[changed[0]].endswith("\r\n") and after[changed[0]].startswith('"') == quoted
+    assert so.outcomes(read_bytes(filled, "c.csv"))[-1].aligned == ["3.2-09"]

@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import re
+import zipfile
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -134,37 +135,97 @@ def _table(
         return _xlsx(data, submission, by_node, chosen)
     layout = _layout(submission)
     text = data.decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=layout.delimiter))
-    col = _aligned_column(rows[layout.header_row - 1])
+    lines = text.splitlines(keepends=True)
+    reader = csv.reader(iter(lines), delimiter=layout.delimiter)
+    records: list[tuple[list[str], int, int]] = []  # each record, and the lines it spans
+    start = 0
+    for record in reader:
+        records.append((record, start, reader.line_num))
+        start = reader.line_num
+    col = _aligned_column(records[layout.header_row - 1][0])
+    written: dict[int, str] = {}  # first line of a record → the record written again
     for node, edit in chosen.items():
         place = by_node[node].place
         row = place.row if place is not None else None
         if row is None or not edit:
             continue
-        cells = rows[row - 1]  # the row as the spreadsheet numbers it, as the reader names it
-        cells += [""] * (col + 1 - len(cells))
+        cells, first, last = records[row - 1]  # the row as the spreadsheet numbers it, as the reader names it
+        cells = cells + [""] * (col + 1 - len(cells))
         cells[col] = _merged(cells[col], edit)
-    out = io.StringIO(newline="")
-    csv.writer(out, delimiter=layout.delimiter, lineterminator="\r\n" if "\r\n" in text else "\n").writerows(
-        rows
-    )
+        ending = re.search(r"\r?\n?$", lines[last - 1]).group(0)  # type: ignore[union-attr]
+        out = io.StringIO(newline="")
+        if _all_quoted(lines[first], layout.delimiter):
+            csv.writer(
+                out, delimiter=layout.delimiter, quoting=csv.QUOTE_ALL, lineterminator=ending
+            ).writerow(cells)
+        else:
+            csv.writer(out, delimiter=layout.delimiter, lineterminator=ending).writerow(cells)
+        written[first] = out.getvalue()
+        for i in range(first + 1, last):
+            written[i] = ""
+    body = "".join(written.get(i, line) for i, line in enumerate(lines))
     bom = "\ufeff" if data.startswith(b"\xef\xbb\xbf") else ""
-    return (bom + out.getvalue()).encode("utf-8")
+    return (bom + body).encode("utf-8")
+
+
+def _all_quoted(line: str, delimiter: str) -> bool:
+    """Whether a CSV line quotes every cell (as some exports do): its record is written back so."""
+    d = re.escape(delimiter)
+    return re.fullmatch(rf'"(?:[^"]|"")*"(?:{d}"(?:[^"]|"")*")*\r?\n?', line) is not None
 
 
 def _xlsx(data: bytes, submission: Submission, by_node: dict[str, Outcome], chosen: dict[str, Edit]) -> bytes:
+    """The workbook with the chosen outcomes' ``aligned_capabilities`` cells rewritten in its sheet's
+    XML, and nothing else touched: formulas keep the values the spreadsheet saved with them (a
+    workbook written again by openpyxl loses them, and its own reader then refused the download),
+    and so do styles, charts, comments and every other part. A sheet whose XML this cannot edit in
+    place (its elements prefixed) is written again whole (``_xlsx_rewritten``)."""
     from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
 
-    # Writing keeps every cell's formatting, so the whole sheet is loaded: refuse first a sheet that
-    # runs far below any curriculum (formatting applied to a million empty rows), read cheaply.
     layout = _layout(submission)
     if layout.sheet is None:  # the reader names the sheet of every workbook it reads
         raise ValueError(f"{submission.source} was not read as a workbook")
+    rows = {
+        place.row: edit
+        for node, edit in chosen.items()
+        if edit and (place := by_node[node].place) is not None and place.row is not None
+    }
     quick = load_workbook(io.BytesIO(data), read_only=True)
     try:
-        last = quick[layout.sheet].max_row or 0
+        sheet = quick[layout.sheet]
+        _refuse_long(sheet.max_row or 0, submission)
+        header = next(sheet.iter_rows(min_row=layout.header_row, max_row=layout.header_row, values_only=True))
+        col = _aligned_column(header)
+        cells: dict[str, str] = {}
+        if rows:
+            for row_cells in sheet.iter_rows(
+                min_row=min(rows), max_row=max(rows), min_col=col + 1, max_col=col + 1
+            ):
+                cell = row_cells[0] if row_cells else None
+                r = getattr(cell, "row", None)
+                if r not in rows:
+                    continue
+                if getattr(cell, "data_type", None) == "f":  # the codes would be written into the formula
+                    raise InputError(
+                        f"the cell {get_column_letter(col + 1)}{r} holds a formula "
+                        f"({str(getattr(cell, 'value', ''))[:40]}), not codes",
+                        source=submission.source,
+                        fix="paste that column as values, then download again",
+                    )
+                value = getattr(cell, "value", None)
+                cells[f"{get_column_letter(col + 1)}{r}"] = _merged(
+                    "" if value is None else str(value), rows[r]
+                )
+            for r, edit in rows.items():  # rows the sheet gave no cell in that column: an empty cell
+                cells.setdefault(f"{get_column_letter(col + 1)}{r}", _merged("", edit))
     finally:
         quick.close()
+    edited = _cells_written(data, layout.sheet, cells)
+    return edited if edited is not None else _xlsx_rewritten(data, layout.sheet, col, cells)
+
+
+def _refuse_long(last: int, submission: Submission) -> None:
     if last > MAX_FILL_ROWS:
         raise InputError(
             f"the sheet runs to row {last:,}, far below its outcomes (formatting or content in "
@@ -172,22 +233,105 @@ def _xlsx(data: bytes, submission: Submission, by_node: dict[str, Outcome], chos
             source=submission.source,
             fix="delete the rows below the table and save, or add the alignments by hand",
         )
+
+
+_NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _sheet_part(archive: zipfile.ZipFile, name: str) -> str | None:
+    """The zip member of the sheet called ``name`` (workbook.xml names it, its relationships file
+    says where it is), or None."""
+    from xml.etree import ElementTree
+
+    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rid = next(
+        (
+            s.get(f"{{{_NS_REL}}}id")
+            for s in book.iter()
+            if s.tag.endswith("}sheet") and s.get("name") == name
+        ),
+        None,
+    )
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    target = next((r.get("Target") for r in rels.iter() if r.get("Id") == rid), None)
+    if target is None:
+        return None
+    return target.lstrip("/") if target.startswith("/") else "xl/" + target
+
+
+def _cells_written(data: bytes, sheet: str, cells: Mapping[str, str]) -> bytes | None:
+    """``data`` with each of ``cells`` (reference → text) written as an inline string in the sheet's
+    XML, its style kept, every other byte of every part as it was; None when the XML is not laid out
+    as Excel and LibreOffice write it (prefixed elements, a cell's row missing)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        part = _sheet_part(archive, sheet)
+        if part is None or part not in archive.namelist():
+            return None
+        xml = archive.read(part).decode("utf-8")
+        if re.search(r"<\w+:sheetData\b", xml):
+            return None
+        for ref, text in cells.items():
+            found = _with_cell(xml, ref, text)
+            if found is None:
+                return None
+            xml = found
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as written:
+            for item in archive.infolist():
+                written.writestr(
+                    item, xml.encode("utf-8") if item.filename == part else archive.read(item.filename)
+                )
+    return out.getvalue()
+
+
+def _with_cell(xml: str, ref: str, text: str) -> str | None:
+    """The sheet XML with cell ``ref`` holding ``text``: its element replaced (its style kept), or one
+    put in its row in column order; None when the row is not in the XML."""
+    from xml.sax.saxutils import escape
+
+    row_number = int(re.sub(r"^[A-Z]+", "", ref))
+    column = _column_index(ref)
+    found = re.search(rf'<c r="{ref}"(?P<attrs>[^>]*?)(?:/>|>.*?</c>)', xml, re.DOTALL)
+    style = ""
+    if found is not None:
+        s_attr = re.search(r'\ss="\d+"', found.group("attrs"))
+        style = s_attr.group(0) if s_attr else ""
+    cell = f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
+    if found is not None:
+        return xml[: found.start()] + cell + xml[found.end() :]
+    row = re.search(rf'<row r="{row_number}"(?P<attrs>[^>]*?)(?P<empty>/)?>', xml)
+    if row is None:
+        return None
+    if row.group("empty"):
+        return (
+            xml[: row.start()] + f'<row r="{row_number}"{row.group("attrs")}>{cell}</row>' + xml[row.end() :]
+        )
+    end = xml.index("</row>", row.end())
+    at = end
+    for c in re.finditer(r'<c r="([A-Z]+)\d+"', xml[row.end() : end]):
+        if _column_index(c.group(1)) > column:
+            at = row.end() + c.start()
+            break
+    return xml[:at] + cell + xml[at:]
+
+
+def _column_index(ref: str) -> int:
+    """``L3`` → 12 (1-based)."""
+    n = 0
+    for ch in re.match(r"[A-Z]+", ref).group(0):  # type: ignore[union-attr]
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _xlsx_rewritten(data: bytes, sheet_name: str, col: int, cells: Mapping[str, str]) -> bytes:
+    """The workbook written again whole by openpyxl with ``cells`` set: for a sheet whose XML cannot be
+    edited in place. Formulas lose the values saved with them (openpyxl writes none)."""
+    from openpyxl import load_workbook
+
     book = load_workbook(io.BytesIO(data))
-    sheet = book[layout.sheet]
-    col = _aligned_column([c.value for c in sheet[layout.header_row]])
-    for node, edit in chosen.items():
-        place = by_node[node].place
-        row = place.row if place is not None else None
-        if row is None or not edit:
-            continue
-        cell = sheet.cell(row=row, column=col + 1)
-        if cell.data_type == "f":  # the codes would be written into the formula's text
-            raise InputError(
-                f"the cell {cell.coordinate} holds a formula ({str(cell.value)[:40]}), not codes",
-                source=submission.source,
-                fix="paste that column as values, then download again",
-            )
-        cell.value = _merged("" if cell.value is None else str(cell.value), edit)
+    sheet = book[sheet_name]
+    for ref, text in cells.items():
+        sheet[ref].value = text
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
