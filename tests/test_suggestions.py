@@ -555,7 +555,7 @@ def test_the_fill_of_a_workbook_changes_its_cells_and_nothing_else() -> None:
     filled = fill(data, submission, {last.key: ["3.2-09"]}, CODES)
     again = read_bytes(filled, "c.xlsx")  # refused before: the formula had lost its value
     assert so.outcomes(again)[-1].aligned == ["3.2-09"]
-    assert [t.object.value for t in again.triples if t.predicate.value.endswith("notionalHours")][0] == "10"
+    assert next(t.object.value for t in again.triples if t.predicate.value.endswith("notionalHours")) == "10"
     with zipfile.ZipFile(io.BytesIO(filled)) as result:
         changed = [n for n in result.namelist() if result.read(n) != parts[n]]
         assert changed == ["xl/worksheets/sheet1.xml"]
