@@ -315,3 +315,21 @@ def test_blank_rows_above_a_title_do_not_use_up_the_search_for_the_header() -> N
     book.create_sheet("Notes", 0).append(["Read me first"])
     found = read_bytes(_save(book), "c.xlsx")
     assert found.layout is not None and found.layout.header_row == 22
+
+
+def test_a_repeated_header_row_is_named_as_such() -> None:
+    """It had been read as a row starting a second curriculum (its curriculum_id cell says so)."""
+    text = to_csv(base()).decode()
+    header = text.splitlines()[0]
+    said = _error((text + header + "\n").encode(), "c.csv")
+    assert "row 5: repeats the header row (row 1)" in said and "delete the repeated header" in said
+
+
+def test_dot_codes_stay_one_segment_of_their_iri() -> None:
+    """A module or outcome code `.` or `..` had made a dot-segment, which IRI resolution removes."""
+    doc = base()
+    doc["modules"][0]["id"] = ".."
+    doc["modules"][0]["learningOutcomes"][0]["id"] = "."
+    found = read_bytes(to_csv(doc), "c.csv")
+    subjects = {t.subject.value for t in found.triples if t.predicate.value.endswith("/identifier")}
+    assert subjects == {f"{doc['id']}/module/%2E%2E", f"{doc['id']}/module/%2E%2E/outcome/%2E"}

@@ -87,6 +87,13 @@ def iri_or_none(text: str) -> ox.NamedNode | None:
         return None
 
 
+def _segment(code: str) -> str:
+    """A code as one IRI path segment: percent-encoded, and ``.`` or ``..`` too (as written they are
+    dot-segments, which IRI resolution removes: ``…/module/../outcome`` would name another resource)."""
+    encoded = quote(code, safe="")
+    return encoded.replace(".", "%2E") if set(code) == {"."} else encoded
+
+
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.strip().lower()).strip("-") or "blank"
 
@@ -166,7 +173,7 @@ class _Builder:
             node = iri_or_none(given.text)
             if node is None:
                 code = given
-                node = iri_or_none(f"{coded}/{quote(given.text, safe='')}") if coded else None
+                node = iri_or_none(f"{coded}/{_segment(given.text)}") if coded else None
             if node is not None:
                 node = self._declare(node, given.loc)
         if node is None and minted:  # declared too: a given id may be another item's minted one

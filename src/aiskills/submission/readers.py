@@ -523,6 +523,13 @@ def _read_table(
 
         if not any(str(c).strip() for c in cells):
             continue
+        if [column_name(c) for c in cells if str(c).strip()] == [h for h in header if h]:
+            raise SubmissionError(
+                f"repeats the header row (row {top + 1})",
+                source=name,
+                place=f"row {n}",
+                fix="delete the repeated header (two exports pasted one below the other?)",
+            )
         if spec is None:
             spec = _table_curriculum(v, n)
         elif (cid := v("curriculum_id")) is not None and spec.id is not None and cid.text != spec.id.text:
