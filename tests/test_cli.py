@@ -104,7 +104,8 @@ def test_load_refuses_make_current_with_files(runner: CliRunner, env: Path, tmp_
 
 @pytest.mark.parametrize(
     ("older", "newer"),
-    [("2026.1", "2026.2"), ("2026.2", "2026.10"), ("2026.1", "2026.1-rc1"), ("9", "10"), ("v1", "v1.1")],
+    [("2026.1", "2026.2"), ("2026.2", "2026.10"), ("2026.1-rc1", "2026.1"), ("2026.1-beta2", "2026.1-rc1"),
+     ("2026.1rc1", "2026.1rc2"), ("2026.1", "2026.1.1"), ("9", "10"), ("v1", "v1.1"), ("2026.1", "2026.2-rc1")],
 )
 def test_version_order_is_natural(older: str, newer: str) -> None:
     from aiskills.loading import version_order

@@ -136,9 +136,19 @@ def kept_current(store: Store) -> str | None:
 
 
 def version_order(version: str) -> tuple[tuple[int, int | str], ...]:
-    """A version label's natural order: its runs of digits by number, the rest by text
-    (``2026.2`` < ``2026.10``; ``2026.1`` < ``2026.1-rc1``, so a label with more to it never sorts first)."""
-    return tuple((0, int(run)) if run.isdigit() else (1, run) for run in re.findall(r"\d+|\D+", version))
+    """A version label's natural order: its runs of digits by number, the rest by text (``2026.2`` <
+    ``2026.10``; ``2026.1`` < ``2026.1.1``), and a pre-release before its release (``2026.1-rc1`` <
+    ``2026.1``; ``dev``, ``alpha``, ``beta``, ``pre``, ``rc`` and their one-letter forms)."""
+    pre = _PRE_RELEASE.search(version)
+    base = version[: pre.start()] if pre and pre.start() > 0 else version
+    runs = tuple((0, int(run)) if run.isdigit() else (1, run) for run in re.findall(r"\d+|\D+", base))
+    if pre and pre.start() > 0:
+        return (*runs, (-1, f"{_PRE_RANK[pre.group(1).lower()[0]]}{int(pre.group(2) or 0):09d}"))
+    return (*runs, (1, ""))  # the end: after its pre-releases, before any continuation (".1")
+
+
+_PRE_RELEASE = re.compile(r"[-_.]?(dev|alpha|beta|pre|rc|a|b)(\d*)$", re.IGNORECASE)
+_PRE_RANK = {"d": "0", "a": "1", "b": "2", "p": "3", "r": "4"}
 
 
 def load_file(store: Store, path: Path) -> Loaded:
