@@ -90,7 +90,9 @@ def test_writes_are_marked_as_needing_the_token(client) -> None:  # type: ignore
 def test_the_app_keeps_its_description(case) -> None:  # type: ignore[no-untyped-def]
     """Generated requests (valid and invalid) to every operation: no 5xx, and every response matches
     the described status codes, content types, headers and schemas."""
-    case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"})
+    # identity: schemathesis' WSGI transport asks for gzip as `requests` does but does not unpack the
+    # answer; compression is checked over real HTTP (tests/test_conditional.py)
+    case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}", "Accept-Encoding": "identity"})
 
 
 def test_the_shipped_description_is_what_the_generator_writes_from_the_routes_and_questions() -> None:
