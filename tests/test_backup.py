@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -15,7 +16,7 @@ from aiskills import backup, loading
 from aiskills import namespaces as ns
 from aiskills.cli import main
 from aiskills.curricula import curriculum_graph, graph_triples
-from aiskills.errors import InputError
+from aiskills.errors import InputError, StoreError
 from aiskills.framework.model import Framework
 from aiskills.store.base import CatalogEntry, GraphData
 from aiskills.store.embedded import EmbeddedStore
@@ -157,3 +158,25 @@ def test_an_edited_manifest_is_refused_by_item_and_field_before_a_store_is_made(
     assert result.exit_code == 2, result.output
     assert says in result.output and "written by `aiskills dump`, unedited" in result.output
     assert not fresh.exists()
+
+
+def test_a_dump_that_fails_half_way_leaves_the_earlier_dump_as_it_was(tmp_path: Path) -> None:
+    """The dump had been written over from its first byte: a failure (a store that stops answering, a
+    full disk) half-way through lost the earlier dump in the same folder. Now the earlier one stays,
+    byte for byte, and no half-written part is left."""
+    source = EmbeddedStore(tmp_path / "source")
+    loading.load_bundled(source)
+    backup.dump(source, tmp_path / "dump")
+    before = {p.name: p.read_bytes() for p in (tmp_path / "dump").iterdir()}
+
+    def failing() -> Iterator[tuple[CatalogEntry, list[ox.Triple]]]:
+        entries = source.catalog()
+        yield entries[0], source.triples(entries[0].graph)
+        raise StoreError("the store stopped answering")
+
+    with pytest.raises(StoreError, match="stopped answering"):
+        backup.write_dump(failing(), tmp_path / "dump")
+    assert {p.name: p.read_bytes() for p in (tmp_path / "dump").iterdir()} == before
+    target = EmbeddedStore(tmp_path / "target")
+    backup.restore(target, tmp_path / "dump")  # the earlier dump still restores
+    assert {e.graph for e in target.catalog()} == {e.graph for e in source.catalog()}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -49,12 +50,25 @@ def dump(store: Store, out: Path) -> DumpSummary:
 
 def write_dump(graphs: Iterable[tuple[CatalogEntry, list[ox.Triple]]], out: Path) -> DumpSummary:
     """Write ``out/store.nq`` and ``out/manifest.json`` for ``graphs`` (each catalogue entry with
-    its triples), one graph at a time."""
+    its triples), one graph at a time. Both are written under other names first and renamed into
+    place at the end, the manifest last: a dump that fails or is killed half-way leaves an earlier
+    dump in ``out`` as it was, where it had been written over (and lost) from its first byte."""
     out.mkdir(parents=True, exist_ok=True)
+    partial, pending = out / f".{DUMP}.partial", out / f".{MANIFEST}.partial"
+    try:
+        return _write_parts(graphs, out, partial, pending)
+    finally:  # after a failure, no half-written part stays; after success they were renamed away
+        partial.unlink(missing_ok=True)
+        pending.unlink(missing_ok=True)
+
+
+def _write_parts(
+    graphs: Iterable[tuple[CatalogEntry, list[ox.Triple]]], out: Path, partial: Path, pending: Path
+) -> DumpSummary:
     listed = []
     total = 0
     file_hash = hashlib.sha256()
-    with (out / DUMP).open("wb") as f:
+    with partial.open("wb") as f:
         for entry, triples in graphs:
             body = _graph_bytes(triples)
             g = str(ox.NamedNode(entry.graph))
@@ -74,9 +88,13 @@ def write_dump(graphs: Iterable[tuple[CatalogEntry, list[ox.Triple]]], out: Path
                     "extra": [[p, str(o)] for p, o in entry.extra],
                 }
             )
+        f.flush()
+        os.fsync(f.fileno())
     digest = file_hash.hexdigest()
     manifest = {"format": FORMAT, "file": DUMP, "sha256": digest, "triples": total, "graphs": listed}
-    (out / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    pending.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(partial, out / DUMP)
+    os.replace(pending, out / MANIFEST)
     return DumpSummary(len(listed), total, digest)
 
 
