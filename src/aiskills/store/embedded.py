@@ -53,7 +53,7 @@ from aiskills.errors import InputError, QueryError, StoreError
 from aiskills.store.base import CatalogEntry, GraphData, Progress, QueryResult, Store, Table, Term
 from aiskills.store.binding import bind, mask
 from aiskills.store.catalog import FACTS_QUERY, entry_from_facts, kind_of
-from aiskills.store.update import around, with_dataset, with_union
+from aiskills.store.update import NAMED_GRAPHS_ONLY, around, with_dataset, with_union
 
 T = TypeVar("T")
 #: A graph the default-graph guard of an update writes to when the update left triples in
@@ -198,10 +198,7 @@ class EmbeddedStore(Store):
         except (OSError, ValueError, RuntimeError) as exc:
             if _GUARD in str(exc):
                 raise QueryError(
-                    "the update writes triples outside any named graph; this store keeps "
-                    "data only in named graphs (the default graph of every query is their "
-                    "union): wrap the data in GRAPH <…> { … } or start the operation with "
-                    "WITH <…>. Nothing was changed"
+                    f"the update writes triples outside any named graph; {NAMED_GRAPHS_ONLY}"
                 ) from exc
             if isinstance(exc, OSError):  # the storage, not the update
                 raise StoreError(f"the store could not be written, nothing was changed: {exc}") from exc

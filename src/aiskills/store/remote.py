@@ -81,7 +81,7 @@ from aiskills.store.catalog import (
 from aiskills.store.dialects import ARCHIVED, Dialect, detect, named
 from aiskills.store.isolated import QueryTimeout
 from aiskills.store.lease import Lease
-from aiskills.store.update import around, default_graph_write, graphs_named, with_union
+from aiskills.store.update import NAMED_GRAPHS_ONLY, around, default_graph_write, graphs_named, with_union
 
 RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
@@ -787,11 +787,7 @@ class RemoteStore(Store):
         reads the active dataset, as every query does, through ``USING`` clauses."""
         found = default_graph_write(update, base_iri, holds_catalog=self.dialect.catalog_graph is None)
         if found is not None:
-            raise QueryError(
-                f"the update {found}; this store keeps data only in named graphs (the default graph "
-                "of every query is their union): wrap the data in GRAPH <…> { … } or start the "
-                "operation with WITH <…>. Nothing was changed"
-            )
+            raise QueryError(f"the update {found}; {NAMED_GRAPHS_ONLY}")
         before = ""
         if not using_graphs and not using_named_graphs:
             if self.dialect.update_using:

@@ -251,6 +251,13 @@ def _bind_in_subselects(update: str, block: str) -> str:
     return update
 
 
+#: Why an update that writes the default graph is refused, and what to do: the same on every backend.
+NAMED_GRAPHS_ONLY = (
+    "this store keeps data only in named graphs (the default graph of every query is their union): wrap "
+    "the data in GRAPH <…> { … } or start the operation with WITH <…>. Nothing was changed"
+)
+
+
 def default_graph_write(
     update: str, base_iri: str | None = None, *, holds_catalog: bool = False
 ) -> str | None:
