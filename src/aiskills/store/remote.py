@@ -388,10 +388,8 @@ class RemoteStore(Store):
         looked empty, and a server started on it loaded a second framework beside the first (a
         dialect detected from a proxy's ``Server`` header, or named wrongly)."""
         own_graph = self.dialect.catalog_graph is not None
-        catalogue = self._select(
-            f"SELECT ?s WHERE {{ GRAPH {ox.NamedNode(CATALOG_GRAPH)} {{ ?s ?p ?o }} }} LIMIT 1", []
-        )
-        if own_graph and not catalogue.rows:
+        catalogue = self._holds(CATALOG_GRAPH)
+        if own_graph and not catalogue:
             ours = [g for g in self._graphs_under(GRAPH) if not g.startswith(STAGING_GRAPH_PREFIX)]
             if ours:
                 raise ConfigError(
@@ -400,7 +398,7 @@ class RemoteStore(Store):
                     "with the oxigraph dialect (its catalogue is in the server's default graph); set "
                     "AISKILLS_SPARQL_DIALECT=oxigraph (a proxy in front of the server may hide its name)"
                 )
-        elif not own_graph and catalogue.rows:
+        elif not own_graph and catalogue:
             raise ConfigError(
                 f"{self.endpoint} holds a catalogue graph <{CATALOG_GRAPH}>, as the generic and virtuoso "
                 "dialects keep it: the store was written with one of those, not the oxigraph dialect; set "
@@ -788,13 +786,14 @@ class RemoteStore(Store):
         found = default_graph_write(update, base_iri, holds_catalog=self.dialect.catalog_graph is None)
         if found is not None:
             raise QueryError(f"the update {found}; {NAMED_GRAPHS_ONLY}")
-        before = ""
+        entries = self._catalog()  # read once: the dataset of the WHERE, and what the update adds to it
+        sent, before = update, ""
         if not using_graphs and not using_named_graphs:
             if self.dialect.update_using:
-                update = with_union(update, [e.graph for e in self.catalog() if e.active], base_iri)
+                sent = with_union(update, [e.graph for e in entries if e.active], base_iri)
             elif self.dialect.reads_hidden:
                 before = self.dialect.update_text(self._hidden())
-        text = before + (f"BASE {ox.NamedNode(base_iri)}\n{update}" if base_iri else update)
+        text = before + (f"BASE {ox.NamedNode(base_iri)}\n{sent}" if base_iri else sent)
         data = [("update", text)]
         data += [("using-graph-uri", g) for g in using_graphs or []]
         data += [("using-named-graph-uri", g) for g in using_named_graphs or []]
@@ -807,7 +806,12 @@ class RemoteStore(Store):
             if "HTTP 400" in str(exc) or "HTTP 500" in str(exc):
                 raise QueryError(f"the update failed: {exc}") from exc
             raise
-        self._catalogue_written(graphs_named(update, base_iri))
+        self._catalogue_written(graphs_named(update, base_iri), {e.graph for e in entries})
+
+    def _holds(self, graph: str) -> bool:
+        """Whether ``graph`` holds a triple (one row read, however large the graph)."""
+        query = f"SELECT ?s WHERE {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }} LIMIT 1"
+        return bool(self._select(query, []).rows)
 
     def check_writes(self) -> None:
         """A write that changes nothing (``DROP SILENT`` of a graph no one names), sent as every
@@ -821,16 +825,16 @@ class RemoteStore(Store):
                 "and AISKILLS_USER and AISKILLS_PASSWORD)"
             ) from exc
 
-    def _catalogue_written(self, graphs: Sequence[str]) -> None:
+    def _catalogue_written(self, graphs: Sequence[str], known: set[str]) -> None:
         """Keep the catalogue as the graphs an update named now are, as a Graph Store write does and
         as the embedded store reads it off its graphs: a graph it filled is recorded (then in the
-        dataset, the dump and ``info``), one it emptied (``DROP``, ``CLEAR``) is no longer. Dialects
-        whose catalogue is read off the graphs need nothing."""
+        dataset, the dump and ``info``), one it emptied (``DROP``, ``CLEAR``) is no longer. ``known``:
+        the graphs the catalogue recorded before the update. Dialects whose catalogue is read off the
+        graphs need nothing."""
         if self.dialect.catalog_graph is None or not graphs:
             return
-        known = {e.graph for e in self._catalog()}
         named = [g for g in dict.fromkeys(graphs) if not g.startswith(STAGING_GRAPH_PREFIX)]
-        holding = {g: bool(self._graph_triples(g)) for g in named}
+        holding = {g: self._holds(g) for g in named}
         filled = [g for g in named if holding[g] and g not in known]
         emptied = [g for g in named if not holding[g] and g in known]
         if filled or emptied:
