@@ -11,7 +11,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from openpyxl import Workbook, load_workbook
-from support.curricula import base, to_csv, to_json, to_xlsx
+from support.curricula import base, to_csv, to_json, to_xlsx, turtle_with_one_outcome
 
 from aiskills.errors import InputError
 from aiskills.resources import data_dir
@@ -285,17 +285,12 @@ def test_an_untyped_turtle_outcome_is_checked_as_one_and_integer_hours_are_a_num
     `5` in Turtle (an xsd:integer) had been "not a number"."""
     from aiskills.validation.engine import validator_for
 
-    ttl = b"""@prefix ais: <https://w3id.org/aiskills/ontology#> .
-@prefix dct: <http://purl.org/dc/terms/> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-<https://p.example/c> a ais:Curriculum ; dct:title "T" ; ais:provider <https://p.example/> ;
-  ais:targetArchetype <https://w3id.org/aiskills/id/archetype/user> ; ais:hasModule <https://p.example/c/m1> .
-<https://p.example/> rdfs:label "P" .
-<https://p.example/c/m1> dct:title "M" ; ais:notionalHours 5 ; ais:hasLearningOutcome _:o .
-_:o ais:statement "Explain why data quality matters for AI models" ;
-  ais:bloomLevel <https://w3id.org/aiskills/id/bloom/understand> ;
-  ais:alignedTo <https://w3id.org/aiskills/id/capability/9-99> .
-"""
+    ttl = turtle_with_one_outcome(  # neither typed; the hours an xsd:integer
+        "ais:notionalHours 5",
+        'ais:statement "Explain why data quality matters for AI models" ; '
+        "ais:bloomLevel <https://w3id.org/aiskills/id/bloom/understand> ; "
+        "ais:alignedTo <https://w3id.org/aiskills/id/capability/9-99>",
+    )
     report = validator_for(None).validate(read_bytes(ttl, "c.ttl"))
     assert [r.rule for r in report.results if r.severity.value == "violation"] == ["unknown-capability"]
 

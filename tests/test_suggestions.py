@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from support.curricula import WRITERS, base
+from support.curricula import WRITERS, base, turtle_with_one_outcome
 
 from aiskills import loading, suggestions
 from aiskills.config import Settings
@@ -512,16 +512,11 @@ def test_an_outcome_without_an_iri_in_a_turtle_file_is_offered_no_choice(client:
     every one of them ("a learning outcome without an IRI cannot be given alignments in its file")."""
     import io
 
-    ttl = b"""@prefix ais: <https://w3id.org/aiskills/ontology#> .
-@prefix dct: <http://purl.org/dc/terms/> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-<https://p.example/c> a ais:Curriculum ; dct:title "T" ; ais:provider <https://p.example/> ;
-  ais:targetArchetype <https://w3id.org/aiskills/id/archetype/user> ; ais:hasModule <https://p.example/c/m1> .
-<https://p.example/> rdfs:label "P" .
-<https://p.example/c/m1> a ais:Module ; dct:title "M" ; ais:notionalHours 5.0 ; ais:hasLearningOutcome _:o .
-_:o a ais:LearningOutcome ; ais:statement "Complete a DPIA before a new AI tool processes patient data" ;
-  ais:bloomLevel <https://w3id.org/aiskills/id/bloom/apply> .
-"""
+    ttl = turtle_with_one_outcome(
+        "a ais:Module ; ais:notionalHours 5.0",
+        'a ais:LearningOutcome ; ais:statement "Complete a DPIA before a new AI tool processes patient data" ; '
+        "ais:bloomLevel <https://w3id.org/aiskills/id/bloom/apply>",
+    )
     page = client.post("/validate", data={"file": (io.BytesIO(ttl), "course.ttl")}, content_type="multipart/form-data")
     html = page.get_data(as_text=True)
     assert "Alignment suggestions" in html and "3.2-09" in html

@@ -94,16 +94,22 @@ def test_xlsx_with_macros_is_refused() -> None:
     assert "the workbook contains macros" in _refused(out.getvalue(), "macro.xlsx")
 
 
-def test_xlsx_formula_is_refused_at_its_cell() -> None:
+def _one_row(hours: str, statement: str = "Explain AI") -> tuple[Workbook, bytes]:
+    """A curriculum sheet with one outcome row whose hours cell (H2) is ``hours``; the book and its bytes."""
     book = Workbook()
     sheet = book.active
     sheet.title = "curriculum"
     sheet.append(list(TABLE_COLUMNS))
-    sheet.append(["https://p.example/c", "T", "", "", "User", "", "M", '=HYPERLINK("http://evil.example","x")',
-                  "", "Explain AI", "understand", "6-01"])
+    sheet.append(["https://p.example/c", "T", "https://p.example/", "P", "User", "", "M", hours,
+                  "", statement, "understand", "6-01"])
     buf = io.BytesIO()
     book.save(buf)
-    said = _refused(buf.getvalue(), "f.xlsx")  # written by a program, never calculated: no saved value
+    return book, buf.getvalue()
+
+
+def test_xlsx_formula_is_refused_at_its_cell() -> None:
+    _, data = _one_row('=HYPERLINK("http://evil.example","x")')
+    said = _refused(data, "f.xlsx")  # written by a program, never calculated: no saved value
     assert "row 2, column H: the cell holds a formula" in said and "with no saved value" in said
     assert "open the file in Excel or LibreOffice and save it" in said
 
@@ -126,19 +132,12 @@ def _saved_as_excel_saves(data: bytes, edits: dict[bytes, bytes]) -> bytes:
 def test_an_xlsx_formula_is_read_as_the_value_excel_saved() -> None:
     """Hours worked out by a formula (=5*2) had been refused ("paste as values"); Excel saves each
     formula's value, which is what the sheet shows and what is read."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "curriculum"
-    sheet.append(list(TABLE_COLUMNS))
-    sheet.append(["https://p.example/c", "T", "https://p.example/", "P", "User", "", "M", "=5*2",
-                  "", "Explain how machine learning differs from rule-based software", "understand", "6-01"])
-    buf = io.BytesIO()
-    book.save(buf)
+    book, data = _one_row("=5*2", "Explain how machine learning differs from rule-based software")
     hours = {b"<f>5*2</f><v />": b"<f>5*2</f><v>10</v>"}
-    found = read_bytes(_saved_as_excel_saves(buf.getvalue(), hours), "f.xlsx")
+    found = read_bytes(_saved_as_excel_saves(data, hours), "f.xlsx")
     assert [t.object.value for t in found.triples if t.predicate.value.endswith("notionalHours")] == ["10"]
     # a text result saved empty, as Excel saves =IF(…,"",…): an empty cell, not a missing value
-    sheet.cell(row=2, column=6).value = '=IF(1=0,"x","")'
+    book.active.cell(row=2, column=6).value = '=IF(1=0,"x","")'
     buf = io.BytesIO()
     book.save(buf)
     empty = {b'<c r="F2"><f>IF(1=0,"x","")</f><v /></c>': b'<c r="F2" t="str"><f>IF(1=0,"x","")</f><v></v></c>'}

@@ -125,3 +125,17 @@ def store_examples(store: Any) -> list[str]:
         assert report.conforms, f"{path.name} should conform"
         stored.append(curricula.submit(store, submission, report).curriculum)
     return stored
+
+
+def turtle_with_one_outcome(module: str, outcome: str) -> bytes:
+    """A Turtle curriculum with one module whose one learning outcome is a blank node: ``module`` and
+    ``outcome`` are the rest of their descriptions (types, hours, statement, alignments), as written."""
+    return f"""@prefix ais: <https://w3id.org/aiskills/ontology#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<https://p.example/c> a ais:Curriculum ; dct:title "T" ; ais:provider <https://p.example/> ;
+  ais:targetArchetype <https://w3id.org/aiskills/id/archetype/user> ; ais:hasModule <https://p.example/c/m1> .
+<https://p.example/> rdfs:label "P" .
+<https://p.example/c/m1> dct:title "M" ; ais:hasLearningOutcome _:o ; {module} .
+_:o {outcome} .
+""".encode()
