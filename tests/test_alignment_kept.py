@@ -187,6 +187,69 @@ def test_pages_of_the_ranking_are_slices_of_the_whole_ranking(store: Store) -> N
     assert check("Embedder", (1, 5, 17)) == 16 and check("User", (1, 5, 17)) == 16
 
 
+#: Titles the ranking node's rows must write and read back exactly: escapes of every kind N-Triples
+#: has, a tab (the rows' separator), a line break, quotes, a backslash and text outside the BMP.
+ESCAPED_TITLES = ("Tab\tin the title", 'Quoted "AI" course', "Line\nbreak", "Back\\slash", "\U0001f600 AI",
+                  "Zeta\r", "@en")
+
+
+def test_the_whole_ranking_is_read_off_the_ranking_node_as_the_question_ranks(store: Store) -> None:
+    """Asked whole, curricula-for-archetype is read off the archetype's ranking node (one row per
+    entry, ``aisv:lists``) and is exactly what the direct query answers, on every backend: ties on
+    coverage, titles that tie on their first bytes, no title, titles with escapes. A store written
+    before the rows were kept (some entries without one) is answered by the question's query, and a
+    framework load writes the rows again."""
+    data.load_all(store)
+    docs = _ranked_docs()
+    for doc, title in zip(docs, ESCAPED_TITLES, strict=False):
+        doc["title"] = title
+    for doc in docs:
+        data.store_curriculum(store, doc)
+    archetypes = {a: alignment.Resolver(store).resolve("archetype", a) for a in ARCHETYPES}
+
+    def read_off_the_node(archetype: str) -> list[tuple[str | None, ...]] | None:
+        rows = kept_module.whole_ranking(store, {"archetype": archetypes[archetype]})
+        return None if rows is None else [tuple(None if t is None else t.value for t in r) for r in rows]
+
+    for archetype in ARCHETYPES:
+        whole = direct(store, "curricula-for-archetype", {"archetype": archetype})
+        assert len(whole) == 16
+        assert read_off_the_node(archetype) == whole, archetype
+        assert asked(store, "curricula-for-archetype", {"archetype": archetype}) == whole
+    lists = "https://w3id.org/aiskills/validation#lists"
+    for graph in [r.graph for r in curricula.records(store)][::4]:
+        kept = [t for t in store.triples(graph) if t.predicate.value != lists]
+        assert len(kept) < len(store.triples(graph))
+        store.replace_graphs([GraphData(graph, ox.serialize(kept, format=ox.RdfFormat.N_TRIPLES),
+                                        ox.RdfFormat.N_TRIPLES)])
+    assert read_off_the_node("User") is None
+    assert asked(store, "curricula-for-archetype", {"archetype": "User"}) == direct(
+        store, "curricula-for-archetype", {"archetype": "User"})
+    kept_module.refresh(store)
+    assert read_off_the_node("User") == direct(store, "curricula-for-archetype", {"archetype": "User"})
+
+
+def test_a_ranking_row_gives_back_the_terms_it_was_written_with() -> None:
+    """Each field of a ranking node's row reads back as the term written: IRIs, plain, language-tagged
+    and typed literals, escapes of every kind; and percentages are written as the question's
+    expression writes them (rounded half up to a tenth, no trailing zero)."""
+    rows = [
+        ox.Literal("Plain"), ox.Literal("Santé numérique", language="fr"), ox.Literal("x", language="en-GB"),
+        ox.Literal("12", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+        ox.NamedNode("https://example.org/title"), ox.Literal('Say "\\n"\t', language="en"),
+        *(ox.Literal(t) for t in ESCAPED_TITLES),
+    ]
+    for term in rows:
+        assert kept_module._term(str(term)) == term, term
+    assert kept_module._term("") is None
+    expression = ox.Store()
+    for covered, required in [(0, 0), (0, 7), (1, 3), (2, 3), (1, 8), (3, 8), (7, 0), (5, 160), (1, 16),
+                              (14, 14), (13, 14), (1, 2000), (1, 1999)]:
+        (answer,) = expression.query(f"SELECT ((ROUND(1000.0 * {covered} / IF({required} = 0, 1, {required})))"
+                                     " / 10.0 AS ?p) WHERE {}")
+        assert kept_module._percent(covered, required) == answer[0], (covered, required)
+
+
 def test_list_ranks_never_decrease_down_the_ranking_and_tell_entries_apart() -> None:
     """``kept.list_rank``'s whole part never decreases in the ranking's order (covered, most first;
     then the title by code points, no title first, a title before the titles it begins; then the

@@ -133,12 +133,15 @@ def ask(
         )
     resolver = Resolver(store)
     bindings = {k: resolver.resolve(k, v) for k, v in params.items() if v}
-    # A page reads one row past its end, to tell whether rows follow it.
-    asked = None if page is None else Page(page.limit + 1, page.offset)
-    window = _window(store, query, bindings, asked)
-    before = None if window is None else window[0]
-    bound = bindings if window is None else {**bindings, **window[1]}
-    rows = _reorder(store.select(query.paged(asked, before=before), bound), query)
+    whole = kept.WHOLE_ANSWERS.get(name) if page is None else None
+    rows = None if whole is None else whole(store, bindings)
+    if rows is None:
+        # A page reads one row past its end, to tell whether rows follow it.
+        asked = None if page is None else Page(page.limit + 1, page.offset)
+        window = _window(store, query, bindings, asked)
+        before = None if window is None else window[0]
+        bound = bindings if window is None else {**bindings, **window[1]}
+        rows = _reorder(store.select(query.paged(asked, before=before), bound), query)
     more = page is not None and len(rows) > page.limit
     return Answer(
         name,

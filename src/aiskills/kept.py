@@ -28,7 +28,7 @@ import pyoxigraph as ox
 
 from aiskills import namespaces as ns
 from aiskills.errors import ConfigError
-from aiskills.queries import load_update
+from aiskills.queries import load_query, load_update
 from aiskills.rdf import RDF_TYPE, integer
 from aiskills.store.base import CatalogEntry, GraphData, Store, Term
 from aiskills.submission.model import AISV
@@ -53,6 +53,7 @@ _LISTED_TITLE = ox.NamedNode(AISV + "title")
 _LISTED_PROVIDER = ox.NamedNode(AISV + "providerName")
 _LIST_RANK = ox.NamedNode(AISV + "listRank")
 _HOLDS = ox.NamedNode(AISV + "holds")
+_LISTS = ox.NamedNode(AISV + "lists")
 _DECIMAL = ox.NamedNode(ns.XSD + "decimal")
 #: The most covered capabilities a rank tells apart (more rank as this many). With the title's
 #: bytes a rank stays below 2**50, so that a server whose FLOOR goes through a double (Virtuoso)
@@ -154,6 +155,9 @@ class FrameworkIndex:
             out += [ox.Triple(at, p, o) for p, o in listing]
             rank = ox.Literal(list_rank(overall[archetype], title, graph, archetype), datatype=_DECIMAL)
             out += [ox.Triple(at, _LIST_RANK, rank), ox.Triple(ranking_node(archetype), _HOLDS, rank)]
+            row = ranking_row(rank.value, overall[archetype], listing)
+            if row is not None:
+                out.append(ox.Triple(ranking_node(archetype), _LISTS, ox.Literal(row)))
         for (archetype, domain), n in sorted(per_domain.items()):
             out += _coverage_node(graph, subjects, _DOMAIN_COVERAGE, archetype, domain, n)
         return out
@@ -173,6 +177,107 @@ def _listing(curriculum: str, triples: Sequence[ox.Triple]) -> list[tuple[ox.Nam
     if names:
         out.append((_LISTED_PROVIDER, min(names, key=_order)))
     return out
+
+
+def ranking_row(rank: str, covered: int, listing: Sequence[tuple[ox.NamedNode, Term]]) -> str | None:
+    """An entry as its archetype's ranking node lists it (``aisv:lists``), so that the whole ranking
+    is read off one node: its list rank, coverage, curriculum, title and provider name, each term in
+    N-Triples syntax (tabs, line breaks and quotes escaped), separated by tabs, an empty field where
+    there is none. ``None`` for an entry that names a blank node: such a term cannot be written again
+    as the same node, so that ranking is read from its entries."""
+    values = dict(listing)
+    fields = [values.get(p) for p in (_OF_CURRICULUM, _LISTED_TITLE, _LISTED_PROVIDER)]
+    if any(isinstance(term, ox.BlankNode) for term in fields):
+        return None
+    return "\t".join([rank, str(covered), *("" if term is None else str(term) for term in fields)])
+
+
+def whole_ranking(store: Store, bindings: Mapping[str, Term]) -> list[tuple[Term | None, ...]] | None:
+    """The whole answer of curricula-for-archetype (every row, in its order and columns), read off the
+    archetype's ranking node (``ranking_row``) with one index range: the question's own query reads four
+    values of each entry, one look-up each. ``None`` when the node does not list every entry (a store
+    written before the rows were kept, until a framework load writes them): then ask the question."""
+    archetype = bindings.get("archetype")
+    if not isinstance(archetype, ox.NamedNode):
+        return None
+    table = store.select(_rows_query(), {"archetype": archetype, "ranking": ranking_node(archetype.value)})
+    listed: int | None = None
+    required: int | None = None
+    rows: list[str] = []
+    for count, need, row in table.rows:
+        if count is not None:
+            listed = int(count.value)
+        elif need is not None:
+            required = int(need.value)
+        elif row is not None:
+            rows.append(row.value)
+    if required is None:  # not an archetype of the current framework: the question has no rows
+        return []
+    if listed != len(rows):
+        return None
+    return _ranked(rows, required)
+
+
+@functools.cache
+def _rows_query() -> str:
+    """``queries/kept/ranking-rows.rq``, read once."""
+    return load_query("kept", "ranking-rows").text
+
+
+def _ranked(rows: Iterable[str], required: int) -> list[tuple[Term | None, ...]]:
+    """Rows of ``ranking_row`` as the question answers them: curriculum, title, provider, covered,
+    required, percent; ordered as its ``ORDER BY DESC(?covered) ASC(STR(?title)) ?curriculum`` orders
+    them (no title first, then strings by code point), its percent worked out as its expression does."""
+    required_term = integer(required)
+    counts: dict[str, tuple[int, ox.Literal, ox.Literal]] = {}
+    keyed = []
+    for row in rows:
+        _rank, covered, curriculum, title, provider = row.split("\t")
+        if covered not in counts:
+            n = int(covered)
+            counts[covered] = (n, integer(n), _percent(n, required))
+        n, covered_term, percent = counts[covered]
+        title_term = _term(title)
+        iri = curriculum[1:-1]
+        order = (-n, (0, "") if title_term is None else (1, title_term.value), iri)
+        keyed.append(
+            (order, (ox.NamedNode(iri), title_term, _term(provider), covered_term, required_term, percent))
+        )
+    keyed.sort(key=lambda pair: pair[0])
+    return [answer for _, answer in keyed]
+
+
+def _percent(covered: int, required: int) -> ox.Literal:
+    """``ROUND(1000.0 * covered / IF(required = 0, 1, required)) / 10.0``, as an ``xsd:decimal`` in
+    the form SPARQL engines write it (no trailing zeros, no point for a whole number). Coverage is
+    never negative, so rounding half up is SPARQL's ``ROUND``."""
+    whole = max(required, 1)
+    tenths = (2000 * covered + whole) // (2 * whole)
+    text = str(tenths // 10) if tenths % 10 == 0 else f"{tenths // 10}.{tenths % 10}"
+    return ox.Literal(text, datatype=_DECIMAL)
+
+
+def _term(text: str) -> Term | None:
+    """A term written in N-Triples syntax by ``ranking_row`` (``None`` for an empty field): the plain
+    forms built here, anything with an escape or a datatype parsed by pyoxigraph."""
+    if not text:
+        return None
+    if text[0] == "<":
+        return ox.NamedNode(text[1:-1])
+    if "\\" not in text:
+        if text[-1] == '"':
+            return ox.Literal(text[1:-1])
+        at = text.rfind('"@')
+        if at > 0 and "^" not in text[at:]:
+            return ox.Literal(text[1:at], language=text[at + 2 :])
+    triple = next(iter(ox.parse(f"<urn:x> <urn:x> {text} .\n", format=ox.RdfFormat.N_TRIPLES)))
+    return triple.object  # type: ignore[no-any-return]
+
+
+#: Questions whose whole answer (no page asked) is read from what is kept, when all of it is.
+WHOLE_ANSWERS: dict[str, Callable[[Store, Mapping[str, Term]], list[tuple[Term | None, ...]] | None]] = {
+    "curricula-for-archetype": whole_ranking,
+}
 
 
 def listing_rank(covered: int, title: str | None) -> int:
