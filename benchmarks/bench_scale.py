@@ -140,7 +140,16 @@ LISTINGS = {
     # The home page's count of stored curricula, and the rows of the /curricula page.
     "home page count": lambda store, first: int(page_rows(store, "curricula-count")[0]["curricula"] or 0),
     "curricula page": lambda store, first: len(page_rows(store, "curricula")),
+    # The whole ranking by the question's own query, as a store without the ranking node's rows
+    # (aisv:lists) answers it: beside curricula-for-archetype above, which reads those rows.
+    "curricula-for-archetype, by its query": lambda store, first: len(_ranking_by_query(store)),
 }
+
+
+def _ranking_by_query(store: EmbeddedStore) -> list[Any]:
+    query = alignment.load_query(alignment.GROUP, "curricula-for-archetype")
+    bound = {k: alignment.Resolver(store).resolve(k, v) for k, v in PARAMS["curricula-for-archetype"].items()}
+    return store.select(query.paged(None), bound).rows
 #: Pages asked beside the whole answers: the ranking's first page as /alignment shows it, and one deep in.
 PAGES = [("curricula-for-archetype", 50, 0), ("curricula-for-archetype", 50, 5000)]
 

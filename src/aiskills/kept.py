@@ -227,24 +227,37 @@ def _rows_query() -> str:
 def _ranked(rows: Iterable[str], required: int) -> list[tuple[Term | None, ...]]:
     """Rows of ``ranking_row`` as the question answers them: curriculum, title, provider, covered,
     required, percent; ordered as its ``ORDER BY DESC(?covered) ASC(STR(?title)) ?curriculum`` orders
-    them (no title first, then strings by code point), its percent worked out as its expression does."""
+    them (no title first, then strings by code point), its percent worked out as its expression does.
+
+    Sorted three times, stably, each on one plain key (the curriculum, then the title, then the
+    coverage): at 10,000 rows that is several times faster than one sort on tuples."""
     required_term = integer(required)
     counts: dict[str, tuple[int, ox.Literal, ox.Literal]] = {}
-    keyed = []
+    # a term and its key for ASC(STR(?title)): no title ("") before every title ("\x01" and its text)
+    terms: dict[str, tuple[Term | None, str]] = {"": (None, "")}
+    entries = []
     for row in rows:
         _rank, covered, curriculum, title, provider = row.split("\t")
-        if covered not in counts:
+        count = counts.get(covered)
+        if count is None:
             n = int(covered)
-            counts[covered] = (n, integer(n), _percent(n, required))
-        n, covered_term, percent = counts[covered]
-        title_term = _term(title)
-        iri = curriculum[1:-1]
-        order = (-n, (0, "") if title_term is None else (1, title_term.value), iri)
-        keyed.append(
-            (order, (ox.NamedNode(iri), title_term, _term(provider), covered_term, required_term, percent))
-        )
-    keyed.sort(key=lambda pair: pair[0])
-    return [answer for _, answer in keyed]
+            count = counts[covered] = (-n, integer(n), _percent(n, required))
+        titled = terms.get(title)
+        if titled is None:
+            term = _term(title)
+            titled = terms[title] = (term, "\x01" + (term.value if term is not None else ""))
+        named = terms.get(provider)
+        if named is None:
+            term = _term(provider)
+            named = terms[provider] = (term, "")
+        entries.append((count, titled, named[0], curriculum[1:-1]))
+    entries.sort(key=lambda e: e[3])
+    entries.sort(key=lambda e: e[1][1])
+    entries.sort(key=lambda e: e[0][0])
+    return [
+        (ox.NamedNode(iri), titled[0], provider, count[1], required_term, count[2])
+        for count, titled, provider, iri in entries
+    ]
 
 
 def _percent(covered: int, required: int) -> ox.Literal:
