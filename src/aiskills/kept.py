@@ -154,10 +154,11 @@ class FrameworkIndex:
             out += node + [ox.Triple(at, _LISTED_FOR, ox.NamedNode(archetype))]
             out += [ox.Triple(at, p, o) for p, o in listing]
             rank = ox.Literal(list_rank(overall[archetype], title, graph, archetype), datatype=_DECIMAL)
-            out += [ox.Triple(at, _LIST_RANK, rank), ox.Triple(ranking_node(archetype), _HOLDS, rank)]
+            ranking = ranking_node(archetype)
+            out += [ox.Triple(at, _LIST_RANK, rank), ox.Triple(ranking, _HOLDS, rank)]
             row = ranking_row(rank.value, overall[archetype], listing)
             if row is not None:
-                out.append(ox.Triple(ranking_node(archetype), _LISTS, ox.Literal(row)))
+                out.append(ox.Triple(ranking, _LISTS, ox.Literal(row)))
         for (archetype, domain), n in sorted(per_domain.items()):
             out += _coverage_node(graph, subjects, _DOMAIN_COVERAGE, archetype, domain, n)
         return out
