@@ -24,7 +24,10 @@ connections: give the remote run ``--threads 8`` or fewer (the clients then queu
 
 Remote: ``--backend remote`` starts a private Virtuoso (tests/support/virtuoso.py) or, with
 ``--server oxigraph``, ``oxigraph serve`` (tests/support/oxigraph.py) unless ``--endpoint`` names one (with AISKILLS_UPDATE_ENDPOINT, AISKILLS_GRAPH_STORE, AISKILLS_USER and
-AISKILLS_PASSWORD to load it), loads the same data there, and starts the server with ``--endpoint``.
+AISKILLS_PASSWORD to load it), loads the same data there, and starts the server with ``--endpoint``:
+once as it runs by default (whole answers kept per generation of the store, ``aiskills.web.answers``)
+and once with ``AISKILLS_ANSWER_CACHE_MB=0`` (every question answered again), then sends the same
+bound queries straight to the server; all three side by side.
 
 Usage: python benchmarks/bench_load.py [--mix alignment|full] [--clients 20] [--seconds 30]
        [--threads N] [--workers N] [--backend embedded|remote] [--server virtuoso|oxigraph] [--endpoint URL]
@@ -401,9 +404,12 @@ def run_remote(a: argparse.Namespace, first: str) -> None:
             if value:
                 env["AISKILLS_" + key] = value
         calls = mix(a.mix, first, a.ranking_page)
-        with server(["--endpoint", str(settings.endpoint)], a.threads, a.data / "server-remote.log", env) as base:
-            hammer(calls, base, min(a.clients, 4), 2)
-            alone = hammer(calls, base, a.clients, a.seconds)
+        runs: list[tuple[str, Tally]] = []
+        for label, kept in (("answers kept (the default)", None), ("every question answered again", "0")):
+            with server(["--endpoint", str(settings.endpoint)], a.threads, a.data / "server-remote.log",
+                        {**env, **({"AISKILLS_ANSWER_CACHE_MB": kept} if kept else {})}) as base:
+                hammer(calls, base, min(a.clients, 4), 2)
+                runs.append((label, hammer(calls, base, a.clients, a.seconds)))
         with RemoteStore.from_settings(settings) as store:
             dialect = store.dialect.name
             straight = []
@@ -417,18 +423,27 @@ def run_remote(a: argparse.Namespace, first: str) -> None:
         direct = [Call(f"direct {q[0]}", lambda s, endpoint, q=q: send(s, endpoint, q),
                        lambda r: r.status_code == 200 and "results" in r.json()) for q in straight]
         raw = hammer(direct, str(settings.endpoint), a.clients, a.seconds)
-        rows = [alone.row(f"HTTP `{a.mix}` through aiskills serve, {a.clients} clients, {dialect}"),
-                raw.row(f"the same queries straight to {dialect}, {a.clients} clients")]
-        report(a, rows, [alone], None, raw)
-        if alone.latencies and raw.latencies:
-            ours = statistics.quantiles(alone.latencies, n=20)[-1]
-            theirs = statistics.quantiles(raw.latencies, n=20)[-1]
-            print(f"\np95 through aiskills / straight to {dialect}: {ours / theirs:.2f}x (goal: at most 1.5x)")
-            print("\n| question | ours p95 (ms) | straight p95 (ms) |\n|---|---:|---:|")
-            for name, _, _ in straight:
-                o = sorted(alone.by_kind.get(f"ask {name}", [0.0]))
-                t = sorted(raw.by_kind.get(f"direct {name}", [0.0]))
-                print(f"| {name} | {o[int(0.95 * (len(o) - 1))] * 1000:.0f} | {t[int(0.95 * (len(t) - 1))] * 1000:.0f} |")
+        rows = [run.row(f"HTTP `{a.mix}` through aiskills serve, {label}, {a.clients} clients, {dialect}")
+                for label, run in runs]
+        rows.append(raw.row(f"the same queries straight to {dialect}, {a.clients} clients"))
+        report(a, rows, [run for _, run in runs], None, raw)
+        if not raw.latencies:
+            return
+        theirs = statistics.quantiles(raw.latencies, n=20)[-1]
+        for label, run in runs:
+            if run.latencies:
+                ours = statistics.quantiles(run.latencies, n=20)[-1]
+                print(f"\np95 through aiskills ({label}) / straight to {dialect}: {ours / theirs:.2f}x (goal: at most 1.5x)")
+
+        def p95(lat: list[float]) -> str:
+            lat = sorted(lat or [0.0])
+            return f"{lat[int(0.95 * (len(lat) - 1))] * 1000:.0f}"
+
+        print("\n| question | " + " | ".join(f"p95 (ms), {label}" for label, _ in runs)
+              + " | p95 (ms), straight |\n|---|" + "---:|" * (len(runs) + 1))
+        for name, _, _ in straight:
+            ours_each = " | ".join(p95(run.by_kind.get(f"ask {name}", [])) for _, run in runs)
+            print(f"| {name} | {ours_each} | {p95(raw.by_kind.get(f'direct {name}', []))} |")
 
 
 def report(a: argparse.Namespace, rows: list[str], runs: list[Tally], slow: Tally | None,

@@ -88,7 +88,7 @@ NUMBERS: tuple[tuple[str, type[float | int], float, str], ...] = (
     ("RESULT_MAX_ROWS", int, 1, ""),
     ("UPLOAD_MAX_BYTES", int, 1, ""),
     ("DROPDOWN_MAX", int, 0, "0: the form never lists curricula"),
-    ("ANSWER_CACHE_MB", int, 0, "0: every query is evaluated"),
+    ("ANSWER_CACHE_MB", int, 0, "0: every query is evaluated, every question answered again"),
 )
 #: The largest value a numeric setting takes (rows, bytes; seconds: about 11 days, which a deadline can
 #: still be reckoned from): beyond it a value is a mistake.
@@ -156,7 +156,7 @@ class Settings:
         100_000  # rows or triples one /sparql answer may hold (more: an error, never a cut)
     )
     query_timeout: float = 30.0  # seconds one /sparql query may run before the client gets 503
-    answer_cache_mb: int = 64  # MiB of answers each web worker keeps per store snapshot (0: none kept)
+    answer_cache_mb: int = 64  # MiB of answers each web worker keeps per store generation (0: none kept)
     upload_max_bytes: int = 10 * 1024 * 1024  # largest submission accepted over HTTP (more: 413)
     dropdown_max: int = 500  # the most stored curricula a form offers as a list (more: it asks for one)
     public_base: str = "https://w3id.org/aiskills/"  # the IRI namespace that /id/… and /ontology serve

@@ -132,6 +132,12 @@ class Store(abc.ABC):
         deadline (``aiskills.store.engine``)."""
         return work(self)
 
+    def generation(self) -> bytes | None:
+        """A name of the store's contents as they are now, which every write changes: what was read
+        under one name may be given again while the store still names it (``aiskills.web.answers``).
+        ``None``: none now (or never, on a store that names none), so that nothing kept is given."""
+        return None
+
     # -- the SPARQL Update and Graph Store protocols (a write token has been checked by the caller) --
     def protocol_update(
         self,

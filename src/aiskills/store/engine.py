@@ -174,6 +174,7 @@ class EngineStore(Store):
         self._reader = Reader(store_path)
         self._pool = _pool(store_path, pool_size, preload, answer_bytes)
         self._local = threading.local()
+        self._snapshot = snapshot_key(store_path)
 
     @classmethod
     def connect(
@@ -212,6 +213,10 @@ class EngineStore(Store):
     def query_pids(self) -> list[int]:
         """Ids of the idle query processes (for monitoring and tests)."""
         return self._pool.pids() if self._pool is not None else []
+
+    def generation(self) -> bytes | None:
+        """The current snapshot's name (``aiskills.store.snapshots``): every write publishes a new one."""
+        return self._snapshot()
 
     # -- reads -------------------------------------------------------------------------------------
     def _read(self, method: str, *args: Any, **kwargs: Any) -> Any:

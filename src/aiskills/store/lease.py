@@ -18,6 +18,16 @@ renewed for ``ttl`` seconds is a crashed writer's and is cleared by the next wri
 stalls longer than ``ttl`` can lose the lease to another writer: then both write at once, which
 keeps every graph and catalogue entry (each write changes only its own) but can leave provision
 counts off until a framework load recounts them.
+
+The lease also names the store's **generation**: one triple beside the claims,
+``<urn:x-aiskills:generation> <…catalog#generation> "…"``, which a holder sets to a new value in the
+same update that withdraws its claim, after everything it wrote (in a catalogue graph that holds
+nothing else, an emptied store's, it names none: the graph is left empty, as the write left it, and an
+empty store is one state). A front end that keeps answers
+(``aiskills.web.answers``) reads it (``GENERATION_QUERY``, ``generation_of``) before each read it may
+answer from what it kept: the generation is a name of the store's contents, which every write through
+the lease changes, and while a claim stands (a write under way, or a crashed writer's, until the next
+writer clears it away) there is none, so nothing is given from what was kept.
 """
 
 from __future__ import annotations
@@ -38,6 +48,9 @@ from aiskills.namespaces import CATALOG_GRAPH
 #: The claim's predicate; its subject is ``CLAIM_PREFIX`` + the writer's id.
 CLAIMED = ox.NamedNode(CATALOG_GRAPH + "#claimed")
 CLAIM_PREFIX = "urn:x-aiskills:write-claim:"
+#: The store's generation: ``GENERATION_OF GENERATION "…"``, a new value with each write's release.
+GENERATION = ox.NamedNode(CATALOG_GRAPH + "#generation")
+GENERATION_OF = ox.NamedNode("urn:x-aiskills:generation")
 #: The first pause after a lost claim; pauses double, drawn between half and all of that, to ``MOST_PAUSE``.
 FIRST_PAUSE = 0.02
 MOST_PAUSE = 1.0
@@ -94,9 +107,20 @@ class Lease:
             self._stamp()
 
     def release(self) -> None:
-        """Withdraw the claim; if the server cannot be told, the claim runs out by itself."""
+        """Withdraw the claim and name a new generation of the store, in one update; if the server
+        cannot be told, the claim runs out by itself (and, standing, keeps answers from being given
+        again until the next writer clears it away and names a new generation)."""
+        mark = f"{GENERATION_OF} {GENERATION}"
+        named = self._in_catalogue(f"{mark} {ox.Literal(uuid.uuid4().hex)}")
+        if self.graph is None:
+            name = f"INSERT DATA {{ {named} }}"
+        else:  # a catalogue graph that holds nothing else (an emptied store) is left empty
+            held = self._in_catalogue(f"?s ?p ?o FILTER (?p NOT IN ({CLAIMED}, {GENERATION}))")
+            name = f"INSERT {{ {named} }} WHERE {{ {{ SELECT ?s WHERE {{ {held} }} LIMIT 1 }} }}"
         try:
-            self._withdraw([self.claim])
+            self.update(
+                f"{self._withdrawal([self.claim])} ;\nDELETE WHERE {{ {self._in_catalogue(f'{mark} ?g')} }} ;\n{name}"
+            )
         except AiskillsError:
             pass
 
@@ -130,11 +154,31 @@ class Lease:
         return sorted(set(live))
 
     def _withdraw(self, claims: Sequence[str]) -> None:
-        self.update(
-            " ;\n".join(
-                f"DELETE WHERE {{ {self._in_catalogue(f'{ox.NamedNode(c)} {CLAIMED} ?t')} }}" for c in claims
-            )
+        self.update(self._withdrawal(claims))
+
+    def _withdrawal(self, claims: Sequence[str]) -> str:
+        return " ;\n".join(
+            f"DELETE WHERE {{ {self._in_catalogue(f'{ox.NamedNode(c)} {CLAIMED} ?t')} }}" for c in claims
         )
+
+
+def generation_query(graph: str | None) -> str:
+    """The SELECT that reads the store's generation and whether any claim stands, on the server's own
+    default graph; ``graph``: the catalogue's graph (None: the default graph)."""
+    pattern = f"{{ {GENERATION_OF} {GENERATION} ?generation }} UNION {{ ?claim {CLAIMED} ?t }}"
+    return f"SELECT ?generation ?claim WHERE {{ {f'GRAPH {ox.NamedNode(graph)} {{ {pattern} }}' if graph else pattern} }}"
+
+
+def generation_of(rows: Rows) -> bytes | None:
+    """The generation ``generation_query``'s rows name: ``None`` while a claim stands (a write may be
+    under way), else the value the last release named (empty before any)."""
+    names = []
+    for generation, claim in rows:
+        if claim is not None:
+            return None
+        if generation is not None:
+            names.append(generation)
+    return "\n".join(sorted(names)).encode()
 
 
 def _named(holders: Sequence[str], mine: str, most: int = 3) -> str:

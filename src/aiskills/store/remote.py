@@ -80,7 +80,7 @@ from aiskills.store.catalog import (
 )
 from aiskills.store.dialects import ARCHIVED, Dialect, detect, named
 from aiskills.store.isolated import QueryTimeout
-from aiskills.store.lease import Lease
+from aiskills.store.lease import Lease, generation_of, generation_query
 from aiskills.store.update import NAMED_GRAPHS_ONLY, around, default_graph_write, graphs_named, with_union
 
 RESULTS_JSON = "application/sparql-results+json"
@@ -326,6 +326,11 @@ class RemoteStore(Store):
                 "query, use a SELECT (read in pages) or raise the limit"
             )
         return triples
+
+    def generation(self) -> bytes | None:
+        """The generation every write names when it lets the write lease go (``lease``); ``None``
+        while a claim on the lease stands. One short request."""
+        return generation_of(self._select(generation_query(self.dialect.catalog_graph), []).values())
 
     def graph_names(self) -> list[str]:
         """The store's graphs: those under our namespace and those the catalogue records (a graph a

@@ -10,6 +10,8 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound, RequestEntityTooLarg
 from aiskills.config import Settings
 from aiskills.resources import web_dir
 from aiskills.store import Store, open_store
+from aiskills.store.answers import AnswerCache
+from aiskills.web import answers
 from aiskills.web.accept import AcceptRequest
 from aiskills.web.auth import Keyring, guard_reads
 
@@ -35,12 +37,14 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     validators = Validators()
     validators.for_store(store)  # built now, not by the first concurrent uploads (and pySHACL imported once)
+    kept = settings.answer_cache_bytes > 0  # whole answers kept per generation of the store (``answers``)
     app.extensions["aiskills"] = {
         "settings": settings,
         "store": store,
         "questions": questions,
         "validators": validators,
         "keyring": Keyring(settings, app.logger),
+        "answers": AnswerCache(settings.answer_cache_bytes, store.generation) if kept else None,
     }
 
     from aiskills.web.alignment_pages import alignment_pages
@@ -67,6 +71,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.register_blueprint(ctdl)
     _errors(app)
     app.before_request(guard_reads)
+    app.before_request(answers.lookup)  # after the guard: a kept answer is given to whom may read
     _template_links(app)
     app.add_url_rule("/favicon.ico", "favicon", lambda: ("", 204))  # browsers ask; nothing to show
     app.after_request(_finish)
@@ -98,9 +103,9 @@ def _finish(response: Any) -> Any:
       notebook in the browser reads ``/api`` and the IRIs too (writes need a bearer token, which a
       cross-origin page cannot send without a preflight, and that is not allowed);
     - a 201 or 204 without a body names no content type (Werkzeug's default is ``text/html``);
-    - ``_compressed``;
-    - ``_conditional``;
-    - ``SECURITY_HEADERS``."""
+    - ``_tagged`` (``_compressed`` first);
+    - ``SECURITY_HEADERS``;
+    - the answer kept whole (``answers.keep``), then made conditional (304 for a tag the client has)."""
     headers = response.headers
     present = {name.lower() for name, _ in headers}
     reads = request.method in ("GET", "HEAD")
@@ -108,12 +113,13 @@ def _finish(response: Any) -> Any:
         headers.add("Access-Control-Allow-Origin", "*")
     if response.status_code in (201, 204) and response.is_sequence and not response.get_data():
         headers.remove("Content-Type")
-    if reads:
-        _compressed(response, present)
-        response = _conditional(response, present)
+    whole = reads and _tagged(response, present)
     for name, value in SECURITY_HEADERS:
         if name.lower() not in present:
             headers.add(name, value)
+    if whole:
+        answers.keep(response)
+        response = response.make_conditional(request)
     return response
 
 
@@ -165,19 +171,21 @@ def _check_public_base(app: Flask, settings: Settings, store: Store) -> None:
         )
 
 
-def _conditional(response: Any, present: set[str]) -> Any:
-    """A GET answered in full (not a stream or a file, which tag themselves) is tagged with a digest
-    of its bytes (``ETag``; ``/sparql`` brings the one its query process worked out) and must be
-    revalidated (``Cache-Control: no-cache``): a client or cache that sends the tag back
-    (``If-None-Match``) gets 304 without the body while the answer is the same, and the new answer
-    once a write has changed it. ``present``: the response's header names, in lower case."""
+def _tagged(response: Any, present: set[str]) -> bool:
+    """A GET answered in full (not a stream or a file, which tag themselves; compressed by
+    ``_compressed`` first) is tagged with a digest of its bytes (``ETag``; ``/sparql`` brings the one
+    its query process worked out) and must be revalidated (``Cache-Control: no-cache``): a client or
+    cache that sends the tag back (``If-None-Match``) gets 304 without the body while the answer is the
+    same, and the new answer once a write has changed it. ``present``: the response's header names, in
+    lower case. True when the response is such an answer."""
     if response.status_code != 200 or response.direct_passthrough or not response.is_sequence:
-        return response
+        return False
+    _compressed(response, present)
     if "etag" not in present:
         response.add_etag()
     if "cache-control" not in present:
         response.headers.add("Cache-Control", "no-cache")
-    return response.make_conditional(request)
+    return True
 
 
 def _template_links(app: Flask) -> None:
