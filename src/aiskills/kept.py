@@ -225,39 +225,41 @@ def _rows_query() -> str:
     return load_query("kept", "ranking-rows").text
 
 
-def _ranked(rows: Iterable[str], required: int) -> list[tuple[Term | None, ...]]:
+def _ranked(rows: Sequence[str], required: int) -> list[tuple[Term | None, ...]]:
     """Rows of ``ranking_row`` as the question answers them: curriculum, title, provider, covered,
     required, percent; ordered as its ``ORDER BY DESC(?covered) ASC(STR(?title)) ?curriculum`` orders
     them (no title first, then strings by code point), its percent worked out as its expression does.
 
-    Sorted three times, stably, each on one plain key (the curriculum, then the title, then the
-    coverage): at 10,000 rows that is several times faster than one sort on tuples."""
+    Built column by column, each distinct term once, and sorted three times, stably, each on one plain
+    key (the curriculum, then the title, then the coverage): at 10,000 rows that is several times
+    faster than one sort on tuples. Its fields hold no tab (``ranking_row`` writes N-Triples terms), so
+    the rows are split as one text: one list, where a list per row and a tuple per entry set Python's
+    cycle collector going over the whole heap, about a third of the time at 10,000 rows."""
+    fields = "\t".join(rows).split("\t")
+    iris = [curriculum[1:-1] for curriculum in fields[2::5]]
+    titles, providers, covered = fields[3::5], fields[4::5], fields[1::5]
+    counts = {c: int(c) for c in set(covered)}
+    count_terms = {c: integer(n) for c, n in counts.items()}
+    percents = {c: _percent(n, required) for c, n in counts.items()}
+    # each title's term, and its key for ASC(STR(?title)): no title ("") before every title ("\x01"…)
+    title_terms = {t: _term(t) for t in set(titles)}
+    title_keys = {t: "" if term is None else "\x01" + term.value for t, term in title_terms.items()}
+    provider_terms = {p: _term(p) for p in set(providers)}
+    order = list(range(len(iris)))
+    order.sort(key=iris.__getitem__)
+    order.sort(key=[title_keys[t] for t in titles].__getitem__)
+    order.sort(key=[-counts[c] for c in covered].__getitem__)
     required_term = integer(required)
-    counts: dict[str, tuple[int, ox.Literal, ox.Literal]] = {}
-    # a term and its key for ASC(STR(?title)): no title ("") before every title ("\x01" and its text)
-    terms: dict[str, tuple[Term | None, str]] = {"": (None, "")}
-    entries = []
-    for row in rows:
-        _rank, covered, curriculum, title, provider = row.split("\t")
-        count = counts.get(covered)
-        if count is None:
-            n = int(covered)
-            count = counts[covered] = (-n, integer(n), _percent(n, required))
-        titled = terms.get(title)
-        if titled is None:
-            term = _term(title)
-            titled = terms[title] = (term, "\x01" + (term.value if term is not None else ""))
-        named = terms.get(provider)
-        if named is None:
-            term = _term(provider)
-            named = terms[provider] = (term, "")
-        entries.append((count, titled, named[0], curriculum[1:-1]))
-    entries.sort(key=lambda e: e[3])
-    entries.sort(key=lambda e: e[1][1])
-    entries.sort(key=lambda e: e[0][0])
     return [
-        (ox.NamedNode(iri), titled[0], provider, count[1], required_term, count[2])
-        for count, titled, provider, iri in entries
+        (
+            ox.NamedNode(iris[i]),
+            title_terms[titles[i]],
+            provider_terms[providers[i]],
+            count_terms[covered[i]],
+            required_term,
+            percents[covered[i]],
+        )
+        for i in order
     ]
 
 
