@@ -22,6 +22,7 @@ from aiskills.web import create_app
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "creator-clinical-ml-msc.json"
 CURRICULUM = "https://university.example/pg/msc-clinical-ml"
+TITLE = "MSc Clinical Machine Learning: core modules"
 ASK = "/api/ask/curricula-for-archetype?archetype=Creator"
 TOKEN = "whole-answers-token-0123456789"
 WRITE = {"Authorization": f"Bearer {TOKEN}"}
@@ -106,10 +107,10 @@ def test_while_a_write_holds_the_lease_nothing_kept_is_given_and_its_release_nam
         assert kept(app).stats().misses == before.misses + 1
 
 
-def test_a_served_embedded_store_keeps_each_format_apart_and_a_write_is_in_the_next_answer(tmp_path: Path) -> None:
+def test_a_served_embedded_store_keeps_each_format_and_the_page_apart_and_a_write_is_in_the_next_answer(tmp_path: Path) -> None:
     """The generation of a served store is its current snapshot: JSON and CSV of one question are kept
-    apart (each given again as it was sent), and a curriculum written through the engine is in the
-    very next answer of each."""
+    apart (each given again as it was sent), the /alignment page that asks it is kept too, and a
+    curriculum written through the engine is in the very next answer of each."""
     from aiskills.store.engine import EngineStore
 
     path = tmp_path / "store"
@@ -126,8 +127,14 @@ def test_a_served_embedded_store_keeps_each_format_apart_and_a_write_is_in_the_n
             assert listed(client) == as_json and listed(client, "text/csv") == as_csv
             assert (kept(app).stats().hits, kept(app).stats().misses) == (2, 2)
 
+            page = client.get("/alignment?archetype=Creator")
+            assert page.status_code == 200 and client.get("/alignment?archetype=Creator").data == page.data
+            assert (kept(app).stats().hits, kept(app).stats().misses) == (3, 3), "the page was made again"
+            assert TITLE not in page.get_data(as_text=True)
+
             submit(client)
             assert listed(client)[1] and listed(client, "text/csv")[1], "an answer kept from before the write"
-            assert kept(app).stats().misses == 4
+            assert TITLE in client.get("/alignment?archetype=Creator").get_data(as_text=True)
+            assert kept(app).stats().misses == 6
         finally:
             store.close()

@@ -1,7 +1,7 @@
 """Whole answers kept per generation of the store, so that a question asked again is answered from
 what was sent before, without reading the store or rendering again.
 
-An answer of ``KEPT_ENDPOINTS`` (``GET /api/ask/<name>``) is a function of the store's contents and of
+An answer of ``KEPT_ENDPOINTS`` (``GET /api/ask/<name>``, ``GET /alignment``) is a function of the store's contents and of
 the request: its URL, host, ``Accept`` and whether the client takes gzip. The store names its contents
 (``Store.generation``): the current snapshot of a served embedded store, the generation every writer
 names when it lets the write lease go on a SPARQL server (``aiskills.store.lease``), ``None`` while a
@@ -27,8 +27,8 @@ from flask import Response, current_app, g, request
 
 from aiskills.store.answers import AnswerCache
 
-#: The endpoints whose whole answers are kept.
-KEPT_ENDPOINTS = frozenset({"api.ask"})
+#: The endpoints whose whole answers are kept: the questions over HTTP, and the page that asks them.
+KEPT_ENDPOINTS = frozenset({"api.ask", "alignment_pages.alignment_page"})
 
 
 def lookup() -> Response | None:
