@@ -21,13 +21,13 @@ counts off until a framework load recounts them.
 
 The lease also names the store's **generation**: one triple beside the claims,
 ``<urn:x-aiskills:generation> <…catalog#generation> "…"``, which a holder sets to a new value in the
-same update that withdraws its claim, after everything it wrote (in a catalogue graph that holds
-nothing else, an emptied store's, it names none: the graph is left empty, as the write left it, and an
-empty store is one state). A front end that keeps answers
-(``aiskills.web.answers``) reads it (``GENERATION_QUERY``, ``generation_of``) before each read it may
-answer from what it kept: the generation is a name of the store's contents, which every write through
-the lease changes, and while a claim stands (a write under way, or a crashed writer's, until the next
-writer clears it away) there is none, so nothing is given from what was kept.
+same update that withdraws its claim, after everything it wrote. A front end that keeps answers
+(``aiskills.web.answers``) reads it (``generation_query``, ``generation_of``) before each read it may
+answer from what it kept: it names the store's contents, and every write through the lease changes it.
+While a claim stands (a write under way, or a crashed writer's until the next writer clears it away)
+the store names none, so nothing kept is given. A catalogue graph that holds nothing else (an emptied
+store's) is left empty, as the write left it: the store then names no value, and an empty store is one
+state.
 """
 
 from __future__ import annotations
