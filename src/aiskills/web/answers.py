@@ -46,8 +46,8 @@ def lookup() -> Response | None:
     if answer is None:
         g.keep_answer = (generation, key)
         return None
-    status, headers, body = pickle.loads(answer)
-    return Response(body, status=status, headers=headers)
+    headers, body = pickle.loads(answer)
+    return Response(body, headers=headers)
 
 
 def keep(response: Any) -> None:
@@ -57,7 +57,7 @@ def keep(response: Any) -> None:
     if noted is None:
         return
     generation, key = noted
-    answer = pickle.dumps((response.status_code, list(response.headers.items()), response.get_data()))
+    answer = pickle.dumps((list(response.headers.items()), response.get_data()))
     current_app.extensions["aiskills"]["answers"].put(generation, key, answer)
 
 
