@@ -576,3 +576,24 @@ def test_the_fill_of_a_csv_changes_the_filled_records_and_no_other_byte(quoted: 
     assert changed == [last.place.row - 1]  # type: ignore[union-attr]
     assert after[changed[0]].endswith("\r\n") and after[changed[0]].startswith('"') == quoted
     assert so.outcomes(read_bytes(filled, "c.csv"))[-1].aligned == ["3.2-09"]
+
+
+@pytest.mark.parametrize("text", ["\x1c", " \x1f\t", "\x85", "\u3000\u2028", "\ufeff", "a", "\x1cx"])
+def test_the_text_parameter_is_refused_exactly_when_its_described_pattern_refuses_it(text: str) -> None:
+    """The OpenAPI pattern (an ECMAScript regex to schema tools) and the endpoint's check agree on what
+    counts as white space: U+001C-U+001F and U+0085 are white space to Python, not to ECMAScript's ``\\s``."""
+    import re
+
+    from aiskills.web.suggest import GET_PARAMETERS, BadParameter
+
+    pattern = str(GET_PARAMETERS[0].schema["pattern"])
+    # \s and \S mean other sets in Python and in ECMAScript (which reads the description): none here
+    assert re.search(r"\\[sS]", pattern) is None, pattern
+    described = re.search(pattern, text) is not None
+    assert described == bool(text.strip())
+    try:
+        GET_PARAMETERS[0].read(text)
+        read = True
+    except BadParameter:
+        read = False
+    assert read == described

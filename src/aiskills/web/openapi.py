@@ -99,7 +99,7 @@ _UNAVAILABLE = {
     "try again after Retry-After seconds.",
     "headers": {"Retry-After": {"schema": {"type": "string"}, "description": "Seconds to wait."}},
 }
-#: Answers of every operation of a method, from the app's own rules (``_conditional``, the error table).
+#: Answers of every operation of a method, from the app's own rules (``_finish``, the error table).
 _EVERY: dict[str, dict[str, Any]] = {
     "get": {
         "304": {

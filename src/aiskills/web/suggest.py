@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,8 +78,14 @@ def _archetype(text: str) -> str:
     return a
 
 
+#: A character that is not white space to Python (``str.strip``) nor to a JSON Schema's ECMAScript
+#: ``\\s``: an outcome's text must hold one. Written out, since the two disagree (U+001C-U+001F, U+0085,
+#: U+FEFF), so that the description and the check accept the same texts.
+SPOKEN = "[^\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+
+
 def _text(text: str) -> str:
-    if not text.strip():
+    if re.search(SPOKEN, text) is None:
         raise BadParameter("text", "text is empty", "send the learning outcome's statement in text")
     if len(text) > 2000:
         raise BadParameter(
@@ -95,7 +102,7 @@ def _codes(text: str) -> list[str]:
 GET_PARAMETERS = (
     Parameter(
         "text",
-        {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": "\\S"},
+        {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": SPOKEN},
         "The learning outcome's statement.",
         True,
         _text,
