@@ -71,8 +71,10 @@ def _graphs(n: int) -> Iterator[tuple[CatalogEntry, list[ox.Triple]]]:
         triples = graph_triples(sub, report)
         taught = Taught.of(triples)
         provision.add(taught, +1)
+        coverage = framework.coverage(graph, doc["id"], taught, triples)
+        provision.gather(coverage)
         yield (CatalogEntry(graph, "curriculum", "2026.1", extra=((SUBJECT, ox.NamedNode(doc["id"])),)),
-               triples + framework.coverage(graph, doc["id"], taught, triples))
+               triples + coverage)
     yield CatalogEntry(PROVISION_GRAPH, "provision"), provision.triples()
 
 
@@ -187,7 +189,7 @@ def run(data: Path, n: int, repeat: int, fresh: bool) -> None:
 
     print(f"\n## Alignment questions over {n:,} curricula (median of {repeat} processes)\n")
     print("| question | rows | cold (ms) | warm (ms) | peak RSS (MB) |\n|---|---:|---:|---:|---:|")
-    worst = 0.0
+    worst = {"question": 0.0, "listing": 0.0}
     asked = [(name, "", []) for name in [*PARAMS, *LISTINGS]]
     asked += [(name, f", rows {offset + 1:,}-{offset + limit:,}", ["--limit", str(limit), "--offset", str(offset)])
               for name, limit, offset in PAGES]
@@ -196,10 +198,12 @@ def run(data: Path, n: int, repeat: int, fresh: bool) -> None:
                    for _ in range(repeat)]
         cold = statistics.median(r["cold"] for r in results)
         warm = statistics.median(r["warm"] for r in results)
-        worst = max(worst, cold, warm)
+        kind = "listing" if name in LISTINGS else "question"
+        worst[kind] = max(worst[kind], cold, warm)
         print(f"| {name}{label} | {results[0]['rows']} | {cold * 1000:.1f} | {warm * 1000:.1f} | "
               f"{max(r['peak_mb'] for r in results):.0f} |", flush=True)
-    print(f"\nslowest question: {worst * 1000:.0f} ms")
+    print(f"\nslowest alignment question, whole or a page: {worst['question'] * 1000:.0f} ms (goal: under 200 ms); "
+          f"slowest other line (a listing, or the ranking by its own query): {worst['listing'] * 1000:.0f} ms")
 
 
 def main() -> None:

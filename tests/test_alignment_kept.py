@@ -24,6 +24,8 @@ from aiskills.store.base import GraphData, Store, Term
 DIRECT = Path(__file__).parent / "support" / "direct"
 KEPT = sorted(p.stem for p in DIRECT.glob("*.rq"))
 ARCHETYPES = ("Shaper", "Driver", "Creator", "Embedder", "User")
+AISV = "https://w3id.org/aiskills/validation#"
+STALE = AISV + "stale"
 
 
 def direct(store: Store, name: str, params: dict[str, str]) -> list[tuple[str | None, ...]]:
@@ -52,11 +54,27 @@ def every_question(store: Store) -> list[tuple[str, dict[str, str]]]:
 
 
 def assert_same_as_direct(store: Store) -> int:
-    """Every kept question answers as its direct query; the number of answers compared."""
+    """Every kept question answers as its direct query, each whole ranking read off its ranking
+    node's parts (not by the question's query), and no write left a part marked; the number of
+    answers compared."""
     runs = every_question(store)
     for name, params in runs:
         assert asked(store, name, params) == direct(store, name, params), (name, params)
+    assert_rankings_are_read_off_their_parts(store)
     return len(runs)
+
+
+def assert_rankings_are_read_off_their_parts(store: Store) -> None:
+    """Each archetype's whole ranking is read off its ranking node's parts (not by the question's
+    query) and equals the direct query; no write left a part marked."""
+    resolver = alignment.Resolver(store)
+    for archetype in ARCHETYPES:
+        read = kept_module.whole_ranking(store, {"archetype": resolver.resolve("archetype", archetype)})
+        assert read is not None, archetype
+        assert [tuple(None if t is None else t.value for t in row) for row in read] == direct(
+            store, "curricula-for-archetype", {"archetype": archetype})
+    marked = store.select(f"SELECT ?part WHERE {{ GRAPH <{kept_module.PROVISION_GRAPH}> {{ ?part <{STALE}> ?m }} }}")
+    assert not marked.rows
 
 
 def test_the_direct_queries_are_the_kept_questions() -> None:
@@ -194,11 +212,11 @@ ESCAPED_TITLES = ("Tab\tin the title", 'Quoted "AI" course', "Line\nbreak", "Bac
 
 
 def test_the_whole_ranking_is_read_off_the_ranking_node_as_the_question_ranks(store: Store) -> None:
-    """Asked whole, curricula-for-archetype is read off the archetype's ranking node (one row per
-    entry, ``aisv:lists``) and is exactly what the direct query answers, on every backend: ties on
-    coverage, titles that tie on their first bytes, no title, titles with escapes. A store written
-    before the rows were kept (some entries without one) is answered by the question's query, and a
-    framework load writes the rows again."""
+    """Asked whole, curricula-for-archetype is read off the parts of the archetype's ranking node (each
+    holding its entries' rows as one text, ``aisv:rows``) and is exactly what the direct query answers,
+    on every backend: ties on coverage, titles that tie on their first bytes, no title, titles with
+    escapes. A store written before the parts were kept (some parts without their rows) is answered
+    by the question's query, and a framework load gathers the rows again."""
     data.load_all(store)
     docs = _ranked_docs()
     for doc, title in zip(docs, ESCAPED_TITLES, strict=False):
@@ -216,17 +234,63 @@ def test_the_whole_ranking_is_read_off_the_ranking_node_as_the_question_ranks(st
         assert len(whole) == 16
         assert read_off_the_node(archetype) == whole, archetype
         assert asked(store, "curricula-for-archetype", {"archetype": archetype}) == whole
-    lists = "https://w3id.org/aiskills/validation#lists"
-    for graph in [r.graph for r in curricula.records(store)][::4]:
-        kept = [t for t in store.triples(graph) if t.predicate.value != lists]
-        assert len(kept) < len(store.triples(graph))
-        store.replace_graphs([GraphData(graph, ox.serialize(kept, format=ox.RdfFormat.N_TRIPLES),
-                                        ox.RdfFormat.N_TRIPLES)])
+    provision = store.triples(kept_module.PROVISION_GRAPH)
+    ranking = kept_module.ranking_node(archetypes["User"].value).value
+    parts = sorted({t.subject.value for t in provision
+                    if t.predicate.value == AISV + "rows" and t.subject.value.startswith(ranking + "-part-")})
+    assert len(parts) > 8  # 16 curricula over 256 parts: most in a part of their own
+    kept = [t for t in provision if t.subject.value not in parts[::4]]
+    store.replace_graphs([GraphData(kept_module.PROVISION_GRAPH, ox.serialize(kept, format=ox.RdfFormat.N_TRIPLES),
+                                    ox.RdfFormat.N_TRIPLES)])
     assert read_off_the_node("User") is None
     assert asked(store, "curricula-for-archetype", {"archetype": "User"}) == direct(
         store, "curricula-for-archetype", {"archetype": "User"})
     kept_module.refresh(store)
-    assert read_off_the_node("User") == direct(store, "curricula-for-archetype", {"archetype": "User"})
+    assert_same_as_direct(store)
+
+
+def _sharing_a_part(n: int) -> list[dict[str, object]]:
+    """``n`` curricula (from the constructed ones) whose graphs' entries are listed in the same ranking
+    part: their graph IRIs' SHA-256 begin with the same two hex digits."""
+    import hashlib
+
+    def part(i: int) -> str:
+        graph = curricula.curriculum_graph(f"https://example.org/curricula/shared-{i}")
+        return hashlib.sha256(graph.encode()).hexdigest()[:2]
+
+    ids = [i for i in range(2000) if part(i) == part(0)][:n]
+    assert len(ids) == n
+    docs = []
+    for k, i in enumerate(ids):
+        doc = copy.deepcopy(data.SECOND_DOC if k % 2 else data.EMBEDDING_DOC)
+        doc["id"], doc["title"] = f"https://example.org/curricula/shared-{i}", f"Shared part {k}"
+        docs.append(doc)
+    return docs
+
+
+def test_a_ranking_part_lists_its_curricula_as_each_write_leaves_them(store: Store) -> None:
+    """Three curricula listed in the same part of every ranking: after each is stored, one is
+    replaced with another title and coverage, and one is removed, every whole ranking is read off the
+    parts and equals the direct query (a part whose rows were not gathered again would still list the
+    old title, or the removed curriculum); the part holds one line per curriculum left."""
+    data.load_all(store)
+    docs = _sharing_a_part(3)
+    for doc in docs:
+        data.store_curriculum(store, doc)
+    assert_rankings_are_read_off_their_parts(store)
+    changed = copy.deepcopy(docs[0])
+    changed["title"] = "Renamed"
+    changed["modules"] = copy.deepcopy(data.SECOND_DOC["modules"])
+    data.store_curriculum(store, changed)
+    assert_rankings_are_read_off_their_parts(store)
+    curricula.remove(store, str(docs[1]["id"]))
+    assert_rankings_are_read_off_their_parts(store)
+    user = kept_module.ranking_node(alignment.Resolver(store).resolve("archetype", "User").value).value
+    (text,) = [t.object.value for t in store.triples(kept_module.PROVISION_GRAPH)
+               if t.predicate.value == AISV + "rows" and t.subject.value.startswith(user)
+               and "shared-" in t.object.value]
+    assert sorted(line.split("\t")[2] for line in text.split("\n")) == [
+        f"<{docs[0]['id']}>", f"<{docs[2]['id']}>"]
 
 
 def test_a_ranking_row_gives_back_the_terms_it_was_written_with() -> None:

@@ -23,7 +23,7 @@ import pytest
 from support import alignment_data as data
 from support.clearing import clear_all as _clear_all
 from support.served import engine
-from test_alignment_kept import direct
+from test_alignment_kept import assert_rankings_are_read_off_their_parts, direct
 
 from aiskills import alignment, curricula, kept
 from aiskills.errors import QueryError
@@ -98,7 +98,8 @@ def recounted(store: Store) -> Counter[tuple[str, str | None]]:
 
 
 def assert_counts_are_a_recount(store: Store) -> None:
-    """Rows, totals and the capability-provision answer all equal a recount from the curricula."""
+    """Rows, totals and the capability-provision answer all equal a recount from the curricula, and
+    every whole ranking, read off its ranking parts, equals the direct query."""
     rows = recounted(store)
     assert kept_rows(store) == rows
     totals: dict[str, tuple[int, int]] = {}
@@ -111,6 +112,7 @@ def assert_counts_are_a_recount(store: Store) -> None:
     assert {cap: (t, p) for cap, t, p in totals_kept} == totals
     asked = alignment.ask(store, "capability-provision", {}).table.values()
     assert asked == direct(store, "capability-provision", {})
+    assert_rankings_are_read_off_their_parts(store)
 
 
 @pytest.fixture
@@ -246,12 +248,23 @@ def test_replacing_and_removing_keep_the_counts_equal_to_a_recount_and_to_refres
             assert row == f"{kept.PROVISION_GRAPH}#{key}" == kept.provision_row(cap, who)
         elif not isinstance(store, RemoteStore) or store.dialect.name != "virtuoso":
             assert row == kept.provision_row(cap, who)
-    written = set(map(str, store.triples(kept.PROVISION_GRAPH)))
+    written = provision_graph(store)
     kept.refresh(store)
-    assert set(map(str, store.triples(kept.PROVISION_GRAPH))) == written
+    assert provision_graph(store) == written
     for one in [changed, data.SECOND_DOC, data.EMPTY_DOC, accented]:
         curricula.remove(store, one["id"])
     assert kept_rows(store) == Counter() and store.triples(kept.PROVISION_GRAPH) == []
+
+
+def provision_graph(store: Store) -> set[tuple[str, ...]]:
+    """The provision graph's triples, a ranking part's rows (``aisv:rows``, gathered in no set order)
+    as its sorted lines."""
+    return {(str(t.subject), str(t.predicate), *(sorted(t.object.value.split("\n")) if t.predicate == ROWS_OF
+                                                 else [str(t.object)]))
+            for t in store.triples(kept.PROVISION_GRAPH)}
+
+
+ROWS_OF = ox.NamedNode("https://w3id.org/aiskills/validation#rows")
 
 
 def test_written_graphs_are_bound_in_every_sub_select_that_reads_them() -> None:

@@ -19,7 +19,16 @@ import pyoxigraph as ox
 from aiskills import namespaces as ns
 from aiskills.errors import InputError
 from aiskills.framework.model import natural_key
-from aiskills.kept import COUNT, PROVISION_GRAPH, TEACHES, UNCOUNT, FrameworkIndex, Taught, provision_updates
+from aiskills.kept import (
+    COUNT,
+    PROVISION_GRAPH,
+    SETTLE,
+    TEACHES,
+    UNCOUNT,
+    FrameworkIndex,
+    Taught,
+    provision_updates,
+)
 from aiskills.queries import Page, load_query
 from aiskills.rdf import RDF_TYPE, integer, term_value
 from aiskills.store.base import CatalogEntry, GraphData, Store, Table
@@ -220,7 +229,11 @@ def remove(store: Store, curriculum: str) -> str:
             fix=fix + " (`aiskills curricula list` lists them)",
         )
     store.replace_graphs(
-        [], [CatalogEntry(PROVISION_GRAPH, "provision")], drop=[graph], before=provision_updates(*UNCOUNT)
+        [],
+        [CatalogEntry(PROVISION_GRAPH, "provision")],
+        drop=[graph],
+        before=provision_updates(*UNCOUNT),
+        after=provision_updates(*SETTLE),
     )
     return graph
 

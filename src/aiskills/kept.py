@@ -54,6 +54,8 @@ _LISTED_PROVIDER = ox.NamedNode(AISV + "providerName")
 _LIST_RANK = ox.NamedNode(AISV + "listRank")
 _HOLDS = ox.NamedNode(AISV + "holds")
 _LISTS = ox.NamedNode(AISV + "lists")
+_PART = ox.NamedNode(AISV + "part")
+_ROWS = ox.NamedNode(AISV + "rows")
 _DECIMAL = ox.NamedNode(ns.XSD + "decimal")
 #: The most covered capabilities a rank tells apart (more rank as this many). With the title's
 #: bytes a rank stays below 2**50, so that a server whose FLOOR goes through a double (Virtuoso)
@@ -65,6 +67,10 @@ _RANK_TITLE_BYTES = 5
 _RANK_PLACES = 18
 #: An archetype's ranking node: this and the archetype's IRI as ``ENCODE_FOR_URI`` writes it.
 RANKING_PREFIX = AISV + "ranking-"
+#: Hex digits of a curriculum graph's SHA-256 that name the ranking part its entries are listed in:
+#: 256 parts per archetype, so that the whole ranking is a few hundred values however many curricula
+#: are stored, and a write gathers again the rows of the few parts its graphs are in.
+_PART_DIGITS = 2
 _TITLE = ox.NamedNode(ns.DCT + "title")
 _HAS_PROVIDER = ox.NamedNode(ns.AIS + "provider")
 _LABEL = ox.NamedNode(ns.RDFS + "label")
@@ -158,7 +164,8 @@ class FrameworkIndex:
             out += [ox.Triple(at, _LIST_RANK, rank), ox.Triple(ranking, _HOLDS, rank)]
             row = ranking_row(rank.value, overall[archetype], listing)
             if row is not None:
-                out.append(ox.Triple(ranking, _LISTS, ox.Literal(row)))
+                part = ranking_part(ranking, graph)
+                out += [ox.Triple(ranking, _PART, part), ox.Triple(part, _LISTS, ox.Literal(row))]
         for (archetype, domain), n in sorted(per_domain.items()):
             out += _coverage_node(graph, subjects, _DOMAIN_COVERAGE, archetype, domain, n)
         return out
@@ -195,9 +202,11 @@ def ranking_row(rank: str, covered: int, listing: Sequence[tuple[ox.NamedNode, T
 
 def whole_ranking(store: Store, bindings: Mapping[str, Term]) -> list[tuple[Term | None, ...]] | None:
     """The whole answer of curricula-for-archetype (every row, in its order and columns), read off the
-    archetype's ranking node (``ranking_row``) with one index range: the question's own query reads four
-    values of each entry, one look-up each. ``None`` when the node does not list every entry (a store
-    written before the rows were kept, until a framework load writes them): then ask the question."""
+    parts of the archetype's ranking node, each holding the rows (``ranking_row``) of its entries as
+    one text (``aisv:rows``, kept by ``queries/kept/ranking-settle.ru``): a few hundred values, where
+    the question's own query reads four values of each entry, one look-up each. ``None`` when the parts
+    do not hold every entry (a store written before they were kept, until a framework load writes
+    them): then ask the question."""
     archetype = bindings.get("archetype")
     if not isinstance(archetype, ox.NamedNode):
         return None
@@ -205,13 +214,13 @@ def whole_ranking(store: Store, bindings: Mapping[str, Term]) -> list[tuple[Term
     listed: int | None = None
     required: int | None = None
     rows: list[str] = []
-    for count, need, row in table.rows:
+    for count, need, text in table.rows:
         if count is not None:
             listed = int(count.value)
         elif need is not None:
             required = int(need.value)
-        elif row is not None:
-            rows.append(row.value)
+        elif text is not None:
+            rows += text.value.split("\n")
     if required is None:  # not an archetype of the current framework: the question has no rows
         return []
     if listed != len(rows):
@@ -317,6 +326,14 @@ def list_rank(covered: int, title: str | None, graph: str, archetype: str) -> st
     return f"{listing_rank(covered, title)}.{digest % (10**_RANK_PLACES // 2):0{_RANK_PLACES}d}"
 
 
+def ranking_part(ranking: ox.NamedNode, graph: str) -> ox.NamedNode:
+    """The part of an archetype's ranking node (``aisv:part``) that lists the entry of the curriculum
+    stored in ``graph``: the node's IRI, ``-part-`` and the first ``_PART_DIGITS`` hex digits of the
+    SHA-256 of the graph's IRI."""
+    digest = hashlib.sha256(graph.encode("utf-8")).hexdigest()[:_PART_DIGITS]
+    return ox.NamedNode(f"{ranking.value}-part-{digest}")
+
+
 def ranking_node(archetype: str) -> ox.NamedNode:
     """The node that holds (``aisv:holds``) the list ranks of an archetype's entries, one per stored
     curriculum, so that a page of the ranking reads them off one node in order: ``RANKING_PREFIX`` and
@@ -391,12 +408,20 @@ def provision_row(capability: str, provider: str | None) -> str:
 
 
 class Provision:
-    """Provision counts worked out here, for a whole dump written without a store (benchmarks):
-    curricula per (capability, provider), ``None`` for none given; rows named by ``provision_row``,
-    as the store names them (but for IRIs outside printable ASCII on Virtuoso: see there)."""
+    """The provision graph worked out here, for a whole dump written without a store (benchmarks):
+    curricula per (capability, provider), ``None`` for none given, rows named by ``provision_row``,
+    as the store names them (but for IRIs outside printable ASCII on Virtuoso: see there); and the
+    rows each ranking part lists, gathered as ``queries/kept/ranking-settle.ru`` gathers them."""
 
     def __init__(self, counts: Counter[tuple[str, str | None]]) -> None:
         self.counts = counts
+        self.parts: dict[str, list[str]] = {}
+
+    def gather(self, coverage: Iterable[ox.Triple]) -> None:
+        """Gather the ranking rows of one curriculum's coverage (``FrameworkIndex.coverage``)."""
+        for t in coverage:
+            if t.predicate == _LISTS:
+                self.parts.setdefault(_text(t.subject), []).append(_text(t.object))
 
     def add(self, taught: Taught, sign: int) -> None:
         """Count (``sign`` +1) or uncount (-1) one curriculum: once per capability it teaches (the
@@ -427,11 +452,9 @@ class Provision:
             if provider is None and n > 0:
                 count = integer(providers[cap])
                 out.append(ox.Triple(ox.NamedNode(cap), _PROVIDERS, count))
+        for part, rows in sorted(self.parts.items()):
+            out.append(ox.Triple(ox.NamedNode(part), _ROWS, ox.Literal("\n".join(rows))))
         return out
-
-    def graph_data(self) -> GraphData:
-        data = ox.serialize(self.triples(), format=ox.RdfFormat.N_TRIPLES) or b""
-        return GraphData(PROVISION_GRAPH, data, ox.RdfFormat.N_TRIPLES)
 
 
 @functools.cache
@@ -444,9 +467,14 @@ def provision_updates(*names: str) -> tuple[str, ...]:
     return texts
 
 
-#: Run before a write's curricula graphs are replaced or dropped, and after they are in place.
-UNCOUNT = ("provision-uncount", "provision-settle")
-COUNT = ("provision-count", "provision-settle")
+#: Run before a write's curricula graphs are replaced or dropped (``before``): they uncount the
+#: curricula about to go and mark the ranking parts their entries are listed in.
+UNCOUNT = ("provision-uncount", "provision-settle", "ranking-mark")
+#: Run once a write's curricula graphs are in place (``after``): they count them and gather again
+#: the rows of the ranking parts marked or written.
+COUNT = ("provision-count", "provision-settle", "ranking-settle")
+#: Run once a write's curricula graphs are dropped (``after``).
+SETTLE = ("ranking-settle",)
 
 
 def refresh(store: Store, batch: int = 500) -> int:
@@ -481,7 +509,9 @@ def refresh(store: Store, batch: int = 500) -> int:
             data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
             contents.append(GraphData(graph, data, ox.RdfFormat.N_TRIPLES))
         entries = [CatalogEntry(PROVISION_GRAPH, "provision")]
-        store.replace_graphs(contents, entries, after=provision_updates(*COUNT))
+        store.replace_graphs(
+            contents, entries, before=provision_updates("ranking-mark"), after=provision_updates(*COUNT)
+        )
     return len(graphs)
 
 
