@@ -279,19 +279,28 @@ def prepare_embedded(data: Path, n: int) -> Path:
     return path
 
 
-def prepare_remote(settings: Settings, n: int) -> None:
-    """Load the framework and ``n`` curricula into the remote store unless they are there."""
+def prepare_remote(settings: Settings, n: int, dump: Path | None = None) -> None:
+    """Load the framework and ``n`` curricula into the remote store unless they are there: restored
+    from ``dump`` (``bench_scale.py``'s, as ``aiskills restore --endpoint`` restores it), or stored
+    100 at a time through the curricula's own write."""
+    from aiskills import backup
     from aiskills.store.remote import RemoteStore
 
     with RemoteStore.from_settings(settings) as store:
-        held = sum(1 for g in store.graph_names() if g.startswith("https://w3id.org/aiskills/graph/curriculum/"))
+        held = len(store.catalog({"curriculum"}))  # the catalogue: the list of every graph is a scan
         if held != n:
             print(f"the remote store holds {held} curricula, not {n}: loading them again", flush=True)
             began = time.perf_counter()
-            names = [e.graph for e in store.catalog()] + store.graph_names()
-            store.replace_graphs([], [], drop=names)
-            loading.load_bundled(store)
-            populate(store, n, batch=100)
+            if dump is not None:
+                backup.restore(store, dump)
+                held = len(store.catalog({"curriculum"}))
+                if held != n:
+                    raise SystemExit(f"{dump} holds {held} curricula, not {n}")
+            else:
+                names = [e.graph for e in store.catalog()] + store.graph_names()
+                store.replace_graphs([], [], drop=names)
+                loading.load_bundled(store)
+                populate(store, n, batch=100)
             print(f"loaded {n} curricula into {settings.endpoint} in {time.perf_counter() - began:.0f} s", flush=True)
 
 
@@ -397,7 +406,7 @@ def run_remote(a: argparse.Namespace, first: str) -> None:
             virtuoso = stack.enter_context(
                 VirtuosoServer(a.data / f"virtuoso-{a.curricula}", query_seconds=600, buffers=a.virtuoso_buffers))
             settings = virtuoso.settings(timeout=600.0)
-        prepare_remote(settings, a.curricula)
+        prepare_remote(settings, a.curricula, a.dump)
         env = {"AISKILLS_TIMEOUT": str(settings.timeout), "AISKILLS_BACKEND": "sparql"}
         for key, value in (("UPDATE_ENDPOINT", settings.update_endpoint), ("GRAPH_STORE", settings.graph_store),
                            ("USER", settings.user), ("PASSWORD", settings.password)):
@@ -488,6 +497,9 @@ def main() -> None:
                         help="working folder; the prepared store is kept and reused")
     parser.add_argument("--virtuoso-buffers", type=int, default=20000, metavar="PAGES",
                         help="remote, Virtuoso: NumberOfBuffers (8 KB pages; 340000 for 10,000 curricula)")
+    parser.add_argument("--dump", type=Path, metavar="DIR",
+                        help="remote: restore this dump (bench_scale.py --data DIR/dump) when the server "
+                             "does not hold --curricula curricula")
     parser.add_argument("--no-slow", action="store_true", help="alignment: skip the run with the slow query")
     parser.add_argument("--ranking-page", type=int, metavar="N",
                         help=f"ask {RANKING} for its first N rows (limit=N), as /alignment does, not all of them")
