@@ -11,7 +11,12 @@
   the curricula graphs they count, working them out from those graphs as that transaction sees them
   (the updates ``queries/kept/provision-*.ru``, run through ``Store.replace_graphs``' ``before`` and
   ``after``): nothing read before the write is written back, so writers at the same time (threads,
-  web workers, front ends sharing a SPARQL server) cannot undo each other's counts.
+  web workers, front ends sharing a SPARQL server) cannot undo each other's counts;
+- each curriculum's graph lists its entry of each archetype's ranking as one row, in one of 256 parts
+  of the archetype's ranking node (``ranking_part``), and the provision graph holds each part's rows
+  gathered into one text (``aisv:rows``), gathered again by every write for the parts it touches, in
+  its transaction (``queries/kept/ranking-mark.ru`` before, ``ranking-settle.ru`` after), so that the
+  whole ranking is read off a few hundred values (``whole_ranking``).
 """
 
 from __future__ import annotations
@@ -459,7 +464,8 @@ class Provision:
 
 @functools.cache
 def provision_updates(*names: str) -> tuple[str, ...]:
-    """The kept updates that change the provision counts (``queries/kept/{name}.ru``), read once."""
+    """The kept updates that change the provision graph (``queries/kept/{name}.ru``: the counts and the
+    ranking parts' rows), read once."""
     texts = tuple(load_update("kept", name).text for name in names)
     for text in texts:
         if f"<{PROVISION_GRAPH}>" not in text:
@@ -479,7 +485,8 @@ SETTLE = ("ranking-settle",)
 
 def refresh(store: Store, batch: int = 500) -> int:
     """Work out every stored curriculum's coverage again against the current framework, and the
-    provision counts from scratch (after a framework load); the number of curricula.
+    provision counts and the ranking parts' rows from scratch (after a framework load); the number of
+    curricula.
 
     The counts are dropped first and counted again by the store, ``batch`` curricula per write, as
     each write counts (so rows are named by the store, as the updates name them on that backend):
