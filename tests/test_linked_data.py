@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 import pytest
@@ -427,3 +428,28 @@ def test_a_kept_framework_version_keeps_resolving_once_another_is_current(tmp_pa
     version = ox.Triple(ox.NamedNode(ns.FRAMEWORK_IRI), ox.NamedNode(ns.DCT + "hasVersion"), ox.Literal("2026.1"))
     assert version in expected and version not in parse(union, ox.RdfFormat.N_TRIPLES), "kept stays out of the dataset"
     store.close()
+
+
+def test_a_graph_iri_is_answered_from_that_graph_alone_on_every_backend(store: Store,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """On every backend (the ``store`` fixture), ``/graph/…`` sends an RDF client to the triples of a
+    graph the store holds (a curriculum's, the provision counts') and a browser of the provision
+    graph to its Turtle, and answers 404 for a graph it does not hold, asking the store about that graph
+    alone: the list of every graph, a scan of the whole store (6-8 s on a SPARQL server holding 10,000
+    curricula), is never read (reading it here fails the test)."""
+    from support import alignment_data as data
+
+    from aiskills import curricula
+
+    data.load_all(store)
+    graph = curricula.curriculum_graph(data.EMBEDDING)
+    monkeypatch.setattr(store, "graph_names", lambda: pytest.fail("the list of every graph was read"))
+    client = create_app(Settings(), store=store).test_client()
+    for rest in (graph.removeprefix(ns.GRAPH), "provision"):
+        res = client.get("/graph/" + rest, headers={"Accept": "text/turtle"})
+        assert res.status_code == 303, rest
+        assert res.headers["Location"].endswith("/graph-store?" + urlencode({"graph": ns.GRAPH + rest, "format": "ttl"}))
+    res = client.get("/graph/provision", headers={"Accept": "text/html"})
+    assert res.status_code == 303 and "format=ttl" in res.headers["Location"]
+    res = client.get("/graph/curriculum/" + "0" * 64, headers={"Accept": "text/turtle"})
+    assert res.status_code == 404 and ns.GRAPH + "curriculum/" + "0" * 64 in res.get_data(as_text=True)
