@@ -1,5 +1,5 @@
 # title: Mark the ranking parts a write changes
-# description: Before the curricula graphs of a write (?written, bound by the store) are replaced or dropped, every ranking part their entries are listed in (aisv:part) is marked in the provision graph (aisv:stale), so that ranking-settle gathers its rows again once the graphs are gone or replaced.
+# description: Every ranking part the entries of the curricula graphs of a write (?written, bound by the store) are listed in (aisv:part) is marked in the provision graph (aisv:stale), for ranking-settle to gather its rows again: run before the write, it marks the parts of the graphs the write replaces or drops, while their contents are still there; run after it, the parts of the graphs it wrote.
 PREFIX aisv: <https://w3id.org/aiskills/validation#>
 
 INSERT { GRAPH <https://w3id.org/aiskills/graph/provision> { ?part aisv:stale 1 } }

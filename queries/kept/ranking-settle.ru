@@ -1,11 +1,6 @@
 # title: Gather the ranking parts a write changed
-# description: Once the curricula graphs of a write (?written, bound by the store) are in place or dropped, every ranking part their entries are listed in, and every part ranking-mark marked, holds in the provision graph its entries' rows (aisv:lists, from every graph) gathered into one text, a row a line (aisv:rows), none when no entry is listed in it any more; then the marks are removed.
+# description: Once the curricula graphs of a write are in place or dropped, every ranking part marked (aisv:stale, by ranking-mark: before the write for the graphs it replaces or drops, after it for the graphs it wrote) holds in the provision graph its entries' rows (aisv:lists, from every graph) gathered into one text, a row a line (aisv:rows), none when no entry is listed in it any more; then the marks are removed.
 PREFIX aisv: <https://w3id.org/aiskills/validation#>
-
-INSERT { GRAPH <https://w3id.org/aiskills/graph/provision> { ?part aisv:stale 1 } }
-WHERE {
-  { SELECT DISTINCT ?part WHERE { GRAPH ?written { ?ranking aisv:part ?part } } }
-} ;
 
 DELETE { GRAPH <https://w3id.org/aiskills/graph/provision> { ?part aisv:rows ?rows } }
 WHERE {

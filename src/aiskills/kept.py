@@ -218,19 +218,19 @@ def whole_ranking(store: Store, bindings: Mapping[str, Term]) -> list[tuple[Term
     table = store.select(_rows_query(), {"archetype": archetype, "ranking": ranking_node(archetype.value)})
     listed: int | None = None
     required: int | None = None
-    rows: list[str] = []
+    texts: list[str] = []
     for count, need, text in table.rows:
         if count is not None:
             listed = int(count.value)
         elif need is not None:
             required = int(need.value)
         elif text is not None:
-            rows += text.value.split("\n")
+            texts.append(text.value)
     if required is None:  # not an archetype of the current framework: the question has no rows
         return []
-    if listed != len(rows):
+    if listed != sum(text.count("\n") + 1 for text in texts):
         return None
-    return _ranked(rows, required)
+    return _ranked("\n".join(texts), required)
 
 
 @functools.cache
@@ -239,17 +239,18 @@ def _rows_query() -> str:
     return load_query("kept", "ranking-rows").text
 
 
-def _ranked(rows: Sequence[str], required: int) -> list[tuple[Term | None, ...]]:
-    """Rows of ``ranking_row`` as the question answers them: curriculum, title, provider, covered,
+def _ranked(rows: str, required: int) -> list[tuple[Term | None, ...]]:
+    """Rows of ``ranking_row``, a row a line, as the question answers them: curriculum, title, provider, covered,
     required, percent; ordered as its ``ORDER BY DESC(?covered) ASC(STR(?title)) ?curriculum`` orders
     them (no title first, then strings by code point), its percent worked out as its expression does.
 
     Built column by column, each distinct term once, and sorted three times, stably, each on one plain
     key (the curriculum, then the title, then the coverage): at 10,000 rows that is several times
-    faster than one sort on tuples. Its fields hold no tab (``ranking_row`` writes N-Triples terms), so
-    the rows are split as one text: one list, where a list per row and a tuple per entry set Python's
-    cycle collector going over the whole heap, about a third of the time at 10,000 rows."""
-    fields = "\t".join(rows).split("\t")
+    faster than one sort on tuples. Its fields hold no tab or line break (``ranking_row`` writes
+    N-Triples terms), so the rows are split as one text: one list, where a list per row and a tuple per
+    entry set Python's cycle collector going over the whole heap, about a third of the time at 10,000
+    rows."""
+    fields = rows.replace("\n", "\t").split("\t")
     iris = [curriculum[1:-1] for curriculum in fields[2::5]]
     titles, providers, covered = fields[3::5], fields[4::5], fields[1::5]
     counts = {c: int(c) for c in set(covered)}
@@ -476,9 +477,9 @@ def provision_updates(*names: str) -> tuple[str, ...]:
 #: Run before a write's curricula graphs are replaced or dropped (``before``): they uncount the
 #: curricula about to go and mark the ranking parts their entries are listed in.
 UNCOUNT = ("provision-uncount", "provision-settle", "ranking-mark")
-#: Run once a write's curricula graphs are in place (``after``): they count them and gather again
-#: the rows of the ranking parts marked or written.
-COUNT = ("provision-count", "provision-settle", "ranking-settle")
+#: Run once a write's curricula graphs are in place (``after``): they count them, mark the ranking
+#: parts they list their entries in, and gather again the rows of every part marked.
+COUNT = ("provision-count", "provision-settle", "ranking-mark", "ranking-settle")
 #: Run once a write's curricula graphs are dropped (``after``).
 SETTLE = ("ranking-settle",)
 
