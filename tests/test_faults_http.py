@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from support.curricula import base, to_json
-from support.ports import free_port
+from support.ports import free_port, owns_port
 
 from aiskills import curricula
 from aiskills import namespaces as ns
@@ -64,12 +64,14 @@ class Server:
             try:
                 with urllib.request.urlopen(self.url("/api/curricula"), timeout=5) as r:
                     json.load(r)
-                return
+                if owns_port(self.proc.pid, self.port):  # not another test's server on the same port
+                    return
             except OSError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    self.kill()
-                    pytest.fail("`aiskills serve` did not start within 60 s")
-                time.sleep(0.2)
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.kill()
+                pytest.fail("`aiskills serve` did not start within 60 s")
+            time.sleep(0.2)
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"

@@ -19,7 +19,7 @@ from typing import Self
 import requests
 
 from aiskills.config import Settings
-from support.ports import free_port
+from support.ports import free_port, owns_port
 from support.virtuoso import _die_with_parent
 
 #: The server's executable: beside this Python (a virtual environment), or on PATH.
@@ -98,7 +98,7 @@ class OxigraphServer:
             try:
                 r = requests.get(self.endpoint, params={"query": "ASK {}"}, timeout=2,
                                  headers={"Accept": "application/sparql-results+json"})
-                if r.status_code == 200:
+                if r.status_code == 200 and owns_port(self._process.pid, self.port):
                     self.startup_seconds = time.monotonic() - began
                     return
             except requests.RequestException:

@@ -26,7 +26,7 @@ from aiskills.config import Settings
 from aiskills.store.engine import EngineStore
 from aiskills.web import create_app
 from support.live import serving_app
-from support.ports import free_port
+from support.ports import free_port, owns_port
 
 PRELOAD = ("aiskills.web.sparql", "aiskills.alignment")
 
@@ -83,7 +83,8 @@ def aiskills_serve(store_path: Path | None, env: dict[str, str] | None = None,
         while True:
             assert proc.poll() is None, f"aiskills serve exited: {log.read_text()[-2000:]}"
             try:
-                if requests.get(f"{base}/sparql", params={"query": "ASK {}"}, timeout=5).status_code in (200, 503):
+                answered = requests.get(f"{base}/sparql", params={"query": "ASK {}"}, timeout=5).status_code
+                if answered in (200, 503) and owns_port(proc.pid, port):
                     break
             except requests.RequestException:
                 pass

@@ -22,7 +22,7 @@ from typing import Self
 import requests
 
 from aiskills.config import Settings
-from support.ports import free_port
+from support.ports import free_port, owns_port
 
 VIRTUOSO = "virtuoso-t"
 ISQL = "isql-vt"
@@ -232,14 +232,15 @@ class VirtuosoServer:
         while time.monotonic() - began < self.start_timeout:
             assert self._process is not None
             if self._process.poll() is not None:
-                if "Failed to start listening" in self._new_log():
+                log = self._new_log()
+                if "Failed to start listening" in log or "Failed HTTP listen" in log:
                     raise _PortTaken
                 raise VirtuosoError(f"{VIRTUOSO} exited with status {self._process.returncode}"
                                     f"\n{self.log_tail()}")
             try:
                 r = requests.get(self.endpoint, params={"query": "ASK {}"},
                                  headers={"Accept": "application/sparql-results+json"}, timeout=2)
-                if r.status_code == 200:
+                if r.status_code == 200 and owns_port(self._process.pid, self.http_port):
                     return
             except requests.RequestException:
                 pass
