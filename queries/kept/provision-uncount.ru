@@ -1,5 +1,5 @@
 # title: Uncount curricula from the provision counts
-# description: Before the curricula graphs of a write (?written, bound by the store) are replaced or dropped, their stored curricula are taken off the provision graph's rows: once per capability each teaches (the row without a provider) and once per capability and provider. Rows are named as the provision graph names them: the graph's IRI, '#' and the first 24 hex digits of the SHA-256 of "capability provider" (the provider empty for the row without one; an IRI with characters outside printable ASCII written as its own SHA-256, as Virtuoso's CONCAT changes such text).
+# description: Before the curricula graphs of a write (?written, bound by the store) are replaced or dropped, their stored curricula are taken off the provision graph's rows: once per capability each teaches (the row without a provider) and once per capability and provider. A row is found by the capability (and provider) it records, terms of the store; looked up by its name, worked out in the query, each row was compared with every row of the graph.
 PREFIX ais: <https://w3id.org/aiskills/ontology#>
 PREFIX aisv: <https://w3id.org/aiskills/validation#>
 PREFIX dct: <http://purl.org/dc/terms/>
@@ -8,22 +8,41 @@ PREFIX schema: <https://schema.org/>
 DELETE { GRAPH <https://w3id.org/aiskills/graph/provision> { ?row aisv:curricula ?n } }
 INSERT { GRAPH <https://w3id.org/aiskills/graph/provision> { ?row aisv:curricula ?left } }
 WHERE {
+  # the rows without a provider and those with one, each its own sub-select over the written graphs
+  # (a UNION of the provider inside one pattern was evaluated over every stored curriculum)
   {
-    SELECT ?row (COUNT(DISTINCT ?written) AS ?taken) WHERE {
-      GRAPH ?written { ?written dct:subject ?curriculum . ?curriculum a ais:Curriculum ; schema:teaches ?capability }
-      BIND (STR(?capability) AS ?capabilityText)
-      BIND (IF(REGEX(?capabilityText, "^[ -~]*$"), ?capabilityText, SHA256(?capabilityText)) AS ?capabilityKey)
-      { BIND ("" AS ?providerKey) }
-      UNION {
-        GRAPH ?written { ?curriculum ais:provider ?provider }
-        BIND (STR(?provider) AS ?providerText)
-        BIND (IF(REGEX(?providerText, "^[ -~]*$"), ?providerText, SHA256(?providerText)) AS ?providerKey)
+    {
+      SELECT ?capability (COUNT(DISTINCT ?written) AS ?taken) WHERE {
+        GRAPH ?written { ?written dct:subject ?curriculum . ?curriculum a ais:Curriculum ; schema:teaches ?capability }
       }
-      BIND (IRI(CONCAT("https://w3id.org/aiskills/graph/provision#",
-                       SUBSTR(SHA256(CONCAT(?capabilityKey, " ", ?providerKey)), 1, 24))) AS ?row)
+      GROUP BY ?capability
     }
-    GROUP BY ?row
+    OPTIONAL {
+      GRAPH <https://w3id.org/aiskills/graph/provision> {
+        ?row aisv:capability ?capability ; aisv:curricula ?n
+        FILTER NOT EXISTS { ?row aisv:provider ?anyProvider }
+      }
+    }
   }
-  GRAPH <https://w3id.org/aiskills/graph/provision> { ?row aisv:curricula ?n }
+  UNION
+  {
+    {
+      SELECT ?capability ?provider (COUNT(DISTINCT ?written) AS ?taken) WHERE {
+        GRAPH ?written {
+          ?written dct:subject ?curriculum .
+          ?curriculum a ais:Curriculum ; schema:teaches ?capability ; ais:provider ?provider
+        }
+      }
+      GROUP BY ?capability ?provider
+    }
+    OPTIONAL {
+      GRAPH <https://w3id.org/aiskills/graph/provision> {
+        ?row aisv:capability ?capability ; aisv:provider ?provider ; aisv:curricula ?n
+      }
+    }
+  }
+  # OPTIONAL, then kept only where found: the written graphs' rows first, each looked up in the
+  # provision graph (as a plain join, the provision graph was read first, three times slower)
+  FILTER (BOUND(?n))
   BIND (?n - ?taken AS ?left)
 }
