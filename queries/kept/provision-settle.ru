@@ -45,9 +45,13 @@ WHERE {
           GRAPH ?written { ?written dct:subject ?curriculum . ?curriculum a ais:Curriculum ; schema:teaches ?capability }
         }
       }
-      GRAPH <https://w3id.org/aiskills/graph/provision> {
-        ?row aisv:capability ?capability ; aisv:curricula ?n .
-        FILTER NOT EXISTS { ?row aisv:provider ?anyone }
+      # OPTIONAL, so that each capability's row is looked up (as a plain join the whole provision
+      # graph was read first, five times slower); a capability without a row has no ?n, left out below
+      OPTIONAL {
+        GRAPH <https://w3id.org/aiskills/graph/provision> {
+          ?row aisv:capability ?capability ; aisv:curricula ?n .
+          FILTER NOT EXISTS { ?row aisv:provider ?anyone }
+        }
       }
       OPTIONAL {
         GRAPH <https://w3id.org/aiskills/graph/provision> {
