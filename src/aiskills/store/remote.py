@@ -718,7 +718,6 @@ class RemoteStore(Store):
         )
 
     # -- the SPARQL Protocol ----------------------------------------------------------------------
-    # -- the SPARQL Protocol ----------------------------------------------------------------------
     def protocol_query(
         self,
         query: str,
