@@ -140,6 +140,9 @@ def test_limit_and_offset_answer_a_page_of_the_rows_in_order(client: FlaskClient
     # past the largest offset a store reads: named as a bad offset, not the store's syntax error
     ("offset=99999999999999999999999", "offset: must be a whole number from 0 to 9223372036854775807"),
     ("offset=%C2%B2", "offset: must be a whole number from 0"),  # "²", a digit to str.isdigit()
+    # given without a value (a client's empty field): refused, not taken as the whole answer
+    ("offset=", "offset: must be a whole number from 0 to 9223372036854775807, not ''"),
+    ("limit=&offset=2", "limit: must be a whole number from 1 to 10000, not ''"),
 ])
 def test_a_limit_or_offset_that_is_no_whole_number_is_400_naming_it(client: FlaskClient, query: str,
                                                                     says: str) -> None:

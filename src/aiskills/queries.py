@@ -54,19 +54,26 @@ class Page:
     offset: int = 0
 
     @classmethod
-    def of(cls, limit: str | int | None, offset: str | int | None) -> Page | None:
+    def of(
+        cls, limit: str | int | None, offset: str | int | None, *, empty_is_absent: bool = True
+    ) -> Page | None:
         """A page from what a user gave (text or numbers); ``None`` when neither is given. A value
-        that is not a whole number in range is an InputError naming it."""
-        if limit in (None, "") and offset in (None, ""):
+        that is not a whole number in range is an InputError naming it. ``empty_is_absent``: an
+        empty text counts as not given (a form's empty field); else it is refused as any other text
+        that is not a number (an API's parameter given without a value)."""
+        absent = (None, "") if empty_is_absent else (None,)
+        if limit in absent and offset in absent:
             return None
         return cls(
-            _whole("limit", limit, 1, MAX_PAGE, default=MAX_PAGE),
-            _whole("offset", offset, 0, MAX_OFFSET, default=0),
+            _whole("limit", limit, 1, MAX_PAGE, default=MAX_PAGE, absent=absent),
+            _whole("offset", offset, 0, MAX_OFFSET, default=0, absent=absent),
         )
 
 
-def _whole(name: str, value: str | int | None, low: int, high: int, *, default: int) -> int:
-    if value in (None, ""):
+def _whole(
+    name: str, value: str | int | None, low: int, high: int, *, default: int, absent: tuple[str | None, ...]
+) -> int:
+    if value in absent:
         return default
     text = str(value).strip()
     bounds = f"from {low} to {high}"

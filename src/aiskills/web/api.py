@@ -63,7 +63,7 @@ def ask(name: str) -> Any:
         )
     params = {k: v for k, v in request.args.items() if k not in NOT_PARAMETERS}
     fmt = api_format()
-    page = Page.of(request.args.get("limit"), request.args.get("offset"))
+    page = Page.of(request.args.get("limit"), request.args.get("offset"), empty_is_absent=False)
     answer = alignment.ask(current_app.extensions["aiskills"]["store"], name, params, questions, page)
     if fmt is formats.CSV:
         return Response(
