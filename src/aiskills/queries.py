@@ -61,19 +61,18 @@ class Page:
         that is not a whole number in range is an InputError naming it. ``empty_is_absent``: an
         empty text counts as not given (a form's empty field); else it is refused as any other text
         that is not a number (an API's parameter given without a value)."""
-        absent = (None, "") if empty_is_absent else (None,)
-        if limit in absent and offset in absent:
+        if empty_is_absent:
+            limit, offset = (None if v == "" else v for v in (limit, offset))
+        if limit is None and offset is None:
             return None
         return cls(
-            _whole("limit", limit, 1, MAX_PAGE, default=MAX_PAGE, absent=absent),
-            _whole("offset", offset, 0, MAX_OFFSET, default=0, absent=absent),
+            _whole("limit", limit, 1, MAX_PAGE, default=MAX_PAGE),
+            _whole("offset", offset, 0, MAX_OFFSET, default=0),
         )
 
 
-def _whole(
-    name: str, value: str | int | None, low: int, high: int, *, default: int, absent: tuple[str | None, ...]
-) -> int:
-    if value in absent:
+def _whole(name: str, value: str | int | None, low: int, high: int, *, default: int) -> int:
+    if value is None:
         return default
     text = str(value).strip()
     bounds = f"from {low} to {high}"
